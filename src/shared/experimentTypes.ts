@@ -1,0 +1,205 @@
+/**
+ * The experiment document (`*.fmtl.json`): the types only. Parsing, defaults and validation live in
+ * `experiment.ts`; the JSON Schema VS Code uses is `media/fmtl.schema.json` and must agree with this.
+ *
+ * Conventions: block numbers are 1-based (h^1..h^m, as in the paper); paths are relative to the
+ * experiment file; every id is unique within its list and matches /^[A-Za-z_][\w-]*$/.
+ */
+
+/** Root of an experiment file. */
+export interface Experiment {
+  /** Optional pointer to the JSON schema (ignored by the trainer). */
+  $schema?: string;
+  /** Human name; used in run folder names. */
+  name: string;
+  description?: string;
+  data: DataSpec;
+  encoder: EncoderSpec;
+  tasks: TaskSpec[];
+  /** Feedback arrows: task output -> amplifier -> a block of another task. May be empty (static MTL). */
+  feedback: FeedbackSpec[];
+  /** K: number of feedback iterations after the zero-feedback pass y^0. K >= 1 when arrows exist. */
+  iterations: number;
+  convergence: ConvergenceSpec;
+  gumbel: GumbelSpec;
+  training: TrainingSpec;
+  lossWeighting: LossWeightingSpec;
+  /** Graph editor positions; not read by the trainer. */
+  layout?: LayoutSpec;
+}
+
+/** Where the data comes from. */
+export type DataSpec = SluDataSpec | CsvDataSpec;
+
+/**
+ * SLU folder layout as in `../shared/data/snips`: `<path>/<split>/seq.in`, `seq.out`, `label`.
+ */
+export interface SluDataSpec {
+  format: 'slu';
+  /** Folder holding one sub-folder per split; relative to the experiment file. */
+  path: string;
+  /** Sub-folder names; default train / valid / test. `test` may be absent. */
+  splits?: { train: string; valid: string; test?: string };
+  /** Lower-case tokens before the vocabulary lookup (default true). */
+  lowercase?: boolean;
+  /** Tokens seen fewer times than this in train map to <unk> (default 1). */
+  minFreq?: number;
+  /** Truncate longer sentences (default 64). */
+  maxLength?: number;
+  /** Use only the first N training examples (handy for quick looks; default all). */
+  limitTrain?: number;
+}
+
+/** One CSV file; columns mapped to inputs and tasks; rows split at random with the data seed. */
+export interface CsvDataSpec {
+  format: 'csv';
+  /** CSV path relative to the experiment file. */
+  path: string;
+  /** Numeric input columns (standardised with train statistics; missing -> train mean). */
+  features: string[];
+  /** Categorical input columns (one-hot over train values; unseen -> all zeros). */
+  categorical?: string[];
+  /** Fractions held out for validation and test (defaults 0.15 / 0.15). */
+  split?: { valid: number; test: number; seed?: number };
+  /** Cell text meaning "missing" (default "NA" and ""). Rows missing a task label are dropped for that task only (masked). */
+  missing?: string[];
+}
+
+export type EncoderSpec = BiGruEncoderSpec | MlpEncoderSpec;
+
+/** Token embedding + bidirectional GRU; produces per-token states and a pooled sentence vector. */
+export interface BiGruEncoderSpec {
+  type: 'bigru';
+  embeddingDim: number;
+  /** Hidden units per direction. */
+  hidden: number;
+  /** Stacked BiGRU layers (default 1). */
+  layers?: number;
+  dropout?: number;
+}
+
+/** Dense stack over tabular features; produces a row vector. */
+export interface MlpEncoderSpec {
+  type: 'mlp';
+  hidden: number[];
+  activation?: Activation;
+  dropout?: number;
+}
+
+export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'gelu' | 'linear';
+
+/** Task kinds: classification is per sentence/row, tagging per token, regression per sentence/row. */
+export type TaskKind = 'classification' | 'tagging' | 'regression';
+
+/** Granularity of a task's output; derived from kind (tagging -> token, else sentence). */
+export type TaskLevel = 'sentence' | 'token';
+
+export interface TaskSpec {
+  id: string;
+  kind: TaskKind;
+  /**
+   * Label source: for SLU data the per-split file name (`label` for intents, `seq.out` for tags);
+   * for CSV the column name.
+   */
+  label: string;
+  /** Task-specific blocks h^1..h^m, applied in order on top of the shared encoder. */
+  blocks: BlockSpec[];
+  /** Fixed loss weight (default 1). */
+  lossWeight?: number;
+  /** Display name in the graph editor. */
+  title?: string;
+}
+
+export interface BlockSpec {
+  type: 'dense' | 'bigru';
+  units: number;
+  activation?: Activation;
+  dropout?: number;
+}
+
+export interface AmplifierSpec {
+  type: 'linear' | 'mlp' | 'label-embedding';
+  /** Output width of the amplifier (the size added to the target block's input). */
+  units: number;
+  /** Hidden width for `mlp` (default = units). */
+  hidden?: number;
+  activation?: Activation;
+}
+
+/** A feedback arrow from one task's output to another task's block. */
+export interface FeedbackSpec {
+  id: string;
+  /** Source task id. */
+  from: string;
+  /** Target task id. */
+  to: string;
+  amplifier: AmplifierSpec;
+  /** A fixed 1-based block number of the target task, or `gumbel` to learn it. */
+  injection: number | 'gumbel';
+  /** Candidate blocks for `gumbel` (1-based; default all blocks of the target). */
+  candidates?: number[];
+  /** How the amplified signal meets the block input (default concat). */
+  combine?: 'concat' | 'add';
+  /** Arrow switched off without deleting it (default true). */
+  enabled?: boolean;
+}
+
+export interface ConvergenceSpec {
+  /** beta in (0, 1). */
+  beta: number;
+  /** lambda >= 0: weight of the convergence loss. */
+  lambda: number;
+  /**
+   * First k of the sum. The paper's formula starts at 1 (deltas y^(k+1)-y^k for k=1..K-1, so the
+   * zero-feedback pass y^0 is not penalised); 0 also penalises y^1 - y^0. Default 1.
+   */
+  startK?: 0 | 1;
+  /** Dropout masks across the K iterations of a step: `shared` (default) reuses one set, `fresh` draws new ones. */
+  dropoutMasks?: 'shared' | 'fresh';
+}
+
+export interface GumbelSpec {
+  tau0: number;
+  tauMin: number;
+  /** Annealing schedule from tau0 to tauMin over training (default exp). */
+  anneal?: 'exp' | 'linear' | 'none';
+  /** Straight-through hard samples (default false). */
+  hard?: boolean;
+}
+
+export interface TrainingSpec {
+  epochs: number;
+  batchSize: number;
+  optimizer: 'adam' | 'sgd' | 'rmsprop';
+  learningRate: number;
+  seed: number;
+  /** Stop gradients through the fed-back outputs (default false: gradients flow through all iterations). */
+  stopGradient?: boolean;
+  /** Clip gradients by global norm (default none). */
+  clipNorm?: number;
+  earlyStopping?: EarlyStoppingSpec;
+  /** Emit iteration deltas / gate probabilities every N steps (default 10). */
+  logEvery?: number;
+}
+
+export interface EarlyStoppingSpec {
+  /** `<taskId>.<metric>` (e.g. `slots.f1`, `species.accuracy`, `mass.rmse`) or `overall` (SLU sentence accuracy). */
+  metric: string;
+  mode?: 'max' | 'min';
+  patience: number;
+}
+
+export interface LossWeightingSpec {
+  /** Registry name; `fixed` uses each task's lossWeight. */
+  type: 'fixed';
+}
+
+export interface LayoutSpec {
+  /** Node id (task id, `encoder`, or `<taskId>/<block>`) -> position in graph units. */
+  nodes?: Record<string, { x: number; y: number }>;
+}
+
+/** Level of a task's output, from its kind. */
+export function taskLevel(kind: TaskKind): TaskLevel {
+  return kind === 'tagging' ? 'token' : 'sentence';
+}

@@ -1,0 +1,204 @@
+/**
+ * Messages between the extension host and the trainer child process (and the CLI's `--json` lines).
+ * The trainer library reports only through `onEvent(TrainerEvent)`; `src/trainer/main.ts` forwards
+ * those over IPC through `channel.ts`. Every event carries the run id so a host can multiplex.
+ */
+import type { Experiment } from './experimentTypes';
+
+/** Per-task metric table: task id -> metric name -> value. */
+export type TaskMetrics = Record<string, Record<string, number>>;
+
+/**
+ * Metric names. classification: accuracy, macroF1; tagging: f1 (conlleval spans), precision,
+ * recall, tokenAccuracy; regression: rmse, mae. `overall` (SLU sentence accuracy: intent right and
+ * every tag right) is reported under the pseudo task id `_overall` as `{ accuracy }`.
+ */
+export type MetricName = 'accuracy' | 'macroF1' | 'f1' | 'precision' | 'recall' | 'tokenAccuracy' | 'rmse' | 'mae';
+
+/** Which backend the trainer ended up on and why. */
+export interface BackendInfo {
+  /** tfjs backend name: `tensorflow` (tfjs-node / tfjs-node-gpu), `wasm`, `cpu`. */
+  name: string;
+  /** npm package that provided it, e.g. `@tensorflow/tfjs-node-gpu`. */
+  package: string;
+  /** True if a GPU device is in use. */
+  gpu: boolean;
+  /** What was tried before, with the reason each was skipped. */
+  skipped: { package: string; reason: string }[];
+  /** e.g. SIMD on/off for wasm, thread count. */
+  detail?: string;
+}
+
+export interface RunSizes {
+  train: number;
+  valid: number;
+  test: number;
+  /** Trainable parameters. */
+  parameters: number;
+  stepsPerEpoch: number;
+  /** Vocabulary size (text data). */
+  vocab?: number;
+  /** Label counts per task (classification/tagging). */
+  labels: Record<string, number>;
+}
+
+/** Fields every event carries. */
+interface EventBase {
+  runId: string;
+  /** ms since the run started (monotonic). */
+  t: number;
+}
+
+export interface RunStartEvent extends EventBase {
+  type: 'run/start';
+  experimentPath: string;
+  runDir: string;
+  config: Experiment;
+  backend: BackendInfo;
+  sizes: RunSizes;
+  seed: number;
+  /** Set when this run resumes another run's last checkpoint. */
+  resumedFrom?: string;
+}
+
+export interface StepEvent extends EventBase {
+  type: 'run/step';
+  step: number;
+  epoch: number;
+  /** Task loss on y^K per task (unweighted). */
+  losses: Record<string, number>;
+  /** Convergence loss per task (before lambda). */
+  convergence: Record<string, number>;
+  /** Weighted total that was minimised. */
+  total: number;
+  lr: number;
+  /** Current Gumbel temperature. */
+  tau: number;
+  /** Wall time of this step. */
+  ms: number;
+}
+
+/** ‖y^(k+1) − y^k‖_F for k = 0..K−1 per task (batch-averaged per example), training mode. */
+export interface IterationDeltasEvent extends EventBase {
+  type: 'run/iterationDeltas';
+  step: number;
+  epoch: number;
+  /** 'train' during training; 'valid' from the end-of-epoch evaluation (eval mode, argmax gates). */
+  split: 'train' | 'valid';
+  deltas: Record<string, number[]>;
+}
+
+/** Gate probabilities: arrow id -> probability per candidate block. */
+export interface GatesEvent extends EventBase {
+  type: 'run/gates';
+  step: number;
+  epoch: number;
+  tau: number;
+  /** arrow id -> { blocks: 1-based candidate block numbers, probs: softmax(logits) } */
+  gates: Record<string, { blocks: number[]; probs: number[] }>;
+}
+
+export interface EpochEvent extends EventBase {
+  type: 'run/epoch';
+  epoch: number;
+  step: number;
+  train: TaskMetrics;
+  valid: TaskMetrics;
+  /** Mean task loss over the epoch. */
+  trainLoss: Record<string, number>;
+  validLoss: Record<string, number>;
+  /** Value of the early-stopping metric and whether it improved. */
+  monitor?: { metric: string; value: number; best: number; improved: boolean };
+  ms: number;
+}
+
+export interface CheckpointEvent extends EventBase {
+  type: 'run/checkpoint';
+  kind: 'best' | 'last';
+  epoch: number;
+  step: number;
+  path: string;
+}
+
+export interface RunSummary {
+  status: 'completed' | 'stopped' | 'early-stopped' | 'failed';
+  epochs: number;
+  steps: number;
+  bestEpoch: number;
+  best: { valid: TaskMetrics; test?: TaskMetrics };
+  last: { valid: TaskMetrics };
+  /** Final gate argmax per Gumbel arrow: arrow id -> { block, prob }. */
+  gates: Record<string, { block: number; prob: number }>;
+  durationMs: number;
+  backend: string;
+}
+
+export interface DoneEvent extends EventBase {
+  type: 'run/done';
+  summary: RunSummary;
+}
+
+export interface ErrorEvent extends EventBase {
+  type: 'run/error';
+  message: string;
+  /** Where the problem is, when it is in the user's input (file, JSON path). */
+  where?: string;
+  stack?: string;
+}
+
+export interface LogEvent extends EventBase {
+  type: 'run/log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+/** Trainer -> host. */
+export type TrainerEvent =
+  | RunStartEvent
+  | StepEvent
+  | IterationDeltasEvent
+  | GatesEvent
+  | EpochEvent
+  | CheckpointEvent
+  | DoneEvent
+  | ErrorEvent
+  | LogEvent;
+
+/** Options of one training request. */
+export interface TrainRequestOptions {
+  /** Absolute path of the `*.fmtl.json`. */
+  experimentPath: string;
+  /** Parent folder of run folders (default `<experiment dir>/.fmtl/runs`). */
+  runsDir?: string;
+  /** Override the experiment's seed. */
+  seed?: number;
+  /** Overrides applied to the parsed experiment (ablations): feedback off / all fixed / as written. */
+  variant?: 'static' | 'fixed' | 'gumbel' | 'asWritten';
+  /** Extra suffix for the run folder name (e.g. `ablation-static`). */
+  tag?: string;
+  /** Resume from this run folder's last checkpoint. */
+  resume?: string;
+  /** Force a backend: `auto` (default), `tensorflow`, `wasm`, `cpu`. */
+  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Override epochs (e.g. quick checks). */
+  epochs?: number;
+}
+
+export interface TrainRequest {
+  type: 'trainer/train';
+  options: TrainRequestOptions;
+}
+
+/** Ask the trainer to stop after the current step; it writes the last checkpoint and `run/done` with status `stopped`. */
+export interface StopRequest {
+  type: 'trainer/stop';
+}
+
+/** Host -> trainer. */
+export type TrainerCommand = TrainRequest | StopRequest;
+
+/** Type guard for messages arriving over IPC. */
+export function isTrainerEvent(x: unknown): x is TrainerEvent {
+  return typeof x === 'object' && x !== null && typeof (x as { type?: unknown }).type === 'string'
+    && (x as { type: string }).type.startsWith('run/');
+}

@@ -1,0 +1,83 @@
+/**
+ * What the data layer hands the model: encoded splits and plain typed-array batches (no tensors, so
+ * data loading is testable without a backend and batches can be built ahead of time).
+ *
+ * Missing or unusable labels are -1 (class / tag ids) or NaN (regression) and are masked out of
+ * losses and metrics — a label seen only in valid/test maps to -1 and counts as wrong-by-definition in
+ * metrics (it can never be predicted), never as a crash.
+ */
+
+/** Token ids of text data. 0 = <pad>, 1 = <unk>. */
+export interface Vocab {
+  readonly tokens: readonly string[];
+  readonly index: ReadonlyMap<string, number>;
+}
+
+export const PAD_ID = 0;
+export const UNK_ID = 1;
+
+export type LabelColumn =
+  | { kind: 'class'; values: Int32Array }
+  | { kind: 'tags'; values: Int32Array[] }
+  | { kind: 'real'; values: Float32Array };
+
+export interface EncodedSplit {
+  name: string;
+  size: number;
+  /** Text: token ids per example (unpadded). */
+  tokens?: Int32Array[];
+  /** Text: original tokens per example (for reports). */
+  words?: string[][];
+  /** Tabular: standardised feature vector per example. */
+  features?: Float32Array[];
+  /** Task id -> labels for this split. */
+  labels: Record<string, LabelColumn>;
+  /**
+   * Labels as raw strings, for metrics that must count labels unseen in training
+   * (task id -> per-example class string, or tag strings per token).
+   */
+  rawLabels: Record<string, (string | null)[] | string[][]>;
+}
+
+/** A batch, padded to its own longest sentence (length bucketing keeps padding small). */
+export interface Batch {
+  size: number;
+  /** Example indices into the split. */
+  indices: Int32Array;
+  /** Text: [size * seqLen] token ids, PAD_ID-padded. */
+  tokens?: Int32Array;
+  /** Text: padded length of this batch. */
+  seqLen: number;
+  /** Text: real length of each example. */
+  lengths?: Int32Array;
+  /** Tabular: [size * featureDim]. */
+  features?: Float32Array;
+  featureDim: number;
+  /**
+   * Task id -> targets: class ids [size], tag ids [size * seqLen] (-1 on padding and unknown), or
+   * reals [size] (standardised with train statistics; NaN = missing).
+   */
+  targets: Record<string, Int32Array | Float32Array>;
+}
+
+export interface PreparedData {
+  kind: 'text' | 'tabular';
+  vocab?: Vocab;
+  featureDim: number;
+  /** Task id -> class or tag names (index = id). Regression tasks: []. */
+  labelNames: Record<string, string[]>;
+  /** Task id -> mean/std used to standardise a regression target (metrics are reported in original units). */
+  targetScale: Record<string, { mean: number; std: number }>;
+  train: EncodedSplit;
+  valid: EncodedSplit;
+  test?: EncodedSplit;
+}
+
+export interface BatchOptions {
+  batchSize: number;
+  /** Shuffle (with `seed`) — training only. */
+  shuffle: boolean;
+  seed: number;
+  /** Group examples of similar length into a batch (text only; default true when shuffling). */
+  bucket?: boolean;
+}
