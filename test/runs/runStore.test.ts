@@ -1,0 +1,113 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RunStore, parseEventLines, timeFromName } from '../../src/runs/runStore';
+import type { RunStartEvent, RunSummary, TrainerEvent } from '../../src/shared/trainerProtocol';
+import type { Experiment } from '../../src/shared/experimentTypes';
+
+const exp = { name: 'tiny', training: { epochs: 2 } } as unknown as Experiment;
+
+function start(runId: string, runDir: string, experimentPath = '/w/tiny.fmtl.json'): RunStartEvent {
+  return {
+    type: 'run/start', runId, t: 0, experimentPath, runDir, config: exp, seed: 7,
+    backend: { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, skipped: [] },
+    sizes: { train: 10, valid: 2, test: 2, parameters: 100, stepsPerEpoch: 5, labels: {} },
+  };
+}
+const step = (runId: string, s: number): TrainerEvent => ({
+  type: 'run/step', runId, t: s, step: s, epoch: Math.floor(s / 5), losses: { a: 1 / (s + 1) }, convergence: { a: 0 }, total: 1, lr: 0.01, tau: 1, ms: 1,
+});
+const summary: RunSummary = {
+  status: 'completed', epochs: 2, steps: 10, bestEpoch: 1, best: { valid: { a: { accuracy: 0.9 } } },
+  last: { valid: { a: { accuracy: 0.88 } } }, gates: { g: { block: 2, prob: 0.9 } }, durationMs: 5, backend: 'wasm',
+};
+
+test('live events: bounded snapshot, coalesced append batches, status from run/done', async () => {
+  const store = new RunStore({ maxPoints: 100, flushMs: 5 });
+  const batches: TrainerEvent[][] = [];
+  store.onDidAppend((id, evs) => { assert.equal(id, 'r1'); batches.push(evs); });
+  const changes: string[] = [];
+  store.onDidChange((r) => changes.push(r?.status ?? 'removed'));
+  store.append(start('r1', '/w/.fmtl/runs/r1'));
+  for (let s = 0; s < 10_000; s++) store.append(step('r1', s));
+  store.append({ type: 'run/done', runId: 'r1', t: 10_001, summary });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(batches.length, 1, 'one coalesced batch');
+  assert.equal(batches[0].length, 10_002);
+  const snap = store.snapshot('r1');
+  assert.equal(snap[0].type, 'run/start');
+  assert.equal(snap.at(-1)!.type, 'run/done');
+  const steps = snap.filter((e) => e.type === 'run/step');
+  assert.ok(steps.length <= 101, `kept ${steps.length} steps`);
+  assert.equal((steps.at(-1) as { step: number }).step, 9_999, 'newest step is exact');
+  const info = store.getRun('r1')!;
+  assert.equal(info.status, 'completed');
+  assert.equal(info.backend, 'wasm');
+  assert.equal(store.getRun('/w/.fmtl/runs/r1')?.id, 'r1', 'lookup by folder');
+  assert.equal(info.plannedSteps, 10);
+  assert.deepEqual(changes.slice(-1), ['completed']);
+  assert.equal(store.listRuns('/w/tiny.fmtl.json').length, 1);
+  assert.equal(store.listRuns('/w/other.fmtl.json').length, 0);
+  store.dispose();
+});
+
+test('a live run whose process ends without run/done is marked failed with the reason', () => {
+  const store = new RunStore({ flushMs: 0 });
+  store.append(start('r2', '/w/.fmtl/runs/r2'));
+  store.append(step('r2', 0));
+  store.endLive('r2', 'exit code 3: out of memory');
+  const r = store.getRun('r2')!;
+  assert.equal(r.status, 'failed');
+  assert.equal(r.live, false);
+  assert.match(r.error!, /out of memory/);
+});
+
+test('scanRunsDir reads summaries cheaply, loads events lazily, and drops deleted folders', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-store-'));
+  const runs = path.join(root, '.fmtl', 'runs');
+  const expPath = path.join(root, 'tiny.fmtl.json');
+  const a = path.join(runs, '2026-01-02T03-04-05-tiny');
+  const b = path.join(runs, '2026-01-03T03-04-05-tiny');
+  for (const d of [a, b]) fs.mkdirSync(d, { recursive: true });
+  fs.writeFileSync(path.join(a, 'summary.json'), JSON.stringify(summary));
+  fs.writeFileSync(path.join(a, 'config.json'), JSON.stringify(exp));
+  fs.mkdirSync(path.join(a, 'checkpoints', 'last'), { recursive: true });
+  const lines = [start('ra', a, expPath), step('ra', 0), step('ra', 1), { type: 'run/done', runId: 'ra', t: 3, summary }];
+  fs.writeFileSync(path.join(a, 'events.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n{"type":"run/st');
+  // b: interrupted run, no summary, events end with a step.
+  fs.writeFileSync(path.join(b, 'events.jsonl'), [start('rb', b, expPath), step('rb', 0)].map((l) => JSON.stringify(l)).join('\n') + '\n');
+  fs.writeFileSync(path.join(root, 'not-a-run.txt'), 'x');
+  fs.mkdirSync(path.join(runs, 'empty'));
+
+  const store = new RunStore({ flushMs: 0 });
+  const found = await store.scanRunsDir(runs, expPath);
+  assert.equal(found.length, 2, 'the empty folder is not a run');
+  const ra = store.getRun('ra')!;
+  assert.equal(ra.status, 'completed');
+  assert.equal(ra.hasLastCheckpoint, true);
+  assert.equal(ra.experimentPath, expPath);
+  assert.equal(ra.startedAt, Date.UTC(2026, 0, 2, 3, 4, 5));
+  const rb = store.getRun('rb')!;
+  assert.equal(rb.status, 'unknown');
+  assert.equal(rb.hasLastCheckpoint, false);
+  assert.deepEqual(store.listRuns(expPath).map((r) => r.id), ['rb', 'ra'], 'newest first');
+  // Lazy: the full log is read on the first snapshot; the torn last line is skipped.
+  const snap = store.snapshot('ra');
+  assert.deepEqual(snap.map((e) => e.type), ['run/start', 'run/step', 'run/step', 'run/done']);
+  await store.load('rb');
+  assert.equal(store.snapshot('rb').length, 2);
+
+  fs.rmSync(b, { recursive: true });
+  await store.scanRunsDir(runs, expPath);
+  assert.equal(store.getRun('rb'), undefined);
+  assert.ok(store.getRun('ra'));
+  fs.rmSync(root, { recursive: true });
+});
+
+test('parseEventLines ignores junk; timeFromName reads folder times', () => {
+  assert.equal(parseEventLines('\n{"x":1}\nnot json\n{"type":"run/log","runId":"a","t":0,"level":"info","message":"m"}\n').length, 1);
+  assert.equal(timeFromName('20260102-030405-x'), Date.UTC(2026, 0, 2, 3, 4, 5));
+  assert.equal(timeFromName('my-run'), undefined);
+});
