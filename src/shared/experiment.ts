@@ -1,0 +1,804 @@
+/**
+ * The experiment document (`*.fmtl.json`): parse (JSONC), validate, fill defaults.
+ *
+ * Pure: no node, DOM or vscode imports, so the host (diagnostics, CodeLens), the graph webview, the
+ * trainer and the CLI all see exactly the same errors. Validation never throws; it returns every
+ * problem it finds with its JSON path, and — when the document was parsed from text — the offset and
+ * length of the offending node (or of its nearest existing parent's key, for a missing property).
+ */
+import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { taskLevel, type Experiment, type TaskKind } from './experimentTypes';
+
+/** One problem in an experiment document. */
+export interface ExperimentIssue {
+  /** JSON path of the offending value, e.g. `['feedback', 0, 'to']`. */
+  path: (string | number)[];
+  /** The same path as text: `feedback[0].to` (empty for the root). */
+  pathText: string;
+  message: string;
+  severity: 'error' | 'warning';
+  /** Range of the offending node in the text (only when parsed from text). */
+  offset?: number;
+  length?: number;
+}
+
+/** Options of {@link validateExperiment}. */
+export interface ValidateOptions {
+  /**
+   * Existence check for data files, given a path relative to the experiment file's folder (always
+   * with `/` separators). Without it, data files are not checked.
+   */
+  fileExists?: (relPath: string) => boolean;
+}
+
+/** Result of {@link parseExperiment}. */
+export interface ParsedExperiment {
+  /** The experiment with defaults filled in; absent when there is any error (warnings are fine). */
+  experiment?: Experiment;
+  /** Every error and warning, syntax errors first. */
+  errors: ExperimentIssue[];
+  /** The raw parsed value (even when invalid), for views that draw what they can. */
+  value?: unknown;
+}
+
+/** Ids of tasks and arrows: a letter or `_`, then letters, digits, `_` or `-`. */
+export const ID_PATTERN = /^[A-Za-z_][\w-]*$/;
+/** Ids a task may not take: `encoder` is a graph node id, `_overall`/`overall` name the SLU sentence metric. */
+export const RESERVED_TASK_IDS: readonly string[] = ['encoder', 'overall', '_overall'];
+
+/** Metrics each task kind reports (names as in `trainerProtocol.ts` `MetricName`). */
+export const METRICS_BY_KIND: Readonly<Record<TaskKind, readonly string[]>> = {
+  classification: ['accuracy', 'macroF1'],
+  tagging: ['f1', 'precision', 'recall', 'tokenAccuracy'],
+  regression: ['rmse', 'mae'],
+};
+
+/** Metrics where lower is better (early stopping mode defaults to `min` for these). */
+export const LOWER_IS_BETTER: readonly string[] = ['rmse', 'mae'];
+
+const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'] as const;
+const TASK_KINDS = ['classification', 'tagging', 'regression'] as const;
+
+/** `['feedback', 0, 'to']` -> `feedback[0].to`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let s = '';
+  for (const p of path) {
+    if (typeof p === 'number') s += `[${p}]`;
+    else s += s ? `.${p}` : p;
+  }
+  return s;
+}
+
+/** 1-based line and column of a character offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.max(0, Math.min(offset, text.length));
+  for (let i = 0; i < end; i++) {
+    if (text.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+  }
+  return { line, column: end - lineStart + 1 };
+}
+
+/**
+ * `file:line:col  json.path  message` (warnings say so). `file` is whatever label the caller wants
+ * (usually a path relative to the working folder).
+ */
+export function formatIssue(issue: ExperimentIssue, file: string, text?: string): string {
+  const where = text !== undefined && issue.offset !== undefined
+    ? (() => { const lc = lineColumn(text, issue.offset); return `${file}:${lc.line}:${lc.column}`; })()
+    : file;
+  const sev = issue.severity === 'warning' ? 'warning: ' : '';
+  return `${where}  ${issue.pathText || '(root)'}  ${sev}${issue.message}`;
+}
+
+/**
+ * Parse an experiment document (JSON with comments and trailing commas), validate it and fill
+ * defaults. Never throws. `experiment` is set only when there is no error.
+ */
+export function parseExperiment(text: string, opts: ValidateOptions = {}): ParsedExperiment {
+  const syntax: ParseError[] = [];
+  const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
+  if (syntax.length || !root) {
+    const errors = syntax.map((e): ExperimentIssue => ({
+      path: [], pathText: '', severity: 'error', offset: e.offset, length: Math.max(1, e.length),
+      message: `JSON syntax error: ${syntaxMessage(e)}`,
+    }));
+    if (!errors.length) errors.push({ path: [], pathText: '', severity: 'error', offset: 0, length: 0, message: 'the file is empty' });
+    return { errors };
+  }
+  const value: unknown = getNodeValue(root);
+  const issues = collect(value, opts);
+  const errors = issues.map(({ issue, atKey }) => locate(root, issue, atKey));
+  const ok = !errors.some((e) => e.severity === 'error');
+  return { errors, value, experiment: ok ? withDefaults(value as Experiment) : undefined };
+}
+
+/** Validate a parsed experiment value. Returns every error and warning; never throws. */
+export function validateExperiment(exp: unknown, opts: ValidateOptions = {}): ExperimentIssue[] {
+  return collect(exp, opts).map((c) => c.issue);
+}
+
+/**
+ * A deep copy with every optional field set to its default. Assumes a valid experiment (call after
+ * validation); never changes what the user wrote.
+ */
+export function withDefaults(input: Experiment): Experiment {
+  const exp = JSON.parse(JSON.stringify(input)) as Experiment;
+  exp.feedback ??= [];
+  const d = exp.data;
+  if (d.format === 'slu') {
+    d.splits ??= { train: 'train', valid: 'valid', test: 'test' };
+    d.lowercase ??= true;
+    d.minFreq ??= 1;
+    d.maxLength ??= 64;
+  } else if (d.format === 'csv') {
+    d.categorical ??= [];
+    d.split ??= { valid: 0.15, test: 0.15 };
+    d.split.seed ??= exp.training.seed;
+    d.missing ??= ['NA', ''];
+  }
+  const e = exp.encoder;
+  if (e.type === 'bigru') { e.layers ??= 1; e.dropout ??= 0; }
+  else if (e.type === 'mlp') { e.activation ??= 'relu'; e.dropout ??= 0; }
+  for (const t of exp.tasks) {
+    t.lossWeight ??= 1;
+    for (const b of t.blocks) {
+      if (b.type === 'dense') b.activation ??= 'relu';
+      b.dropout ??= 0;
+    }
+  }
+  const byId = new Map(exp.tasks.map((t) => [t.id, t]));
+  for (const f of exp.feedback) {
+    f.combine ??= 'concat';
+    f.enabled ??= true;
+    if (f.injection === 'gumbel' && f.candidates === undefined) {
+      const n = byId.get(f.to)?.blocks.length ?? 0;
+      f.candidates = Array.from({ length: n }, (_, i) => i + 1);
+    }
+    if (f.amplifier.type === 'mlp') {
+      f.amplifier.hidden ??= f.amplifier.units;
+      f.amplifier.activation ??= 'relu';
+    }
+  }
+  exp.convergence.startK ??= 1;
+  exp.convergence.dropoutMasks ??= 'shared';
+  exp.gumbel.anneal ??= 'exp';
+  exp.gumbel.hard ??= false;
+  const tr = exp.training;
+  tr.stopGradient ??= false;
+  tr.logEvery ??= 10;
+  if (tr.earlyStopping) tr.earlyStopping.mode ??= defaultMode(tr.earlyStopping.metric);
+  return exp;
+}
+
+/** `max` unless the metric is an error measure (`rmse`, `mae`). */
+export function defaultMode(metric: string): 'max' | 'min' {
+  const name = metric.includes('.') ? metric.slice(metric.lastIndexOf('.') + 1) : metric;
+  return LOWER_IS_BETTER.includes(name) ? 'min' : 'max';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+type Path = (string | number)[];
+type Obj = Record<string, unknown>;
+interface Collected { issue: ExperimentIssue; atKey: boolean }
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 30 ? v.slice(0, 30) + '…' : v)})`;
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** Collects issues and offers small typed readers that report what is wrong and return undefined. */
+class Checker {
+  readonly out: Collected[] = [];
+
+  error(path: Path, message: string, atKey = false): void {
+    this.out.push({ issue: { path, pathText: formatPath(path), message, severity: 'error' }, atKey });
+  }
+
+  warn(path: Path, message: string, atKey = false): void {
+    this.out.push({ issue: { path, pathText: formatPath(path), message, severity: 'warning' }, atKey });
+  }
+
+  /** Warn about keys not in `allowed` (typos would otherwise be silently ignored). */
+  keys(o: Obj, path: Path, allowed: readonly string[]): void {
+    for (const k of Object.keys(o)) {
+      if (allowed.includes(k)) continue;
+      const near = closest(k, allowed);
+      this.warn([...path, k], `unknown property '${k}'${near ? ` (did you mean '${near}'?)` : ''}; it is ignored`, true);
+    }
+  }
+
+  obj(o: Obj, key: string, path: Path, required: boolean): Obj | undefined {
+    const v = o[key];
+    if (v === undefined) { if (required) this.error([...path, key], `missing required property '${key}'`); return undefined; }
+    if (!isObj(v)) { this.error([...path, key], `'${key}' must be an object, not ${typeName(v)}`); return undefined; }
+    return v;
+  }
+
+  arr(o: Obj, key: string, path: Path, required: boolean): unknown[] | undefined {
+    const v = o[key];
+    if (v === undefined) { if (required) this.error([...path, key], `missing required property '${key}'`); return undefined; }
+    if (!Array.isArray(v)) { this.error([...path, key], `'${key}' must be an array, not ${typeName(v)}`); return undefined; }
+    return v;
+  }
+
+  str(o: Obj, key: string, path: Path, required: boolean, nonEmpty = true): string | undefined {
+    const v = o[key];
+    if (v === undefined) { if (required) this.error([...path, key], `missing required property '${key}'`); return undefined; }
+    if (typeof v !== 'string') { this.error([...path, key], `'${key}' must be a string, not ${typeName(v)}`); return undefined; }
+    if (nonEmpty && !v.trim()) { this.error([...path, key], `'${key}' must not be empty`); return undefined; }
+    return v;
+  }
+
+  bool(o: Obj, key: string, path: Path): boolean | undefined {
+    const v = o[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') { this.error([...path, key], `'${key}' must be true or false, not ${typeName(v)}`); return undefined; }
+    return v;
+  }
+
+  oneOf<T extends string>(o: Obj, key: string, path: Path, values: readonly T[], required: boolean): T | undefined {
+    const v = o[key];
+    if (v === undefined) { if (required) this.error([...path, key], `missing required property '${key}' (one of ${values.map((x) => `'${x}'`).join(', ')})`); return undefined; }
+    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+      const near = typeof v === 'string' ? closest(v, values) : undefined;
+      this.error([...path, key], `'${key}' must be one of ${values.map((x) => `'${x}'`).join(', ')}, not ${typeName(v)}${near ? ` (did you mean '${near}'?)` : ''}`);
+      return undefined;
+    }
+    return v as T;
+  }
+
+  /**
+   * A finite number within bounds. `int` requires an integer; `gt/ge/lt/le` are exclusive/inclusive
+   * bounds. The message names the rule, e.g. "must be an integer >= 1".
+   */
+  num(o: Obj, key: string, path: Path, required: boolean, rule: { int?: boolean; gt?: number; ge?: number; lt?: number; le?: number; why?: string }): number | undefined {
+    const v = o[key];
+    if (v === undefined) { if (required) this.error([...path, key], `missing required property '${key}'`); return undefined; }
+    return this.numValue(v, [...path, key], `'${key}'`, rule);
+  }
+
+  numValue(v: unknown, path: Path, label: string, rule: { int?: boolean; gt?: number; ge?: number; lt?: number; le?: number; why?: string }): number | undefined {
+    const parts: string[] = [];
+    if (rule.gt !== undefined) parts.push(`> ${rule.gt}`);
+    if (rule.ge !== undefined) parts.push(`>= ${rule.ge}`);
+    if (rule.lt !== undefined) parts.push(`< ${rule.lt}`);
+    if (rule.le !== undefined) parts.push(`<= ${rule.le}`);
+    const want = `${rule.int ? 'an integer' : 'a number'}${parts.length ? ' ' + parts.join(' and ') : ''}`;
+    const why = rule.why ? ` (${rule.why})` : '';
+    if (typeof v !== 'number' || !Number.isFinite(v)) { this.error(path, `${label} must be ${want}, not ${typeName(v)}`); return undefined; }
+    const bad = (rule.int && !Number.isInteger(v))
+      || (rule.gt !== undefined && !(v > rule.gt)) || (rule.ge !== undefined && !(v >= rule.ge))
+      || (rule.lt !== undefined && !(v < rule.lt)) || (rule.le !== undefined && !(v <= rule.le));
+    if (bad) { this.error(path, `${label} must be ${want}, got ${v}${why}`); return undefined; }
+    return v;
+  }
+
+  strList(o: Obj, key: string, path: Path, required: boolean): string[] | undefined {
+    const a = this.arr(o, key, path, required);
+    if (!a) return undefined;
+    const out: string[] = [];
+    const seen = new Set<string>();
+    a.forEach((v, i) => {
+      if (typeof v !== 'string') { this.error([...path, key, i], `'${key}' entries must be strings, not ${typeName(v)}`); return; }
+      if (seen.has(v)) this.error([...path, key, i], `'${v}' is listed twice in '${key}'`);
+      seen.add(v);
+      out.push(v);
+    });
+    return out;
+  }
+}
+
+/** Levenshtein-closest candidate within distance 2 (or a case-insensitive match), for "did you mean". */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const c of candidates) {
+    if (c.toLowerCase() === word.toLowerCase()) return c;
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) { bestD = d; best = c; }
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+const ROOT_KEYS = ['$schema', 'name', 'description', 'data', 'encoder', 'tasks', 'feedback', 'iterations', 'convergence', 'gumbel', 'training', 'lossWeighting', 'layout'];
+
+/** What validation learned about one task, for the cross checks. */
+interface TaskInfo { id: string; index: number; kind?: TaskKind; label?: string; blocks?: { type?: string; units?: number }[] }
+
+function collect(exp: unknown, opts: ValidateOptions): Collected[] {
+  const c = new Checker();
+  if (!isObj(exp)) { c.error([], `an experiment must be a JSON object, not ${typeName(exp)}`); return c.out; }
+  c.keys(exp, [], ROOT_KEYS);
+  if (exp.$schema !== undefined) c.str(exp, '$schema', [], false);
+  c.str(exp, 'name', [], true);
+  if (exp.description !== undefined) c.str(exp, 'description', [], false, false);
+
+  const data = checkData(c, exp);
+  const encoderType = checkEncoder(c, exp, data?.format);
+  const tasks = checkTasks(c, exp, data?.format, encoderType);
+  const known = tasks !== undefined;
+  const training = c.obj(exp, 'training', [], true);
+  if (training) checkTraining(c, training, tasks ?? new Map(), known, data?.format);
+  const enabledArrows = checkFeedback(c, exp, tasks ?? new Map(), known, encoderType, exp.encoder);
+  checkIterations(c, exp, enabledArrows);
+  checkLossWeighting(c, exp);
+  checkLayout(c, exp);
+  if (data && opts.fileExists) checkFiles(c, data, tasks ?? new Map(), opts.fileExists);
+  return c.out;
+}
+
+interface DataInfo { format: 'slu' | 'csv'; obj: Obj }
+
+function checkData(c: Checker, exp: Obj): DataInfo | undefined {
+  const d = c.obj(exp, 'data', [], true);
+  if (!d) return undefined;
+  const P: Path = ['data'];
+  const format = c.oneOf(d, 'format', P, ['slu', 'csv'] as const, true);
+  c.str(d, 'path', P, true);
+  if (format === 'slu') {
+    c.keys(d, P, ['format', 'path', 'splits', 'lowercase', 'minFreq', 'maxLength', 'limitTrain']);
+    const s = c.obj(d, 'splits', P, false);
+    if (s) {
+      c.keys(s, [...P, 'splits'], ['train', 'valid', 'test']);
+      c.str(s, 'train', [...P, 'splits'], true);
+      c.str(s, 'valid', [...P, 'splits'], true);
+      c.str(s, 'test', [...P, 'splits'], false);
+    }
+    c.bool(d, 'lowercase', P);
+    c.num(d, 'minFreq', P, false, { int: true, ge: 1 });
+    c.num(d, 'maxLength', P, false, { int: true, ge: 1 });
+    c.num(d, 'limitTrain', P, false, { int: true, ge: 1 });
+    return { format, obj: d };
+  }
+  if (format === 'csv') {
+    c.keys(d, P, ['format', 'path', 'features', 'categorical', 'split', 'missing']);
+    const features = c.strList(d, 'features', P, true) ?? [];
+    const categorical = c.strList(d, 'categorical', P, false) ?? [];
+    categorical.forEach((col, i) => {
+      if (features.includes(col)) c.error([...P, 'categorical', i], `column '${col}' is both a numeric feature and a categorical one`);
+    });
+    if (Array.isArray(d.features) && features.length + categorical.length === 0) {
+      c.error([...P, 'features'], 'no input columns: list at least one column in features or categorical');
+    }
+    const s = c.obj(d, 'split', P, false);
+    if (s) {
+      const SP = [...P, 'split'];
+      c.keys(s, SP, ['valid', 'test', 'seed']);
+      const v = c.num(s, 'valid', SP, true, { gt: 0, lt: 1 });
+      const t = c.num(s, 'test', SP, true, { ge: 0, lt: 1 });
+      c.num(s, 'seed', SP, false, { int: true });
+      if (v !== undefined && t !== undefined && v + t >= 1) c.error(SP, `valid + test = ${v + t} leaves no training rows (must be < 1)`);
+    }
+    c.strList(d, 'missing', P, false);
+    return { format, obj: d };
+  }
+  return undefined;
+}
+
+function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 'bigru' | 'mlp' | undefined {
+  const e = c.obj(exp, 'encoder', [], true);
+  if (!e) return undefined;
+  const P: Path = ['encoder'];
+  const type = c.oneOf(e, 'type', P, ['bigru', 'mlp'] as const, true);
+  c.num(e, 'dropout', P, false, { ge: 0, lt: 1 });
+  if (type === 'bigru') {
+    c.keys(e, P, ['type', 'embeddingDim', 'hidden', 'layers', 'dropout']);
+    c.num(e, 'embeddingDim', P, true, { int: true, ge: 1 });
+    c.num(e, 'hidden', P, true, { int: true, ge: 1 });
+    c.num(e, 'layers', P, false, { int: true, ge: 1 });
+    if (format === 'csv') c.error([...P, 'type'], "a 'bigru' encoder reads token sequences; CSV data has rows of features — use 'mlp'");
+  } else if (type === 'mlp') {
+    c.keys(e, P, ['type', 'hidden', 'activation', 'dropout']);
+    const h = c.arr(e, 'hidden', P, true);
+    h?.forEach((v, i) => c.numValue(v, [...P, 'hidden', i], 'hidden layer width', { int: true, ge: 1 }));
+    c.oneOf(e, 'activation', P, ACTIVATIONS, false);
+    if (format === 'slu') c.error([...P, 'type'], "an 'mlp' encoder reads feature rows; SLU data is token sequences — use 'bigru'");
+  }
+  return type;
+}
+
+/** Returns undefined when `tasks` is not a list at all (then references to tasks are not checked). */
+function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined, encoderType: 'bigru' | 'mlp' | undefined): Map<string, TaskInfo> | undefined {
+  const out = new Map<string, TaskInfo>();
+  const tasks = c.arr(exp, 'tasks', [], true);
+  if (!tasks) return undefined;
+  if (tasks.length === 0) c.error(['tasks'], 'at least one task is needed');
+  const labels = new Map<string, string>();
+  tasks.forEach((t, i) => {
+    const P: Path = ['tasks', i];
+    if (!isObj(t)) { c.error(P, `a task must be an object, not ${typeName(t)}`); return; }
+    c.keys(t, P, ['id', 'kind', 'label', 'blocks', 'lossWeight', 'title']);
+    const id = checkId(c, t, P, 'task');
+    if (id !== undefined && RESERVED_TASK_IDS.includes(id)) { c.error([...P, 'id'], `'${id}' is reserved; choose another task id`); }
+    const kind = c.oneOf(t, 'kind', P, TASK_KINDS, true);
+    const label = c.str(t, 'label', P, true);
+    c.num(t, 'lossWeight', P, false, { ge: 0 });
+    if (t.title !== undefined) c.str(t, 'title', P, false, false);
+    const blocks: { type?: string; units?: number }[] = [];
+    const b = c.arr(t, 'blocks', P, true);
+    b?.forEach((blk, j) => {
+      const BP: Path = [...P, 'blocks', j];
+      if (!isObj(blk)) { c.error(BP, `a block must be an object, not ${typeName(blk)}`); blocks.push({}); return; }
+      c.keys(blk, BP, ['type', 'units', 'activation', 'dropout']);
+      const type = c.oneOf(blk, 'type', BP, ['dense', 'bigru'] as const, true);
+      const units = c.num(blk, 'units', BP, true, { int: true, ge: 1 });
+      c.oneOf(blk, 'activation', BP, ACTIVATIONS, false);
+      c.num(blk, 'dropout', BP, false, { ge: 0, lt: 1 });
+      if (type === 'bigru' && format === 'csv') {
+        c.error([...BP, 'type'], "a 'bigru' block needs token sequences; this experiment's data is tabular rows — use 'dense'");
+      }
+      else if (type === 'bigru' && kind !== undefined && kind !== 'tagging') {
+        c.error([...BP, 'type'], `a 'bigru' block runs over tokens, but '${kind}' is a sentence-level task (its tower works on the pooled sentence vector) — use 'dense'`);
+      }
+      if (type === 'bigru' && blk.activation !== undefined) c.warn([...BP, 'activation'], "'activation' is ignored for a 'bigru' block");
+      blocks.push({ type, units });
+    });
+    // Data-format compatibility of the task kind and its label source.
+    if (kind && format === 'csv' && kind === 'tagging') {
+      c.error([...P, 'kind'], "a 'tagging' task labels tokens; CSV data has no tokens (use 'classification' or 'regression')");
+    }
+    if (kind && format === 'slu' && label !== undefined) {
+      if (kind === 'regression') c.error([...P, 'kind'], "SLU data has no real-valued targets: 'regression' needs CSV data");
+      if (label === 'seq.in') c.error([...P, 'label'], "'seq.in' holds the input words, not labels");
+      else if (kind === 'tagging' && label === 'label') c.error([...P, 'label'], "a 'tagging' task needs one tag per token: use the 'seq.out' file, not 'label' (one intent per sentence)");
+      else if (kind === 'classification' && label === 'seq.out') c.error([...P, 'label'], "a 'classification' task needs one label per sentence: use the 'label' file, not 'seq.out' (one tag per token)");
+    }
+    if (format === 'csv' && label !== undefined) {
+      const data = exp.data as Obj;
+      const inFeatures = Array.isArray(data.features) && data.features.includes(label);
+      const inCategorical = Array.isArray(data.categorical) && data.categorical.includes(label);
+      if (inFeatures || inCategorical) {
+        c.error([...P, 'label'], `column '${label}' is also an input (data.${inFeatures ? 'features' : 'categorical'}): the model would see its own target — remove it from the inputs`);
+      }
+      const other = labels.get(label);
+      if (other !== undefined) c.warn([...P, 'label'], `column '${label}' is also the label of task '${other}'`);
+      if (id) labels.set(label, id);
+    }
+    if (id === undefined) return;
+    if (out.has(id)) { c.error([...P, 'id'], `duplicate task id '${id}' (also tasks[${out.get(id)!.index}])`); return; }
+    out.set(id, { id, index: i, kind, label, blocks: b ? blocks : undefined });
+  });
+  if (tasks.length > 0 && tasks.every((t) => isObj(t) && t.lossWeight === 0)) c.error(['tasks'], 'every task has lossWeight 0: nothing would be trained');
+  return out;
+}
+
+function checkId(c: Checker, o: Obj, P: Path, what: string): string | undefined {
+  const id = c.str(o, 'id', P, true);
+  if (id === undefined) return undefined;
+  if (!ID_PATTERN.test(id)) {
+    c.error([...P, 'id'], `invalid ${what} id '${id}': use a letter or '_' first, then letters, digits, '_' or '-'`);
+    return undefined;
+  }
+  return id;
+}
+
+/** Returns the number of enabled arrows (-1 when `feedback` is unusable). */
+function checkFeedback(c: Checker, exp: Obj, tasks: Map<string, TaskInfo>, known: boolean, encoderType: string | undefined, encoder: unknown): number {
+  const fb = c.arr(exp, 'feedback', [], true);
+  if (!fb) return -1;
+  const ids = new Map<string, number>();
+  const pairs = new Map<string, number>();
+  let enabled = 0;
+  fb.forEach((f, i) => {
+    const P: Path = ['feedback', i];
+    if (!isObj(f)) { c.error(P, `a feedback arrow must be an object, not ${typeName(f)}`); return; }
+    c.keys(f, P, ['id', 'from', 'to', 'amplifier', 'injection', 'candidates', 'combine', 'enabled']);
+    const id = checkId(c, f, P, 'arrow');
+    if (id !== undefined) {
+      if (ids.has(id)) c.error([...P, 'id'], `duplicate arrow id '${id}' (also feedback[${ids.get(id)}])`);
+      else ids.set(id, i);
+    }
+    const isEnabled = c.bool(f, 'enabled', P) ?? true;
+    if (isEnabled) enabled++;
+    const from = taskRef(c, f, 'from', P, tasks, known);
+    const to = taskRef(c, f, 'to', P, tasks, known);
+    if (from && to && from.id === to.id) c.error([...P, 'to'], `self-loop: '${from.id}' feeds back into itself; an arrow must join two different tasks`);
+    if (from && to) {
+      const key = `${from.id}\u0000${to.id}`;
+      if (pairs.has(key)) c.error(P, `duplicate arrow ${from.id} -> ${to.id} (also feedback[${pairs.get(key)}]); merge them or remove one`);
+      else pairs.set(key, i);
+    }
+    const combine = c.oneOf(f, 'combine', P, ['concat', 'add'] as const, false) ?? 'concat';
+
+    // Amplifier.
+    const amp = c.obj(f, 'amplifier', P, true);
+    let ampUnits: number | undefined;
+    if (amp) {
+      const AP = [...P, 'amplifier'];
+      c.keys(amp, AP, ['type', 'units', 'hidden', 'activation']);
+      const type = c.oneOf(amp, 'type', AP, ['linear', 'mlp', 'label-embedding'] as const, true);
+      ampUnits = c.num(amp, 'units', AP, true, { int: true, ge: 1 });
+      c.num(amp, 'hidden', AP, false, { int: true, ge: 1 });
+      c.oneOf(amp, 'activation', AP, ACTIVATIONS, false);
+      if (amp.hidden !== undefined && type !== 'mlp') c.warn([...AP, 'hidden'], `'hidden' is only used by the 'mlp' amplifier`);
+      if (type === 'label-embedding' && from?.kind === 'regression') {
+        c.error([...AP, 'type'], `'label-embedding' weights label vectors by the source's class probabilities, but '${from.id}' is a regression task (no label distribution) — use 'linear' or 'mlp'`);
+      }
+    }
+
+    // Injection: a fixed block, or a Gumbel gate over candidate blocks.
+    const inj = f.injection;
+    const nBlocks = to?.blocks?.length;
+    let targets: number[] = [];
+    if (inj === undefined) c.error([...P, 'injection'], "missing required property 'injection' (a block number of the target task, or 'gumbel')");
+    else if (inj === 'gumbel') {
+      if (f.candidates !== undefined) {
+        const cand = c.arr(f, 'candidates', P, false);
+        const seen = new Set<number>();
+        cand?.forEach((v, j) => {
+          const n = c.numValue(v, [...P, 'candidates', j], 'a candidate block', { int: true, ge: 1 });
+          if (n === undefined) return;
+          if (nBlocks !== undefined && n > nBlocks) c.error([...P, 'candidates', j], blockRangeMessage(n, to!));
+          else if (seen.has(n)) c.error([...P, 'candidates', j], `block ${n} is listed twice`);
+          else { seen.add(n); targets.push(n); }
+        });
+        if (cand && cand.length === 0) c.error([...P, 'candidates'], 'no candidate blocks: list at least one (or leave out candidates to use every block)');
+        else if (cand && seen.size === 1 && isEnabled) c.warn([...P, 'candidates'], 'a Gumbel gate over one block has nothing to choose; use a fixed block number instead');
+      } else if (nBlocks !== undefined) {
+        targets = Array.from({ length: nBlocks }, (_, k) => k + 1);
+        if (nBlocks === 0) c.error([...P, 'to'], `task '${to!.id}' has no blocks to receive feedback`);
+        else if (nBlocks === 1 && isEnabled) c.warn([...P, 'injection'], `task '${to!.id}' has one block: a Gumbel gate over one block has nothing to choose; use injection 1`);
+      }
+    } else if (typeof inj === 'number') {
+      const n = c.numValue(inj, [...P, 'injection'], "'injection'", { int: true, ge: 1 });
+      if (n !== undefined && nBlocks !== undefined) {
+        if (n > nBlocks) c.error([...P, 'injection'], blockRangeMessage(n, to!));
+        else targets = [n];
+      }
+      if (f.candidates !== undefined) c.warn([...P, 'candidates'], "'candidates' is only used with injection 'gumbel'");
+    } else {
+      c.error([...P, 'injection'], `'injection' must be a block number (1-based) or 'gumbel', not ${typeName(inj)}`);
+    }
+
+    // 'add' needs the amplified signal to be as wide as the block input.
+    if (combine === 'add' && ampUnits !== undefined && to?.blocks) {
+      for (const l of targets) {
+        const width = blockInputWidth(to, l, encoderType, encoder);
+        if (width !== undefined && width !== ampUnits) {
+          c.error([...P, 'amplifier', 'units'], `combine 'add' needs amplifier.units = the input width of ${to.id} block ${l} (${width}), got ${ampUnits}; use 'concat' or set units to ${width}`);
+          break;
+        }
+      }
+    }
+  });
+  return enabled;
+}
+
+function blockRangeMessage(n: number, to: TaskInfo): string {
+  const m = to.blocks?.length ?? 0;
+  return m === 0
+    ? `task '${to.id}' has no blocks to receive feedback`
+    : `block ${n} is out of range: task '${to.id}' has ${m} block${m === 1 ? '' : 's'} (1..${m})`;
+}
+
+/** Input width of block `l` (1-based), when it is known without building the model. */
+function blockInputWidth(to: TaskInfo, l: number, encoderType: string | undefined, encoder: unknown): number | undefined {
+  if (l > 1) {
+    const prev = to.blocks?.[l - 2];
+    if (!prev?.units) return undefined;
+    return prev.type === 'bigru' ? 2 * prev.units : prev.units;
+  }
+  if (encoderType === 'mlp' && isObj(encoder) && Array.isArray(encoder.hidden) && encoder.hidden.length > 0) {
+    const last = encoder.hidden[encoder.hidden.length - 1];
+    return typeof last === 'number' ? last : undefined;
+  }
+  // The BiGRU encoder's width at block 1 depends on the task level (token states vs pooled vector).
+  return undefined;
+}
+
+function taskRef(c: Checker, f: Obj, key: 'from' | 'to', P: Path, tasks: Map<string, TaskInfo>, known: boolean): TaskInfo | undefined {
+  const id = c.str(f, key, P, true);
+  if (id === undefined) return undefined;
+  const t = tasks.get(id);
+  if (!t && known) {
+    const near = closest(id, [...tasks.keys()]);
+    c.error([...P, key], `unknown task '${id}'${near ? ` (did you mean '${near}'?)` : tasks.size ? ` (tasks: ${[...tasks.keys()].join(', ')})` : ''}`);
+  }
+  return t;
+}
+
+function checkIterations(c: Checker, exp: Obj, enabledArrows: number): void {
+  const K = c.num(exp, 'iterations', [], true, { int: true, ge: 0 });
+  if (K !== undefined && K < 1 && enabledArrows > 0) {
+    c.error(['iterations'], `iterations K must be an integer >= 1 when feedback arrows are enabled (got ${K}; K = 0 means static MTL — disable or remove the arrows)`);
+  }
+  if (K !== undefined && K >= 1 && enabledArrows === 0) {
+    c.warn(['iterations'], `no enabled feedback arrows: the ${K} feedback iteration${K === 1 ? '' : 's'} would repeat the same pass; set iterations to 0`);
+  }
+  const conv = c.obj(exp, 'convergence', [], true);
+  if (conv) {
+    const P: Path = ['convergence'];
+    c.keys(conv, P, ['beta', 'lambda', 'startK', 'dropoutMasks']);
+    c.num(conv, 'beta', P, true, { gt: 0, lt: 1 });
+    const lambda = c.num(conv, 'lambda', P, true, { ge: 0 });
+    const startK = conv.startK === undefined ? 1 : conv.startK;
+    if (startK !== 0 && startK !== 1) c.error([...P, 'startK'], `'startK' must be 0 or 1, not ${typeName(startK)}`);
+    c.oneOf(conv, 'dropoutMasks', P, ['shared', 'fresh'] as const, false);
+    if (K !== undefined && enabledArrows > 0 && lambda !== undefined && lambda > 0 && (startK === 1 || startK === 0)) {
+      const terms = K - startK;
+      if (terms <= 0) c.warn([...P, 'lambda'], `with K = ${K} and startK = ${startK} the convergence sum has no terms, so lambda has no effect (use startK 0 or K >= 2)`);
+    }
+  }
+  const g = c.obj(exp, 'gumbel', [], true);
+  if (g) {
+    const P: Path = ['gumbel'];
+    c.keys(g, P, ['tau0', 'tauMin', 'anneal', 'hard']);
+    const tau0 = c.num(g, 'tau0', P, true, { gt: 0 });
+    const tauMin = c.num(g, 'tauMin', P, true, { gt: 0 });
+    if (tau0 !== undefined && tauMin !== undefined && tauMin > tau0) c.error([...P, 'tauMin'], `tauMin (${tauMin}) must not exceed tau0 (${tau0}): the temperature anneals down from tau0 to tauMin`);
+    c.oneOf(g, 'anneal', P, ['exp', 'linear', 'none'] as const, false);
+    c.bool(g, 'hard', P);
+  }
+}
+
+function checkTraining(c: Checker, tr: Obj, tasks: Map<string, TaskInfo>, known: boolean, format: 'slu' | 'csv' | undefined): void {
+  const P: Path = ['training'];
+  c.keys(tr, P, ['epochs', 'batchSize', 'optimizer', 'learningRate', 'seed', 'stopGradient', 'clipNorm', 'earlyStopping', 'logEvery']);
+  c.num(tr, 'epochs', P, true, { int: true, ge: 1 });
+  c.num(tr, 'batchSize', P, true, { int: true, ge: 1 });
+  c.oneOf(tr, 'optimizer', P, ['adam', 'sgd', 'rmsprop'] as const, true);
+  const lr = c.num(tr, 'learningRate', P, true, { gt: 0 });
+  if (lr !== undefined && lr >= 1) c.warn([...P, 'learningRate'], `learning rate ${lr} is unusually large; training will likely diverge`);
+  c.num(tr, 'seed', P, true, { int: true, ge: 0, le: 4294967295 });
+  c.bool(tr, 'stopGradient', P);
+  c.num(tr, 'clipNorm', P, false, { gt: 0 });
+  c.num(tr, 'logEvery', P, false, { int: true, ge: 1 });
+  const es = c.obj(tr, 'earlyStopping', P, false);
+  if (es) {
+    const EP = [...P, 'earlyStopping'];
+    c.keys(es, EP, ['metric', 'mode', 'patience']);
+    c.num(es, 'patience', EP, true, { int: true, ge: 1 });
+    const mode = c.oneOf(es, 'mode', EP, ['max', 'min'] as const, false);
+    const metric = c.str(es, 'metric', EP, true);
+    if (metric !== undefined && known && checkMonitor(c, metric, [...EP, 'metric'], tasks, format) && mode && mode !== defaultMode(metric)) {
+      c.warn([...EP, 'mode'], `mode '${mode}' for '${metric}': ${defaultMode(metric) === 'max' ? 'higher' : 'lower'} is better for this metric`);
+    }
+  }
+}
+
+/** Checks an early-stopping metric name; true if it is valid. */
+function checkMonitor(c: Checker, metric: string, path: Path, tasks: Map<string, TaskInfo>, format: 'slu' | 'csv' | undefined): boolean {
+  if (metric === 'overall') {
+    const kinds = [...tasks.values()].map((t) => t.kind);
+    if (kinds.includes(undefined)) return false; // already reported at the task
+    const cls = kinds.filter((k) => k === 'classification').length;
+    const tag = kinds.filter((k) => k === 'tagging').length;
+    if (format !== 'slu' || cls !== 1 || tag !== 1) {
+      c.error(path, "'overall' (sentence accuracy: intent right and every tag right) needs SLU data with exactly one classification and one tagging task; use '<taskId>.<metric>'");
+      return false;
+    }
+    return true;
+  }
+  const dot = metric.lastIndexOf('.');
+  if (dot <= 0) {
+    c.error(path, `early-stopping metric '${metric}' must be '<taskId>.<metric>' (e.g. '${exampleMetric(tasks)}') or 'overall'`);
+    return false;
+  }
+  const id = metric.slice(0, dot);
+  const name = metric.slice(dot + 1);
+  const t = tasks.get(id);
+  if (!t) {
+    const near = closest(id, [...tasks.keys()]);
+    c.error(path, `early-stopping metric '${metric}': unknown task '${id}'${near ? ` (did you mean '${near}'?)` : ''}`);
+    return false;
+  }
+  if (!t.kind) return false;
+  const valid = METRICS_BY_KIND[t.kind];
+  if (!valid.includes(name)) {
+    c.error(path, `'${name}' is not a metric of ${t.kind} task '${id}' (use one of ${valid.map((m) => `'${id}.${m}'`).join(', ')})`);
+    return false;
+  }
+  return true;
+}
+
+function exampleMetric(tasks: Map<string, TaskInfo>): string {
+  const t = [...tasks.values()].find((x) => x.kind);
+  return t ? `${t.id}.${METRICS_BY_KIND[t.kind!][0]}` : 'taskId.accuracy';
+}
+
+function checkLossWeighting(c: Checker, exp: Obj): void {
+  const lw = c.obj(exp, 'lossWeighting', [], true);
+  if (!lw) return;
+  c.keys(lw, ['lossWeighting'], ['type']);
+  c.oneOf(lw, 'type', ['lossWeighting'], ['fixed'] as const, true);
+}
+
+function checkLayout(c: Checker, exp: Obj): void {
+  const l = c.obj(exp, 'layout', [], false);
+  if (!l) return;
+  c.keys(l, ['layout'], ['nodes']);
+  const nodes = c.obj(l, 'nodes', ['layout'], false);
+  if (!nodes) return;
+  for (const [k, v] of Object.entries(nodes)) {
+    const P: Path = ['layout', 'nodes', k];
+    if (!isObj(v)) { c.error(P, `a layout position must be an object {x, y}, not ${typeName(v)}`); continue; }
+    c.num(v, 'x', P, true, {});
+    c.num(v, 'y', P, true, {});
+  }
+}
+
+/** Data files: each SLU split needs `seq.in` plus every task's label file; CSV needs its file. */
+function checkFiles(c: Checker, data: DataInfo, tasks: Map<string, TaskInfo>, exists: (rel: string) => boolean): void {
+  const base = typeof data.obj.path === 'string' ? data.obj.path.replace(/[\\/]+$/, '') : undefined;
+  if (base === undefined) return;
+  if (data.format === 'csv') {
+    if (!exists(base)) c.error(['data', 'path'], `CSV file not found: '${base}' (relative to the experiment file)`);
+    return;
+  }
+  const splitsObj = isObj(data.obj.splits) ? data.obj.splits : undefined;
+  const splits: [string, string, boolean][] = splitsObj
+    ? (['train', 'valid', 'test'] as const).filter((k) => typeof splitsObj[k] === 'string').map((k) => [k, splitsObj[k] as string, true])
+    : [['train', 'train', false], ['valid', 'valid', false], ['test', 'test', false]];
+  const files = new Set<string>(['seq.in']);
+  for (const t of tasks.values()) if (t.label && t.label !== 'seq.in') files.add(t.label);
+  for (const [role, dir, explicit] of splits) {
+    const path: Path = explicit ? ['data', 'splits', role] : ['data', 'path'];
+    for (const f of files) {
+      const rel = `${base}/${dir}/${f}`;
+      if (!exists(rel)) { c.error(path, `data file not found: '${rel}'${role === 'test' && !explicit ? " (if this dataset has no test split, set data.splits to { \"train\": ..., \"valid\": ... })" : ''}`); }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text positions
+
+function syntaxMessage(e: ParseError): string {
+  const code = printParseErrorCode(e.error);
+  const words: Record<string, string> = {
+    InvalidSymbol: 'invalid symbol', InvalidNumberFormat: 'invalid number', PropertyNameExpected: 'property name expected',
+    ValueExpected: 'value expected', ColonExpected: "':' expected", CommaExpected: "',' expected",
+    CloseBraceExpected: "'}' expected", CloseBracketExpected: "']' expected", EndOfFileExpected: 'end of file expected',
+    InvalidCommentToken: 'invalid comment', UnexpectedEndOfComment: 'unterminated comment', UnexpectedEndOfString: 'unterminated string',
+    UnexpectedEndOfNumber: 'unterminated number', InvalidUnicode: 'invalid unicode escape', InvalidEscapeCharacter: 'invalid escape character',
+    InvalidCharacter: 'invalid character',
+  };
+  return words[code] ?? code;
+}
+
+/**
+ * Attach the text range: the node at the issue's path; for unknown keys the key itself; for a
+ * missing property the key of the nearest existing parent (the `{` for the root).
+ */
+function locate(root: Node, issue: ExperimentIssue, atKey: boolean): ExperimentIssue {
+  const node = findNodeAtLocation(root, issue.path);
+  if (node) {
+    const key = atKey && node.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
+    const n = key ?? node;
+    return { ...issue, offset: n.offset, length: n.length };
+  }
+  for (let i = issue.path.length - 1; i >= 0; i--) {
+    const parent = findNodeAtLocation(root, issue.path.slice(0, i));
+    if (!parent) continue;
+    const key = parent.parent?.type === 'property' ? parent.parent.children?.[0] : undefined;
+    if (key) return { ...issue, offset: key.offset, length: key.length };
+    // Array element or root: point at its opening bracket.
+    return { ...issue, offset: parent.offset, length: 1 };
+  }
+  return { ...issue, offset: root.offset, length: 1 };
+}

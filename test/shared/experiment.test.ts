@@ -1,0 +1,287 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  formatIssue, formatPath, lineColumn, parseExperiment, validateExperiment, withDefaults, type ExperimentIssue,
+} from '../../src/shared/experiment';
+import type { Experiment } from '../../src/shared/experimentTypes';
+
+/** A valid SLU experiment (intent + slots with feedback both ways). */
+function slu(): any {
+  return {
+    name: 'snips',
+    data: { format: 'slu', path: 'data/snips' },
+    encoder: { type: 'bigru', embeddingDim: 16, hidden: 16 },
+    tasks: [
+      { id: 'intent', kind: 'classification', label: 'label', blocks: [{ type: 'dense', units: 16 }, { type: 'dense', units: 16 }] },
+      { id: 'slots', kind: 'tagging', label: 'seq.out', blocks: [{ type: 'bigru', units: 16 }, { type: 'dense', units: 16 }] },
+    ],
+    feedback: [
+      { id: 'i2s', from: 'intent', to: 'slots', amplifier: { type: 'label-embedding', units: 8 }, injection: 'gumbel' },
+      { id: 's2i', from: 'slots', to: 'intent', amplifier: { type: 'linear', units: 8 }, injection: 1 },
+    ],
+    iterations: 3,
+    convergence: { beta: 0.5, lambda: 0.5 },
+    gumbel: { tau0: 1, tauMin: 0.1 },
+    training: { epochs: 2, batchSize: 8, optimizer: 'adam', learningRate: 0.001, seed: 1, earlyStopping: { metric: 'overall', patience: 2 } },
+    lossWeighting: { type: 'fixed' },
+  };
+}
+
+/** A valid CSV experiment. */
+function csv(): any {
+  return {
+    name: 'penguins',
+    data: { format: 'csv', path: 'penguins.csv', features: ['bill_length_mm', 'flipper_length_mm'], categorical: ['island'] },
+    encoder: { type: 'mlp', hidden: [16] },
+    tasks: [
+      { id: 'species', kind: 'classification', label: 'species', blocks: [{ type: 'dense', units: 8 }, { type: 'dense', units: 8 }] },
+      { id: 'mass', kind: 'regression', label: 'body_mass_g', blocks: [{ type: 'dense', units: 8 }] },
+    ],
+    feedback: [{ id: 'sp2m', from: 'species', to: 'mass', amplifier: { type: 'linear', units: 4 }, injection: 1 }],
+    iterations: 2,
+    convergence: { beta: 0.5, lambda: 0.1 },
+    gumbel: { tau0: 1, tauMin: 0.5 },
+    training: { epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 0.01, seed: 7, earlyStopping: { metric: 'mass.rmse', patience: 3 } },
+    lossWeighting: { type: 'fixed' },
+  };
+}
+
+const errors = (x: unknown, opts = {}) => validateExperiment(x, opts).filter((i) => i.severity === 'error');
+const warnings = (x: unknown) => validateExperiment(x).filter((i) => i.severity === 'warning');
+
+/** Exactly one error, at `pathText`, whose message matches `re`. */
+function expectError(x: unknown, pathText: string, re: RegExp, opts = {}): ExperimentIssue {
+  const errs = errors(x, opts);
+  assert.equal(errs.length, 1, `expected one error, got: ${JSON.stringify(errs, null, 1)}`);
+  assert.equal(errs[0].pathText, pathText);
+  assert.match(errs[0].message, re);
+  return errs[0];
+}
+
+function mutate(base: () => any, f: (x: any) => void): any {
+  const x = base();
+  f(x);
+  return x;
+}
+
+test('valid samples have no issues', () => {
+  assert.deepEqual(validateExperiment(slu()), []);
+  assert.deepEqual(validateExperiment(csv()), []);
+});
+
+test('good file round trip: parse -> defaults, values as written are kept', () => {
+  const text = `// comment\n${JSON.stringify(slu(), null, 2).replace(/\n}$/, ',\n}')}`; // comment + trailing comma
+  const r = parseExperiment(text);
+  assert.deepEqual(r.errors, []);
+  const e = r.experiment!;
+  assert.equal(e.iterations, 3);
+  assert.deepEqual(e.data, { format: 'slu', path: 'data/snips', splits: { train: 'train', valid: 'valid', test: 'test' }, lowercase: true, minFreq: 1, maxLength: 64 });
+  assert.deepEqual(e.feedback[0].candidates, [1, 2]);
+  assert.equal(e.feedback[0].combine, 'concat');
+  assert.equal(e.feedback[1].enabled, true);
+  assert.equal(e.feedback[1].candidates, undefined);
+  assert.equal(e.tasks[0].lossWeight, 1);
+  assert.equal(e.tasks[0].blocks[0].activation, 'relu');
+  assert.equal(e.convergence.startK, 1);
+  assert.equal(e.convergence.dropoutMasks, 'shared');
+  assert.equal(e.gumbel.anneal, 'exp');
+  assert.equal(e.gumbel.hard, false);
+  assert.equal(e.training.logEvery, 10);
+  assert.equal(e.training.earlyStopping!.mode, 'max');
+  // Defaults are idempotent and never change what is written.
+  assert.deepEqual(withDefaults(e), e);
+  assert.deepEqual(validateExperiment(e), []);
+});
+
+test('csv defaults: split seed follows the training seed; rmse stops on min', () => {
+  const e = withDefaults(csv() as Experiment);
+  assert.deepEqual(e.data, { format: 'csv', path: 'penguins.csv', features: ['bill_length_mm', 'flipper_length_mm'], categorical: ['island'], split: { valid: 0.15, test: 0.15, seed: 7 }, missing: ['NA', ''] });
+  assert.equal(e.training.earlyStopping!.mode, 'min');
+  assert.equal(e.encoder.type === 'mlp' && e.encoder.activation, 'relu');
+});
+
+test('syntax errors carry an offset and a line', () => {
+  const text = '{\n  "name": "x",\n  "iterations": 3 \n  "tasks": []\n}';
+  const r = parseExperiment(text);
+  assert.equal(r.experiment, undefined);
+  assert.ok(r.errors.length >= 1);
+  assert.match(r.errors[0].message, /JSON syntax error: ',' expected/);
+  assert.equal(lineColumn(text, r.errors[0].offset!).line, 4);
+  assert.match(parseExperiment('').errors[0].message, /syntax|empty/);
+});
+
+test('issues point at the offending node, or the nearest parent key when missing', () => {
+  const x = slu();
+  x.feedback[1].to = 'intnet';
+  delete x.training.epochs;
+  const text = JSON.stringify(x, null, 2);
+  const r = parseExperiment(text);
+  assert.equal(r.experiment, undefined);
+  const to = r.errors.find((e) => e.pathText === 'feedback[1].to')!;
+  assert.match(to.message, /unknown task 'intnet' \(did you mean 'intent'\?\)/);
+  assert.equal(text.slice(to.offset!, to.offset! + to.length!), '"intnet"');
+  const ep = r.errors.find((e) => e.pathText === 'training.epochs')!;
+  assert.match(ep.message, /missing required property 'epochs'/);
+  assert.equal(text.slice(ep.offset!, ep.offset! + ep.length!), '"training"');
+  const line = formatIssue(to, 'snips.fmtl.json', text);
+  const lc = lineColumn(text, to.offset!);
+  assert.equal(line, `snips.fmtl.json:${lc.line}:${lc.column}  feedback[1].to  unknown task 'intnet' (did you mean 'intent'?)`);
+});
+
+test('unknown properties are warnings pointing at the key, with a suggestion', () => {
+  const x = slu();
+  x.training.learningrate = 0.1;
+  const text = JSON.stringify(x);
+  const r = parseExperiment(text);
+  assert.ok(r.experiment, 'warnings do not block');
+  const w = r.errors.find((e) => e.pathText === 'training.learningrate')!;
+  assert.equal(w.severity, 'warning');
+  assert.match(w.message, /did you mean 'learningRate'/);
+  assert.equal(text.slice(w.offset!, w.offset! + w.length!), '"learningrate"');
+});
+
+test('not an object / wrong types / missing required', () => {
+  expectError([], '', /must be a JSON object/);
+  expectError(mutate(slu, (x) => { x.name = 3; }), 'name', /must be a string/);
+  expectError(mutate(slu, (x) => { delete x.convergence; }), 'convergence', /missing required/);
+  expectError(mutate(slu, (x) => { x.tasks = {}; }), 'tasks', /must be an array/);
+  expectError(mutate(slu, (x) => { x.tasks[0].kind = 'clasification'; }), 'tasks[0].kind', /did you mean 'classification'/);
+  expectError(mutate(slu, (x) => { x.encoder.hidden = 12.5; }), 'encoder.hidden', /integer >= 1, got 12.5/);
+  expectError(mutate(slu, (x) => { x.feedback[0].amplifier.type = 'attention'; }), 'feedback[0].amplifier.type', /one of 'linear', 'mlp', 'label-embedding'/);
+  expectError(mutate(slu, (x) => { x.feedback[0].enabled = 'yes'; }), 'feedback[0].enabled', /true or false/);
+  expectError(mutate(slu, (x) => { delete x.feedback[0].injection; }), 'feedback[0].injection', /missing required/);
+  expectError(mutate(slu, (x) => { x.feedback[0].injection = 'first'; }), 'feedback[0].injection', /block number.*or 'gumbel'/);
+  assert.ok(errors(mutate(slu, (x) => { x.tasks = []; })).some((e) => e.pathText === 'tasks' && /at least one task/.test(e.message)));
+  expectError(mutate(slu, (x) => { x.layout = { nodes: { intent: { x: 1 } } }; }), 'layout.nodes.intent.y', /missing/);
+});
+
+test('ids: duplicates, invalid, reserved', () => {
+  expectError(mutate(slu, (x) => { x.tasks[1].id = 'intent'; x.feedback = []; x.iterations = 0; x.training.earlyStopping.metric = 'intent.accuracy'; }), 'tasks[1].id', /duplicate task id 'intent'/);
+  expectError(mutate(slu, (x) => { x.feedback[1].id = 'i2s'; }), 'feedback[1].id', /duplicate arrow id/);
+  expectError(mutate(slu, (x) => { x.feedback[1].id = '2nd arrow'; }), 'feedback[1].id', /invalid arrow id/);
+  const bad = mutate(slu, (x) => { x.tasks[0].id = 'in tent'; });
+  assert.ok(errors(bad).some((e) => e.pathText === 'tasks[0].id' && /invalid task id/.test(e.message)));
+  assert.ok(errors(mutate(slu, (x) => { x.tasks[0].id = 'encoder'; })).some((e) => /reserved/.test(e.message)));
+});
+
+test('arrows: unknown tasks, self-loops, duplicates', () => {
+  expectError(mutate(slu, (x) => { x.feedback[0].from = 'nope'; }), 'feedback[0].from', /unknown task 'nope'/);
+  expectError(mutate(slu, (x) => { x.feedback[1].from = 'intent'; x.feedback[1].to = 'intent'; x.feedback[1].amplifier.type = 'linear'; }), 'feedback[1].to', /self-loop/);
+  expectError(mutate(slu, (x) => { x.feedback.push({ ...x.feedback[0], id: 'again' }); }), 'feedback[2]', /duplicate arrow intent -> slots/);
+});
+
+test('injection block and candidates range', () => {
+  expectError(mutate(slu, (x) => { x.feedback[1].injection = 3; }), 'feedback[1].injection', /block 3 is out of range: task 'intent' has 2 blocks \(1..2\)/);
+  expectError(mutate(slu, (x) => { x.feedback[1].injection = 0; }), 'feedback[1].injection', />= 1, got 0/);
+  expectError(mutate(slu, (x) => { x.feedback[0].candidates = [1, 5]; }), 'feedback[0].candidates[1]', /block 5 is out of range/);
+  expectError(mutate(slu, (x) => { x.feedback[0].candidates = [2, 2, 1]; }), 'feedback[0].candidates[1]', /listed twice/);
+  expectError(mutate(slu, (x) => { x.feedback[0].candidates = []; }), 'feedback[0].candidates', /no candidate blocks/);
+  const one = mutate(slu, (x) => { x.feedback[0].candidates = [2]; });
+  assert.deepEqual(errors(one), []);
+  assert.match(warnings(one)[0].message, /nothing to choose/);
+  const noBlocks = mutate(slu, (x) => { x.tasks[0].blocks = []; });
+  expectError(noBlocks, 'feedback[1].injection', /task 'intent' has no blocks/);
+  assert.match(warnings(mutate(slu, (x) => { x.feedback[1].candidates = [1]; }))[0].message, /only used with injection 'gumbel'/);
+});
+
+test('iterations K, beta, lambda, taus', () => {
+  expectError(mutate(slu, (x) => { x.iterations = 0; }), 'iterations', /K must be an integer >= 1 when feedback arrows are enabled/);
+  expectError(mutate(slu, (x) => { x.iterations = 1.5; }), 'iterations', /integer/);
+  // K = 0 is fine without enabled arrows.
+  assert.deepEqual(errors(mutate(slu, (x) => { x.iterations = 0; x.feedback.forEach((f: any) => { f.enabled = false; }); })), []);
+  assert.match(warnings(mutate(slu, (x) => { x.feedback = []; }))[0].message, /no enabled feedback arrows/);
+  expectError(mutate(slu, (x) => { x.convergence.beta = 1; }), 'convergence.beta', /> 0 and < 1, got 1/);
+  expectError(mutate(slu, (x) => { x.convergence.beta = 0; }), 'convergence.beta', /> 0 and < 1/);
+  expectError(mutate(slu, (x) => { x.convergence.lambda = -0.1; }), 'convergence.lambda', />= 0/);
+  expectError(mutate(slu, (x) => { x.convergence.startK = 2; }), 'convergence.startK', /0 or 1/);
+  assert.match(warnings(mutate(slu, (x) => { x.iterations = 1; }))[0].message, /convergence sum has no terms/);
+  expectError(mutate(slu, (x) => { x.gumbel.tauMin = 2; }), 'gumbel.tauMin', /must not exceed tau0/);
+  expectError(mutate(slu, (x) => { x.gumbel.tau0 = 0; }), 'gumbel.tau0', /> 0/);
+  assert.equal(errors(mutate(slu, (x) => { x.gumbel.tau0 = -1; x.gumbel.tauMin = -2; })).length, 2);
+});
+
+test('training numbers must be positive', () => {
+  expectError(mutate(slu, (x) => { x.training.epochs = 0; }), 'training.epochs', />= 1/);
+  expectError(mutate(slu, (x) => { x.training.batchSize = -4; }), 'training.batchSize', />= 1/);
+  expectError(mutate(slu, (x) => { x.training.learningRate = 0; }), 'training.learningRate', /> 0/);
+  expectError(mutate(slu, (x) => { x.training.optimizer = 'adamw'; }), 'training.optimizer', /did you mean 'adam'/);
+  expectError(mutate(slu, (x) => { x.training.seed = -1; }), 'training.seed', />= 0/);
+  expectError(mutate(slu, (x) => { x.training.earlyStopping.patience = 0; }), 'training.earlyStopping.patience', />= 1/);
+  expectError(mutate(slu, (x) => { x.encoder.dropout = 1; }), 'encoder.dropout', /< 1/);
+  expectError(mutate(csv, (x) => { x.data.split = { valid: 0.5, test: 0.5 }; }), 'data.split', /no training rows/);
+});
+
+test('label-embedding needs a classification/tagging source', () => {
+  expectError(mutate(csv, (x) => {
+    x.feedback = [{ id: 'm2s', from: 'mass', to: 'species', amplifier: { type: 'label-embedding', units: 4 }, injection: 2 }];
+  }), 'feedback[0].amplifier.type', /'mass' is a regression task \(no label distribution\)/);
+});
+
+test('level and format alignment', () => {
+  // Tagging on CSV: no tokens.
+  expectError(mutate(csv, (x) => { x.tasks[1].kind = 'tagging'; x.training.earlyStopping.metric = 'species.accuracy'; }), 'tasks[1].kind', /CSV data has no tokens/);
+  // Token-level block on tabular data.
+  expectError(mutate(csv, (x) => { x.tasks[0].blocks[0].type = 'bigru'; }), 'tasks[0].blocks[0].type', /tabular/);
+  // Encoder must match the data.
+  expectError(mutate(csv, (x) => { x.encoder = { type: 'bigru', embeddingDim: 8, hidden: 8 }; }), 'encoder.type', /use 'mlp'/);
+  expectError(mutate(slu, (x) => { x.encoder = { type: 'mlp', hidden: [8] }; }), 'encoder.type', /use 'bigru'/);
+  // SLU label files and kinds.
+  expectError(mutate(slu, (x) => { x.tasks[1].label = 'label'; }), 'tasks[1].label', /'seq.out'/);
+  expectError(mutate(slu, (x) => { x.tasks[0].label = 'seq.out'; }), 'tasks[0].label', /'label' file/);
+  assert.ok(errors(mutate(slu, (x) => { x.tasks[0].kind = 'regression'; })).some((e) => e.pathText === 'tasks[0].kind' && /regression' needs CSV/.test(e.message)));
+  // A bigru block in a sentence-level tower.
+  expectError(mutate(slu, (x) => { x.tasks[0].blocks[0].type = 'bigru'; }), 'tasks[0].blocks[0].type', /sentence-level/);
+  // Sentence -> token broadcast and token -> sentence pooling are fine (the base sample has both).
+  assert.deepEqual(errors(slu()), []);
+});
+
+test('CSV: a label column used as an input is leakage', () => {
+  expectError(mutate(csv, (x) => { x.data.features.push('body_mass_g'); }), 'tasks[1].label', /see its own target/);
+  expectError(mutate(csv, (x) => { x.data.categorical.push('bill_length_mm'); }), 'data.categorical[1]', /both a numeric feature and a categorical/);
+});
+
+test("combine 'add' needs matching widths", () => {
+  expectError(mutate(csv, (x) => { x.feedback[0].combine = 'add'; }), 'feedback[0].amplifier.units', /input width of mass block 1 \(16\), got 4/);
+  assert.deepEqual(errors(mutate(csv, (x) => { x.feedback[0].combine = 'add'; x.feedback[0].amplifier.units = 16; })), []);
+});
+
+test('early-stopping metric names', () => {
+  expectError(mutate(csv, (x) => { x.training.earlyStopping.metric = 'overall'; }), 'training.earlyStopping.metric', /needs SLU data/);
+  expectError(mutate(slu, (x) => { x.training.earlyStopping.metric = 'intent.f1'; }), 'training.earlyStopping.metric', /'f1' is not a metric of classification task 'intent'.*'intent.accuracy'/);
+  expectError(mutate(slu, (x) => { x.training.earlyStopping.metric = 'slot.f1'; }), 'training.earlyStopping.metric', /unknown task 'slot' \(did you mean 'slots'\?\)/);
+  expectError(mutate(slu, (x) => { x.training.earlyStopping.metric = 'accuracy'; }), 'training.earlyStopping.metric', /'<taskId>.<metric>'/);
+  assert.deepEqual(errors(mutate(slu, (x) => { x.training.earlyStopping.metric = 'slots.f1'; })), []);
+  assert.match(warnings(mutate(csv, (x) => { x.training.earlyStopping.mode = 'max'; }))[0].message, /lower is better/);
+});
+
+test('missing data files via fileExists', () => {
+  const have = new Set(['data/snips/train/seq.in', 'data/snips/train/seq.out', 'data/snips/train/label',
+    'data/snips/valid/seq.in', 'data/snips/valid/seq.out', 'data/snips/valid/label',
+    'data/snips/test/seq.in', 'data/snips/test/label']);
+  const asked: string[] = [];
+  const fileExists = (p: string) => { asked.push(p); return have.has(p); };
+  const e = expectError(slu(), 'data.path', /data file not found: 'data\/snips\/test\/seq.out'.*no test split/, { fileExists });
+  assert.ok(e);
+  assert.equal(asked.length, 9);
+  // Explicit splits without test: nothing missing.
+  assert.deepEqual(errors(mutate(slu, (x) => { x.data.splits = { train: 'train', valid: 'valid' }; }), { fileExists }), []);
+  expectError(csv(), 'data.path', /CSV file not found: 'penguins.csv'/, { fileExists: () => false });
+  assert.deepEqual(errors(csv(), { fileExists: (p: string) => p === 'penguins.csv' }), []);
+});
+
+test('every error is returned at once', () => {
+  const x = slu();
+  x.iterations = 0;
+  x.convergence.beta = 2;
+  x.feedback[0].to = 'nobody';
+  x.training.epochs = 'ten';
+  const paths = errors(x).map((e) => e.pathText).sort();
+  assert.deepEqual(paths, ['convergence.beta', 'feedback[0].to', 'iterations', 'training.epochs']);
+});
+
+test('formatPath and lineColumn', () => {
+  assert.equal(formatPath(['feedback', 0, 'amplifier', 'units']), 'feedback[0].amplifier.units');
+  assert.equal(formatPath([]), '');
+  assert.deepEqual(lineColumn('ab\ncd', 4), { line: 2, column: 2 });
+  assert.deepEqual(lineColumn('ab', 0), { line: 1, column: 1 });
+});
