@@ -1,0 +1,46 @@
+/**
+ * `bigru` encoder: token embedding + a stack of bidirectional GRUs (`gru.ts`). Returns the per-token
+ * states [B,T,2H] and a sentence vector [B,4H] = [mean | max] over real (non-pad) tokens.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BiGruEncoderSpec } from '../../shared/experimentTypes';
+import { encoders, type Encoder } from './encoder';
+import { BiGru } from './gru';
+import { maskedMax, maskedMean } from './layers';
+
+encoders.register('bigru', (spec, data, scope): Encoder => {
+  const s = spec as BiGruEncoderSpec;
+  if (data.kind !== 'text' || !data.vocab) {
+    throw new Error("encoder 'bigru' reads token sequences, but the data is tabular (use encoder 'mlp')");
+  }
+  const vocabSize = data.vocab.tokens.length;
+  // Small uniform init, as Keras' Embedding does; the pad row is trained like any other but is
+  // masked out of every pooled or recurrent result.
+  const embedding = scope.uniform('embedding', [vocabSize, s.embeddingDim], 0.05);
+  const grus: BiGru[] = [];
+  let width = s.embeddingDim;
+  for (let i = 0; i < (s.layers ?? 1); i++) {
+    const g = new BiGru(scope.uniqueName(`gru${i + 1}`), width, s.hidden, scope.labelRng(`gru${i + 1}`));
+    g.variables.forEach((v, j) => scope.adopt(`gru${i + 1}/${GRU_PARTS[j] ?? j}`, v));
+    grus.push(g);
+    width = 2 * s.hidden;
+  }
+  return {
+    variables: scope.variables,
+    tokenDim: width,
+    outDim: 2 * width,
+    apply(ctx) {
+      const { tokens, mask } = ctx.batch;
+      if (!tokens || !mask) throw new Error("encoder 'bigru' needs batch tokens");
+      let x = ctx.dropout.apply(tf.gather(embedding, tokens) as tf.Tensor3D, s.dropout, 'encoder/embedding');
+      grus.forEach((g, i) => {
+        x = ctx.dropout.apply(g.apply(x, mask), s.dropout, `encoder/gru${i + 1}`);
+      });
+      const sentence = tf.concat([maskedMean(x, mask), maskedMax(x, mask)], 1) as tf.Tensor2D;
+      return { tokens: x, sentence };
+    },
+  };
+});
+
+/** Names of BiGru's variables, in its documented order. */
+const GRU_PARTS = ['kernel', 'bias', 'recurrent', 'recurrentBias'];

@@ -1,0 +1,84 @@
+/**
+ * Task blocks h^1..h^m: the task-specific layers that feedback is injected into. A block receives
+ * its input `x` and, when feedback reaches it with combine `concat`, the amplified signals `extra`
+ * (already level-aligned and gated). `extra` is null in the zero-feedback pass y^0 — a block treats
+ * that exactly as an all-zero signal.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BlockSpec, TaskLevel } from '../../shared/experimentTypes';
+import type { ForwardCtx } from './context';
+import { BiGru } from './gru';
+import { activate, matMulAny } from './layers';
+import type { NamedVariable, ParamScope } from './params';
+import { Registry } from './registry';
+
+/** A task block. */
+export interface Block {
+  readonly variables: readonly NamedVariable[];
+  /** Width of the main input. */
+  readonly inDim: number;
+  /** Width of the concatenated feedback signals (0 when no `concat` arrow targets this block). */
+  readonly extraDim: number;
+  readonly outDim: number;
+  /** x: [B,D] or [B,T,D]; extra: same leading dims, width `extraDim`, or null for zero feedback. */
+  apply(x: tf.Tensor, extra: tf.Tensor | null, ctx: ForwardCtx): tf.Tensor;
+}
+
+/** Where a block sits and what it receives. */
+export interface BlockContext {
+  level: TaskLevel;
+  inDim: number;
+  extraDim: number;
+  /** Dropout site name, e.g. `slots/block1`. */
+  site: string;
+}
+
+export type BlockFactory = (spec: BlockSpec, where: BlockContext, scope: ParamScope) => Block;
+
+/** `blocks[i].type` -> factory. */
+export const blocks = new Registry<BlockFactory>('block type');
+
+/**
+ * `dense`: act([x | extra] W + b), written as x W_x + extra W_f + b so the zero-feedback pass skips
+ * the feedback half instead of multiplying zeros. Works at both levels (token level: per token).
+ */
+blocks.register('dense', (spec, where, scope): Block => {
+  const w = scope.weight('W', where.inDim, spec.units);
+  const wf = where.extraDim > 0 ? scope.weight('Wf', where.extraDim, spec.units) : undefined;
+  const b = scope.zeros('b', spec.units);
+  const act = spec.activation ?? 'relu';
+  return {
+    variables: scope.variables, inDim: where.inDim, extraDim: where.extraDim, outDim: spec.units,
+    apply(x, extra, ctx) {
+      let y = matMulAny(x, w as tf.Tensor2D);
+      if (extra && wf) y = tf.add(y, matMulAny(extra, wf as tf.Tensor2D));
+      y = activate(tf.add(y, b), act);
+      return ctx.dropout.apply(y, spec.dropout, where.site, ctx.iteration);
+    },
+  };
+});
+
+/**
+ * `bigru`: a bidirectional GRU over the task's token states, output width 2 x units. Token level
+ * only (a sentence-level tower works on one pooled vector, there is no sequence to run over).
+ */
+blocks.register('bigru', (spec, where, scope): Block => {
+  if (where.level !== 'token') {
+    throw new Error(`block type 'bigru' runs over tokens, but ${where.site} belongs to a sentence-level task; use 'dense'`);
+  }
+  const gru = new BiGru(scope.uniqueName('gru'), where.inDim + where.extraDim, spec.units, scope.labelRng('gru'));
+  gru.variables.forEach((v, j) => scope.adopt(`gru/${['kernel', 'bias', 'recurrent', 'recurrentBias'][j] ?? j}`, v));
+  return {
+    variables: scope.variables, inDim: where.inDim, extraDim: where.extraDim, outDim: 2 * spec.units,
+    apply(x, extra, ctx) {
+      const mask = ctx.batch.mask;
+      if (!mask) throw new Error(`block type 'bigru' (${where.site}) needs a token mask`);
+      let input = x as tf.Tensor3D;
+      if (where.extraDim > 0) {
+        const e = extra ?? tf.zeros([x.shape[0], x.shape[1]!, where.extraDim]);
+        input = tf.concat([input, e as tf.Tensor3D], 2);
+      }
+      return ctx.dropout.apply(gru.apply(input, mask), spec.dropout, where.site, ctx.iteration);
+    },
+  };
+});

@@ -1,0 +1,34 @@
+/**
+ * Shared encoders: the layers every task reads. An encoder runs once per step (the feedback loop
+ * only re-runs the task towers). Plug-ins register a factory by the experiment's `encoder.type`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { EncoderSpec } from '../../shared/experimentTypes';
+import type { PreparedData } from '../data/types';
+import type { ForwardCtx } from './context';
+import type { NamedVariable, ParamScope } from './params';
+import { Registry } from './registry';
+
+/** What an encoder produces for a batch. */
+export interface EncoderOutput {
+  /** Per-token states [B,T,tokenDim] (text encoders only). */
+  tokens?: tf.Tensor3D;
+  /** One vector per example [B,outDim] (pooled for text, the row itself for tabular). */
+  sentence: tf.Tensor2D;
+}
+
+/** A shared encoder. */
+export interface Encoder {
+  readonly variables: readonly NamedVariable[];
+  /** Width of `sentence`. */
+  readonly outDim: number;
+  /** Width of `tokens`, when the encoder produces them. */
+  readonly tokenDim?: number;
+  apply(ctx: ForwardCtx): EncoderOutput;
+}
+
+/** Builds an encoder; throws a clear message when the spec does not fit the data. */
+export type EncoderFactory = (spec: EncoderSpec, data: PreparedData, scope: ParamScope) => Encoder;
+
+/** `encoder.type` -> factory. */
+export const encoders = new Registry<EncoderFactory>('encoder');

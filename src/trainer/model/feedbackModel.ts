@@ -1,0 +1,319 @@
+/**
+ * The feedback-MTL model (Xi et al. 2024): a shared encoder, one tower of blocks + head per task,
+ * and feedback arrows that carry a task's output through an amplifier into a block of another task.
+ *
+ * forward(): the encoder runs once; then the towers run K + 1 times. Pass 0 gets zero feedback and
+ * gives y^0; pass k (1..K) feeds y^(k-1) of every source through its arrows and gives y^k (all tasks
+ * update together from the previous pass). Task losses use the final logits (pass K); the iterates
+ * feed the convergence loss. Gradients flow through all passes unless `training.stopGradient`.
+ * A task that no arrow reaches gives the same output in every pass, so its tower runs once.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Experiment, FeedbackSpec, TaskKind, TaskLevel } from '../../shared/experimentTypes';
+import { taskLevel } from '../../shared/experimentTypes';
+import type { Batch, PreparedData } from '../data/types';
+import { Rng } from '../rng';
+import { amplifiers, type Amplifier } from './amplifier';
+import { blocks as blockRegistry, type Block } from './block';
+import { Dropout, type BatchTensors, type ForwardCtx } from './context';
+import { encoders, type Encoder } from './encoder';
+import { heads, type Head } from './head';
+import { injections, type Injection } from './injection';
+import { broadcastTokens, lengthMask, maskedMean, stopGradient } from './layers';
+import { ParamScope, type NamedVariable } from './params';
+import './gradients';
+// Plug-ins register themselves on import.
+import './mlpEncoder';
+import './bigruEncoder';
+
+/** A weight by its path name (checkpoints, `getWeights`/`setWeights`). */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+/** One task as built. */
+export interface TaskModel {
+  id: string;
+  kind: TaskKind;
+  level: TaskLevel;
+  /** Classes (tags) or 1 for regression. */
+  outDim: number;
+  blocks: Block[];
+  head: Head;
+  /** Whether any enabled arrow reaches this task (otherwise its tower runs once per step). */
+  receivesFeedback: boolean;
+  /** Lowest 1-based block any arrow can reach (blocks below it see no feedback). */
+  firstFedBlock: number;
+}
+
+/** One enabled feedback arrow as built. */
+export interface ArrowModel {
+  id: string;
+  spec: FeedbackSpec;
+  from: TaskModel;
+  to: TaskModel;
+  amplifier: Amplifier;
+  injection: Injection;
+  combine: 'concat' | 'add';
+  /** Whether the arrow has a learnable gate. */
+  gumbel: boolean;
+}
+
+export interface ForwardOptions {
+  training: boolean;
+  /** Gumbel temperature (training). */
+  tau?: number;
+  /** Global step: seeds this step's dropout masks and Gumbel noise, so runs (and resumes) repeat. */
+  step?: number;
+}
+
+/** Outputs of one task in one forward pass. */
+export interface TaskForward {
+  /** y^0..y^K: probabilities [B,C] / [B,T,C], or values [B,1] for regression. */
+  iterates: tf.Tensor[];
+  /** Logits (or value) of the final pass K. */
+  logits: tf.Tensor;
+}
+
+export interface ForwardResult {
+  tasks: Record<string, TaskForward>;
+  /** Gate weights used in this pass per Gumbel arrow [L] (a sample in training, one-hot in eval). */
+  gates: Record<string, tf.Tensor1D>;
+  batch: BatchTensors;
+}
+
+/** A built model. All tensors it returns belong to the caller's tidy scope. */
+export interface FeedbackModel {
+  readonly exp: Experiment;
+  readonly seed: number;
+  readonly tasks: readonly TaskModel[];
+  readonly arrows: readonly ArrowModel[];
+  readonly encoder: Encoder;
+  /** K (0 when no arrow is enabled: a static MTL model). */
+  readonly iterations: number;
+  /** Trainable variables in a fixed order (the optimizer state follows this order). */
+  readonly variables: tf.Variable[];
+  readonly namedVariables: readonly NamedVariable[];
+  readonly parameterCount: number;
+  forward(batch: Batch, opts: ForwardOptions): ForwardResult;
+  /** softmax(logits) per Gumbel arrow: the learned block preference, without noise. */
+  gateProbs(): Record<string, tf.Tensor1D>;
+  /** The live variables by name (clone before keeping them past a weight update). */
+  getWeights(): NamedTensor[];
+  /** Assigns weights by name; throws a clear message if a name is missing or a shape differs. */
+  setWeights(weights: readonly NamedTensor[]): void;
+  dispose(): void;
+}
+
+/**
+ * Builds the model for an experiment (with defaults applied) and prepared data. `seed` fixes every
+ * initial weight; dropout and Gumbel noise are derived from it and the step in `forward`.
+ */
+export function buildModel(exp: Experiment, data: PreparedData, seed: number): FeedbackModel {
+  const root = ParamScope.root(seed);
+  try {
+    return build(exp, data, seed, root);
+  } catch (e) {
+    // Do not leak the variables of a half-built model.
+    for (const v of root.allVariables) v.variable.dispose();
+    throw e;
+  }
+}
+
+function build(exp: Experiment, data: PreparedData, seed: number, root: ParamScope): FeedbackModel {
+  const encoder = encoders.get(exp.encoder.type)(exp.encoder, data, root.scope('encoder'));
+  const arrowsSpec = exp.feedback.filter((f) => f.enabled !== false);
+  const K = arrowsSpec.length > 0 ? exp.iterations : 0;
+  if (arrowsSpec.length > 0 && !(Number.isInteger(K) && K >= 1)) {
+    throw new Error(`iterations must be an integer >= 1 when feedback arrows exist (got ${exp.iterations})`);
+  }
+  const taskIds = new Set(exp.tasks.map((t) => t.id));
+  for (const f of arrowsSpec) {
+    if (!taskIds.has(f.from)) throw new Error(`feedback '${f.id}': unknown source task '${f.from}'`);
+    if (!taskIds.has(f.to)) throw new Error(`feedback '${f.id}': unknown target task '${f.to}'`);
+    if (f.from === f.to) throw new Error(`feedback '${f.id}': a task cannot feed back into itself`);
+  }
+
+  // Output widths first: amplifiers need the source's width, blocks need the arrows' widths.
+  const outDims = new Map<string, number>();
+  for (const t of exp.tasks) {
+    if (t.kind === 'regression') { outDims.set(t.id, 1); continue; }
+    const n = data.labelNames[t.id]?.length ?? 0;
+    if (n < 1) throw new Error(`task '${t.id}': no ${t.kind === 'tagging' ? 'tags' : 'classes'} found in the training data`);
+    outDims.set(t.id, n);
+  }
+
+  // Which arrows reach which block, and in which role.
+  const candidatesOf = (f: FeedbackSpec): number[] => {
+    const m = exp.tasks.find((t) => t.id === f.to)!.blocks.length;
+    const c = f.injection === 'gumbel' ? (f.candidates ?? Array.from({ length: m }, (_, i) => i + 1)) : [f.injection];
+    for (const l of c) {
+      if (!Number.isInteger(l) || l < 1 || l > m) {
+        throw new Error(`feedback '${f.id}': block ${l} is out of range: task '${f.to}' has ${m} block${m === 1 ? '' : 's'}`);
+      }
+    }
+    return c;
+  };
+  const candidates = new Map(arrowsSpec.map((f) => [f.id, candidatesOf(f)]));
+
+  const tasks: TaskModel[] = exp.tasks.map((t) => {
+    const level = taskLevel(t.kind);
+    const scope = root.scope(`tasks/${t.id}`);
+    let width: number;
+    if (level === 'token') {
+      if (encoder.tokenDim === undefined) throw new Error(`task '${t.id}' tags tokens, but encoder '${exp.encoder.type}' gives no per-token states`);
+      width = encoder.tokenDim;
+    } else {
+      width = encoder.outDim;
+    }
+    const blocks: Block[] = t.blocks.map((b, i) => {
+      const l = i + 1;
+      let extraDim = 0;
+      for (const f of arrowsSpec) {
+        if (f.to !== t.id || !candidates.get(f.id)!.includes(l)) continue;
+        if ((f.combine ?? 'concat') === 'concat') extraDim += f.amplifier.units;
+        else if (f.amplifier.units !== width) {
+          throw new Error(`feedback '${f.id}': combine 'add' needs amplifier.units = the input width of ${t.id} block ${l} (${width}), got ${f.amplifier.units}; use 'concat' or set units to ${width}`);
+        }
+      }
+      const block = blockRegistry.get(b.type)(b, { level, inDim: width, extraDim, site: `${t.id}/block${l}` }, scope.scope(`block${l}`));
+      width = block.outDim;
+      return block;
+    });
+    const head = heads.get(t.kind)({ inDim: width, outDim: outDims.get(t.id)! }, scope.scope('head'));
+    const fed = arrowsSpec.filter((f) => f.to === t.id).flatMap((f) => candidates.get(f.id)!);
+    return {
+      id: t.id, kind: t.kind, level, outDim: head.outDim, blocks, head,
+      receivesFeedback: fed.length > 0, firstFedBlock: fed.length ? Math.min(...fed) : t.blocks.length + 1,
+    };
+  });
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+
+  const arrows: ArrowModel[] = arrowsSpec.map((f) => {
+    const from = byId.get(f.from)!;
+    const scope = root.scope(`feedback/${f.id}`);
+    const amplifier = amplifiers.get(f.amplifier.type)(f.amplifier, { inDim: from.outDim, probabilities: from.head.probabilities, where: `feedback '${f.id}'` }, scope.scope('amplifier'));
+    const gumbel = f.injection === 'gumbel';
+    const injection = injections.get(gumbel ? 'gumbel' : 'fixed')({ candidates: candidates.get(f.id)!, gumbel: exp.gumbel }, scope.scope('gate'));
+    return { id: f.id, spec: f, from, to: byId.get(f.to)!, amplifier, injection, combine: f.combine ?? 'concat', gumbel };
+  });
+
+  const namedVariables = root.allVariables;
+  const variables = namedVariables.map((v) => v.variable);
+  const parameterCount = variables.reduce((n, v) => n + v.size, 0);
+  const maskMode = exp.convergence.dropoutMasks ?? 'shared';
+  const stopGrad = exp.training.stopGradient === true;
+
+  function forward(batch: Batch, opts: ForwardOptions): ForwardResult {
+    const bt = toTensors(batch);
+    const stepRng = opts.training ? new Rng(seed).fork(`step:${opts.step ?? 0}`) : null;
+    const dropout = new Dropout(stepRng ? stepRng.fork('dropout') : null, maskMode);
+    const gateRng = stepRng ? stepRng.fork('gumbel') : null;
+    const ctx = (iteration: number): ForwardCtx => ({ training: opts.training, batch: bt, dropout, iteration });
+
+    const enc = encoder.apply(ctx(0));
+    const gates: Record<string, tf.Tensor1D> = {};
+    const gateParts = new Map<string, tf.Scalar[]>();
+    for (const a of arrows) {
+      const g = a.injection.gate({ training: opts.training, tau: opts.tau ?? exp.gumbel.tau0, rng: gateRng });
+      if (g) { gates[a.id] = g; gateParts.set(a.id, tf.unstack(g) as tf.Scalar[]); }
+    }
+
+    const out: Record<string, TaskForward> = {};
+    // Input of each task's first fed block in pass 0. The blocks below it see no feedback, and with
+    // shared dropout masks they give the same result in every pass, so later passes start there.
+    const prefix = new Map<string, tf.Tensor>();
+    const reusePrefix = maskMode === 'shared' || !opts.training;
+    let prev: Map<string, tf.Tensor> | null = null;
+    for (let k = 0; k <= K; k++) {
+      // Feedback signals of this pass, per (task, block): concat parts in arrow order, add parts.
+      const concatIn = new Map<string, tf.Tensor[]>();
+      const addIn = new Map<string, tf.Tensor[]>();
+      if (prev) {
+        for (const a of arrows) {
+          let y = prev.get(a.from.id)!;
+          if (stopGrad) y = stopGradient(y);
+          let s = a.amplifier.apply(y);
+          if (a.from.level === 'sentence' && a.to.level === 'token') s = broadcastTokens(s, bt.seqLen);
+          else if (a.from.level === 'token' && a.to.level === 'sentence') s = maskedMean(s, bt.mask!);
+          const parts = gateParts.get(a.id);
+          a.injection.candidates.forEach((l, i) => {
+            const key = `${a.to.id}/${l}`;
+            const v = parts ? tf.mul(s, parts[i]) : s;
+            const m = a.combine === 'concat' ? concatIn : addIn;
+            if (!m.has(key)) m.set(key, []);
+            m.get(key)!.push(v);
+          });
+        }
+      }
+      const next = new Map<string, tf.Tensor>();
+      for (const t of tasks) {
+        if (k > 0 && !t.receivesFeedback) {
+          const y = out[t.id].iterates[0];
+          out[t.id].iterates.push(y);
+          next.set(t.id, y);
+          continue;
+        }
+        const c = ctx(k);
+        let h: tf.Tensor = t.level === 'token' ? enc.tokens! : enc.sentence;
+        const start = k > 0 && reusePrefix ? t.firstFedBlock - 1 : 0;
+        if (start > 0) h = prefix.get(t.id)!;
+        t.blocks.forEach((b, i) => {
+          if (i < start) return;
+          if (k === 0 && i === t.firstFedBlock - 1) prefix.set(t.id, h);
+          const key = `${t.id}/${i + 1}`;
+          const adds = addIn.get(key);
+          if (adds) h = tf.addN([h, ...adds]);
+          const cat = concatIn.get(key);
+          const extra = cat ? (cat.length === 1 ? cat[0] : tf.concat(cat, -1)) : null;
+          h = b.apply(h, extra, c);
+        });
+        const logits = t.head.logits(h);
+        const y = t.head.output(logits);
+        if (!out[t.id]) out[t.id] = { iterates: [], logits };
+        out[t.id].iterates.push(y);
+        out[t.id].logits = logits;
+        next.set(t.id, y);
+      }
+      prev = next;
+    }
+    return { tasks: out, gates, batch: bt };
+  }
+
+  function toTensors(batch: Batch): BatchTensors {
+    const bt: BatchTensors = { size: batch.size, seqLen: batch.seqLen };
+    if (batch.tokens) {
+      bt.tokens = tf.tensor2d(batch.tokens, [batch.size, batch.seqLen], 'int32');
+      const lengths = batch.lengths ?? new Int32Array(batch.size).fill(batch.seqLen);
+      bt.mask = tf.tensor2d(lengthMask(lengths, batch.seqLen), [batch.size, batch.seqLen]);
+    }
+    if (batch.features) bt.features = tf.tensor2d(batch.features, [batch.size, batch.featureDim]);
+    return bt;
+  }
+
+  return {
+    exp, seed, tasks, arrows, encoder, iterations: K, variables, namedVariables, parameterCount, forward,
+    gateProbs() {
+      const r: Record<string, tf.Tensor1D> = {};
+      for (const a of arrows) { const p = a.injection.probs(); if (p) r[a.id] = p; }
+      return r;
+    },
+    getWeights: () => namedVariables.map((v) => ({ name: v.name, tensor: v.variable })),
+    setWeights(weights) {
+      const given = new Map(weights.map((w) => [w.name, w.tensor]));
+      const missing = namedVariables.filter((v) => !given.has(v.name)).map((v) => v.name);
+      if (missing.length) throw new Error(`the checkpoint does not fit this model: missing ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+      for (const v of namedVariables) {
+        const t = given.get(v.name)!;
+        if (t.shape.join('x') !== v.variable.shape.join('x')) {
+          throw new Error(`the checkpoint does not fit this model: '${v.name}' has shape [${t.shape}] there, [${v.variable.shape}] here`);
+        }
+      }
+      for (const v of namedVariables) v.variable.assign(given.get(v.name)!);
+    },
+    dispose() {
+      for (const v of namedVariables) v.variable.dispose();
+    },
+  };
+}

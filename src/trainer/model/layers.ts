@@ -1,0 +1,90 @@
+/**
+ * Small building blocks shared by the plug-ins: activations, a dense layer that accepts [N,D] or
+ * [B,T,D] inputs, and masked pooling over tokens (level alignment).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Activation } from '../../shared/experimentTypes';
+import { ParamScope } from './params';
+
+/** Applies a named activation. `gelu` uses the tanh approximation (tfjs-core has no gelu op). */
+export function activate(x: tf.Tensor, act: Activation): tf.Tensor {
+  switch (act) {
+    case 'relu': return tf.relu(x);
+    case 'tanh': return tf.tanh(x);
+    case 'sigmoid': return tf.sigmoid(x);
+    case 'linear': return x;
+    case 'gelu': {
+      const c = Math.sqrt(2 / Math.PI);
+      const inner = tf.mul(c, tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+      return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+    }
+    default: throw new Error(`unknown activation '${act as string}' (known: relu, tanh, sigmoid, gelu, linear)`);
+  }
+}
+
+/** x @ W for x of rank 2 or 3 (a rank-3 input is flattened to one matMul, not one per token). */
+export function matMulAny(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
+  if (x.rank === 2) return tf.matMul(x as tf.Tensor2D, w);
+  const shape = x.shape;
+  const d = shape[shape.length - 1];
+  const flat = tf.reshape(x, [-1, d]) as tf.Tensor2D;
+  return tf.reshape(tf.matMul(flat, w), [...shape.slice(0, -1), w.shape[1]]);
+}
+
+/** A fully connected layer y = x W + b on the last axis. */
+export class Dense {
+  readonly w: tf.Variable;
+  readonly b?: tf.Variable;
+
+  constructor(scope: ParamScope, name: string, readonly inDim: number, readonly outDim: number, bias = true) {
+    this.w = scope.weight(`${name}/W`, inDim, outDim);
+    if (bias) this.b = scope.zeros(`${name}/b`, outDim);
+  }
+
+  apply(x: tf.Tensor): tf.Tensor {
+    const y = matMulAny(x, this.w as tf.Tensor2D);
+    return this.b ? tf.add(y, this.b) : y;
+  }
+}
+
+/** Float mask [B,T] (1 = real token) from per-example lengths. */
+export function lengthMask(lengths: ArrayLike<number>, seqLen: number): Float32Array {
+  const m = new Float32Array(lengths.length * seqLen);
+  for (let b = 0; b < lengths.length; b++) {
+    const n = Math.min(lengths[b], seqLen);
+    m.fill(1, b * seqLen, b * seqLen + n);
+  }
+  return m;
+}
+
+/**
+ * Mean over real tokens: x [B,T,D], mask [B,T] -> [B,D]. Padding never contributes; an all-pad row
+ * (length 0) gives zeros instead of NaN.
+ */
+export function maskedMean(x: tf.Tensor, mask: tf.Tensor2D): tf.Tensor2D {
+  const m = tf.expandDims(mask, 2);
+  const sum = tf.sum(tf.mul(x, m), 1);
+  const count = tf.maximum(tf.sum(mask, 1, true), 1);
+  return tf.div(sum, count) as tf.Tensor2D;
+}
+
+/** Max over real tokens: padding is pushed to -1e9 first. x [B,T,D], mask [B,T] -> [B,D]. */
+export function maskedMax(x: tf.Tensor, mask: tf.Tensor2D): tf.Tensor2D {
+  const m = tf.expandDims(mask, 2);
+  const shifted = tf.add(x, tf.mul(tf.sub(m, 1), 1e9));
+  return tf.max(shifted, 1) as tf.Tensor2D;
+}
+
+/** Sentence -> token alignment: [B,D] -> [B,T,D] by repeating over the T tokens. */
+export function broadcastTokens(x: tf.Tensor, seqLen: number): tf.Tensor3D {
+  return tf.tile(tf.expandDims(x, 1), [1, seqLen, 1]) as tf.Tensor3D;
+}
+
+/**
+ * Identity forward, zero gradient backward (tfjs-core has no stopGradient op). Used for the
+ * `training.stopGradient` option and the straight-through Gumbel estimator.
+ */
+export const stopGradient = tf.customGrad((...args) => ({
+  value: tf.clone(args[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as <T extends tf.Tensor>(x: T) => T;

@@ -1,0 +1,49 @@
+/**
+ * The training objective of one batch, shared by the training step and evaluation:
+ *
+ *   total = weighting(task losses on pass K) + lambda * sum_tasks L_conv(task)
+ *
+ * plus everything the events report (per-task losses, convergence terms, iteration deltas). The
+ * convergence term uses the model's task outputs y^0..y^K (`convergence.ts`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '../data/types';
+import { convergenceLoss, iterationDeltas } from './convergence';
+import type { FeedbackModel, ForwardResult } from './feedbackModel';
+import { lossWeightings } from './lossWeighting';
+
+export interface Objective {
+  /** The minimised scalar. */
+  total: tf.Scalar;
+  /** Unweighted task loss on pass K, in `model.tasks` order. */
+  taskLosses: tf.Scalar[];
+  /** L_conv per task before lambda, in `model.tasks` order. */
+  convergence: tf.Scalar[];
+  /** ||y^(k+1) - y^k|| for k = 0..K-1 per task ([K] each), in `model.tasks` order. */
+  deltas: tf.Tensor1D[];
+}
+
+/** Computes the objective of a forward result against the batch's targets. */
+export function objective(model: FeedbackModel, result: ForwardResult, batch: Batch): Objective {
+  const exp = model.exp;
+  const weighting = lossWeightings.get(exp.lossWeighting?.type ?? 'fixed')(exp);
+  const { beta, lambda } = exp.convergence;
+  const startK = exp.convergence.startK ?? 1;
+  const taskLosses: tf.Scalar[] = [];
+  const convergence: tf.Scalar[] = [];
+  const deltas: tf.Tensor1D[] = [];
+  for (const t of model.tasks) {
+    const f = result.tasks[t.id];
+    const raw = batch.targets[t.id];
+    if (!raw) throw new Error(`the batch has no targets for task '${t.id}'`);
+    taskLosses.push(t.head.loss(f.logits, t.head.targets(raw)));
+    const d = t.receivesFeedback
+      ? iterationDeltas(f.iterates, t.level === 'token' ? result.batch.mask : undefined)
+      : tf.zeros([model.iterations]) as tf.Tensor1D; // identical iterates: the deltas are exactly 0
+    deltas.push(d);
+    convergence.push(t.receivesFeedback ? convergenceLoss(d, beta, startK) : tf.scalar(0));
+  }
+  let total = weighting.combine(taskLosses);
+  if (lambda > 0 && model.iterations > 0) total = tf.add(total, tf.mul(lambda, tf.addN(convergence))) as tf.Scalar;
+  return { total, taskLosses, convergence, deltas };
+}
