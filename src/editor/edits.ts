@@ -1,0 +1,442 @@
+/**
+ * Graph-editor intents -> minimal text edits of the experiment file (pure: no vscode, no DOM).
+ *
+ * Each intent becomes a list of non-overlapping edits of the current text (one WorkspaceEdit, one
+ * undo step) or a refusal with a reason for the user. Comments and formatting outside the changed
+ * values survive (see `jsonTextEditor.ts`). Intents name things by id, never by offset, so an intent
+ * made against an older version still applies correctly to newer text, or is refused.
+ *
+ * Decisions:
+ * - Removing a task removes the arrows that start or end at it and its layout positions in the same
+ *   edit (one undo step brings all back); the note says which arrows went. The last task cannot go.
+ * - Removing a block renumbers fixed injections, Gumbel candidates and layout keys above it. It is
+ *   refused while a fixed arrow injects into exactly that block, or a Gumbel arrow has it as its only
+ *   candidate (the arrow would lose its meaning silently): retarget or delete the arrow first.
+ *   The last block of a task cannot go.
+ * - New arrow ids are `<from>_to_<to>` and new task ids `task`, with `-2`, `-3`... on collision.
+ *   Arrow ids do not follow task renames: run folders refer to arrows by id.
+ * - Switching an arrow to a fixed injection drops its `candidates` (they only mean something for
+ *   Gumbel).
+ */
+import { parse } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
+import type { Activation, BlockSpec } from '../shared/experimentTypes';
+import type { IntentMessage, Point } from '../shared/protocol';
+import { blockNodeId, ENCODER_NODE_ID } from '../shared/protocol';
+import { assertNever } from '../shared/assertNever';
+import { JsonTextEditor } from './jsonTextEditor';
+import type { Json, TextEdit } from './jsonTextEditor';
+
+export type { TextEdit } from './jsonTextEditor';
+export { applyTextEdits, invertEdits } from './jsonTextEditor';
+
+/** Result of one intent. */
+export type EditOutcome =
+  | {
+      ok: true;
+      /** Non-overlapping edits of the input text; empty when the intent changes nothing. */
+      edits: TextEdit[];
+      /** Side effects worth telling the user (e.g. arrows removed with their task). */
+      note?: string;
+      /** Id of the created task or arrow. */
+      created?: string;
+    }
+  | {
+      ok: false;
+      /** Why, for the user. */
+      reason: string;
+      /** Node or arrow id where to show the refusal. */
+      at?: string;
+    };
+
+/** Ids in the experiment file (same rule as `experimentTypes.ts`). */
+export const ID_PATTERN = /^[A-Za-z_][\w-]*$/;
+
+const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'];
+const AMPLIFIERS = ['linear', 'mlp', 'label-embedding'] as const;
+const BLOCK_TYPES: readonly BlockSpec['type'][] = ['dense', 'bigru'];
+const TASK_KINDS = ['classification', 'tagging', 'regression'] as const;
+const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
+const ANNEALS = ['exp', 'linear', 'none'] as const;
+
+/** The default amplifier of a new arrow. */
+export const DEFAULT_AMPLIFIER = { type: 'linear', units: 16 } as const;
+/** The default block of a new task. */
+export const DEFAULT_BLOCK = { type: 'dense', units: 64, activation: 'relu' } as const;
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const arr = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+const isPosInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1;
+
+/** A lenient view of the parsed document used to check intents. */
+class DocView {
+  readonly tasks: { id?: string; blocks: unknown[]; raw: Obj }[];
+  readonly arrows: { id?: string; from?: string; to?: string; injection: unknown; candidates?: unknown; raw: Obj }[];
+  readonly layoutKeys: string[];
+
+  constructor(readonly root: Obj) {
+    this.tasks = arr(root.tasks).map((t) => (isObj(t) ? t : {})).map((t) => ({ id: str(t.id), blocks: arr(t.blocks), raw: t }));
+    this.arrows = arr(root.feedback).map((f) => (isObj(f) ? f : {})).map((f) => ({
+      id: str(f.id), from: str(f.from), to: str(f.to), injection: f.injection, candidates: f.candidates, raw: f,
+    }));
+    const nodes = isObj(root.layout) && isObj(root.layout.nodes) ? root.layout.nodes : {};
+    this.layoutKeys = Object.keys(nodes);
+  }
+
+  taskIndex(id: string): number {
+    return this.tasks.findIndex((t) => t.id === id);
+  }
+
+  arrowIndex(id: string): number {
+    return this.arrows.findIndex((a) => a.id === id);
+  }
+}
+
+class Refusal extends Error {
+  constructor(readonly reason: string, readonly at?: string) {
+    super(reason);
+  }
+}
+
+function refuse(reason: string, at?: string): never {
+  throw new Refusal(reason, at);
+}
+
+/** First of `base`, `base-2`, `base-3`, ... not in `taken`. */
+export function uniqueId(base: string, taken: Iterable<string | undefined>): string {
+  const set = new Set(taken);
+  if (!set.has(base)) return base;
+  for (let i = 2; ; i++) if (!set.has(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+/**
+ * Turn one intent into edits of `text`. Never throws for a bad intent: it returns `{ ok: false }`
+ * with the reason.
+ */
+export function computeEdits(text: string, intent: IntentMessage): EditOutcome {
+  const errors: ParseError[] = [];
+  const root = parse(text, errors, { allowTrailingComma: true });
+  if (errors.length > 0 || !isObj(root)) {
+    return { ok: false, reason: 'The file has JSON syntax errors: fix the text first (the graph is read-only until then).' };
+  }
+  const ed = new JsonTextEditor(text);
+  try {
+    const r = run(ed, new DocView(root), intent);
+    return { ok: true, edits: ed.edits, ...r };
+  } catch (e) {
+    if (e instanceof Refusal) return { ok: false, reason: e.reason, ...(e.at ? { at: e.at } : {}) };
+    throw e;
+  }
+}
+
+function run(ed: JsonTextEditor, doc: DocView, intent: IntentMessage): { note?: string; created?: string } {
+  switch (intent.type) {
+    case 'graph/addFeedback': return addFeedback(ed, doc, intent);
+    case 'graph/deleteFeedback': {
+      const i = doc.arrowIndex(intent.id);
+      if (i < 0) refuse(`There is no arrow "${intent.id}".`);
+      ed.remove(['feedback', i]);
+      return {};
+    }
+    case 'graph/updateFeedback': return updateFeedback(ed, doc, intent);
+    case 'graph/addTask': return addTask(ed, doc, intent);
+    case 'graph/removeTask': return removeTask(ed, doc, intent.id);
+    case 'graph/renameTask': return renameTask(ed, doc, intent.id, intent.newId);
+    case 'graph/updateTask': return updateTask(ed, doc, intent);
+    case 'graph/addBlock': return addBlock(ed, doc, intent);
+    case 'graph/removeBlock': return removeBlock(ed, doc, intent.taskId, intent.block);
+    case 'graph/updateBlock': return updateBlock(ed, doc, intent);
+    case 'graph/updateSettings': return updateSettings(ed, doc, intent);
+    case 'graph/moveNodes': return moveNodes(ed, doc, intent.positions);
+    default: return assertNever(intent, 'intent');
+  }
+}
+
+function task(doc: DocView, id: string): number {
+  const i = doc.taskIndex(id);
+  if (i < 0) refuse(`There is no task "${id}".`);
+  return i;
+}
+
+function checkBlock(doc: DocView, ti: number, n: unknown, at?: string): number {
+  const m = doc.tasks[ti].blocks.length;
+  if (!isPosInt(n) || n > m) refuse(`Task "${doc.tasks[ti].id}" has no block ${String(n)} (it has h^1..h^${m}).`, at);
+  return n;
+}
+
+function addFeedback(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { type: 'graph/addFeedback' }>) {
+  const fi = task(doc, it.from);
+  const ti = task(doc, it.to);
+  if (fi === ti) refuse(`A task cannot feed its own output back into itself (self-loop on "${it.from}").`, it.from);
+  const dup = doc.arrows.find((a) => a.from === it.from && a.to === it.to);
+  if (dup) refuse(`"${it.from}" already feeds "${it.to}" (arrow "${dup.id}"): edit that arrow instead.`, dup.id ?? it.to);
+  if (it.injection !== 'gumbel') checkBlock(doc, ti, it.injection, it.to);
+  if (it.amplifier) checkAmplifier(it.amplifier);
+  const id = uniqueId(`${it.from}_to_${it.to}`, doc.arrows.map((a) => a.id));
+  const amplifier = (it.amplifier ?? { ...DEFAULT_AMPLIFIER }) as unknown as Json;
+  ed.append(['feedback'], { id, from: it.from, to: it.to, amplifier, injection: it.injection });
+  return { created: id };
+}
+
+function checkAmplifier(a: { type?: unknown; units?: unknown; hidden?: unknown; activation?: unknown }) {
+  if (a.type !== undefined && a.type !== null && !(AMPLIFIERS as readonly unknown[]).includes(a.type)) refuse(`Unknown amplifier type "${String(a.type)}" (use ${AMPLIFIERS.join(', ')}).`);
+  if (a.units !== undefined && !isPosInt(a.units)) refuse('Amplifier units must be a whole number >= 1.');
+  if (a.hidden !== undefined && a.hidden !== null && !isPosInt(a.hidden)) refuse('Amplifier hidden width must be a whole number >= 1.');
+  if (a.activation !== undefined && a.activation !== null && !(ACTIVATIONS as readonly unknown[]).includes(a.activation)) refuse(`Unknown activation "${String(a.activation)}".`);
+}
+
+function updateFeedback(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { type: 'graph/updateFeedback' }>) {
+  const i = doc.arrowIndex(it.id);
+  if (i < 0) refuse(`There is no arrow "${it.id}".`);
+  const a = doc.arrows[i];
+  const ti = a.to === undefined ? -1 : doc.taskIndex(a.to);
+  const { amplifier, ...rest } = it.patch;
+  if (rest.injection !== undefined && rest.injection !== null && rest.injection !== 'gumbel') {
+    if (ti < 0) refuse(`Arrow "${it.id}" points to an unknown task "${a.to}".`, it.id);
+    checkBlock(doc, ti, rest.injection, it.id);
+  }
+  if (rest.candidates !== undefined && rest.candidates !== null) {
+    if (!Array.isArray(rest.candidates) || rest.candidates.length === 0) refuse('Pick at least one candidate block.', it.id);
+    if (ti < 0) refuse(`Arrow "${it.id}" points to an unknown task "${a.to}".`, it.id);
+    for (const c of rest.candidates) checkBlock(doc, ti, c, it.id);
+    if (new Set(rest.candidates).size !== rest.candidates.length) refuse('Candidate blocks must be distinct.', it.id);
+  }
+  if (rest.combine !== undefined && rest.combine !== null && rest.combine !== 'concat' && rest.combine !== 'add') refuse(`Unknown combine mode "${String(rest.combine)}" (use concat or add).`, it.id);
+  if (rest.enabled !== undefined && rest.enabled !== null && typeof rest.enabled !== 'boolean') refuse('"enabled" must be true or false.', it.id);
+  if (amplifier) {
+    if (amplifier.units === null) refuse('Amplifier units are required.', it.id);
+    if (amplifier.type === null) refuse('Amplifier type is required.', it.id);
+    checkAmplifier(amplifier);
+  }
+  const path = ['feedback', i];
+  for (const [k, v] of Object.entries(rest)) {
+    if (v === undefined) continue;
+    if (v === null) ed.remove([...path, k]); else ed.set([...path, k], v as Json);
+  }
+  if (typeof rest.injection === 'number' && a.candidates !== undefined && rest.candidates === undefined) ed.remove([...path, 'candidates']);
+  if (amplifier) {
+    if (!isObj(a.raw.amplifier)) ed.set([...path, 'amplifier'], { ...DEFAULT_AMPLIFIER });
+    for (const [k, v] of Object.entries(amplifier)) {
+      if (v === undefined) continue;
+      if (v === null) ed.remove([...path, 'amplifier', k]); else ed.set([...path, 'amplifier', k], v as Json);
+    }
+  }
+  return {};
+}
+
+function addTask(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { type: 'graph/addTask' }>) {
+  if (!(TASK_KINDS as readonly string[]).includes(it.kind)) refuse(`Unknown task kind "${it.kind}".`);
+  let id: string;
+  if (it.id !== undefined) {
+    if (!ID_PATTERN.test(it.id)) refuse(`"${it.id}" is not a valid id: start with a letter or _, then letters, digits, _ or -.`);
+    if (doc.taskIndex(it.id) >= 0) refuse(`A task "${it.id}" already exists.`, it.id);
+    if (it.id === ENCODER_NODE_ID) refuse('"encoder" is reserved for the shared encoder.');
+    id = it.id;
+  } else {
+    id = uniqueId('task', [...doc.tasks.map((t) => t.id), ENCODER_NODE_ID]);
+  }
+  const label = it.label ?? (it.kind === 'tagging' ? 'seq.out' : 'label');
+  ed.append(['tasks'], { id, kind: it.kind, label, blocks: [{ ...DEFAULT_BLOCK }] });
+  return { created: id };
+}
+
+function removeTask(ed: JsonTextEditor, doc: DocView, id: string) {
+  const ti = task(doc, id);
+  if (doc.tasks.length === 1) refuse('An experiment needs at least one task.', id);
+  const gone = doc.arrows.map((a, i) => ({ a, i })).filter(({ a }) => a.from === id || a.to === id);
+  for (const { i } of [...gone].reverse()) ed.remove(['feedback', i]);
+  for (const k of doc.layoutKeys) if (k === id || k.startsWith(`${id}/`)) ed.remove(['layout', 'nodes', k]);
+  ed.remove(['tasks', ti]);
+  const names = gone.map(({ a }) => `"${a.id}"`).join(', ');
+  return gone.length ? { note: `Removed task "${id}" and ${gone.length === 1 ? 'its arrow' : `its ${gone.length} arrows`} ${names}.` } : {};
+}
+
+function renameTask(ed: JsonTextEditor, doc: DocView, id: string, newId: string) {
+  const ti = task(doc, id);
+  if (newId === id) return {};
+  if (!ID_PATTERN.test(newId)) refuse(`"${newId}" is not a valid id: start with a letter or _, then letters, digits, _ or -.`, id);
+  if (newId === ENCODER_NODE_ID) refuse('"encoder" is reserved for the shared encoder.', id);
+  if (doc.taskIndex(newId) >= 0) refuse(`A task "${newId}" already exists.`, id);
+  ed.replace(['tasks', ti, 'id'], newId);
+  doc.arrows.forEach((a, i) => {
+    if (a.from === id) ed.replace(['feedback', i, 'from'], newId);
+    if (a.to === id) ed.replace(['feedback', i, 'to'], newId);
+  });
+  for (const k of doc.layoutKeys) {
+    if (k === id) ed.renameKey(['layout', 'nodes', k], newId);
+    else if (k.startsWith(`${id}/`)) ed.renameKey(['layout', 'nodes', k], newId + k.slice(id.length));
+  }
+  const training = isObj(doc.root.training) ? doc.root.training : {};
+  const es = isObj(training.earlyStopping) ? training.earlyStopping : {};
+  if (typeof es.metric === 'string' && es.metric.startsWith(`${id}.`)) {
+    ed.replace(['training', 'earlyStopping', 'metric'], newId + es.metric.slice(id.length));
+  }
+  return {};
+}
+
+function updateTask(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { type: 'graph/updateTask' }>) {
+  const ti = task(doc, it.id);
+  const p = it.patch;
+  if (p.kind !== undefined && !(TASK_KINDS as readonly string[]).includes(p.kind)) refuse(`Unknown task kind "${p.kind}".`, it.id);
+  if (p.label !== undefined && (typeof p.label !== 'string' || p.label.trim() === '')) refuse('The label source cannot be empty.', it.id);
+  if (p.lossWeight !== undefined && p.lossWeight !== null && !(typeof p.lossWeight === 'number' && p.lossWeight >= 0 && Number.isFinite(p.lossWeight))) refuse('Loss weight must be a number >= 0.', it.id);
+  for (const [k, v] of Object.entries(p)) {
+    if (v === undefined) continue;
+    if (v === null || v === '') ed.remove(['tasks', ti, k]); else ed.set(['tasks', ti, k], v as Json);
+  }
+  return {};
+}
+
+/** Renumber block references of arrows into task `taskId`: `map(n)` gives the new number. */
+function renumberArrows(ed: JsonTextEditor, doc: DocView, taskId: string, map: (n: number) => number | undefined) {
+  doc.arrows.forEach((a, i) => {
+    if (a.to !== taskId) return;
+    if (typeof a.injection === 'number') {
+      const n = map(a.injection);
+      if (n !== undefined && n !== a.injection) ed.replace(['feedback', i, 'injection'], n);
+    }
+    if (Array.isArray(a.candidates)) {
+      const old = a.candidates.filter((c): c is number => typeof c === 'number');
+      const next = old.map(map).filter((c): c is number => c !== undefined);
+      if (next.length !== a.candidates.length || next.some((c, j) => c !== old[j])) ed.replace(['feedback', i, 'candidates'], next);
+    }
+  });
+}
+
+function blockKeyNumber(key: string, taskId: string): number | undefined {
+  if (!key.startsWith(`${taskId}/`)) return undefined;
+  const n = Number(key.slice(taskId.length + 1));
+  return Number.isInteger(n) ? n : undefined;
+}
+
+function addBlock(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { type: 'graph/addBlock' }>) {
+  const ti = task(doc, it.taskId);
+  const m = doc.tasks[ti].blocks.length;
+  const at = it.at ?? m + 1;
+  if (!isPosInt(at) || at > m + 1) refuse(`Cannot insert a block at position ${at} (task "${it.taskId}" has ${m} blocks).`, it.taskId);
+  if (it.block) checkBlockSpec(it.block, it.taskId);
+  const neighbour = doc.tasks[ti].blocks[at - 2] ?? doc.tasks[ti].blocks[at - 1];
+  const block = (it.block ?? (isObj(neighbour) ? neighbour : { ...DEFAULT_BLOCK })) as Json;
+  renumberArrows(ed, doc, it.taskId, (n) => (n >= at ? n + 1 : n));
+  const keys = doc.layoutKeys.map((k) => ({ k, n: blockKeyNumber(k, it.taskId) }))
+    .filter((x): x is { k: string; n: number } => x.n !== undefined && x.n >= at)
+    .sort((a, b) => b.n - a.n);
+  for (const { k, n } of keys) ed.renameKey(['layout', 'nodes', k], blockNodeId(it.taskId, n + 1));
+  if (Array.isArray(doc.tasks[ti].raw.blocks)) ed.insert(['tasks', ti, 'blocks'], at - 1, block);
+  else ed.set(['tasks', ti, 'blocks'], [block]);
+  return { created: blockNodeId(it.taskId, at) };
+}
+
+function removeBlock(ed: JsonTextEditor, doc: DocView, taskId: string, block: number) {
+  const ti = task(doc, taskId);
+  const at = blockNodeId(taskId, block);
+  checkBlock(doc, ti, block, at);
+  if (doc.tasks[ti].blocks.length === 1) refuse(`Task "${taskId}" needs at least one block.`, at);
+  const fixed = doc.arrows.filter((a) => a.to === taskId && a.injection === block).map((a) => `"${a.id}"`);
+  if (fixed.length) refuse(`Arrow ${fixed.join(', ')} injects into ${taskId} h^${block}: retarget or delete it first.`, at);
+  const only = doc.arrows.filter((a) => a.to === taskId && a.injection === 'gumbel' && Array.isArray(a.candidates)
+    && a.candidates.length === 1 && a.candidates[0] === block).map((a) => `"${a.id}"`);
+  if (only.length) refuse(`Gumbel arrow ${only.join(', ')} has h^${block} as its only candidate: change its candidates first.`, at);
+  renumberArrows(ed, doc, taskId, (n) => (n === block ? undefined : n > block ? n - 1 : n));
+  const keys = doc.layoutKeys.map((k) => ({ k, n: blockKeyNumber(k, taskId) }))
+    .filter((x): x is { k: string; n: number } => x.n !== undefined && x.n >= block)
+    .sort((a, b) => a.n - b.n);
+  for (const { k, n } of keys) {
+    if (n === block) ed.remove(['layout', 'nodes', k]);
+    else ed.renameKey(['layout', 'nodes', k], blockNodeId(taskId, n - 1));
+  }
+  ed.remove(['tasks', ti, 'blocks', block - 1]);
+  return {};
+}
+
+function checkBlockSpec(b: { type?: unknown; units?: unknown; activation?: unknown; dropout?: unknown }, at?: string) {
+  if (b.type !== undefined && !(BLOCK_TYPES as readonly unknown[]).includes(b.type)) refuse(`Unknown block type "${String(b.type)}" (use dense or bigru).`, at);
+  if (b.units !== undefined && !isPosInt(b.units)) refuse('Block units must be a whole number >= 1.', at);
+  if (b.activation !== undefined && b.activation !== null && !(ACTIVATIONS as readonly unknown[]).includes(b.activation)) refuse(`Unknown activation "${String(b.activation)}".`, at);
+  if (b.dropout !== undefined && b.dropout !== null && !(typeof b.dropout === 'number' && b.dropout >= 0 && b.dropout < 1)) refuse('Dropout must be in [0, 1).', at);
+}
+
+function updateBlock(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { type: 'graph/updateBlock' }>) {
+  const ti = task(doc, it.taskId);
+  const at = blockNodeId(it.taskId, it.block);
+  checkBlock(doc, ti, it.block, at);
+  checkBlockSpec(it.patch, at);
+  if (!isObj(doc.tasks[ti].blocks[it.block - 1])) refuse(`Block ${it.block} of "${it.taskId}" is not an object: fix it in the text.`, at);
+  for (const [k, v] of Object.entries(it.patch)) {
+    if (v === undefined) continue;
+    if (v === null) ed.remove(['tasks', ti, 'blocks', it.block - 1, k]); else ed.set(['tasks', ti, 'blocks', it.block - 1, k], v as Json);
+  }
+  return {};
+}
+
+function num(x: unknown): number | undefined {
+  return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
+}
+
+function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { type: 'graph/updateSettings' }>) {
+  const { iterations, convergence: c, gumbel: g, training: t } = it.patch;
+  if (iterations !== undefined) {
+    if (!(Number.isInteger(iterations) && iterations >= 0)) refuse('K (iterations) must be a whole number >= 0.');
+    if (iterations === 0 && doc.arrows.length > 0) refuse('K must be at least 1 while feedback arrows exist.');
+  }
+  if (c?.beta !== undefined && !(c.beta > 0 && c.beta < 1)) refuse('β must be strictly between 0 and 1.');
+  if (c?.lambda !== undefined && !(c.lambda >= 0 && Number.isFinite(c.lambda))) refuse('λ must be a number >= 0.');
+  if (c?.startK !== undefined && c.startK !== null && c.startK !== 0 && c.startK !== 1) refuse('The convergence sum starts at k = 0 or k = 1.');
+  const gum = isObj(doc.root.gumbel) ? doc.root.gumbel : {};
+  if (g) {
+    for (const k of ['tau0', 'tauMin'] as const) {
+      const v = g[k];
+      if (v !== undefined && v !== null && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) refuse(`Gumbel ${k === 'tau0' ? 'τ0' : 'τmin'} must be a number > 0.`);
+    }
+    const tau0 = g.tau0 ?? num(gum.tau0);
+    const tauMin = g.tauMin ?? num(gum.tauMin);
+    if (tau0 != null && tauMin != null && tauMin > tau0) refuse('Gumbel τmin cannot exceed τ0.');
+    if (g.anneal !== undefined && g.anneal !== null && !(ANNEALS as readonly string[]).includes(g.anneal)) refuse(`Unknown anneal schedule "${g.anneal}".`);
+    if (g.hard !== undefined && g.hard !== null && typeof g.hard !== 'boolean') refuse('"hard" must be true or false.');
+  }
+  if (t) {
+    if (t.epochs !== undefined && t.epochs !== null && !isPosInt(t.epochs)) refuse('Epochs must be a whole number >= 1.');
+    if (t.batchSize !== undefined && t.batchSize !== null && !isPosInt(t.batchSize)) refuse('Batch size must be a whole number >= 1.');
+    if (t.learningRate !== undefined && t.learningRate !== null && !(t.learningRate > 0 && Number.isFinite(t.learningRate))) refuse('Learning rate must be a number > 0.');
+    if (t.optimizer !== undefined && t.optimizer !== null && !(OPTIMIZERS as readonly string[]).includes(t.optimizer)) refuse(`Unknown optimizer "${t.optimizer}".`);
+    if (t.seed !== undefined && t.seed !== null && !Number.isInteger(t.seed)) refuse('Seed must be a whole number.');
+  }
+  if (iterations !== undefined) ed.set(['iterations'], iterations);
+  const setAll = (section: string, patch: Record<string, unknown> | undefined) => {
+    for (const [k, v] of Object.entries(patch ?? {})) {
+      if (v === undefined) continue;
+      if (v === null) ed.remove([section, k]); else ed.set([section, k], v as Json);
+    }
+  };
+  setAll('convergence', c);
+  setAll('gumbel', g);
+  setAll('training', t);
+  return {};
+}
+
+function moveNodes(ed: JsonTextEditor, doc: DocView, positions: Record<string, Point>) {
+  const known = new Set<string>([ENCODER_NODE_ID]);
+  for (const t of doc.tasks) {
+    if (!t.id) continue;
+    known.add(t.id);
+    t.blocks.forEach((_, j) => known.add(blockNodeId(t.id!, j + 1)));
+  }
+  for (const [id, p] of Object.entries(positions)) {
+    if (!known.has(id)) refuse(`There is no node "${id}" to move.`);
+    if (!Number.isFinite(p?.x) || !Number.isFinite(p?.y)) refuse(`Bad position for "${id}".`, id);
+  }
+  for (const [id, p] of Object.entries(positions)) {
+    const x = Math.round(p.x);
+    const y = Math.round(p.y);
+    const existing = ed.node(['layout', 'nodes', id]);
+    if (existing?.type === 'object') {
+      ed.set(['layout', 'nodes', id, 'x'], x);
+      ed.set(['layout', 'nodes', id, 'y'], y);
+    } else {
+      ed.set(['layout', 'nodes', id], { x, y });
+    }
+  }
+  return {};
+}
