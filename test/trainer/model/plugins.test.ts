@@ -33,7 +33,7 @@ function fit2(exp: Experiment, data: PreparedData): { before: number; after: num
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => objective(model, model.forward(b, { training: true, tau: 1, step }), b).total, model.variables);
         assert.ok(Number.isFinite(value.dataSync()[0]), `loss finite at step ${step}`);
-        opt.applyGradients(grads);
+        opt.applyGradients(model.variables.map((v) => ({ name: v.name, tensor: grads[v.name] })));
       });
       step++;
     }
