@@ -1,0 +1,216 @@
+// Helpers that drive the VS Code workbench (code-server) in chromium like a user would:
+// command palette, quick open, notifications, status bar, CodeLens, side-bar trees, webview frames.
+// Every wait is bounded and every failure says what it was waiting for.
+'use strict';
+
+const PALETTE_INPUT = '.quick-input-widget input[type="text"]';
+const PALETTE_ROW = '.quick-input-list .monaco-list-row';
+
+/** Escape a string for use inside a RegExp. */
+function reEscape(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Resolve to true/false instead of throwing when a locator does not reach `state` in time. */
+function appears(locator, timeout, state = 'visible') {
+  return locator.waitFor({ state, timeout }).then(() => true, () => false);
+}
+
+/** Wait until the workbench is up and the Explorer lists `fileName` (remote connection done). */
+async function waitWorkbench(page, fileName, timeoutMs = 90000) {
+  await page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: fileName }).first()
+    .waitFor({ timeout: timeoutMs });
+}
+
+/** Move keyboard focus out of a webview iframe (F1 typed inside a webview never reaches the workbench). */
+async function blurWebview(page) {
+  await page.evaluate(() => {
+    const a = document.activeElement;
+    if (a && a.tagName === 'IFRAME') a.blur();
+  }).catch(() => {});
+}
+
+/** Open the command palette with F1, retrying: the first key after a webview took focus can be swallowed. */
+async function openPalette(page, log) {
+  const input = page.locator(PALETTE_INPUT);
+  for (let i = 0; i < 10; i++) {
+    await blurWebview(page);
+    await page.keyboard.press('F1');
+    if (i > 0 && log) log(`palette retry ${i}`);
+    if (await appears(input, 1500)) return input;
+    await page.keyboard.press('Escape');
+    // a real click on the active editor tab (or the status bar) puts focus back into the workbench
+    const tab = page.locator('.tabs-container .tab.active').first();
+    if (await tab.count()) await tab.click().catch(() => {});
+    else await page.locator('.part.statusbar').click({ position: { x: 5, y: 5 } }).catch(() => {});
+  }
+  throw new Error('command palette did not open after 10 tries');
+}
+
+/**
+ * Run a command from the palette by its title (optionally `Category: Title`). Contributed commands
+ * appear only once the extension host has scanned extensions, so reopen the palette until the row
+ * shows. The row is clicked (not Enter) so fuzzy ranking cannot pick a neighbour. Returns the
+ * Date.now() at which the command was invoked (for latency measurements).
+ */
+async function runCommand(page, label, { timeoutMs = 60000, log } = {}) {
+  const end = Date.now() + timeoutMs;
+  // the row's label is exactly "Category: Title" (keybinding and "recently used" sit elsewhere)
+  const rx = new RegExp('^\\s*' + reEscape(label) + '\\s*$', 'i');
+  const row = page.locator(PALETTE_ROW).filter({ has: page.locator('.label-name', { hasText: rx }) }).first();
+  for (let attempt = 1; ; attempt++) {
+    const input = await openPalette(page, log);
+    await input.fill('>' + label);
+    if (await appears(row, 3000)) break;
+    if (Date.now() > end) {
+      const rows = await page.locator(PALETTE_ROW).allInnerTexts().catch(() => []);
+      await page.keyboard.press('Escape');
+      throw new Error(`command "${label}" not in the palette after ${timeoutMs} ms; rows: ${JSON.stringify(rows.slice(0, 8))}`);
+    }
+    if (log) log(`command "${label}" not in palette yet (attempt ${attempt}), retrying`);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1000);
+  }
+  const at = Date.now();
+  await row.click();
+  return at;
+}
+
+/** If a quick pick is open, choose the row whose label matches `text` (string or RegExp). */
+async function pickQuickItem(page, text, timeoutMs = 10000) {
+  const row = page.locator(PALETTE_ROW, { hasText: text }).first();
+  await row.waitFor({ timeout: timeoutMs });
+  await row.click();
+}
+
+/** Is a quick input (palette or a command's quick pick) visible right now? */
+async function quickInputVisible(page) {
+  return page.locator('.quick-input-widget').isVisible().catch(() => false);
+}
+
+/** Open a workspace file through Quick Open (Ctrl+P), falling back to the Explorer. */
+async function openFile(page, fileName, log) {
+  const input = await openPalette(page, log);
+  await input.fill(fileName); // no '>' prefix = Go to File
+  const row = page.locator(PALETTE_ROW, { hasText: fileName }).first();
+  if (await appears(row, 8000)) {
+    await row.click();
+    return 'quick-open';
+  }
+  await page.keyboard.press('Escape');
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: fileName }).first().dblclick();
+  return 'explorer';
+}
+
+/** Active editor tab title. */
+async function activeTabTitle(page) {
+  const tab = page.locator('.editor-group-container.active .tabs-container .tab.active').first();
+  return (await tab.count()) ? (await tab.innerText()).trim() : '';
+}
+
+/** True if the active editor group shows a text editor (Monaco) rather than a webview/custom editor. */
+async function activeIsTextEditor(page) {
+  return page.locator('.editor-group-container.active .editor-instance .monaco-editor').first().isVisible().catch(() => false);
+}
+
+/**
+ * Make sure `fileName` is open in the plain text editor in the active group: if it opened in a
+ * custom editor (the graph editor is the default for *.fmtl.json), reopen it with "Text Editor".
+ */
+async function ensureTextEditor(page, fileName, log) {
+  await page.locator('.editor-group-container.active .tab.active', { hasText: fileName }).first().waitFor({ timeout: 20000 });
+  for (let i = 0; i < 20 && !(await activeIsTextEditor(page)); i++) {
+    if (i === 4) {
+      if (log) log(`${fileName} did not open as text; reopening with the Text Editor`);
+      await runCommand(page, 'View: Reopen Editor With...', { log });
+      await pickQuickItem(page, /^\s*Text Editor/);
+    }
+    await page.waitForTimeout(500);
+  }
+  if (!(await activeIsTextEditor(page))) throw new Error(`${fileName} is not shown in a text editor`);
+}
+
+/** Focus editor group `i` (0-based, left to right) by clicking its active tab. */
+async function activateGroup(page, i) {
+  const group = page.locator('.editor-group-container').nth(i);
+  await group.locator('.tabs-container .tab.active, .tabs-container .tab').first().click();
+}
+
+/** Texts of the notification toasts currently shown. */
+async function notificationTexts(page) {
+  return page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts().catch(() => []);
+}
+
+/** Wait for a notification toast whose message matches `text`; returns its text. */
+async function waitNotification(page, text, timeoutMs = 30000) {
+  const loc = page.locator('.notifications-toasts .notification-list-item-message', { hasText: text }).first();
+  try {
+    await loc.waitFor({ timeout: timeoutMs });
+  } catch {
+    throw new Error(`no notification matching ${text} within ${timeoutMs} ms; shown: ${JSON.stringify(await notificationTexts(page))}`);
+  }
+  return (await loc.innerText().catch(() => '')).trim();
+}
+
+/** Dismiss all notification toasts (so later screenshots/waits are not confused by old ones). */
+async function clearNotifications(page, log) {
+  await runCommand(page, 'Notifications: Clear All Notifications', { log }).catch(() => {});
+}
+
+/** Status bar items: their visible text and aria-label (codicons like $(pulse) render as icons). */
+async function statusBarItems(page) {
+  return page.locator('.part.statusbar .statusbar-item').evaluateAll((els) => els.map((e) => ({
+    id: e.id || '',
+    text: (e.innerText || '').trim(),
+    aria: e.getAttribute('aria-label') || (e.querySelector('[aria-label]')?.getAttribute('aria-label')) || '',
+    icons: [...e.querySelectorAll('.codicon')].map((c) => [...c.classList].find((k) => k.startsWith('codicon-') && k !== 'codicon-modifier-spin') || ''),
+  })));
+}
+
+/** CodeLens texts in the visible text editor(s), top to bottom. */
+async function codeLensTexts(page) {
+  return page.locator('.editor-group-container .monaco-editor .codelens-decoration').evaluateAll((els) => els
+    .map((e) => ({ top: e.getBoundingClientRect().top, text: (e.innerText || '').replace(/\s+/g, ' ').trim() }))
+    .sort((a, b) => a.top - b.top).map((x) => x.text).filter(Boolean));
+}
+
+/** Rows of the tree/list views in the primary side bar (innerText + aria-label). */
+async function sideBarRows(page) {
+  return page.locator('.part.sidebar .monaco-list-row').evaluateAll((els) => els.map((e) =>
+    ((e.innerText || '').replace(/\s+/g, ' ').trim() + ' | ' + (e.getAttribute('aria-label') || '')).trim()));
+}
+
+/** Poll every frame (webviews are nested iframes) for one containing `selector`. */
+async function frameWith(page, selector, timeoutMs = 30000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      try {
+        if (await f.$(selector)) return f;
+      } catch { /* frame detached while probing */ }
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`no frame containing ${selector} within ${timeoutMs} ms`);
+}
+
+/** Wait for `predicate()` (async, truthy result) to hold, polling; returns its value or throws `what`. */
+async function until(page, predicate, what, timeoutMs = 30000, everyMs = 100) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await predicate();
+      if (last) return last;
+    } catch (e) { last = e; }
+    await page.waitForTimeout(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}` + (last instanceof Error ? ` (last error: ${last.message})` : ''));
+}
+
+module.exports = {
+  reEscape, appears, waitWorkbench, blurWebview, openPalette, runCommand, pickQuickItem, quickInputVisible,
+  openFile, activeTabTitle, activateGroup, activeIsTextEditor, ensureTextEditor, notificationTexts, waitNotification,
+  clearNotifications, statusBarItems, codeLensTexts, sideBarRows, frameWith, until,
+};

@@ -1,0 +1,133 @@
+// Issue 5, as a user: train the sample -> the charts panel shows convergence curves, gate heatmaps
+// and loss curves filling in live -> "Train ablation", then compare shows the three runs overlaid.
+// Uses the DOM hooks of TEAM.md (#charts-root, #convergence, #gates, #loss, #metrics, #compare,
+// [data-run-id], #charts-status "steps: N").
+'use strict';
+const { listRuns, runsOf } = require('../lib/runs');
+const { hasCommand, commandLabel, missingFiles } = require('../lib/contributes');
+
+const stepsOf = async (frame) => {
+  const t = await frame.locator('#charts-status').first().innerText().catch(() => '');
+  const m = /steps:\s*(\d+)/.exec(t);
+  return m ? Number(m[1]) : -1;
+};
+
+/** Distinct data-run-id values inside `sel` of the frame. */
+const runIdsIn = (frame, sel) => frame.locator(`${sel} [data-run-id], ${sel}[data-run-id]`)
+  .evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-run-id')))]);
+
+/** Is something drawn in a section: a series element, or a canvas / svg with a size. */
+const drawn = (frame, sel) => frame.locator(sel).first().evaluate((root) => {
+  if (root.querySelector('[data-run-id]')) return true;
+  return [...root.querySelectorAll('canvas, svg')].some((c) => c.getBoundingClientRect().width > 20 && c.getBoundingClientRect().height > 20);
+}).catch(() => false);
+
+/** After a command, a quick pick may ask for runs: pick rows matching `want` (multi-select aware). */
+async function answerRunPick(W, page, want, n, log) {
+  await page.waitForTimeout(500);
+  if (!(await W.quickInputVisible(page))) return false;
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  await rows.first().waitFor({ timeout: 10000 });
+  const texts = await rows.allInnerTexts();
+  log('quick pick rows:', JSON.stringify(texts.slice(0, 10)));
+  const multi = (await page.locator('.quick-input-list .monaco-list-row input[type="checkbox"], .quick-input-list .monaco-list-row .quick-input-list-checkbox').count()) > 0;
+  let idx = texts.map((t, i) => (want.test(t) ? i : -1)).filter((i) => i >= 0);
+  if (idx.length < n) idx = texts.map((_, i) => i);
+  idx = idx.slice(0, multi ? n : 1);
+  if (multi) {
+    for (const i of idx) await rows.nth(i).locator('input[type="checkbox"], .quick-input-list-checkbox').first().click();
+    await page.keyboard.press('Enter');
+  } else {
+    await rows.nth(idx[0]).click();
+  }
+  return true;
+}
+
+module.exports = {
+  settings: { 'workbench.editorAssociations': { '*.fmtl.json': 'default' } },
+
+  skip({ repo, pkg }) {
+    for (const c of ['feedbackMtl.openRunCharts', 'feedbackMtl.train', 'feedbackMtl.stop', 'feedbackMtl.trainAblation', 'feedbackMtl.compareRuns']) {
+      if (!hasCommand(pkg, c)) return `command ${c} not contributed in package.json yet`;
+    }
+    return missingFiles(repo, ['src/extension.ts', 'src/runs/runPanel.ts', 'webview/charts/main.ts', 'src/trainer/main.ts']);
+  },
+
+  async run({ s, W, page, pkg, files, log }) {
+    const ws = s.ws;
+    const gumbel = (files.experiment.feedback || []).some((f) => f.injection === 'gumbel');
+
+    // ---- 1. train the (long) sample: the charts panel opens and fills in live ---------------------
+    await W.openFile(page, files.long, log);
+    await W.ensureTextEditor(page, files.long, log);
+    const before = listRuns(ws).map((r) => r.dir);
+    await W.runCommand(page, 'Feedback MTL: Train feedback MTL', { log });
+    let frame;
+    try {
+      frame = await W.frameWith(page, '#charts-root', 30000);
+    } catch {
+      log('charts did not open on train; running', commandLabel(pkg, 'feedbackMtl.openRunCharts'));
+      await W.runCommand(page, commandLabel(pkg, 'feedbackMtl.openRunCharts'), { log });
+      await answerRunPick(W, page, /penguins-long/i, 1, log);
+      frame = await W.frameWith(page, '#charts-root', 30000);
+    }
+    const seen = new Set();
+    await W.until(page, async () => { const n = await stepsOf(frame); if (n > 0) seen.add(n); return seen.size >= 3; },
+      'the charts status "steps: N" to grow three times while training', 120000, 300)
+      .catch(async (e) => { throw new Error(`${e.message}; status: ${JSON.stringify(await frame.locator('#charts-status').first().innerText().catch(() => '(none)'))}`); });
+    log('steps seen growing:', [...seen].join(' -> '));
+    const run = await W.until(page, () => runsOf(ws, files.long).find((r) => !before.includes(r.dir)), 'the run folder', 30000, 200);
+    await W.until(page, () => (listRuns(ws).find((r) => r.dir === run.dir) || {}).epochs >= 2, 'two epochs', 180000, 300);
+    for (const sec of ['#convergence', '#loss', '#metrics', ...(gumbel ? ['#gates'] : [])]) {
+      await W.until(page, () => drawn(frame, sec), `${sec} to show a chart`, 30000, 300);
+    }
+    await s.shot('charts-live');
+    for (const sec of ['#convergence', '#gates', '#loss']) {
+      await frame.locator(sec).first().scrollIntoViewIfNeeded().catch(() => {});
+      await page.waitForTimeout(300);
+      await s.shot(`charts-${sec.slice(1)}`);
+    }
+    const stepsAtStop = await stepsOf(frame);
+    await W.runCommand(page, commandLabel(pkg, 'feedbackMtl.stop'), { log });
+    await W.until(page, () => (listRuns(ws).find((r) => r.dir === run.dir) || {}).status === 'stopped', 'the long run to stop', 30000, 200);
+    log(`long run stopped; charts had ${stepsAtStop} steps`);
+
+    // ---- 2. Train ablation on the quick sample -> three runs ------------------------------------
+    await W.openFile(page, files.quick, log);
+    await W.ensureTextEditor(page, files.quick, log);
+    const before2 = listRuns(ws).map((r) => r.dir);
+    const t0 = Date.now();
+    await W.runCommand(page, commandLabel(pkg, 'feedbackMtl.trainAblation'), { log });
+    await answerRunPick(W, page, /penguins-quick/i, 1, log);
+    const triple = await W.until(page, () => {
+      const fresh = listRuns(ws).filter((r) => !before2.includes(r.dir));
+      const failed = fresh.find((r) => r.status === 'error' || r.status === 'failed');
+      if (failed) throw new Error(`ablation run ${failed.name} failed: ${failed.error || ''}`);
+      return fresh.length >= 3 && fresh.every((r) => r.status !== 'running') ? fresh : null;
+    }, 'three finished ablation runs', 360000, 500);
+    s.measure('ablationWall', Date.now() - t0);
+    log('ablation runs:', triple.map((r) => `${r.name}:${r.status}`).join(', '));
+    await s.shot('ablation-done');
+
+    // ---- 3. compare: three runs overlaid --------------------------------------------------------
+    const compareShown = async () => {
+      for (const f of page.frames()) {
+        try {
+          if (await f.$('#compare') && (await runIdsIn(f, '#compare')).length >= 3) return f;
+        } catch { /* detached */ }
+      }
+      return null;
+    };
+    let cmp = await compareShown();
+    if (!cmp) {
+      await W.runCommand(page, commandLabel(pkg, 'feedbackMtl.compareRuns'), { log });
+      await answerRunPick(W, page, /ablation|static|fixed|gumbel/i, 3, log);
+      cmp = await W.until(page, compareShown, 'a compare view overlaying three runs (#compare with 3 data-run-id)', 30000, 300);
+    }
+    const ids = await runIdsIn(cmp, '#compare');
+    log('compare shows runs:', JSON.stringify(ids));
+    await cmp.locator('#compare').first().scrollIntoViewIfNeeded().catch(() => {});
+    await page.waitForTimeout(300);
+    await s.shot('compare');
+  },
+};

@@ -1,0 +1,112 @@
+// Issue 4, as a user: open a sample -> the graph shows its tasks and arrows -> drag a new arrow
+// from a task's output port onto another task's block -> the text (opened beside) shows it ->
+// Ctrl+Z removes it -> change an amplifier in the inspector -> save -> reopen -> still there.
+// Uses the DOM hooks of TEAM.md (#graph-root, [data-node-id], [data-arrow-id], [data-port], #inspector).
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { hasCustomEditor, missingFiles } = require('../lib/contributes');
+const { drag, setField, findInTextEditor, found } = require('../lib/webview');
+
+const arrowIds = (frame) => frame.locator('[data-arrow-id]').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-arrow-id')))]);
+
+/** The graph editor's frame for the active document, opening it with "Reopen Editor With" if needed. */
+async function graphFrame(W, page, log) {
+  try {
+    return await W.frameWith(page, '#graph-root', 10000);
+  } catch {
+    log('graph editor did not open by default; using "Reopen Editor With..."');
+    await W.runCommand(page, 'View: Reopen Editor With...', { log });
+    await W.pickQuickItem(page, /graph/i);
+    return W.frameWith(page, '#graph-root', 30000);
+  }
+}
+
+module.exports = {
+  skip({ repo, pkg }) {
+    if (!hasCustomEditor(pkg, 'feedbackMtl.graphEditor')) return 'custom editor feedbackMtl.graphEditor not contributed in package.json yet (H4/H6)';
+    return missingFiles(repo, ['src/extension.ts', 'src/editor/graphEditorProvider.ts', 'webview/graph/main.ts']);
+  },
+
+  async run({ s, W, page, files, repo, log }) {
+    const jsonc = require(require.resolve('jsonc-parser', { paths: [repo] }));
+    const exp = files.experiment;
+    const file = path.join(s.ws, files.quick);
+
+    // ---- 1. open the sample: the graph shows every task and arrow ------------------------------
+    await W.openFile(page, files.quick, log);
+    let g = await graphFrame(W, page, log);
+    for (const t of exp.tasks) await g.locator(`[data-node-id="${t.id}"]`).first().waitFor({ timeout: 15000 });
+    const initial = await arrowIds(g);
+    for (const f of exp.feedback) if (!initial.includes(f.id)) throw new Error(`arrow ${f.id} not drawn; arrows: ${JSON.stringify(initial)}`);
+    const labels = await g.locator('[data-node-id], [data-arrow-id]').evaluateAll((els) => els.filter((e) => !e.getAttribute('aria-label')).map((e) => e.getAttribute('data-node-id') || e.getAttribute('data-arrow-id')));
+    if (labels.length) throw new Error(`nodes/arrows without aria-label: ${JSON.stringify(labels.slice(0, 5))}`);
+    await s.shot('graph');
+
+    // ---- 2. the text beside: split right, reopen that side as text ------------------------------
+    await W.runCommand(page, 'View: Split Editor Right', { log });
+    await page.waitForTimeout(800);
+    await W.runCommand(page, 'View: Reopen Editor With...', { log });
+    await W.pickQuickItem(page, /^\s*Text Editor/);
+    await page.locator('.editor-group-container').nth(1).locator('.editor-instance .monaco-editor').first().waitFor({ timeout: 15000 });
+    await s.shot('graph-and-text');
+
+    // ---- 3. drag a new arrow from an output port onto another task's block ---------------------
+    const existing = new Set(exp.feedback.map((f) => `${f.from}->${f.to}`));
+    let pair = null;
+    for (const a of exp.tasks) for (const b of exp.tasks) if (!pair && a.id !== b.id && !existing.has(`${a.id}->${b.id}`)) pair = [a.id, b.id];
+    if (!pair) throw new Error('the sample has every possible arrow already; nothing to add');
+    const [from, to] = pair;
+    g = await W.frameWith(page, '#graph-root', 10000);
+    await drag(page, g, `[data-port="${from}"]`, `[data-node-id="${to}/1"]`);
+    const added = await W.until(page, async () => (await arrowIds(g)).find((id) => !initial.includes(id)),
+      `a new arrow ${from}->${to} in the graph after the drag`, 15000, 200);
+    log(`dragged ${from} -> ${to}/1: new arrow ${added}`);
+    const countAdded = await findInTextEditor(page, 1, `"${added}"`);
+    if (!found(countAdded)) throw new Error(`the text editor does not show the new arrow "${added}" (find: ${countAdded})`);
+    await s.shot('arrow-added');
+
+    // ---- 4. Ctrl+Z (in the graph) removes it, in the graph and in the text ---------------------
+    await W.activateGroup(page, 0);
+    await g.locator('#graph-root').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+Z');
+    await W.until(page, async () => !(await arrowIds(g)).includes(added), `arrow ${added} to disappear after Ctrl+Z`, 10000, 200);
+    const countUndone = await findInTextEditor(page, 1, `"${added}"`);
+    if (found(countUndone)) throw new Error(`the text still shows "${added}" after Ctrl+Z (find: ${countUndone})`);
+    await s.shot('undo');
+
+    // ---- 5. change an amplifier in the inspector, save -----------------------------------------
+    const arrow = exp.feedback[0];
+    const newUnits = (arrow.amplifier.units || 8) + 7;
+    await g.locator(`[data-arrow-id="${arrow.id}"]`).first().click({ force: true });
+    await g.locator('#inspector [name="amplifier.units"]').first().waitFor({ timeout: 10000 });
+    const shown = await setField(g, '#inspector [name="amplifier.units"]', newUnits);
+    log(`amplifier.units of ${arrow.id}: ${arrow.amplifier.units} -> ${shown}`);
+    await W.until(page, () => page.locator('.tab.active.dirty, .tab.dirty').count(), 'the editor to become dirty', 10000, 200);
+    await s.shot('inspector-edit');
+    await g.locator('#graph-root').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+S');
+    const onDisk = await W.until(page, () => {
+      const doc = jsonc.parse(fs.readFileSync(file, 'utf8'));
+      const f = (doc.feedback || []).find((x) => x.id === arrow.id);
+      return f && f.amplifier && f.amplifier.units === newUnits ? doc : null;
+    }, `amplifier.units = ${newUnits} saved to ${files.quick}`, 15000, 200);
+    if ((onDisk.feedback || []).some((f) => f.id === added)) throw new Error('the undone arrow was saved');
+
+    // ---- 6. close, reopen: still there ----------------------------------------------------------
+    await W.runCommand(page, 'View: Close All Editors', { log });
+    await page.waitForTimeout(500);
+    await W.openFile(page, files.quick, log);
+    g = await graphFrame(W, page, log);
+    await g.locator(`[data-arrow-id="${arrow.id}"]`).first().waitFor({ timeout: 15000 });
+    await g.locator(`[data-arrow-id="${arrow.id}"]`).first().click({ force: true });
+    const field = g.locator('#inspector [name="amplifier.units"]').first();
+    await field.waitFor({ timeout: 10000 });
+    const after = await W.until(page, async () => {
+      const v = await field.evaluate((e) => String(e.value ?? ''));
+      return v === String(newUnits) ? v : null;
+    }, `the inspector to show units ${newUnits} after reopening`, 10000, 200);
+    log('after reopen: amplifier.units =', after);
+    await s.shot('reopened');
+  },
+};

@@ -1,0 +1,159 @@
+// Issue 3, as a user: open the workspace -> "Train feedback MTL" from the command palette on the
+// tiny experiment -> the progress notification shows -> the run completes -> CodeLens shows metrics
+// in the file -> train the long experiment and "Stop training" -> it stops -> the Runs view lists
+// both runs. Every UI claim is checked against the run folders the trainer wrote.
+// Measures: command -> first progress notification, stop command -> stopped state.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { listRuns, runsOf } = require('../lib/runs');
+const { hasCommand, hasView, missingFiles, commandLabel } = require('../lib/contributes');
+
+const CAT = 'Feedback MTL';
+
+/** Wait for and return the newest run of `file` (by run folder) created after `known` runs. */
+async function newRun(W, page, ws, file, knownDirs, timeoutMs) {
+  return W.until(page, async () => runsOf(ws, file).find((r) => !knownDirs.includes(r.dir)),
+    `a new run folder for ${file}`, timeoutMs, 200);
+}
+
+/** Run the train command on the active experiment; answer a quick pick if one asks which file. */
+async function train(W, page, file, log) {
+  const at = await W.runCommand(page, `${CAT}: Train feedback MTL`, { log });
+  // some flows ask which experiment (or which variant): pick our file if a quick pick shows it
+  await page.waitForTimeout(300);
+  if (await W.quickInputVisible(page)) {
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first();
+    if (await W.appears(row, 3000)) { log('train asked which experiment; picking', file); await row.click(); }
+  }
+  return at;
+}
+
+/** Progress notification (`Feedback MTL: ...`) or the status bar item (`$(pulse) FMTL`) shown? */
+async function trainingUiShown(W, page) {
+  const toasts = await W.notificationTexts(page);
+  if (toasts.some((t) => /^Feedback MTL:/.test(t.trim()))) return 'notification';
+  return false;
+}
+
+/** The status bar item shown while training (`$(pulse) FMTL ...`), if any. */
+async function statusFmtl(W, page) {
+  return (await W.statusBarItems(page)).find((i) => i.icons.includes('codicon-pulse') && /FMTL/.test(i.text + ' ' + i.aria));
+}
+
+/** Reveal the Runs view and expand every collapsed node; returns the visible rows. */
+async function runsViewRows(W, page, log) {
+  let opened = false;
+  for (const label of [`${CAT}: Focus on Runs View`, 'Runs: Focus on Runs View']) {
+    try { await W.runCommand(page, label, { timeoutMs: 8000, log }); opened = true; break; } catch { /* try next */ }
+  }
+  if (!opened) {
+    await W.runCommand(page, 'View: Open View...', { log });
+    await W.pickQuickItem(page, /^\s*Runs\b/);
+  }
+  for (let i = 0; i < 5; i++) {
+    const collapsed = page.locator('.part.sidebar .monaco-list-row[aria-expanded="false"]');
+    const n = await collapsed.count();
+    if (!n) break;
+    for (let k = 0; k < n; k++) await collapsed.nth(0).locator('.monaco-tl-twistie').click().catch(() => {});
+    await page.waitForTimeout(300);
+  }
+  return W.sideBarRows(page);
+}
+
+module.exports = {
+  // plain text editor for *.fmtl.json so CodeLens is visible whatever the default editor is
+  settings: { 'workbench.editorAssociations': { '*.fmtl.json': 'default' } },
+
+  skip({ repo, pkg }) {
+    for (const c of ['feedbackMtl.train', 'feedbackMtl.stop']) if (!hasCommand(pkg, c)) return `command ${c} not contributed in package.json yet (H4)`;
+    if (!hasView(pkg, 'feedbackMtl.runs')) return 'view feedbackMtl.runs not contributed in package.json yet (H4)';
+    return missingFiles(repo, ['src/extension.ts', 'src/trainer/main.ts']);
+  },
+
+  async run({ s, W, page, pkg, files, log }) {
+    const ws = s.ws;
+    const exp = files.experiment;
+    const taskIds = (exp.tasks || []).map((t) => t.id);
+
+    // ---- 1. open the tiny experiment as text --------------------------------------------------
+    await W.openFile(page, files.quick, log);
+    await W.ensureTextEditor(page, files.quick, log);
+    await s.shot('quick-open');
+
+    // ---- 2. Train feedback MTL -> progress notification ---------------------------------------
+    const before = listRuns(ws).map((r) => r.dir);
+    const tCmd = await train(W, page, files.quick, log);
+    const shown = await W.until(page, () => trainingUiShown(W, page), 'the "Feedback MTL:" progress notification', 60000, 50);
+    s.measure('commandToProgress', Date.now() - tCmd);
+    const st = await statusFmtl(W, page);
+    log(`training UI: ${shown}; status bar: ${st ? JSON.stringify(st.text || st.aria) : 'no FMTL item'}`);
+    await s.shot('progress');
+
+    // ---- 3. the run completes (run folder says so; progress UI goes away) ----------------------
+    const quickRun = await newRun(W, page, ws, files.quick, before, 60000);
+    log('run folder:', path.relative(ws, quickRun.dir));
+    const done = await W.until(page, () => {
+      const r = listRuns(ws).find((x) => x.dir === quickRun.dir);
+      return r && r.status !== 'running' ? r : null;
+    }, `run ${quickRun.name} to finish`, 240000, 250);
+    if (!['completed', 'early-stopped'].includes(done.status)) throw new Error(`quick run ended ${done.status}${done.error ? ': ' + done.error : ''}`);
+    s.measure('quickRunWall', Date.now() - tCmd);
+    log(`quick run ${done.status}: ${done.epochs} epochs, ${done.steps} step events`);
+    await W.until(page, async () => !(await trainingUiShown(W, page)), 'the progress notification to close after the run', 30000, 200);
+    await s.shot('completed');
+
+    // ---- 4. CodeLens shows the metrics above each task ----------------------------------------
+    const lenses = await W.until(page, async () => {
+      const l = await W.codeLensTexts(page);
+      const perTask = taskIds.map((id) => l.find((t) => new RegExp(`^${W.reEscape(id)}\\s*·.*\\d`).test(t)));
+      return perTask.every(Boolean) ? l : null;
+    }, `a CodeLens with a metric for each task (${taskIds.join(', ')})`, 30000, 500)
+      .catch(async (e) => { throw new Error(`${e.message}; CodeLens shown: ${JSON.stringify(await W.codeLensTexts(page))}`); });
+    log('CodeLens:', JSON.stringify(lenses));
+    await s.shot('codelens');
+
+    // ---- 5. long experiment: train, then Stop training ----------------------------------------
+    await W.openFile(page, files.long, log);
+    await W.ensureTextEditor(page, files.long, log);
+    const before2 = listRuns(ws).map((r) => r.dir);
+    await train(W, page, files.long, log);
+    await W.until(page, () => trainingUiShown(W, page), 'the progress notification for the long run', 60000, 50);
+    const longRun = await newRun(W, page, ws, files.long, before2, 60000);
+    // stop mid-training: after the first epoch has been reported
+    await W.until(page, () => (listRuns(ws).find((x) => x.dir === longRun.dir) || {}).epochs >= 1,
+      'the long run to finish its first epoch', 120000, 200);
+    await s.shot('long-running');
+
+    const tStop = await W.runCommand(page, commandLabel(pkg, 'feedbackMtl.stop'), { log });
+    let uiIdleMs = null;
+    const stopped = await W.until(page, async () => {
+      if (uiIdleMs === null && !(await trainingUiShown(W, page)) && !(await statusFmtl(W, page))) uiIdleMs = Date.now() - tStop;
+      const r = listRuns(ws).find((x) => x.dir === longRun.dir);
+      return r && r.status !== 'running' ? r : null;
+    }, 'the long run to stop', 30000, 50);
+    s.measure('stopToRunDone', Date.now() - tStop);
+    await W.until(page, async () => {
+      if (uiIdleMs === null && !(await trainingUiShown(W, page)) && !(await statusFmtl(W, page))) uiIdleMs = Date.now() - tStop;
+      return uiIdleMs !== null;
+    }, 'the progress notification and status item to go away after Stop', 15000, 50);
+    s.measure('stopToUiIdle', uiIdleMs);
+    if (stopped.status !== 'stopped') throw new Error(`long run ended ${stopped.status}, expected stopped`);
+    const totalEpochs = (stopped.events.find((e) => e.type === 'run/start') || {}).config?.training?.epochs;
+    log(`long run stopped after ${stopped.epochs}/${totalEpochs} epochs`);
+    if (!(stopped.epochs < 200)) throw new Error('long run was not stopped early');
+    if (!fs.existsSync(stopped.dir)) throw new Error('stopped run folder was removed');
+    await page.waitForTimeout(500);
+    await s.shot('stopped');
+
+    // ---- 6. the Runs view lists both runs ----------------------------------------------------
+    const rows = await W.until(page, async () => {
+      const r = await runsViewRows(W, page, log);
+      const text = r.join('\n');
+      return /stopped/i.test(text) && /(completed|early.stopped|done|finished)/i.test(text) ? r : null;
+    }, 'the Runs view to list a completed and a stopped run', 30000, 1000)
+      .catch(async (e) => { throw new Error(`${e.message}; rows: ${JSON.stringify(await W.sideBarRows(page))}`); });
+    log('Runs view:', JSON.stringify(rows));
+    await s.shot('runs-view');
+  },
+};
