@@ -24,6 +24,7 @@ import type { Activation, BlockSpec } from '../shared/experimentTypes';
 import type { IntentMessage, Point } from '../shared/protocol';
 import { blockNodeId, ENCODER_NODE_ID } from '../shared/protocol';
 import { assertNever } from '../shared/assertNever';
+import { ID_PATTERN, RESERVED_TASK_IDS } from '../shared/experiment';
 import { JsonTextEditor } from './jsonTextEditor';
 import type { Json, TextEdit } from './jsonTextEditor';
 
@@ -49,8 +50,6 @@ export type EditOutcome =
       at?: string;
     };
 
-/** Ids in the experiment file (same rule as `experimentTypes.ts`). */
-export const ID_PATTERN = /^[A-Za-z_][\w-]*$/;
 
 const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'];
 const AMPLIFIERS = ['linear', 'mlp', 'label-embedding'] as const;
@@ -232,10 +231,10 @@ function addTask(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { 
   if (it.id !== undefined) {
     if (!ID_PATTERN.test(it.id)) refuse(`"${it.id}" is not a valid id: start with a letter or _, then letters, digits, _ or -.`);
     if (doc.taskIndex(it.id) >= 0) refuse(`A task "${it.id}" already exists.`, it.id);
-    if (it.id === ENCODER_NODE_ID) refuse('"encoder" is reserved for the shared encoder.');
+    if (RESERVED_TASK_IDS.includes(it.id)) refuse(`"${it.id}" is reserved (encoder node / overall metric).`);
     id = it.id;
   } else {
-    id = uniqueId('task', [...doc.tasks.map((t) => t.id), ENCODER_NODE_ID]);
+    id = uniqueId('task', doc.tasks.map((t) => t.id));
   }
   const label = it.label ?? (it.kind === 'tagging' ? 'seq.out' : 'label');
   ed.append(['tasks'], { id, kind: it.kind, label, blocks: [{ ...DEFAULT_BLOCK }] });
@@ -257,7 +256,7 @@ function renameTask(ed: JsonTextEditor, doc: DocView, id: string, newId: string)
   const ti = task(doc, id);
   if (newId === id) return {};
   if (!ID_PATTERN.test(newId)) refuse(`"${newId}" is not a valid id: start with a letter or _, then letters, digits, _ or -.`, id);
-  if (newId === ENCODER_NODE_ID) refuse('"encoder" is reserved for the shared encoder.', id);
+  if (RESERVED_TASK_IDS.includes(newId)) refuse(`"${newId}" is reserved (encoder node / overall metric).`, id);
   if (doc.taskIndex(newId) >= 0) refuse(`A task "${newId}" already exists.`, id);
   ed.replace(['tasks', ti, 'id'], newId);
   doc.arrows.forEach((a, i) => {

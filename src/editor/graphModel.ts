@@ -1,0 +1,157 @@
+/**
+ * Text -> what the graph webview draws (pure). The drawing model is read leniently from the parsed
+ * value, without defaults, so a half-written or invalid file still draws (its problems are shown on
+ * the graph) and the inspector can tell "as written" from "default".
+ */
+import { parseTree, getNodeValue, printParseErrorCode } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
+import { lineColumn, parseExperiment } from '../shared/experiment';
+import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point, TextIssue } from '../shared/protocol';
+import type { EpochEvent, RunSummary, TaskMetrics } from '../shared/trainerProtocol';
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const arr = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+const bool = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : undefined);
+const obj = (x: unknown): Obj => (isObj(x) ? x : {});
+
+/** Result of reading a document text. */
+export interface ReadResult {
+  /** Absent when the text is not parseable JSON. */
+  model?: GraphModel;
+  parseErrors: TextIssue[];
+  issues: GraphIssue[];
+}
+
+/** Parse `text` (JSONC) into the drawing model plus syntax errors or validation issues. */
+export function readGraph(text: string, opts: { fileExists?: (relPath: string) => boolean } = {}): ReadResult {
+  const syntax: ParseError[] = [];
+  const root = parseTree(text, syntax, { allowTrailingComma: true });
+  if (syntax.length || !root) {
+    const parseErrors = syntax.map((e): TextIssue => ({ ...lineColumn(text, e.offset), message: printParseErrorCode(e.error), offset: e.offset, length: e.length }));
+    if (!parseErrors.length) parseErrors.push({ message: 'The file is empty.', line: 1, column: 1, offset: 0, length: 0 });
+    return { parseErrors, issues: [] };
+  }
+  const value: unknown = getNodeValue(root);
+  if (!isObj(value)) {
+    return { parseErrors: [{ message: 'The experiment must be a JSON object.', line: 1, column: 1, offset: root.offset, length: root.length }], issues: [] };
+  }
+  const issues = parseExperiment(text, opts).errors.map(({ path, pathText, message, severity }) => ({ path, pathText, message, severity }));
+  return { model: toGraphModel(value), parseErrors: [], issues };
+}
+
+/** Short encoder caption: `BiGRU 64×2`, `MLP 32-16`. */
+function encoderCaption(e: Obj): string {
+  if (e.type === 'bigru') {
+    const layers = num(e.layers) ?? 1;
+    return `BiGRU ${num(e.hidden) ?? '?'}${layers > 1 ? ` ×${layers} layers` : ''} · emb ${num(e.embeddingDim) ?? '?'}`;
+  }
+  if (e.type === 'mlp') return `MLP ${arr(e.hidden).map((h) => num(h) ?? '?').join('-') || '?'}`;
+  return typeof e.type === 'string' ? e.type : 'encoder';
+}
+
+/** Lenient reading of a parsed experiment object. */
+export function toGraphModel(v: Obj): GraphModel {
+  const tasks: GraphTask[] = [];
+  arr(v.tasks).forEach((raw, index) => {
+    const t = obj(raw);
+    const id = str(t.id);
+    if (!id) return;
+    tasks.push({
+      id, index, kind: str(t.kind) ?? '?', label: str(t.label), title: str(t.title), lossWeight: num(t.lossWeight),
+      blocks: arr(t.blocks).map((b, j) => {
+        const o = obj(b);
+        return { n: j + 1, type: str(o.type) ?? '?', units: num(o.units), activation: str(o.activation), dropout: num(o.dropout) };
+      }),
+    });
+  });
+  const arrows: GraphArrow[] = [];
+  arr(v.feedback).forEach((raw, index) => {
+    const f = obj(raw);
+    const id = str(f.id) ?? `feedback[${index}]`;
+    const from = str(f.from);
+    const to = str(f.to);
+    if (!from || !to) return;
+    const a = obj(f.amplifier);
+    const inj = f.injection === 'gumbel' ? 'gumbel' : num(f.injection);
+    arrows.push({
+      id, index, from, to,
+      amplifier: { type: str(a.type) ?? '?', units: num(a.units), hidden: num(a.hidden), activation: str(a.activation) },
+      injection: inj,
+      candidates: Array.isArray(f.candidates) ? f.candidates.filter((c): c is number => typeof c === 'number') : undefined,
+      combine: str(f.combine), enabled: bool(f.enabled),
+    });
+  });
+  const c = obj(v.convergence);
+  const g = obj(v.gumbel);
+  const tr = obj(v.training);
+  const layout: Record<string, Point> = {};
+  for (const [k, p] of Object.entries(obj(obj(v.layout).nodes))) {
+    const x = num(obj(p).x);
+    const y = num(obj(p).y);
+    if (x !== undefined && y !== undefined) layout[k] = { x, y };
+  }
+  return {
+    name: str(v.name) ?? '',
+    encoder: encoderCaption(obj(v.encoder)),
+    tasks, arrows, layout,
+    settings: {
+      iterations: num(v.iterations),
+      convergence: { beta: num(c.beta), lambda: num(c.lambda), startK: num(c.startK), dropoutMasks: str(c.dropoutMasks) },
+      gumbel: { tau0: num(g.tau0), tauMin: num(g.tauMin), anneal: str(g.anneal), hard: bool(g.hard) },
+      training: { epochs: num(tr.epochs), batchSize: num(tr.batchSize), learningRate: num(tr.learningRate), optimizer: str(tr.optimizer), seed: num(tr.seed) },
+    },
+  };
+}
+
+/** The headline metric of a task kind and whether higher is better. */
+export function headlineMetric(kind: string): { metric: string; label: string; higher: boolean; percent: boolean } {
+  if (kind === 'tagging') return { metric: 'f1', label: 'F1', higher: true, percent: true };
+  if (kind === 'regression') return { metric: 'rmse', label: 'RMSE', higher: false, percent: false };
+  return { metric: 'accuracy', label: 'acc', higher: true, percent: true };
+}
+
+/** What the badges need from a run (a subset of the run store's `RunInfo`). */
+export interface BadgeSource {
+  id: string;
+  status: string;
+  summary?: RunSummary;
+  /** Epoch events of the run (valid metrics). */
+  epochs: EpochEvent[];
+  /** Newest gate probabilities per Gumbel arrow. */
+  lastGates?: Record<string, { blocks: number[]; probs: number[] }>;
+}
+
+/**
+ * Badges of one run for the tasks and arrows of `model`: per task the best validation value of its
+ * headline metric over the epochs (or the summary's best epoch), per Gumbel arrow the newest gate
+ * distribution (or the summary's argmax).
+ */
+export function computeBadges(model: GraphModel, run: BadgeSource): GraphBadges {
+  const tasks: GraphBadges['tasks'] = {};
+  for (const t of model.tasks) {
+    const h = headlineMetric(t.kind);
+    const values: number[] = run.epochs.map((e) => e.valid?.[t.id]?.[h.metric]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    const fromSummary = (run.summary?.best.valid as TaskMetrics | undefined)?.[t.id]?.[h.metric];
+    if (typeof fromSummary === 'number') values.push(fromSummary);
+    if (!values.length) continue;
+    const value = h.higher ? Math.max(...values) : Math.min(...values);
+    const text = h.percent ? `${h.label} ${(value * 100).toFixed(1)}` : `${h.label} ${value.toPrecision(3)}`;
+    tasks[t.id] = { metric: h.metric, value, text };
+  }
+  const arrows: GraphBadges['arrows'] = {};
+  for (const a of model.arrows) {
+    const g = run.lastGates?.[a.id];
+    if (g && g.probs.length && g.probs.length === g.blocks.length) {
+      let best = 0;
+      g.probs.forEach((p, i) => { if (p > g.probs[best]) best = i; });
+      arrows[a.id] = { blocks: g.blocks, probs: g.probs, argmax: g.blocks[best], prob: g.probs[best] };
+      continue;
+    }
+    const s = run.summary?.gates?.[a.id];
+    if (s) arrows[a.id] = { blocks: [s.block], probs: [s.prob], argmax: s.block, prob: s.prob };
+  }
+  return { runId: run.id, status: run.status, tasks, arrows };
+}

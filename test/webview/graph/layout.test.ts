@@ -1,0 +1,71 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { candidateBlocks, computeLayout, COLUMN, defaultPositions, ROW, routeArrows } from '../../../webview/graph/layout';
+import type { GraphModel } from '../../../src/shared/protocol';
+
+function model(extra: Partial<GraphModel> = {}): GraphModel {
+  return {
+    name: 't', encoder: 'BiGRU 64',
+    tasks: [
+      { id: 'intent', index: 0, kind: 'classification', blocks: [{ n: 1, type: 'dense' }] },
+      { id: 'slots', index: 1, kind: 'tagging', blocks: [{ n: 1, type: 'bigru' }, { n: 2, type: 'dense' }, { n: 3, type: 'dense' }] },
+    ],
+    arrows: [
+      { id: 'i2s', index: 0, from: 'intent', to: 'slots', amplifier: { type: 'linear', units: 16 }, injection: 'gumbel', candidates: [1, 3] },
+      { id: 's2i', index: 1, from: 'slots', to: 'intent', amplifier: { type: 'linear', units: 16 }, injection: 1 },
+    ],
+    settings: { convergence: {}, gumbel: {}, training: {} },
+    layout: {},
+    ...extra,
+  };
+}
+
+test('default layout: encoder at the bottom centred, each task a column of blocks h^1 (lowest) .. h^m topped by its output', () => {
+  const p = defaultPositions(model());
+  const enc = p.get('encoder')!;
+  assert.equal(enc.x, COLUMN / 2);
+  assert.equal(p.get('intent/1')!.x, 0);
+  assert.equal(p.get('slots/1')!.x, COLUMN);
+  // Rows go up (smaller y) from the encoder, one ROW per block.
+  assert.equal(p.get('slots/1')!.y, enc.y - ROW);
+  assert.equal(p.get('slots/3')!.y, enc.y - 3 * ROW);
+  assert.ok(p.get('slots')!.y < p.get('slots/3')!.y, 'output above its top block');
+  assert.ok(p.get('intent')!.y < p.get('intent/1')!.y);
+  assert.ok(p.get('intent')!.y > p.get('slots')!.y, 'a shorter stack has a lower output');
+});
+
+test('positions from the file override defaults node by node; drag overrides beat both', () => {
+  const m = model({ layout: { 'slots/2': { x: 900, y: 10 } } });
+  const l = computeLayout(m);
+  assert.deepEqual([l.byId.get('slots/2')!.x, l.byId.get('slots/2')!.y], [900, 10]);
+  assert.equal(l.byId.get('slots/2')!.pinned, true);
+  assert.equal(l.byId.get('slots/1')!.pinned, false);
+  assert.equal(l.byId.get('slots/1')!.x, COLUMN);
+  const dragged = computeLayout(m, { 'slots/2': { x: 5, y: 6 } });
+  assert.deepEqual([dragged.byId.get('slots/2')!.x, dragged.byId.get('slots/2')!.y], [5, 6]);
+  assert.ok(l.bounds.x + l.bounds.w >= 900 + 74, 'bounds include the moved node');
+  assert.equal(l.nodes.length, 1 + 2 + 4);
+});
+
+test('arrows: a fixed arrow ends at its block, a Gumbel arrow forks to each candidate', () => {
+  const m = model();
+  const l = computeLayout(m);
+  const [g, f] = routeArrows(m, l);
+  assert.equal(g.id, 'i2s');
+  assert.deepEqual(g.branches.map((b) => b.block), [1, 3]);
+  const s3 = l.byId.get('slots/3')!;
+  assert.equal(g.branches[1].end.x, s3.x - s3.w / 2, 'branch enters the block on the side facing the fork');
+  assert.ok(g.fork!.x < s3.x - s3.w / 2, 'fork sits beside the target column, towards the source');
+  assert.equal(f.branches.length, 0);
+  const i1 = l.byId.get('intent/1')!;
+  assert.match(f.path, new RegExp(`${i1.x + i1.w / 2},${i1.y}$`), 'fixed arrow ends on the right side of intent h^1');
+  assert.deepEqual(candidateBlocks({ ...m.arrows[0], candidates: undefined }, m), [1, 2, 3]);
+});
+
+test('arrows to unknown tasks are skipped; empty models still lay out', () => {
+  const m = model({ arrows: [{ id: 'x', index: 0, from: 'nope', to: 'slots', amplifier: { type: 'linear' }, injection: 1 }] });
+  assert.equal(routeArrows(m, computeLayout(m)).length, 0);
+  const empty = computeLayout(model({ tasks: [], arrows: [] }));
+  assert.equal(empty.nodes.length, 1);
+  assert.ok(Number.isFinite(empty.bounds.w));
+});
