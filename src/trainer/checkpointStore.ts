@@ -1,0 +1,184 @@
+/**
+ * Checkpoints on disk without tfjs-node: an `fs`-based `tf.io.IOHandler` (a `model.json` manifest +
+ * one `weights.bin`, the tfjs layout) and a store that keeps `checkpoints/best/` and
+ * `checkpoints/last/` of a run, each holding the model weights, the optimizer state and the
+ * epoch/step they belong to.
+ *
+ * Writes never leave a half-written checkpoint in place: a checkpoint is written to a temporary
+ * folder beside its target and renamed into place; the previous one is moved aside first and removed
+ * only after the new one is in place (if the process dies in between, `loadCheckpoint` finds it).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A tensor by name (weights or optimizer slots). */
+export interface NamedTensorLike {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+/**
+ * What a checkpoint holds. Structurally the `TrainState` of `train.ts` (TEAM.md contract): the
+ * caller owns the tensors passed to `save`; `loadCheckpoint` returns new tensors the caller disposes.
+ */
+export interface CheckpointState {
+  weights: NamedTensorLike[];
+  optimizer: NamedTensorLike[];
+  epoch: number;
+  step: number;
+}
+
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_BIN = 'weights.bin';
+
+/** `model.json` as written by {@link fileHandler}. */
+export interface CheckpointManifest {
+  format: 'fmtl-checkpoint';
+  generatedBy: string;
+  weightsManifest: tf.io.WeightsManifestConfig;
+  modelTopology?: unknown;
+  userDefinedMetadata?: Record<string, unknown>;
+}
+
+function toArrayBuffer(data: tf.io.WeightData): ArrayBuffer {
+  if (!Array.isArray(data)) return data;
+  return tf.io.concatenateArrayBuffers(data);
+}
+
+/**
+ * An `fs` IOHandler for folder `dir`: `save` writes `model.json` + `weights.bin` (creating the
+ * folder), `load` reads them back. Values round-trip bit for bit (raw little-endian buffers).
+ */
+export function fileHandler(dir: string): tf.io.IOHandler {
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      fs.mkdirSync(dir, { recursive: true });
+      const data = artifacts.weightData ? toArrayBuffer(artifacts.weightData) : new ArrayBuffer(0);
+      writeFileSynced(path.join(dir, WEIGHTS_BIN), new Uint8Array(data));
+      const manifest: CheckpointManifest = {
+        format: 'fmtl-checkpoint',
+        generatedBy: `feedback-mtl (tfjs-core ${tf.version_core})`,
+        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+        modelTopology: artifacts.modelTopology,
+        userDefinedMetadata: artifacts.userDefinedMetadata as Record<string, unknown> | undefined,
+      };
+      writeFileSynced(path.join(dir, MODEL_JSON), Buffer.from(JSON.stringify(manifest, null, 1)));
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          weightSpecsBytes: JSON.stringify(artifacts.weightSpecs ?? []).length,
+          weightDataBytes: data.byteLength,
+        },
+      };
+    },
+    async load(): Promise<tf.io.ModelArtifacts> {
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, MODEL_JSON), 'utf8')) as CheckpointManifest;
+      const specs: tf.io.WeightsManifestEntry[] = [];
+      const buffers: Uint8Array[] = [];
+      for (const group of manifest.weightsManifest) {
+        specs.push(...group.weights);
+        for (const p of group.paths) buffers.push(fs.readFileSync(path.join(dir, p)));
+      }
+      const total = buffers.reduce((s, b) => s + b.byteLength, 0);
+      const joined = new Uint8Array(total);
+      let o = 0;
+      for (const b of buffers) { joined.set(b, o); o += b.byteLength; }
+      return {
+        modelTopology: manifest.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+        weightSpecs: specs,
+        weightData: joined.buffer,
+        userDefinedMetadata: manifest.userDefinedMetadata as tf.io.ModelArtifacts['userDefinedMetadata'],
+      };
+    },
+  };
+}
+
+function writeFileSynced(file: string, data: Uint8Array): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const W = 'weights/';
+const O = 'optimizer/';
+
+/** Writes a checkpoint into `dir` (which must not exist yet or is overwritten file by file). */
+export async function writeCheckpoint(dir: string, state: CheckpointState, extra: Record<string, unknown> = {}): Promise<void> {
+  const named = [
+    ...state.weights.map((w) => ({ name: W + w.name, tensor: w.tensor })),
+    ...state.optimizer.map((w) => ({ name: O + w.name, tensor: w.tensor })),
+  ];
+  const { data, specs } = await tf.io.encodeWeights(named);
+  await fileHandler(dir).save!({
+    weightSpecs: specs,
+    weightData: data,
+    userDefinedMetadata: {
+      epoch: state.epoch, step: state.step, savedAt: new Date().toISOString(),
+      weights: state.weights.map((w) => w.name), optimizer: state.optimizer.map((w) => w.name), ...extra,
+    },
+  });
+}
+
+/**
+ * Reads a checkpoint folder (`checkpoints/last`, `checkpoints/best`, or a run folder, which means
+ * its `last`). Order of weights and optimizer slots is the order they were saved in.
+ */
+export async function loadCheckpoint(dir: string): Promise<CheckpointState & { meta: Record<string, unknown> }> {
+  const target = resolveCheckpointDir(dir);
+  const artifacts = await fileHandler(target).load!();
+  const map = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
+  const meta = (artifacts.userDefinedMetadata ?? {}) as Record<string, unknown>;
+  const take = (prefix: string, names: unknown): NamedTensorLike[] => {
+    const order = Array.isArray(names) ? (names as string[]) : Object.keys(map).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+    return order.map((name) => {
+      const tensor = map[prefix + name];
+      if (!tensor) throw new Error(`checkpoint ${target} is missing tensor '${prefix + name}'`);
+      return { name, tensor };
+    });
+  };
+  return {
+    weights: take(W, meta.weights),
+    optimizer: take(O, meta.optimizer),
+    epoch: Number(meta.epoch ?? 0),
+    step: Number(meta.step ?? 0),
+    meta,
+  };
+}
+
+/** A run folder -> its last checkpoint; a checkpoints folder -> last; `best`/`last` as given (or its aside copy). */
+export function resolveCheckpointDir(dir: string): string {
+  const candidates = [dir, path.join(dir, 'last'), path.join(dir, 'checkpoints', 'last')];
+  for (const c of candidates) {
+    if (fs.existsSync(path.join(c, MODEL_JSON))) return c;
+    const aside = `${c}.old`;
+    if (fs.existsSync(path.join(aside, MODEL_JSON))) return aside; // died between the two renames
+  }
+  throw new Error(`no checkpoint found in ${dir} (looked for ${MODEL_JSON} in it, in last/ and in checkpoints/last/)`);
+}
+
+/** The `CheckpointStore` of `train.ts`: `save(kind, state)` -> path written. */
+export class FileCheckpointStore {
+  private seq = 0;
+
+  constructor(readonly root: string) {}
+
+  async save(kind: 'best' | 'last', state: CheckpointState): Promise<string> {
+    fs.mkdirSync(this.root, { recursive: true });
+    const target = path.join(this.root, kind);
+    const tmp = path.join(this.root, `.tmp-${kind}-${process.pid}-${++this.seq}`);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await writeCheckpoint(tmp, state, { kind });
+    const aside = `${target}.old`;
+    fs.rmSync(aside, { recursive: true, force: true });
+    if (fs.existsSync(target)) fs.renameSync(target, aside);
+    fs.renameSync(tmp, target);
+    fs.rmSync(aside, { recursive: true, force: true });
+    return target;
+  }
+}

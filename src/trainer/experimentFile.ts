@@ -1,0 +1,67 @@
+/**
+ * Reads an experiment file from disk and validates it, checking data files relative to the file.
+ * Issues format as `file:line:col  json.path  message`, the shape editors and terminals link.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { formatIssue, parseExperiment, type ExperimentIssue } from '../shared/experiment';
+import type { Experiment } from '../shared/experimentTypes';
+
+/** A loaded experiment file. */
+export interface LoadedExperiment {
+  /** Absolute path of the file. */
+  path: string;
+  /** With defaults; absent when there is any error. */
+  experiment?: Experiment;
+  /** Errors and warnings (see `ExperimentIssue`). */
+  issues: ExperimentIssue[];
+  /** The file's text ('' when it could not be read). */
+  text: string;
+}
+
+/** Thrown by {@link requireExperiment}: the message lists every error, one per line. */
+export class ExperimentFileError extends Error {
+  override readonly name = 'ExperimentFileError';
+  constructor(message: string, readonly where: string, readonly issues: ExperimentIssue[]) {
+    super(message);
+  }
+}
+
+/** True if `rel` (relative to `baseDir`, `/`-separated) is an existing file. */
+export function fileExistsIn(baseDir: string): (rel: string) => boolean {
+  return (rel) => {
+    try { return fs.statSync(path.resolve(baseDir, rel)).isFile(); } catch { return false; }
+  };
+}
+
+/** Read, parse, validate (data files included). Never throws. */
+export function loadExperimentFile(file: string): LoadedExperiment {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : String((e as Error).message);
+    return { path: abs, text: '', issues: [{ path: [], pathText: '', severity: 'error', message: `cannot read experiment file: ${why}` }] };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // BOM
+  const r = parseExperiment(text, { fileExists: fileExistsIn(path.dirname(abs)) });
+  return { path: abs, experiment: r.experiment, issues: r.errors, text };
+}
+
+/** Lines `file:line:col  path  message` for each issue; `file` shown relative to `cwd` when inside it. */
+export function formatIssues(loaded: LoadedExperiment, cwd = process.cwd()): string[] {
+  const rel = path.relative(cwd, loaded.path);
+  const label = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : loaded.path;
+  return loaded.issues.map((i) => formatIssue(i, label, loaded.text));
+}
+
+/** The experiment, or an {@link ExperimentFileError} listing every error (warnings are not fatal). */
+export function requireExperiment(loaded: LoadedExperiment, cwd = process.cwd()): Experiment {
+  if (loaded.experiment) return loaded.experiment;
+  const errors = loaded.issues.filter((i) => i.severity === 'error');
+  const lines = formatIssues({ ...loaded, issues: errors }, cwd);
+  const n = errors.length;
+  throw new ExperimentFileError(`${n} error${n === 1 ? '' : 's'} in the experiment file:\n${lines.join('\n')}`, lines[0]?.split('  ')[0] ?? loaded.path, errors);
+}
