@@ -10,9 +10,9 @@ import type { Rng } from '../rng';
  *   n = tanh(x W_in + b_in + r ⊙ (h W_hn + b_hn))
  *   h' = (1 − z) ⊙ n + z ⊙ h
  *
- * Masking: the forward direction keeps its previous state on padded steps; the backward direction
- * starts (from a zero state) at each sequence's real end. Outputs at padded steps are zero, like
- * PyTorch's `pad_packed_sequence`.
+ * Masking: padded steps keep the previous state in both directions, so the forward direction
+ * carries its state over padding and the backward direction starts (from a zero state) at each
+ * sequence's real end. Outputs at padded steps are zero, like PyTorch's `pad_packed_sequence`.
  *
  * Parameters (gate order r, z, n; direction order forward, backward):
  * - `<name>/kernel` [D, 6H]: input weights of both directions, columns [fw r z n | bw r z n]
@@ -20,6 +20,13 @@ import type { Rng } from '../rng';
  * - `<name>/recurrent` [2, H, 3H]: recurrent weights per direction
  * - `<name>/recurrentBias` [2, 1, 3H]: recurrent biases per direction (b_hn stays inside r ⊙ (...))
  * All initialised uniform in ±1/√H, as PyTorch does.
+ *
+ * Speed: on the wasm and cpu backends the whole layer (input projection, both directions, all
+ * timesteps) is ONE registered kernel with ONE gradient kernel (`FmtlBiGru`, `FmtlBiGruGrad`):
+ * tfjs spends ~10 µs of bookkeeping per op, and an op-by-op GRU step needs thousands of ops. The
+ * kernels do the gate arithmetic in plain loops and hand every matrix product to the backend's own
+ * BatchMatMul kernel (XNNPACK on wasm) in its fast, untransposed form. Other backends (tfjs-node,
+ * webgl) use the op-by-op graph {@link BiGru.applyOps}, which is also the tests' reference.
  */
 export class BiGru {
   /** Trainable variables, in a fixed order (checkpoints rely on their names). */
@@ -46,43 +53,265 @@ export class BiGru {
   }
 
   /**
-   * Runs both directions over `x` [B, T, D] with `mask` [B, T] (1 = real token, 0 = padding; real
-   * tokens form a prefix of each row) and returns [B, T, 2H] = [forward | backward].
+   * Runs both directions over `x` [B, T, D] with `mask` [B, T] (1 = real token, 0 = padding) and
+   * returns [B, T, 2H] = [forward | backward]. Differentiable with respect to `x` and the variables.
    */
   apply(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3D {
+    if (!fusedBackends.has(tf.getBackend())) return this.applyOps(x, mask);
+    registerBiGruKernels();
+    return tf.tidy(() => {
+      const m = mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
+      const inputs = { x, kernel: this.kernel, bias: this.bias, recurrent: this.recurrent, recurrentBias: this.recurrentBias, mask: m };
+      const [y] = tf.engine().runKernel(KERNEL, inputs as unknown as tf.NamedTensorMap, {}) as tf.Tensor[];
+      return y as tf.Tensor3D;
+    });
+  }
+
+  /** The same layer as plain tfjs ops (any backend; slow on wasm/cpu, the tests' reference). */
+  applyOps(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
       const [B, T, D] = x.shape;
       const H = this.hidden;
-      // One input projection for all timesteps and both directions.
       const xp = tf.add(tf.matMul(tf.reshape(x, [B * T, D]), this.kernel), this.bias);
-      const xp3 = tf.reshape(xp, [B, T, 6 * H]);
-      const [xpFw, xpBw] = tf.split(xp3, 2, 2);
+      const [xpFw, xpBw] = tf.split(tf.reshape(xp, [B, T, 6 * H]), 2, 2);
       const steps = [tf.unstack(xpFw, 1), tf.unstack(xpBw, 1)];
       const masks = tf.unstack(tf.reshape(tf.cast(mask, 'float32'), [B, T, 1]), 1);
-      const [whFw, whBw] = tf.unstack(this.recurrent, 0);
-      const [bhFw, bhBw] = tf.unstack(this.recurrentBias, 0);
-      const wh = [whFw, whBw];
-      const bh = [bhFw, bhBw];
-      const outs: tf.Tensor2D[][] = [new Array(T), new Array(T)];
+      const wh = tf.unstack(this.recurrent, 0);
+      const bh = tf.unstack(this.recurrentBias, 0);
+      const outs: tf.Tensor[][] = [new Array(T), new Array(T)];
       for (let dir = 0; dir < 2; dir++) {
-        let h: tf.Tensor2D = tf.zeros([B, H]);
+        let h: tf.Tensor = tf.zeros([B, H]);
         for (let s = 0; s < T; s++) {
           const t = dir === 0 ? s : T - 1 - s;
           const [xr, xz, xn] = tf.split(steps[dir][t], 3, 1);
-          const [hr, hz, hn] = tf.split(tf.add(tf.matMul(h, wh[dir]), bh[dir]), 3, 1);
+          const [hr, hz, hn] = tf.split(tf.add(tf.matMul(h as tf.Tensor2D, wh[dir] as tf.Tensor2D), bh[dir]), 3, 1);
           const r = tf.sigmoid(tf.add(xr, hr));
           const z = tf.sigmoid(tf.add(xz, hz));
           const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
           const hNew = tf.add(n, tf.mul(z, tf.sub(h, n)));
-          const m = masks[t];
-          // Padded steps keep the previous state (zero for the backward direction until the real end).
-          h = tf.add(h, tf.mul(m, tf.sub(hNew, h))) as tf.Tensor2D;
-          outs[dir][t] = tf.mul(h, m) as tf.Tensor2D;
+          h = tf.add(h, tf.mul(masks[t], tf.sub(hNew, h)));
+          outs[dir][t] = tf.mul(h, masks[t]);
         }
       }
-      const fw = tf.stack(outs[0], 1);
-      const bw = tf.stack(outs[1], 1);
-      return tf.concat([fw, bw], 2) as tf.Tensor3D;
+      return tf.concat([tf.stack(outs[0], 1), tf.stack(outs[1], 1)], 2) as tf.Tensor3D;
     });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fused kernels.
+
+const KERNEL = 'FmtlBiGru';
+const GRAD_KERNEL = 'FmtlBiGruGrad';
+const fusedBackends = new Set(['wasm', 'cpu']);
+
+/**
+ * Matrix products for the kernels: `out[M,N] = a[M,K] · b[K,N]`, where `b` is prepared once and
+ * reused (XNNPACK packs it once per kernel call, not per timestep).
+ */
+interface MatMuls {
+  prepare(b: Float32Array, K: number, N: number): Prepared;
+  mm(a: Float32Array, M: number, K: number, b: Prepared, out: Float32Array): void;
+  release(b: Prepared): void;
+}
+type Prepared = { K: number; N: number; data?: Float32Array; info?: tf.TensorInfo };
+
+/** Loose view of the two backends' internals the kernels use (both are public methods). */
+type AnyBackend = {
+  readSync(dataId: unknown): unknown;
+  disposeData(dataId: unknown): boolean;
+  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+  makeOutput?(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
+  typedArrayFromHeap?(t: tf.TensorInfo): Float32Array;
+};
+
+function wasmMatMuls(backend: AnyBackend): MatMuls {
+  const batchMatMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (!batchMatMul || !backend.makeOutput || !backend.typedArrayFromHeap) throw new Error('wasm backend lacks BatchMatMul');
+  const makeOutput = backend.makeOutput.bind(backend);
+  const heap = backend.typedArrayFromHeap.bind(backend);
+  return {
+    prepare: (b, K, N) => ({ K, N, info: makeOutput([K, N], 'float32', undefined, b) }),
+    mm(a, M, K, b, out) {
+      const ai = makeOutput([M, K], 'float32', undefined, a);
+      const res = batchMatMul.kernelFunc({
+        inputs: { a: ai, b: b.info! }, attrs: { transposeA: false, transposeB: false }, backend: backend as unknown as tf.KernelBackend,
+      }) as tf.TensorInfo;
+      out.set(heap(res));
+      backend.disposeData(res.dataId);
+      backend.disposeData(ai.dataId);
+    },
+    release: (b) => { backend.disposeData(b.info!.dataId); },
+  };
+}
+
+/** Plain loops for the cpu backend (its fallback status does not justify more). */
+const jsMatMuls: MatMuls = {
+  prepare: (b, K, N) => ({ K, N, data: b }),
+  mm(a, M, K, b, out) {
+    const N = b.N, bd = b.data!;
+    out.fill(0, 0, M * N);
+    for (let i = 0; i < M; i++) {
+      const oi = i * N;
+      for (let k = 0; k < K; k++) {
+        const av = a[i * K + k];
+        if (av === 0) continue;
+        const bk = k * N;
+        for (let j = 0; j < N; j++) out[oi + j] += av * bd[bk + j];
+      }
+    }
+  },
+  release: () => undefined,
+};
+
+function backendTools(backend: AnyBackend) {
+  const isWasm = typeof backend.typedArrayFromHeap === 'function';
+  const read = (t: tf.TensorInfo) => backend.readSync(t.dataId) as Float32Array;
+  const output = (shape: number[], values: Float32Array): tf.TensorInfo =>
+    isWasm ? backend.makeOutput!(shape, 'float32', undefined, values) : backend.makeTensorInfo!(shape, 'float32', values);
+  return { read, output, mats: isWasm ? wasmMatMuls(backend) : jsMatMuls };
+}
+
+function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
+  return out;
+}
+
+/** Per (direction, time, example) the workspace keeps r, z, n, h W_hn + b_hn and the previous state. */
+const WS = 5;
+
+type KernelArgs<K extends string> = { inputs: Record<K, tf.TensorInfo>; backend: unknown };
+
+function forwardKernel(args: KernelArgs<'x' | 'kernel' | 'bias' | 'recurrent' | 'recurrentBias' | 'mask'>): tf.TensorInfo[] {
+  const { x, kernel, bias, recurrent, recurrentBias, mask } = args.inputs;
+  const { read, output, mats } = backendTools(args.backend as AnyBackend);
+  const [B, T, D] = x.shape;
+  const H = recurrent.shape[1], G = 3 * H, G2 = 6 * H, BT = B * T;
+  const bi = read(bias), bh = read(recurrentBias), w = read(recurrent), m = read(mask);
+
+  // Input projection of every timestep and both directions: one product.
+  const xp = new Float32Array(BT * G2);
+  const pk = mats.prepare(read(kernel), D, G2);
+  mats.mm(read(x), BT, D, pk, xp);
+  mats.release(pk);
+  for (let i = 0; i < BT; i++) for (let j = 0; j < G2; j++) xp[i * G2 + j] += bi[j];
+
+  const y = new Float32Array(BT * 2 * H);
+  const ws = new Float32Array(2 * T * B * WS * H);
+  const h = new Float32Array(B * H);
+  const gh = new Float32Array(B * G);
+  for (let dir = 0; dir < 2; dir++) {
+    const pw = mats.prepare(w.subarray(dir * H * G, (dir + 1) * H * G), H, G);
+    h.fill(0);
+    const bo = dir * G;
+    for (let s = 0; s < T; s++) {
+      const t = dir === 0 ? s : T - 1 - s;
+      mats.mm(h, B, H, pw, gh);
+      for (let b = 0; b < B; b++) {
+        if (m[b * T + t] === 0) continue; // state kept, output and workspace stay zero
+        const xo = (b * T + t) * G2 + dir * G, go = b * G, ho = b * H;
+        const wo = ((dir * T + t) * B + b) * WS * H, yo = (b * T + t) * 2 * H + dir * H;
+        for (let j = 0; j < H; j++) {
+          const hp = h[ho + j];
+          const r = 1 / (1 + Math.exp(-(xp[xo + j] + gh[go + j] + bh[bo + j])));
+          const z = 1 / (1 + Math.exp(-(xp[xo + H + j] + gh[go + H + j] + bh[bo + H + j])));
+          const ghn = gh[go + 2 * H + j] + bh[bo + 2 * H + j];
+          const n = Math.tanh(xp[xo + 2 * H + j] + r * ghn);
+          const hn = n + z * (hp - n);
+          ws[wo + j] = r; ws[wo + H + j] = z; ws[wo + 2 * H + j] = n; ws[wo + 3 * H + j] = ghn; ws[wo + 4 * H + j] = hp;
+          h[ho + j] = hn;
+          y[yo + j] = hn;
+        }
+      }
+    }
+    mats.release(pw);
+  }
+  return [output([B, T, 2 * H], y), output([2, T, B, WS * H], ws)];
+}
+
+function backwardKernel(args: KernelArgs<'dy' | 'x' | 'kernel' | 'recurrent' | 'ws' | 'mask'>): tf.TensorInfo[] {
+  const { dy, x, kernel, recurrent, ws: wsInfo, mask } = args.inputs;
+  const { read, output, mats } = backendTools(args.backend as AnyBackend);
+  const [B, T, D] = x.shape;
+  const H = recurrent.shape[1], G = 3 * H, G2 = 6 * H, BT = B * T;
+  const g = read(dy), w = read(recurrent), ws = read(wsInfo), m = read(mask);
+
+  const dxp = new Float32Array(BT * G2);
+  const dW = new Float32Array(2 * H * G);
+  const dbh = new Float32Array(2 * G);
+  const dh = new Float32Array(B * H);
+  const dhp = new Float32Array(B * H);
+  const dgh = new Float32Array(T * B * G); // per direction: rows (t, b), the gradient of h W_h + b_h
+  const hpT = new Float32Array(H * T * B); // per direction: previous states, transposed, for dW
+  for (let dir = 0; dir < 2; dir++) {
+    const pwT = mats.prepare(transpose(w.subarray(dir * H * G, (dir + 1) * H * G), H, G), G, H);
+    dh.fill(0); dgh.fill(0); hpT.fill(0);
+    for (let s = T - 1; s >= 0; s--) {
+      const t = dir === 0 ? s : T - 1 - s;
+      for (let b = 0; b < B; b++) {
+        if (m[b * T + t] === 0) continue; // state passed through: dh unchanged, no gate gradients
+        const xo = (b * T + t) * G2 + dir * G, ho = b * H, row = t * B + b, go = row * G;
+        const wo = ((dir * T + t) * B + b) * WS * H, yo = (b * T + t) * 2 * H + dir * H;
+        for (let j = 0; j < H; j++) {
+          const dht = dh[ho + j] + g[yo + j];
+          const r = ws[wo + j], z = ws[wo + H + j], n = ws[wo + 2 * H + j], ghn = ws[wo + 3 * H + j], hp = ws[wo + 4 * H + j];
+          const dan = dht * (1 - z) * (1 - n * n);
+          const dar = dan * ghn * r * (1 - r);
+          const daz = dht * (hp - n) * z * (1 - z);
+          dxp[xo + j] = dar; dxp[xo + H + j] = daz; dxp[xo + 2 * H + j] = dan;
+          dgh[go + j] = dar; dgh[go + H + j] = daz; dgh[go + 2 * H + j] = dan * r;
+          dh[ho + j] = dht * z;
+          hpT[j * BT + row] = hp;
+        }
+      }
+      mats.mm(dgh.subarray(t * B * G, (t + 1) * B * G), B, G, pwT, dhp);
+      for (let i = 0; i < B * H; i++) dh[i] += dhp[i];
+    }
+    mats.release(pwT);
+    const pg = mats.prepare(dgh, BT, G);
+    mats.mm(hpT, H, BT, pg, dW.subarray(dir * H * G, (dir + 1) * H * G));
+    mats.release(pg);
+    for (let row = 0; row < BT; row++) for (let j = 0; j < G; j++) dbh[dir * G + j] += dgh[row * G + j];
+  }
+
+  // Input projection: dKernel = xᵀ · dxp, dBias = Σ dxp, dx = dxp · kernelᵀ (explicit transposes:
+  // the transposed forms of wasm's BatchMatMul are many times slower).
+  const dK = new Float32Array(D * G2);
+  const pdxp = mats.prepare(dxp, BT, G2);
+  mats.mm(transpose(read(x), BT, D), D, BT, pdxp, dK);
+  mats.release(pdxp);
+  const dBias = new Float32Array(G2);
+  for (let i = 0; i < BT; i++) for (let j = 0; j < G2; j++) dBias[j] += dxp[i * G2 + j];
+  const dx = new Float32Array(BT * D);
+  const pkT = mats.prepare(transpose(read(kernel), D, G2), G2, D);
+  mats.mm(dxp, BT, G2, pkT, dx);
+  mats.release(pkT);
+  return [output([B, T, D], dx), output([D, G2], dK), output([G2], dBias), output([2, H, G], dW), output([2, 1, G], dbh)];
+}
+
+let registered = false;
+
+/** Registers the fused kernels and the gradient (idempotent; called on first use). */
+export function registerBiGruKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const backendName of fusedBackends) {
+    tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc: forwardKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: GRAD_KERNEL, backendName, kernelFunc: backwardKernel as unknown as tf.KernelFunc });
+  }
+  tf.registerGradient({
+    kernelName: KERNEL,
+    inputsToSave: ['x', 'kernel', 'bias', 'recurrent', 'recurrentBias', 'mask'],
+    outputsToSave: [false, true],
+    gradFunc: (dys, saved) => {
+      const [x, kernel, , recurrent, , mask, ws] = saved;
+      const dy = Array.isArray(dys) ? dys[0] : dys;
+      // Computed once, here: the engine calls each input's thunk inside its own tidy, so a lazy
+      // shared computation would lose the other results; unrequested ones die with backprop's tidy.
+      const grads = tf.engine().runKernel(GRAD_KERNEL, { dy, x, kernel, recurrent, ws, mask }, {}) as tf.Tensor[];
+      const get = (i: number) => () => grads[i];
+      return { x: get(0), kernel: get(1), bias: get(2), recurrent: get(3), recurrentBias: get(4), mask: () => tf.zerosLike(mask) };
+    },
+  });
 }

@@ -86,6 +86,8 @@ for (const backend of ['cpu', 'wasm']) {
       const got = y.arraySync() as number[][][];
       const want = naiveBiGru(x, lengths, gru);
       assert.ok(maxAbsDiff(got, want) < 1e-5, `max diff ${maxAbsDiff(got, want)}`);
+      const viaOps = gru.applyOps(tf.tensor3d(x), tf.tensor2d(mask)).arraySync() as number[][][];
+      assert.ok(maxAbsDiff(viaOps, want) < 1e-5, `op path max diff ${maxAbsDiff(viaOps, want)}`);
       // Padded steps are zero and the backward half at a sequence's last real step saw only that step.
       assert.ok(got[3].every((row) => row.every((v) => v === 0)));
       assert.ok(got[1][5].every((v) => v === 0));
@@ -119,15 +121,16 @@ test('parameters are seeded, named and uniform in ±1/sqrt(H)', async () => {
  * Returns the loss, the gradients of every variable and of the input; on request also checks a few
  * entries of each variable against central finite differences.
  */
-function gradsOf(backend: string, finiteDifferences: boolean) {
+function gradsOf(backend: string, finiteDifferences: boolean, path: 'fused' | 'ops' = 'fused') {
   return withBackend(backend, () => {
     const gru = new BiGru('enc', D, H, new Rng(11));
+    const run = (xx: tf.Tensor3D, mm: tf.Tensor2D) => (path === 'fused' ? gru.apply(xx, mm) : gru.applyOps(xx, mm));
     const { x, mask } = randomInput(5, B, T, D, lengths);
     const xt = tf.tensor3d(x), mt = tf.tensor2d(mask);
     const w = tf.tensor3d(randomInput(9, B, T, 2 * H, lengths).x);
-    const f = () => tf.sum(tf.mul(gru.apply(xt, mt), w)) as tf.Scalar;
+    const f = () => tf.sum(tf.mul(run(xt, mt), w)) as tf.Scalar;
     const { value, grads } = tf.variableGrads(f, gru.variables);
-    const inputGrad = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(gru.apply(xx as tf.Tensor3D, mt), w)))(xt);
+    const inputGrad = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(run(xx as tf.Tensor3D, mt), w)))(xt);
     const out = {
       value: value.dataSync()[0],
       grads: gru.variables.map((v) => Array.from(grads[v.name].dataSync())),
@@ -160,15 +163,45 @@ function gradsOf(backend: string, finiteDifferences: boolean) {
 test('gradients are finite, match finite differences and agree between cpu and wasm', async () => {
   const wasm = await gradsOf('wasm', false);
   const cpu = await gradsOf('cpu', true);
-  assert.ok(Math.abs(cpu.value - wasm.value) < 1e-4);
-  for (let i = 0; i < cpu.grads.length; i++) {
-    assert.ok(cpu.grads[i].every(Number.isFinite));
-    assert.ok(cpu.grads[i].some((g) => g !== 0), `variable ${i} gets gradient`);
-    cpu.grads[i].forEach((g, j) => assert.ok(Math.abs(g - wasm.grads[i][j]) < 1e-4, `var ${i}[${j}]: ${g} vs ${wasm.grads[i][j]}`));
+  // The op-by-op graph differentiated by tfjs itself: the fused gradient kernel must agree with it.
+  const reference = await gradsOf('cpu', false, 'ops');
+  for (const [label, other] of [['wasm', wasm], ['tfjs autodiff of the op graph', reference]] as const) {
+    assert.ok(Math.abs(cpu.value - other.value) < 1e-4, label);
+    for (let i = 0; i < cpu.grads.length; i++) {
+      assert.ok(cpu.grads[i].every(Number.isFinite));
+      assert.ok(cpu.grads[i].some((g) => g !== 0), `variable ${i} gets gradient`);
+      cpu.grads[i].forEach((g, j) => assert.ok(Math.abs(g - other.grads[i][j]) < 1e-4, `${label}: var ${i}[${j}]: ${g} vs ${other.grads[i][j]}`));
+    }
+    cpu.inputGrad.forEach((g, j) => assert.ok(Math.abs(g - other.inputGrad[j]) < 1e-4, `${label}: input grad ${j}`));
   }
-  cpu.inputGrad.forEach((g, j) => assert.ok(Math.abs(g - wasm.inputGrad[j]) < 1e-4));
   // Padding never receives gradient (example 3 has no real tokens, example 1 ends at t = 4).
   assert.ok(cpu.inputGrad.slice(3 * T * D).every((g) => g === 0));
   assert.ok(cpu.inputGrad.slice((1 * T + 4) * D, 2 * T * D).every((g) => g === 0));
   assert.ok(cpu.inputGrad.slice(1 * T * D, (1 * T + 4) * D).some((g) => g !== 0));
 });
+
+for (const backend of ['cpu', 'wasm']) {
+  test(`no tensors leak across training steps, with or without an input gradient (${backend})`, async () => {
+    await withBackend(backend, () => {
+      const gru = new BiGru('leak', D, H, new Rng(2));
+      const { x, mask } = randomInput(4, B, T, D, lengths);
+      const xt = tf.tensor3d(x), mt = tf.tensor2d(mask);
+      const step = (withInput: boolean) => tf.tidy(() => {
+        const xv = withInput ? tf.variable(xt, true, 'leak/x') : xt;
+        const vars = withInput ? [...gru.variables, xv as tf.Variable] : gru.variables;
+        const { value, grads } = tf.variableGrads(() => tf.sum(gru.apply(xv as tf.Tensor3D, mt)) as tf.Scalar, vars);
+        const out = value.dataSync()[0] + Object.values(grads).reduce((s, g) => s + tf.sum(g).dataSync()[0], 0);
+        if (withInput) (xv as tf.Variable).dispose();
+        return out;
+      });
+      try {
+        step(true); step(false);
+        const before = tf.memory().numTensors;
+        for (let i = 0; i < 3; i++) { step(false); step(true); }
+        assert.equal(tf.memory().numTensors, before);
+      } finally {
+        tf.dispose([xt, mt, ...gru.variables]);
+      }
+    });
+  });
+}
