@@ -1,0 +1,62 @@
+/**
+ * Everything the host needs from one step or evaluation batch, packed into ONE tensor so it costs
+ * one device read (`dataSync`) instead of one per scalar: on the wasm backend each read is a sync
+ * point, and a step reports dozens of numbers.
+ *
+ * Layout: [total, loss_t.., conv_t.., deltas_t,k.., gateProbs_a,l.., predictions_t..]; predictions
+ * are class/tag ids (argmax, as floats) or the standardised regression value.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '../data/types';
+import type { FeedbackModel, ForwardResult } from './feedbackModel';
+import type { Objective } from './objective';
+
+/** The unpacked numbers of one batch. */
+export interface Readout {
+  total: number;
+  /** Per task (model.tasks order). */
+  losses: number[];
+  convergence: number[];
+  /** Per task: ||y^(k+1) - y^k|| for k = 0..K-1. */
+  deltas: number[][];
+  /** Per Gumbel arrow id: softmax(logits) over its candidates. */
+  gateProbs: Record<string, number[]>;
+  /** Per task id: predictions, [B] (sentence) or [B*T] (token). */
+  predictions: Record<string, Float32Array>;
+}
+
+/** Builds the packed tensor (call inside the caller's tidy). */
+export function packReadout(model: FeedbackModel, obj: Objective, res: ForwardResult): tf.Tensor1D {
+  const parts: tf.Tensor[] = [tf.stack([obj.total, ...obj.taskLosses, ...obj.convergence])];
+  if (model.iterations > 0) parts.push(...obj.deltas);
+  const probs = model.gateProbs();
+  for (const a of model.arrows) if (probs[a.id]) parts.push(probs[a.id]);
+  for (const t of model.tasks) {
+    const logits = res.tasks[t.id].logits;
+    const p = t.kind === 'regression' ? logits : tf.cast(tf.argMax(logits, -1), 'float32');
+    parts.push(tf.reshape(p, [-1]));
+  }
+  return tf.concat(parts.map((p) => tf.reshape(p, [-1]))) as tf.Tensor1D;
+}
+
+/** Splits the values read from `packReadout`'s tensor. */
+export function unpackReadout(model: FeedbackModel, v: Float32Array | Int32Array | Uint8Array, batch: Batch): Readout {
+  const nT = model.tasks.length;
+  const K = model.iterations;
+  let o = 0;
+  const take = (n: number): number[] => { const r = Array.from(v.subarray(o, o + n)); o += n; return r; };
+  const total = take(1)[0];
+  const losses = take(nT);
+  const convergence = take(nT);
+  const deltas = model.tasks.map(() => (K > 0 ? take(K) : []));
+  const gateProbs: Record<string, number[]> = {};
+  for (const a of model.arrows) if (a.gumbel) gateProbs[a.id] = take(a.injection.candidates.length);
+  const predictions: Record<string, Float32Array> = {};
+  for (const t of model.tasks) {
+    const n = t.level === 'token' ? batch.size * batch.seqLen : batch.size;
+    predictions[t.id] = Float32Array.from(v.subarray(o, o + n));
+    o += n;
+  }
+  if (o !== v.length) throw new Error(`readout layout mismatch: read ${o} of ${v.length} values`);
+  return { total, losses, convergence, deltas, gateProbs, predictions };
+}

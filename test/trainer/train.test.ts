@@ -1,0 +1,174 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import type { Experiment } from '../../src/shared/experimentTypes';
+import type { RunSummary, StepEvent, TrainerEvent } from '../../src/shared/trainerProtocol';
+import type { PreparedData } from '../../src/trainer/data/types';
+import { train, type CheckpointStore, type TrainOptions, type TrainState } from '../../src/trainer/train';
+import { arrow, tabularData, tabularExperiment, textData, textExperiment } from './synthetic';
+
+test.before(async () => { await tf.setBackend('cpu'); });
+
+const backend = { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false, skipped: [] };
+
+/** In-memory checkpoint store that keeps copies of what it is given. */
+class MemoryStore implements CheckpointStore {
+  saved: { kind: 'best' | 'last'; state: TrainState }[] = [];
+  async save(kind: 'best' | 'last', state: TrainState): Promise<string> {
+    const copy = (l: TrainState['weights']) => l.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+    this.saved.push({ kind, state: { ...state, weights: copy(state.weights), optimizer: copy(state.optimizer) } });
+    return `mem://${kind}/${this.saved.length}`;
+  }
+  last(): TrainState | undefined { return [...this.saved].reverse().find((s) => s.kind === 'last')?.state; }
+  dispose(): void { for (const s of this.saved) for (const w of [...s.state.weights, ...s.state.optimizer]) w.tensor.dispose(); }
+}
+
+async function run(exp: Experiment, data: PreparedData, over: Partial<TrainOptions> = {}): Promise<{ events: TrainerEvent[]; summary: RunSummary }> {
+  const events: TrainerEvent[] = [];
+  const summary = await train(exp, data, { runId: 'r', onEvent: (e) => events.push(e), backend, experimentPath: '/x.fmtl.json', runDir: '/tmp/r', ...over });
+  return { events, summary };
+}
+const steps = (ev: TrainerEvent[]) => ev.filter((e): e is StepEvent => e.type === 'run/step');
+
+const tab = tabularData(64);
+
+test('emits the run events in order and trains (loss falls)', async () => {
+  const exp = tabularExperiment([arrow('a', 'cls', 'bin', { injection: 'gumbel' }), arrow('b', 'reg', 'cls', { injection: 2 })]);
+  exp.training.epochs = 3;
+  const store = new MemoryStore();
+  const { events, summary } = await run(exp, tab, { checkpoints: store });
+  assert.equal(events[0].type, 'run/start');
+  assert.equal(events.at(-1)!.type, 'run/done');
+  const start = events[0] as Extract<TrainerEvent, { type: 'run/start' }>;
+  assert.equal(start.sizes.stepsPerEpoch, 4);
+  assert.ok(start.sizes.parameters > 100);
+  assert.deepEqual(start.sizes.labels, { cls: 3, bin: 2 });
+  const st = steps(events);
+  assert.equal(st.length, 12);
+  assert.deepEqual(st.map((s) => s.step), [...Array(12).keys()].map((i) => i + 1));
+  for (const s of st) {
+    assert.ok(Number.isFinite(s.total));
+    assert.deepEqual(Object.keys(s.losses), ['cls', 'bin', 'reg']);
+  }
+  const mean = (a: StepEvent[]) => a.reduce((x, s) => x + s.total, 0) / a.length;
+  assert.ok(mean(st.slice(8)) < mean(st.slice(0, 4)), 'loss falls');
+  // Train deltas/gates every logEvery (2) steps, plus one valid set per epoch.
+  const deltas = events.filter((e) => e.type === 'run/iterationDeltas');
+  assert.equal(deltas.filter((e) => e.split === 'train').length, 6);
+  assert.equal(deltas.filter((e) => e.split === 'valid').length, 3);
+  for (const d of deltas) assert.equal(d.deltas.cls.length, 2);
+  const gates = events.filter((e) => e.type === 'run/gates');
+  assert.equal(gates.length, 6 + 3);
+  for (const g of gates) {
+    assert.deepEqual(g.gates.a.blocks, [1, 2]);
+    assert.ok(Math.abs(g.gates.a.probs[0] + g.gates.a.probs[1] - 1) < 1e-5);
+  }
+  const epochs = events.filter((e) => e.type === 'run/epoch');
+  assert.equal(epochs.length, 3);
+  for (const e of epochs) {
+    assert.ok(e.valid.cls.accuracy >= 0 && e.valid.cls.accuracy <= 1);
+    assert.ok('macroF1' in e.train.bin && 'rmse' in e.valid.reg && 'mae' in e.valid.reg);
+    assert.equal(e.monitor!.metric, 'cls.accuracy');
+  }
+  assert.equal(summary.status, 'completed');
+  assert.equal(summary.steps, 12);
+  assert.ok(summary.gates.a.block === 1 || summary.gates.a.block === 2);
+  assert.equal(store.saved.filter((s) => s.kind === 'last').length, 3);
+  assert.ok(store.saved.some((s) => s.kind === 'best'));
+  const cps = events.filter((e) => e.type === 'run/checkpoint');
+  assert.equal(cps.length, store.saved.length);
+  store.dispose();
+});
+
+test('same seed => identical loss sequence; different seed => different', async () => {
+  const exp = tabularExperiment([arrow('a', 'cls', 'bin', { injection: 'gumbel' })]);
+  exp.tasks[1].blocks[0].dropout = 0.3;
+  const a = steps((await run(exp, tab)).events).map((s) => s.total);
+  const b = steps((await run(exp, tab)).events).map((s) => s.total);
+  const c = steps((await run(exp, tab, { seed: 99 })).events).map((s) => s.total);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
+
+test('numTensors stays flat across steps and nothing leaks after the run', async () => {
+  const exp = tabularExperiment([arrow('a', 'cls', 'bin', { injection: 'gumbel' }), arrow('b', 'bin', 'reg')]);
+  exp.training.epochs = 3;
+  exp.training.clipNorm = 1;
+  const before = tf.memory().numTensors;
+  const counts: number[] = [];
+  await run(exp, tab, { onEvent: (e) => { if (e.type === 'run/step') counts.push(tf.memory().numTensors); } });
+  // From step 2 on (the optimizer creates its slots in step 1) the count must not move within an epoch.
+  assert.ok(counts.length === 12);
+  assert.equal(new Set(counts.slice(1)).size, 1, `tensor counts: ${counts.join(',')}`);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('abort finishes the step, saves last, returns stopped; resume continues the same sequence', async () => {
+  const exp = tabularExperiment([arrow('a', 'cls', 'bin')]);
+  exp.training.epochs = 2;
+  exp.tasks[0].blocks[0].dropout = 0.2;
+  const full = steps((await run(exp, tab)).events).map((s) => s.total);
+
+  const ac = new AbortController();
+  const store = new MemoryStore();
+  const events2: TrainerEvent[] = [];
+  const { summary } = await run(exp, tab, {
+    signal: ac.signal, checkpoints: store,
+    onEvent: (e) => { events2.push(e); if (e.type === 'run/step' && e.step === 6) ac.abort(); },
+  });
+  assert.equal(summary.status, 'stopped');
+  assert.equal(summary.steps, 6);
+  assert.equal(steps(events2).length, 6);
+  const last = store.last()!;
+  assert.ok(last, 'a last checkpoint was saved');
+  assert.equal(last.step, 6);
+  assert.equal(last.epoch, 1);
+  assert.ok(events2.some((e) => e.type === 'run/checkpoint' && e.kind === 'last' && e.step === 6));
+  assert.equal(events2.at(-1)!.type, 'run/done');
+
+  const resumed = steps((await run(exp, tab, { resume: last })).events);
+  assert.deepEqual(resumed.map((s) => s.step), [7, 8]);
+  const r = resumed.map((s) => s.total);
+  for (let i = 0; i < 2; i++) assert.ok(Math.abs(r[i] - full[6 + i]) < 1e-5, `step ${7 + i}: ${r[i]} vs ${full[6 + i]}`);
+  store.dispose();
+});
+
+test('early stopping stops after patience epochs without improvement', async () => {
+  const exp = tabularExperiment([]);
+  exp.training.epochs = 30;
+  exp.training.learningRate = 0; // nothing improves after epoch 1
+  exp.training.optimizer = 'sgd';
+  exp.training.earlyStopping = { metric: 'reg.rmse', mode: 'min', patience: 2 };
+  const { events, summary } = await run(exp, tab);
+  assert.equal(summary.status, 'early-stopped');
+  assert.equal(summary.epochs, 4);
+  assert.equal(summary.bestEpoch, 1);
+  const ep = events.filter((e) => e.type === 'run/epoch');
+  assert.deepEqual(ep.map((e) => e.monitor!.improved), [true, false, false, false]);
+});
+
+test('rmsprop and sgd optimizers train; a bad monitor metric is a clear error', async () => {
+  for (const o of ['rmsprop', 'sgd'] as const) {
+    const exp = tabularExperiment([arrow('a', 'cls', 'bin')]);
+    exp.training.optimizer = o; exp.training.learningRate = o === 'sgd' ? 0.1 : 0.01; exp.training.epochs = 3;
+    const st = steps((await run(exp, tab)).events);
+    assert.ok(st.at(-1)!.total < st[0].total, `${o}: ${st[0].total} -> ${st.at(-1)!.total}`);
+  }
+  const exp = tabularExperiment([]);
+  exp.training.earlyStopping = { metric: 'cls.f1', patience: 1 };
+  await assert.rejects(run(exp, tab), /earlyStopping.metric 'cls.f1'.*cls.accuracy/);
+});
+
+test('SLU-style text run reports tagging metrics and overall accuracy', async () => {
+  const data = textData(40);
+  const exp = textExperiment([arrow('i2s', 'intent', 'slots'), arrow('s2i', 'slots', 'intent', { injection: 'gumbel' })]);
+  const { events, summary } = await run(exp, data);
+  const ep = events.filter((e) => e.type === 'run/epoch');
+  assert.equal(ep.length, 2);
+  const v = ep[1].valid;
+  for (const k of ['f1', 'precision', 'recall', 'tokenAccuracy']) assert.ok(v.slots[k] >= 0 && v.slots[k] <= 1, k);
+  assert.ok(v._overall.accuracy >= 0 && v._overall.accuracy <= 1);
+  assert.equal(ep[1].monitor!.metric, 'overall');
+  assert.equal(summary.status, 'completed');
+});
