@@ -1,0 +1,267 @@
+/**
+ * CSV data: a small RFC 4180 parser and the mapping of columns to model inputs and task labels.
+ *
+ * Inputs:
+ * - numeric columns (`features`) are standardised with the training split's mean and standard
+ *   deviation; a missing cell becomes 0 after standardisation, i.e. the training mean (mean
+ *   imputation; no missing-indicator column is added, so the model cannot tell an imputed value
+ *   from a real one at the mean — fine for the few gaps of data like penguins);
+ * - categorical columns are one-hot over the values seen in training (sorted); a missing or unseen
+ *   value is all zeros.
+ * Labels: classification columns are class strings (ids over the training classes, sorted); a value
+ * seen only in valid/test maps to -1 and keeps its raw string for metrics. Regression columns are
+ * numbers standardised with training statistics (NaN = missing, masked out of losses and metrics).
+ * Rows are split at random into train/valid/test with a seeded RNG.
+ */
+import { Rng } from '../rng';
+import { DataError } from './dataError';
+
+export interface CsvTable {
+  header: string[];
+  rows: string[][];
+  /** 1-based line number where each row starts (for error messages). */
+  lines: number[];
+}
+
+/**
+ * Parse RFC 4180 CSV: comma-separated fields, optional double quotes around a field (which may then
+ * hold commas, newlines and `""` for a quote), CRLF or LF line ends, an optional UTF-8 BOM. The
+ * first record is the header. Blank lines are skipped. Every record must have as many fields as
+ * the header. A quote inside an unquoted field is kept as a character (lenient, like most readers).
+ */
+export function parseCsv(text: string, file: string): CsvTable {
+  const records: string[][] = [];
+  const lines: number[] = [];
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let line = 1;
+  const n = text.length;
+  while (i < n) {
+    const startLine = line;
+    const rec: string[] = [];
+    // One record.
+    for (;;) {
+      let field = '';
+      if (text[i] === '"') {
+        const quoteLine = line;
+        i++;
+        for (;;) {
+          if (i >= n) throw new DataError(`${file}:${quoteLine}: unterminated quoted field`, `${file}:${quoteLine}`);
+          const c = text[i];
+          if (c === '"') {
+            if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+            i++;
+            break;
+          }
+          if (c === '\n') line++;
+          field += c;
+          i++;
+        }
+        if (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
+          throw new DataError(`${file}:${line}: unexpected character after a closing quote (a quote inside a quoted field is written "")`, `${file}:${line}`);
+        }
+      } else {
+        let j = i;
+        while (j < n && text[j] !== ',' && text[j] !== '\n' && text[j] !== '\r') j++;
+        field = text.slice(i, j);
+        i = j;
+      }
+      rec.push(field);
+      if (i < n && text[i] === ',') { i++; continue; }
+      // End of record: CRLF, LF, lone CR, or end of text.
+      if (text[i] === '\r') i++;
+      if (text[i] === '\n') i++;
+      line++;
+      break;
+    }
+    if (rec.length === 1 && rec[0] === '') continue; // blank line
+    records.push(rec);
+    lines.push(startLine);
+  }
+  if (records.length === 0) throw new DataError(`${file}: empty CSV file (no header)`, file);
+  const header = records[0].map((h) => h.trim());
+  for (let r = 1; r < records.length; r++) {
+    if (records[r].length !== header.length) {
+      throw new DataError(`${file}:${lines[r]}: ${records[r].length} fields, but the header has ${header.length}`, `${file}:${lines[r]}`);
+    }
+  }
+  return { header, rows: records.slice(1), lines: lines.slice(1) };
+}
+
+/** What to take from the table. */
+export interface CsvColumnsSpec {
+  features: readonly string[];
+  categorical?: readonly string[];
+  /** Task id -> label column and kind. */
+  labels: readonly { task: string; column: string; kind: 'classification' | 'regression' }[];
+  /** Cell texts meaning "missing" (compared after trimming). */
+  missing: readonly string[];
+  /** Fractions held out for validation and test. */
+  valid: number;
+  test: number;
+  seed: number;
+}
+
+export interface CsvSplitData {
+  name: string;
+  /** Row indices into the table. */
+  rows: number[];
+  features: Float32Array[];
+  classes: Record<string, Int32Array>;
+  reals: Record<string, Float32Array>;
+  raw: Record<string, (string | null)[]>;
+}
+
+export interface CsvData {
+  featureDim: number;
+  /** Name of each feature dimension (`col` or `col=value`). */
+  featureNames: string[];
+  labelNames: Record<string, string[]>;
+  targetScale: Record<string, { mean: number; std: number }>;
+  train: CsvSplitData;
+  valid: CsvSplitData;
+  test?: CsvSplitData;
+}
+
+function columnIndex(table: CsvTable, file: string, column: string, role: string): number {
+  const k = table.header.indexOf(column);
+  if (k < 0) {
+    throw new DataError(`${file}: unknown column '${column}' (${role}); the columns are: ${table.header.join(', ')}`, file);
+  }
+  return k;
+}
+
+/**
+ * Seeded split of row indices: a shuffle, then the first round(n·valid) rows are valid, the next
+ * round(n·test) test, the rest train.
+ */
+export function splitRows(n: number, valid: number, test: number, seed: number): { train: number[]; valid: number[]; test: number[] } {
+  const order = new Rng(seed).fork('csv-split').shuffle([...Array(n).keys()]);
+  const nValid = Math.round(n * valid);
+  const nTest = Math.round(n * test);
+  const sort = (a: number[]) => a.sort((x, y) => x - y);
+  return {
+    valid: sort(order.slice(0, nValid)),
+    test: sort(order.slice(nValid, nValid + nTest)),
+    train: sort(order.slice(nValid + nTest)),
+  };
+}
+
+/** Turn a parsed table into standardised features and encoded labels per split. */
+export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): CsvData {
+  const missing = new Set(spec.missing.map((m) => m.trim()));
+  const isMissing = (cell: string) => missing.has(cell.trim());
+  const num = (r: number, col: number, name: string): number => {
+    const cell = table.rows[r][col];
+    if (isMissing(cell)) return NaN;
+    const t = cell.trim();
+    const v = t === '' ? NaN : Number(t);
+    if (!Number.isFinite(v)) {
+      throw new DataError(`${file}:${table.lines[r]}: column '${name}': '${cell}' is not a number (missing values are written as ${[...missing].map((m) => `'${m}'`).join(' or ')})`, `${file}:${table.lines[r]}`);
+    }
+    return v;
+  };
+
+  const featureCols = spec.features.map((c) => columnIndex(table, file, c, 'data.features'));
+  const catCols = (spec.categorical ?? []).map((c) => columnIndex(table, file, c, 'data.categorical'));
+  const labelCols = spec.labels.map((l) => columnIndex(table, file, l.column, `label of task '${l.task}'`));
+
+  const n = table.rows.length;
+  const parts = splitRows(n, spec.valid, spec.test, spec.seed);
+  if (parts.train.length === 0) throw new DataError(`${file}: no rows left for training (${n} rows, valid ${spec.valid}, test ${spec.test})`, file);
+  const trainRows = parts.train;
+
+  // Numeric features: values, then train mean/std.
+  const numeric = featureCols.map((col, f) => {
+    const v = new Float64Array(n);
+    for (let r = 0; r < n; r++) v[r] = num(r, col, spec.features[f]);
+    return { v, ...meanStd(v, trainRows) };
+  });
+  // Categorical: train values, sorted.
+  const cats = catCols.map((col) => {
+    const seen = new Set<string>();
+    for (const r of trainRows) { const c = table.rows[r][col].trim(); if (!isMissing(c)) seen.add(c); }
+    const values = [...seen].sort(cmp);
+    return { col, values, index: new Map(values.map((v, i) => [v, i])) };
+  });
+  const featureNames = [...spec.features, ...cats.flatMap((c, k) => c.values.map((v) => `${spec.categorical![k]}=${v}`))];
+  const featureDim = featureNames.length;
+
+  // Labels.
+  const labelNames: Record<string, string[]> = {};
+  const targetScale: Record<string, { mean: number; std: number }> = {};
+  const classIndex: Record<string, Map<string, number>> = {};
+  const realValues: Record<string, Float64Array> = {};
+  spec.labels.forEach((l, k) => {
+    const col = labelCols[k];
+    if (l.kind === 'classification') {
+      const seen = new Set<string>();
+      for (const r of trainRows) { const c = table.rows[r][col].trim(); if (!isMissing(c)) seen.add(c); }
+      labelNames[l.task] = [...seen].sort(cmp);
+      classIndex[l.task] = new Map(labelNames[l.task].map((v, i) => [v, i]));
+    } else {
+      const v = new Float64Array(n);
+      for (let r = 0; r < n; r++) v[r] = num(r, col, l.column);
+      realValues[l.task] = v;
+      targetScale[l.task] = meanStd(v, trainRows);
+      labelNames[l.task] = [];
+    }
+  });
+
+  const build = (name: string, rows: number[]): CsvSplitData => {
+    const features = rows.map((r) => {
+      const x = new Float32Array(featureDim);
+      numeric.forEach((f, j) => { const v = f.v[r]; x[j] = Number.isNaN(v) ? 0 : (v - f.mean) / f.std; });
+      let o = numeric.length;
+      for (const c of cats) {
+        const id = c.index.get(table.rows[r][c.col].trim());
+        if (id !== undefined) x[o + id] = 1;
+        o += c.values.length;
+      }
+      return x;
+    });
+    const classes: Record<string, Int32Array> = {};
+    const reals: Record<string, Float32Array> = {};
+    const raw: Record<string, (string | null)[]> = {};
+    spec.labels.forEach((l, k) => {
+      const col = labelCols[k];
+      if (l.kind === 'classification') {
+        const ids = new Int32Array(rows.length);
+        raw[l.task] = rows.map((r, i) => {
+          const c = table.rows[r][col].trim();
+          if (isMissing(c)) { ids[i] = -1; return null; }
+          ids[i] = classIndex[l.task].get(c) ?? -1;
+          return c;
+        });
+        classes[l.task] = ids;
+      } else {
+        const { mean, std } = targetScale[l.task];
+        const v = realValues[l.task];
+        reals[l.task] = Float32Array.from(rows, (r) => (v[r] - mean) / std);
+        raw[l.task] = rows.map((r) => (Number.isNaN(v[r]) ? null : table.rows[r][col].trim()));
+      }
+    });
+    return { name, rows, features, classes, reals, raw };
+  };
+
+  return {
+    featureDim, featureNames, labelNames, targetScale,
+    train: build('train', parts.train),
+    valid: build('valid', parts.valid),
+    test: spec.test > 0 ? build('test', parts.test) : undefined,
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Mean and standard deviation (population) over the given rows, ignoring NaN; std 0 or no data -> 1. */
+function meanStd(v: Float64Array, rows: readonly number[]): { mean: number; std: number } {
+  let s = 0, c = 0;
+  for (const r of rows) if (!Number.isNaN(v[r])) { s += v[r]; c++; }
+  const mean = c ? s / c : 0;
+  let q = 0;
+  for (const r of rows) if (!Number.isNaN(v[r])) q += (v[r] - mean) ** 2;
+  const std = c ? Math.sqrt(q / c) : 0;
+  return { mean, std: std > 0 ? std : 1 };
+}

@@ -1,0 +1,53 @@
+/**
+ * Token vocabulary of text data, built from the training split only (valid/test words unseen in
+ * training become <unk>, as they would for a deployed model).
+ */
+import { PAD_ID, UNK_ID, type Vocab } from './types';
+
+export const PAD = '<pad>';
+export const UNK = '<unk>';
+
+export interface VocabOptions {
+  /** Tokens seen fewer times than this in train map to <unk> (default 1: keep all). */
+  minFreq?: number;
+  /** Lower-case before counting and lookup (default true). */
+  lowercase?: boolean;
+}
+
+/** The form a word takes for lookup. */
+export function normalizeToken(word: string, lowercase: boolean): string {
+  return lowercase ? word.toLowerCase() : word;
+}
+
+/**
+ * Build the vocabulary: `<pad>` = 0, `<unk>` = 1, then tokens with count >= minFreq by descending
+ * count, ties by code-unit string order — so the same data always gives the same ids.
+ */
+export function buildVocab(sentences: Iterable<readonly string[]>, opts: VocabOptions = {}): Vocab {
+  const minFreq = opts.minFreq ?? 1;
+  const lowercase = opts.lowercase ?? true;
+  const counts = new Map<string, number>();
+  for (const s of sentences) {
+    for (const w of s) {
+      const t = normalizeToken(w, lowercase);
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+  }
+  counts.delete(PAD);
+  counts.delete(UNK);
+  const kept = [...counts].filter(([, c]) => c >= minFreq);
+  kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const tokens = [PAD, UNK, ...kept.map(([t]) => t)];
+  const index = new Map<string, number>();
+  tokens.forEach((t, i) => index.set(t, i));
+  return { tokens, index };
+}
+
+/** Token ids of a sentence; unknown words -> UNK_ID. */
+export function encodeTokens(words: readonly string[], vocab: Vocab, lowercase: boolean): Int32Array {
+  const ids = new Int32Array(words.length);
+  for (let i = 0; i < words.length; i++) ids[i] = vocab.index.get(normalizeToken(words[i], lowercase)) ?? UNK_ID;
+  return ids;
+}
+
+export { PAD_ID, UNK_ID };
