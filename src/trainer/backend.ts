@@ -61,9 +61,18 @@ export function describeHardware(): HardwareInfo {
 const NATIVE = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 type NativePackage = (typeof NATIVE)[number];
 
-/** Literal requires so bundlers leave them as run-time requires of the (external) packages. */
-function requireNative(pkg: NativePackage): unknown {
-  return pkg === '@tensorflow/tfjs-node-gpu' ? require('@tensorflow/tfjs-node-gpu') : require('@tensorflow/tfjs-node');
+/**
+ * Literal requires directly inside try/catch: esbuild then leaves them as run-time requires even in
+ * a bundle that does not list the packages as externals (it would otherwise fail the build).
+ */
+function requireNative(pkg: NativePackage): { error?: unknown } {
+  try {
+    if (pkg === '@tensorflow/tfjs-node-gpu') require('@tensorflow/tfjs-node-gpu');
+    else require('@tensorflow/tfjs-node');
+    return {};
+  } catch (error) {
+    return { error };
+  }
 }
 
 /** A short, human reason for a failed require. */
@@ -77,11 +86,8 @@ function loadFailure(pkg: string, e: unknown): string {
 interface Attempt { info?: BackendInfo; reason?: string }
 
 async function tryNative(pkg: NativePackage, skipped: BackendInfo['skipped']): Promise<Attempt> {
-  try {
-    requireNative(pkg);
-  } catch (e) {
-    return { reason: loadFailure(pkg, e) };
-  }
+  const loaded = requireNative(pkg);
+  if (loaded.error !== undefined) return { reason: loadFailure(pkg, loaded.error) };
   if (!(await tf.setBackend('tensorflow'))) return { reason: 'loaded, but the tensorflow backend failed to initialise' };
   const be = tf.backend() as { isUsingGpuDevice?: boolean };
   const gpu = be.isUsingGpuDevice === true;

@@ -47,8 +47,8 @@ test('initBackend("tensorflow") without the native packages fails with a clear m
     /@tensorflow\/tfjs-node-gpu \(not installed\), @tensorflow\/tfjs-node \(not installed\)/.test(e.message) && /npm install/.test(e.message));
 });
 
-test('a bundle with the .wasm files beside it loads them from its own directory', () => {
-  // Mirrors dist/: bundle a tiny entry next to copies of the binaries and run it in a child.
+test('as a bundle: wasm binaries from its own directory; a broken or present native package is reported and used', () => {
+  // Mirrors dist/: bundle a tiny entry next to copies of the .wasm binaries and run it in a child.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-backend-'));
   try {
     const repo = path.resolve(__dirname, '../../..');
@@ -59,9 +59,30 @@ initBackend('auto').then((i) => console.log(JSON.stringify(i)), (e) => { console
       external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], logLevel: 'error' });
     const wasmDir = path.join(repo, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
     for (const f of fs.readdirSync(wasmDir)) if (f.endsWith('.wasm')) fs.copyFileSync(path.join(wasmDir, f), path.join(dir, f));
-    const info = JSON.parse(execFileSync(process.execPath, [path.join(dir, 'b.js')], { encoding: 'utf8' }));
-    assert.equal(info.name, 'wasm');
-    assert.ok(info.detail.includes(`binaries from ${dir}${path.sep}`), info.detail);
+    const run = () => JSON.parse(execFileSync(process.execPath, [path.join(dir, 'b.js')], { encoding: 'utf8' }));
+
+    const plain = run();
+    assert.equal(plain.name, 'wasm');
+    assert.ok(plain.detail.includes(`binaries from ${dir}${path.sep}`), plain.detail);
+
+    // A tfjs-node-gpu whose native addon is missing, and a stand-in tfjs-node that registers a
+    // 'tensorflow' backend through ITS OWN copy of tfjs-core (not the bundle's): the bundle must
+    // still see it, since tfjs-core keeps the engine in the global namespace.
+    const fake = (name: string, main: string) => {
+      const p = path.join(dir, 'node_modules/@tensorflow', name);
+      fs.mkdirSync(p, { recursive: true });
+      fs.writeFileSync(path.join(p, 'package.json'), JSON.stringify({ name: `@tensorflow/${name}`, main: 'index.js' }));
+      fs.writeFileSync(path.join(p, 'index.js'), main);
+    };
+    fake('tfjs-node-gpu', "throw new Error('The Node.js native addon module (tfjs_binding.node) can not be found');");
+    fake('tfjs-node', `const tf = require(${JSON.stringify(path.join(repo, 'node_modules/@tensorflow/tfjs-core'))});
+const { MathBackendCPU } = require(${JSON.stringify(path.join(repo, 'node_modules/@tensorflow/tfjs-backend-cpu'))});
+tf.registerBackend('tensorflow', () => Object.assign(new MathBackendCPU(), { isUsingGpuDevice: false }), 3);`);
+    const native = run();
+    assert.equal(native.name, 'tensorflow');
+    assert.equal(native.package, '@tensorflow/tfjs-node');
+    assert.equal(native.gpu, false);
+    assert.deepEqual(native.skipped, [{ package: '@tensorflow/tfjs-node-gpu', reason: 'failed to load: The Node.js native addon module (tfjs_binding.node) can not be found' }]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
