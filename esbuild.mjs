@@ -24,7 +24,7 @@ const builds = [
   },
   {
     entryPoints: { 'webview/graph': 'webview/graph/main.ts', 'webview/charts': 'webview/charts/main.ts' },
-    platform: 'browser', format: 'iife', target: 'es2022',
+    platform: 'browser', format: 'iife', target: 'es2022', mainFields: ['browser', 'module', 'main'],
   },
 ].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));
 
@@ -37,7 +37,8 @@ function listTests(dir) {
   });
 }
 
-const common = { bundle: true, sourcemap: true, minify: production, logLevel: 'warning' };
+// mainFields: prefer ESM entry points (jsonc-parser's UMD main cannot be bundled).
+const common = { bundle: true, sourcemap: true, minify: production, logLevel: 'warning', mainFields: ['module', 'main'] };
 const jobs = builds.map((b) => ({ ...common, outdir: 'dist', ...b }));
 if (args.has('--tests')) {
   const tests = listTests('test');
