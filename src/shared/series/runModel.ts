@@ -131,6 +131,11 @@ export class RunModel {
   readonly deltasOverTime = new Map<string, StreamingSeries[]>();
   readonly gates = new Map<string, GateGrid>();
   readonly logs: { t: number; level: string; message: string }[] = [];
+  /** Events dropped because they repeated steps already seen. */
+  duplicates = 0;
+  private lastStepEvent = -Infinity;
+  private lastDeltaStep = -Infinity;
+  private lastGateStep = -Infinity;
   /** Bumped by every `ingest`: charts redraw only when it changed. */
   version = 0;
   private readonly opts: Required<RunModelOptions>;
@@ -210,6 +215,9 @@ export class RunModel {
   }
 
   private onStep(e: StepEvent): void {
+    // A batch that overlaps the snapshot it follows (host race) must not draw a line backwards.
+    if (e.step <= this.lastStepEvent) return this.dup(e.type);
+    this.lastStepEvent = e.step;
     this.lastStep = Math.max(this.lastStep, e.step);
     this.lastEpoch = Math.max(this.lastEpoch, e.epoch);
     for (const [task, v] of Object.entries(e.losses)) this.taskSeries(this.loss, task).push(e.step, v);
@@ -221,6 +229,10 @@ export class RunModel {
   }
 
   private onDeltas(e: IterationDeltasEvent): void {
+    if (e.split === 'train') {
+      if (e.step <= this.lastDeltaStep) return this.dup(e.type);
+      this.lastDeltaStep = e.step;
+    }
     for (const [task, deltas] of Object.entries(e.deltas)) {
       this.task(task);
       let bySplit = this.deltaSums.get(task);
@@ -243,6 +255,8 @@ export class RunModel {
   }
 
   private onGates(e: GatesEvent): void {
+    if (e.step <= this.lastGateStep) return this.dup(e.type);
+    this.lastGateStep = e.step;
     for (const [arrow, g] of Object.entries(e.gates)) {
       let grid = this.gates.get(arrow);
       if (!grid || grid.blocks.length !== g.blocks.length) {
@@ -265,6 +279,12 @@ export class RunModel {
     const i = this.epochs.findIndex((r) => r.epoch === e.epoch);
     if (i >= 0) this.epochs[i] = row; else this.epochs.push(row);
     this.epochs.sort((a, b) => a.epoch - b.epoch);
+  }
+
+  private dup(type: TrainerEvent['type']): void {
+    this.duplicates++;
+    this.events--;
+    this.counts.set(type, (this.counts.get(type) ?? 1) - 1);
   }
 
   private log(t: number, level: string, message: string): void {

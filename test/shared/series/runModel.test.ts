@@ -67,3 +67,14 @@ test('errors and logs are kept; a resent epoch replaces the old row', () => {
   assert.equal(m.status, 'failed');
   assert.equal(m.logs[0].message, 'data.csv:3: bad label');
 });
+
+test('events repeated across a snapshot and the next batch are dropped once', () => {
+  const events = small();
+  const m = RunModel.from('synthetic', events.slice(0, 40));
+  for (const e of events.slice(30)) m.ingest(e);
+  const ref = RunModel.from('synthetic', events);
+  assert.equal(m.steps, ref.steps);
+  assert.equal(m.loss.get('slots')!.length, 60);
+  assert.ok(m.duplicates > 0);
+  assert.deepEqual(m.deltaCurves('slots'), ref.deltaCurves('slots'));
+});

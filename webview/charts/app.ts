@@ -1,0 +1,442 @@
+/**
+ * The charts page: keeps one `RunModel` per run, folds incoming event batches into them as they
+ * arrive, and redraws at most once per animation frame (only when something changed, and only the
+ * charts near the viewport). Sections: convergence, gates, loss, metrics, compare (DOM hooks for the
+ * end-to-end tests: `#charts-root`, `#convergence`, `#gates`, `#loss`, `#metrics`, `#compare`,
+ * `#charts-status`, `data-run-id` on every series).
+ */
+import type { HostToChartsMessage, RunSnapshot, RunViewMode, RunViewStatus } from '../../src/shared/runViewProtocol';
+import { assertNever } from '../../src/shared/assertNever';
+import { RunModel, epochLossSeries, metricNames, metricSeries } from '../../src/shared/series/runModel';
+import { paletteColor } from '../../src/shared/series/colors';
+import { metricsCsv, metricsJson } from '../../src/shared/series/exportData';
+import { LineChart, type ChartLine } from './lineChart';
+import { ConvergenceChart } from './convergenceChart';
+import { GateHeatmap } from './gateHeatmap';
+import { CompareView, fmtMetric } from './compareView';
+import { el, fmtValue, svgToPngBase64, type ExportHandler } from './chartBase';
+import type { ChartsHost, ViewState } from './host';
+
+interface RunEntry {
+  id: string;
+  name: string;
+  colorIndex: number;
+  status: RunViewStatus;
+  snapshot: Omit<RunSnapshot, 'events'>;
+  model: RunModel;
+}
+
+interface Drawable {
+  resize(): void;
+  dispose(): void;
+  readonly element: HTMLElement;
+}
+
+type SectionId = 'convergence' | 'gates' | 'loss' | 'metrics' | 'compare';
+
+const SECTIONS: { id: SectionId; title: string; hint: string }[] = [
+  { id: 'convergence', title: 'Convergence', hint: 'How far each feedback iteration moves the outputs: ‖y^(k+1) − y^k‖. Lines that drop steeply mean the loop settles after the first passes.' },
+  { id: 'gates', title: 'Gumbel gates', hint: 'Probability of each candidate block receiving the feedback, over training. The white line marks the block the gate picks (argmax).' },
+  { id: 'loss', title: 'Loss', hint: 'Task loss on the final iterate y^K per step (smoothed; raw in the background) and the epoch means on train and validation.' },
+  { id: 'metrics', title: 'Metrics', hint: 'Per-epoch metrics on train (dashed) and validation (solid).' },
+  { id: 'compare', title: 'Compare', hint: '' },
+];
+
+/** Draw statistics for the benchmark (`bench/frames.mjs`). */
+export interface DrawStats {
+  draws: number;
+  /** Duration of recent draws (ms), newest last, at most 5000. */
+  drawMs: number[];
+  eventsReceived: number;
+}
+
+export class ChartsApp {
+  readonly stats: DrawStats = { draws: 0, drawMs: [], eventsReceived: 0 };
+  private readonly runs = new Map<string, RunEntry>();
+  private order: string[] = [];
+  private mode: RunViewMode = 'single';
+  private readonly header: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly sections = new Map<SectionId, { section: HTMLElement; body: HTMLElement; hint: HTMLElement }>();
+  private readonly charts = new Map<string, { chart: Drawable; seen: boolean }>();
+  private readonly visible = new WeakSet<Element>();
+  private readonly observer?: IntersectionObserver;
+  private readonly logBox: HTMLDetailsElement;
+  private state: ViewState;
+  private raf = 0;
+  private dirty = false;
+  private forceAll = false;
+  private lastVersion = -1;
+  private readonly smoothingInput: HTMLInputElement;
+
+  constructor(private readonly root: HTMLElement, private readonly host: ChartsHost) {
+    this.state = host.getState() ?? { smoothing: 0.6, logScales: {} };
+    root.replaceChildren();
+    this.header = el('div', { class: 'fmtl-header' });
+    this.status = el('div', { id: 'charts-status', role: 'status', 'aria-live': 'polite' }, 'waiting for the run…');
+    const toolbar = el('div', { class: 'fmtl-toolbar' });
+    const nav = el('nav');
+    for (const s of SECTIONS) nav.append(el('a', { href: `#${s.id}` }, s.title));
+    const smooth = el('label', {}, 'Smoothing');
+    this.smoothingInput = el('input', { type: 'range', min: '0', max: '0.99', step: '0.01', value: String(this.state.smoothing), 'aria-label': 'Smoothing' });
+    const smoothVal = el('span', { class: 'val' }, this.state.smoothing.toFixed(2));
+    smooth.append(this.smoothingInput, smoothVal);
+    this.smoothingInput.addEventListener('input', () => {
+      this.state.smoothing = Number(this.smoothingInput.value);
+      smoothVal.textContent = this.state.smoothing.toFixed(2);
+      this.saveState();
+      this.invalidate(true);
+    });
+    const csv = el('button', { class: 'fmtl-btn', type: 'button', title: 'Per-epoch metrics and losses of every run, one value per row' }, 'Export CSV');
+    csv.addEventListener('click', () => this.exportMetrics('csv'));
+    const json = el('button', { class: 'fmtl-btn', type: 'button', title: 'Metrics, step losses and iteration deltas as JSON' }, 'Export JSON');
+    json.addEventListener('click', () => this.exportMetrics('json'));
+    toolbar.append(nav, smooth, el('span', { class: 'spacer' }), csv, json);
+    root.append(this.header, this.status, toolbar);
+    for (const s of SECTIONS) {
+      const section = el('section', { id: s.id, class: 'fmtl-section', 'aria-label': s.title });
+      const hint = el('p', { class: 'fmtl-hint' }, s.hint);
+      const body = el('div', { class: 'fmtl-section-body' });
+      section.append(el('h2', {}, s.title), hint, body);
+      root.append(section);
+      this.sections.set(s.id, { section, body, hint });
+    }
+    this.logBox = el('details', { class: 'fmtl-logbox' });
+    this.logBox.hidden = true;
+    root.append(this.logBox);
+    if (typeof IntersectionObserver === 'function') {
+      this.observer = new IntersectionObserver((entries) => {
+        let newlyVisible = false;
+        for (const e of entries) {
+          if (e.isIntersecting) { if (!this.visible.has(e.target)) newlyVisible = true; this.visible.add(e.target); } else this.visible.delete(e.target);
+        }
+        if (newlyVisible) this.invalidate(true);
+      }, { rootMargin: '300px 0px' });
+    }
+    if (typeof ResizeObserver === 'function') {
+      let lastW = 0;
+      new ResizeObserver(() => {
+        if (root.clientWidth === lastW) return;
+        lastW = root.clientWidth;
+        for (const c of this.charts.values()) c.seen = false;
+        this.invalidate(true);
+      }).observe(root);
+    }
+  }
+
+  /** Entry point for host messages. */
+  receive(m: HostToChartsMessage): void {
+    switch (m.type) {
+      case 'run/snapshot': {
+        this.mode = m.mode;
+        this.runs.clear();
+        this.order = [];
+        for (const s of m.runs) {
+          const { events, ...meta } = s;
+          const model = new RunModel(s.id);
+          for (const e of events) model.ingest(e);
+          this.stats.eventsReceived += events.length;
+          this.runs.set(s.id, { id: s.id, name: s.name, colorIndex: s.colorIndex, status: s.status, snapshot: meta, model });
+          this.order.push(s.id);
+        }
+        for (const [, c] of this.charts) c.chart.dispose();
+        this.charts.clear();
+        this.invalidate(true);
+        break;
+      }
+      case 'run/events': {
+        const r = this.runs.get(m.runId);
+        if (!r) break;
+        for (const e of m.events) r.model.ingest(e);
+        this.stats.eventsReceived += m.events.length;
+        this.invalidate(false);
+        break;
+      }
+      case 'run/status': {
+        const r = this.runs.get(m.runId);
+        if (r) { r.status = m.status; this.invalidate(false); }
+        break;
+      }
+      default:
+        assertNever(m);
+    }
+  }
+
+  /** Asks for a redraw on the next animation frame (coalesces any number of calls). */
+  invalidate(force: boolean): void {
+    this.dirty = true;
+    this.forceAll ||= force;
+    if (this.raf) return;
+    this.raf = requestAnimationFrame(() => {
+      this.raf = 0;
+      if (this.dirty) this.draw();
+    });
+  }
+
+  private draw(): void {
+    const t0 = performance.now();
+    this.dirty = false;
+    const version = [...this.runs.values()].reduce((a, r) => a + r.model.version, 0);
+    const force = this.forceAll || version !== this.lastVersion;
+    this.forceAll = false;
+    this.lastVersion = version;
+    if (force) {
+      this.drawHeader();
+      this.drawStatus();
+      this.drawCharts();
+      this.drawLogs();
+    }
+    const dt = performance.now() - t0;
+    this.stats.draws++;
+    this.stats.drawMs.push(dt);
+    if (this.stats.drawMs.length > 5000) this.stats.drawMs.splice(0, 1000);
+  }
+
+  private get entries(): RunEntry[] {
+    return this.order.map((id) => this.runs.get(id)!).filter(Boolean);
+  }
+
+  private color(r: RunEntry): string {
+    return paletteColor(r.colorIndex);
+  }
+
+  private drawHeader(): void {
+    const runs = this.entries;
+    const title = runs.length === 1 ? runs[0].name : `Comparing ${runs.length} runs`;
+    const h1 = el('h1', {}, title);
+    const chips = runs.map((r) => {
+      const chip = el('span', { class: 'run-chip', 'data-run-id': r.id, title: r.snapshot.runDir ?? r.id });
+      const dot = el('i');
+      dot.style.background = this.color(r);
+      const s = r.model.start;
+      chip.append(dot, document.createTextNode(runs.length > 1 ? `${r.name}${s ? ` · seed ${s.seed}` : ''}` : s ? `${s.backend.name} · seed ${s.seed} · ${s.sizes.parameters.toLocaleString('en-US')} params · K = ${s.config.iterations}` : r.id));
+      return chip;
+    });
+    this.header.replaceChildren(h1, ...chips);
+  }
+
+  private drawStatus(): void {
+    const runs = this.entries;
+    const steps = runs.reduce((a, r) => a + r.model.steps, 0);
+    const events = runs.reduce((a, r) => a + r.model.events, 0);
+    const parts = [`steps: ${steps}`, `events: ${events}`];
+    if (runs.length === 1) {
+      const m = runs[0].model;
+      const planned = m.plannedEpochs;
+      parts.push(`epoch ${m.lastEpoch}${planned ? `/${planned}` : ''}`);
+      const ms = m.stepMs.lastY;
+      if (ms !== undefined) parts.push(`${fmtValue(ms)} ms/step`);
+      const status = m.done || m.error ? m.status : runs[0].status === 'running' || runs[0].status === 'unknown' ? m.status : runs[0].status;
+      parts.push(status);
+      if (m.done) parts.push(`took ${(m.done.summary.durationMs / 1000).toFixed(1)} s`);
+    } else {
+      parts.unshift(`runs: ${runs.length}`);
+      const live = runs.filter((r) => r.model.status === 'running' && r.status === 'running').length;
+      if (live) parts.push(`${live} running`);
+    }
+    this.status.textContent = parts.join(' · ');
+    const bad = runs.find((r) => r.model.error);
+    if (bad?.model.error) {
+      const err = el('div', { class: 'fmtl-error' }, `${bad.name}: ${bad.model.error.where ? `${bad.model.error.where}: ` : ''}${bad.model.error.message}`);
+      this.status.append(err);
+    }
+  }
+
+  private drawLogs(): void {
+    const lines = this.entries.flatMap((r) => r.model.logs.filter((l) => l.level !== 'info').map((l) => ({ ...l, run: r.name })));
+    this.logBox.hidden = lines.length === 0;
+    if (!lines.length) return;
+    const pre = el('div', { class: 'fmtl-logs' });
+    for (const l of lines.slice(-50)) pre.append(el('div', { class: l.level }, `${this.entries.length > 1 ? `[${l.run}] ` : ''}${l.level}: ${l.message}`));
+    this.logBox.replaceChildren(el('summary', {}, `Warnings and errors (${lines.length})`), pre);
+  }
+
+  /** Creates or reuses the chart `key` in `parent`; returns it and whether it should draw now. */
+  private chart<T extends Drawable>(key: string, parent: HTMLElement, make: (container: HTMLElement) => T): { chart: T; draw: boolean } {
+    let entry = this.charts.get(key);
+    if (!entry) {
+      entry = { chart: make(parent), seen: false };
+      this.charts.set(key, entry);
+      this.observer?.observe(entry.chart.element);
+    }
+    entry.seen = true;
+    // Charts far off screen skip this frame; the observer redraws them when they scroll in.
+    const draw = !this.observer || this.visible.has(entry.chart.element) || !this.isLaidOut(entry.chart.element);
+    return { chart: entry.chart as T, draw };
+  }
+
+  private isLaidOut(e: HTMLElement): boolean {
+    return e.getBoundingClientRect().height > 0;
+  }
+
+  private grid(section: SectionId, name: string, wide = false): HTMLElement {
+    const body = this.sections.get(section)!.body;
+    let g = body.querySelector<HTMLElement>(`:scope > [data-grid="${name}"]`);
+    if (!g) {
+      g = el('div', { class: `fmtl-grid${wide ? ' wide' : ''}`, 'data-grid': name });
+      body.append(g);
+    }
+    return g;
+  }
+
+  private lineChart(key: string, section: SectionId, gridName: string, opts: ConstructorParameters<typeof LineChart>[1]): { chart: LineChart; draw: boolean } {
+    const logKey = opts.chartId ?? key;
+    return this.chart(key, this.grid(section, gridName), (c) => new LineChart(c, {
+      ...opts, chartId: logKey, yLog: this.state.logScales[logKey] ?? opts.yLog,
+      onLogChange: (on) => { this.state.logScales[logKey] = on; this.saveState(); },
+      onExport: this.onExport,
+    }));
+  }
+
+  private drawCharts(): void {
+    for (const c of this.charts.values()) c.seen = false;
+    const runs = this.entries;
+    const single = runs.length === 1;
+    const smoothing = this.state.smoothing;
+    const compare = this.sections.get('compare')!;
+    // In compare mode the comparison comes first: it is why the panel was opened.
+    if (this.mode === 'compare' && this.root.querySelector('section') !== compare.section) this.sections.get('convergence')!.section.before(compare.section);
+    const tasks: string[] = [];
+    for (const r of runs) for (const t of r.model.tasks) if (!tasks.includes(t)) tasks.push(t);
+
+    // ---- convergence
+    const conv = this.lineChart('convloss', 'convergence', 'convloss', {
+      title: 'Convergence loss', subtitle: 'Σ β^(K−k) ‖y^(k+1) − y^k‖ per task, before λ', fileStem: 'convergence-loss', chartId: 'convergence-loss',
+      xLabel: 'step', xName: 'step', height: 200,
+    });
+    const convLines: ChartLine[] = [];
+    runs.forEach((r) => {
+      let ti = 0;
+      for (const [task, s] of r.model.convergence) {
+        if (!s.length) continue;
+        convLines.push({
+          id: `${r.id}/${task}`, runId: r.id, x: s.x, y: s.y, smooth: true, label: single ? task : `${r.name} · ${task}`,
+          color: single ? paletteColor(tasks.indexOf(task) + 2) : this.color(r), dash: single ? undefined : ['', '5 3', '1.5 2.5'][ti % 3] || undefined,
+        });
+        ti++;
+      }
+    });
+    if (conv.draw) { conv.chart.setSmoothing(smoothing); conv.chart.update({ lines: convLines, caption: convLines.length ? '' : noFeedbackText(runs) }); }
+    const deltaTasks = tasks.filter((t) => runs.some((r) => r.model.deltaTasks.includes(t)));
+    for (const task of deltaTasks) {
+      const c = this.chart(`conv/${task}`, this.sections.get('convergence')!.body, (p) => new ConvergenceChart(p, { task, onExport: this.onExport }));
+      if (c.draw) c.chart.update({ runs: runs.map((r) => ({ id: r.id, name: r.name, color: this.color(r), model: r.model })), smoothing });
+    }
+
+    // ---- gates
+    let gateCount = 0;
+    for (const r of runs) {
+      for (const [arrow, grid] of r.model.gates) {
+        gateCount++;
+        const spec = r.model.start?.config.feedback.find((f) => f.id === arrow);
+        const title = spec ? `${arrow}: ${spec.from} → ${spec.to}` : arrow;
+        const c = this.chart(`gate/${r.id}/${arrow}`, this.grid('gates', 'gates', true), (p) => new GateHeatmap(p, {
+          title, subtitle: single ? `which block of ${spec?.to ?? 'the target'} receives it` : r.name,
+          fileStem: `gates-${arrow}`, chartId: `gate-${arrow}`, onExport: this.onExport,
+        }));
+        if (c.draw) c.chart.update({ grid, runId: r.id });
+      }
+    }
+    this.sections.get('gates')!.hint.textContent = gateCount ? SECTIONS[1].hint : gateHint(runs);
+
+    // ---- loss
+    for (const task of tasks) {
+      const c = this.lineChart(`loss/${task}`, 'loss', 'loss', {
+        title: `${task} loss`, fileStem: `loss-${task}`, chartId: `loss-${task}`, xLabel: 'step', xName: 'step', yLog: false,
+      });
+      if (!c.draw) continue;
+      const lines: ChartLine[] = [];
+      for (const r of runs) {
+        const s = r.model.loss.get(task);
+        const tr = epochLossSeries(r.model, task, 'train');
+        const va = epochLossSeries(r.model, task, 'valid');
+        const name = single ? '' : `${r.name} · `;
+        if (s?.length) lines.push({ id: `${r.id}/step`, runId: r.id, x: s.x, y: s.y, smooth: true, label: `${name}train (step)`, color: single ? paletteColor(0) : this.color(r) });
+        if (single && tr.x.length) lines.push({ id: `${r.id}/train-epoch`, runId: r.id, ...tr, markers: true, width: 1, label: 'train (epoch mean)', color: paletteColor(0), dash: '2 3' });
+        if (va.x.length) lines.push({ id: `${r.id}/valid`, runId: r.id, ...va, markers: true, width: 2, label: `${name}valid`, color: single ? paletteColor(1) : this.color(r), dash: single ? undefined : '5 3' });
+      }
+      c.chart.setSmoothing(smoothing);
+      c.chart.update({ lines });
+    }
+
+    // ---- metrics
+    const metricCols: { task: string; metric: string }[] = [];
+    for (const r of runs) for (const [task, names] of metricNames(r.model)) for (const m of names) if (!metricCols.some((c) => c.task === task && c.metric === m)) metricCols.push({ task, metric: m });
+    for (const { task, metric } of metricCols) {
+      const label = task === '_overall' ? `overall ${metric}` : `${task} ${metric}`;
+      const c = this.lineChart(`metric/${task}/${metric}`, 'metrics', 'metrics', {
+        title: label, fileStem: `metric-${task}-${metric}`, chartId: `metric-${task}-${metric}`, xLabel: 'epoch', xName: 'epoch',
+        xIntegerTicks: true, height: 190,
+      });
+      if (!c.draw) continue;
+      const lines: ChartLine[] = [];
+      let best = '';
+      for (const r of runs) {
+        const va = metricSeries(r.model, task, metric, 'valid');
+        const tr = metricSeries(r.model, task, metric, 'train');
+        if (tr.x.length) lines.push({ id: `${r.id}/train`, runId: r.id, ...tr, markers: true, width: 1.2, dash: '4 3', label: single ? 'train' : `${r.name} train`, color: single ? paletteColor(0) : this.color(r), opacity: single ? 1 : 0.55, hideInLegend: !single });
+        if (va.x.length) lines.push({ id: `${r.id}/valid`, runId: r.id, ...va, markers: true, width: 2, label: single ? 'valid' : r.name, color: single ? paletteColor(1) : this.color(r) });
+        if (single && va.y.length) {
+          const lower = metric === 'rmse' || metric === 'mae';
+          const bi = va.y.reduce((b, v, i) => ((lower ? v < va.y[b] : v > va.y[b]) ? i : b), 0);
+          best = `best valid ${fmtMetric(va.y[bi], metric)} at epoch ${va.x[bi]} · last ${fmtMetric(va.y[va.y.length - 1], metric)}`;
+        }
+      }
+      c.chart.update({ lines, caption: best });
+    }
+    if (!metricCols.length) this.sections.get('metrics')!.hint.textContent = 'Metrics appear after the first epoch.';
+    else this.sections.get('metrics')!.hint.textContent = SECTIONS[3].hint;
+
+    // ---- compare
+    if (this.mode === 'compare' || runs.length > 1) {
+      compare.hint.textContent = 'One colour per run in every chart on this page. Mean ± std appears when several seeds of one config are open.';
+      const c = this.chart('compare', compare.body, (p) => new CompareView(p, { onExport: this.onExport }));
+      c.chart.update({ runs: runs.map((r) => ({ id: r.id, name: r.name, color: this.color(r), model: r.model, config: r.snapshot.config ?? r.model.start?.config })) });
+    } else {
+      compare.hint.textContent = 'Open several runs (Runs view → Compare Runs, or an ablation) to overlay them here with a config diff and mean ± std across seeds.';
+    }
+
+    // Charts whose series disappeared (e.g. a new snapshot with other runs) go away.
+    for (const [k, c] of this.charts) if (!c.seen) { c.chart.dispose(); this.charts.delete(k); }
+  }
+
+  private readonly onExport: ExportHandler = (format, stem, svg, width, height) => {
+    void (async () => {
+      try {
+        const base = this.entries.length === 1 ? this.entries[0].name : 'compare';
+        const fileName = `${base}-${stem}.${format}`;
+        if (format === 'svg') await this.host.save({ format, fileName, content: svg, encoding: 'utf8' });
+        else await this.host.save({ format, fileName, content: await svgToPngBase64(svg, width, height), encoding: 'base64' });
+      } catch (e) {
+        this.host.log('error', `Export failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    })();
+  };
+
+  private exportMetrics(format: 'csv' | 'json'): void {
+    const models = this.entries.map((r) => ({ name: r.name, model: r.model }));
+    const base = this.entries.length === 1 ? this.entries[0].name : 'compare';
+    const content = format === 'csv' ? metricsCsv(models) : metricsJson(models);
+    this.host.save({ format, fileName: `${base}-metrics.${format}`, content, encoding: 'utf8' })
+      .catch((e) => this.host.log('error', `Export failed: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  private saveState(): void {
+    this.host.setState(this.state);
+  }
+}
+
+function noFeedbackText(runs: RunEntry[]): string {
+  if (runs.length && runs.every((r) => r.model.start && r.model.start.config.feedback.filter((f) => f.enabled !== false).length === 0)) {
+    return 'Static MTL: no feedback arrows, so there is no convergence loss.';
+  }
+  return '';
+}
+
+function gateHint(runs: RunEntry[]): string {
+  const known = runs.filter((r) => r.model.start);
+  if (known.length && known.every((r) => !r.model.start!.config.feedback.some((f) => f.injection === 'gumbel' && f.enabled !== false))) {
+    return 'No Gumbel arrows in this experiment: every feedback arrow injects into a fixed block. Set "injection": "gumbel" on an arrow to let training choose.';
+  }
+  return 'Gate probabilities arrive every logEvery steps.';
+}
