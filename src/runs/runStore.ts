@@ -195,15 +195,16 @@ export class RunStore implements Disposable {
   }
 
   /**
-   * The trainer process of a live run ended. If no `run/done` came, the run is marked failed with
-   * `reason` (e.g. the crash's last log lines); the run folder keeps what was written.
+   * The trainer process of a live run ended. If no `run/done` came, the run is marked `status`
+   * (failed, or stopped when it was killed after a stop request) with `reason`; the run folder keeps
+   * what was written.
    */
-  endLive(runId: string, reason?: string): void {
+  endLive(runId: string, reason?: string, status: 'failed' | 'stopped' = 'failed'): void {
     const r = this.runs.get(runId);
     if (!r) return;
     r.info.live = false;
     if (!FINAL.has(r.info.status)) {
-      r.info.status = 'failed';
+      r.info.status = status;
       r.info.error = reason ?? 'the trainer process ended without finishing the run';
     }
     this.flush();
@@ -362,7 +363,8 @@ export class RunStore implements Disposable {
   private upsertDisk(found: DiskRun): RunInfo {
     const existing = this.record(found.runDir);
     if (existing) {
-      Object.assign(existing.info, found.info);
+      // A re-read never erases what is known (e.g. the experiment a run was attributed to).
+      for (const [k, v] of Object.entries(found.info)) if (v !== undefined) (existing.info as unknown as Record<string, unknown>)[k] = v;
       this.emitChange(existing.info);
       return existing.info;
     }
@@ -476,11 +478,11 @@ export async function readRunFolder(runDir: string, experimentPath?: string): Pr
       startedAt,
       summary,
       backend: summary?.backend ?? start?.backend.name ?? (typeof metaBackend === 'string' ? metaBackend : typeof metaBackend?.name === 'string' ? metaBackend.name : undefined),
-      tag: typeof meta?.tag === 'string' ? meta.tag : undefined,
+      tag: typeof meta?.tag === 'string' ? meta.tag : typeof (meta?.request as { tag?: unknown } | undefined)?.tag === 'string' ? (meta!.request as { tag: string }).tag : undefined,
       seed: typeof meta?.seed === 'number' ? meta.seed : start?.seed,
       resumedFrom: start?.resumedFrom,
       hasLastCheckpoint: await hasLastCheckpoint(runDir),
-      error: status === 'failed' ? 'the run failed (see its events.jsonl)' : undefined,
+      error: status === 'failed' ? ((summary as { error?: string } | undefined)?.error ?? 'the run failed (see its events.jsonl)') : undefined,
     },
   };
 }

@@ -74,6 +74,8 @@ test('scanRunsDir reads summaries cheaply, loads events lazily, and drops delete
   fs.writeFileSync(path.join(a, 'summary.json'), JSON.stringify(summary));
   fs.writeFileSync(path.join(a, 'config.json'), JSON.stringify(exp));
   fs.mkdirSync(path.join(a, 'checkpoints', 'last'), { recursive: true });
+  // meta.json as src/trainer/runFolder.ts writes it.
+  fs.writeFileSync(path.join(a, 'meta.json'), JSON.stringify({ runId: 'ra', experimentPath: expPath, seed: 7, startedAt: '2026-01-02T03:04:05.000Z', backend: { name: 'wasm' }, request: { tag: 'ablation-fixed' } }));
   const lines = [start('ra', a, expPath), step('ra', 0), step('ra', 1), { type: 'run/done', runId: 'ra', t: 3, summary }];
   fs.writeFileSync(path.join(a, 'events.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n{"type":"run/st');
   // b: interrupted run, no summary, events end with a step.
@@ -88,6 +90,8 @@ test('scanRunsDir reads summaries cheaply, loads events lazily, and drops delete
   assert.equal(ra.status, 'completed');
   assert.equal(ra.hasLastCheckpoint, true);
   assert.equal(ra.experimentPath, expPath);
+  assert.equal(ra.tag, 'ablation-fixed');
+  assert.equal(ra.seed, 7);
   assert.equal(ra.startedAt, Date.UTC(2026, 0, 2, 3, 4, 5));
   const rb = store.getRun('rb')!;
   assert.equal(rb.status, 'unknown');

@@ -1,0 +1,168 @@
+/**
+ * The Runs view: experiments of the workspace, each with its runs (newest first) showing status,
+ * headline metrics and backend. Items carry `runId` / `experimentPath` so the run commands accept
+ * them as arguments; `contextValue` (`fmtlRun:<status>[:resumable]`, `fmtlExperiment`) drives the
+ * context menu's `when` clauses in package.json.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ago, formatMetric, metricStyle, primaryMetric, runFigures } from '../insights/lensText';
+import type { HostDeps } from './hostDeps';
+import type { RunInfo } from './runStore';
+
+type Node =
+  | { kind: 'experiment'; experimentPath: string; label: string; description?: string; exists: boolean }
+  | { kind: 'run'; runId: string }
+  | { kind: 'empty'; experimentPath: string };
+
+const OTHER = '\0other';
+
+export function registerRunsTree(_context: vscode.ExtensionContext, deps: HostDeps): vscode.Disposable {
+  const provider = new RunsTreeProvider(deps);
+  const view = vscode.window.createTreeView('feedbackMtl.runs', { treeDataProvider: provider, canSelectMany: true, showCollapseAll: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const refreshSoon = () => { timer ??= setTimeout(() => { timer = undefined; provider.refresh(); }, 150); };
+  return vscode.Disposable.from(
+    view,
+    provider,
+    deps.runStore.onDidChange(refreshSoon),
+    deps.workspaceRuns.onDidChangeExperiments(refreshSoon),
+    view.onDidChangeVisibility((e) => { if (e.visible) void deps.workspaceRuns.ensureScanned(); }),
+    { dispose: () => { if (timer) clearTimeout(timer); } },
+  );
+}
+
+class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly deps: HostDeps) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    const { runStore, workspaceRuns } = this.deps;
+    if (!node) {
+      const [files] = await Promise.all([workspaceRuns.experiments(), workspaceRuns.ensureScanned()]);
+      const byPath = new Map<string, Node & { kind: 'experiment' }>();
+      for (const f of files) byPath.set(f.fsPath, expNode(f.fsPath, true));
+      let orphans = false;
+      for (const r of runStore.listRuns()) {
+        if (!r.experimentPath) orphans = true;
+        else if (!byPath.has(r.experimentPath)) byPath.set(r.experimentPath, expNode(r.experimentPath, false));
+      }
+      const nodes: Node[] = [...byPath.values()].sort((a, b) => a.label.localeCompare(b.label) || a.experimentPath.localeCompare(b.experimentPath));
+      if (orphans) nodes.push({ kind: 'experiment', experimentPath: OTHER, label: 'Other runs', description: 'experiment unknown', exists: false });
+      return nodes;
+    }
+    if (node.kind === 'experiment') {
+      const runs = node.experimentPath === OTHER ? runStore.listRuns().filter((r) => !r.experimentPath) : runStore.listRuns(node.experimentPath);
+      if (!runs.length) return [{ kind: 'empty', experimentPath: node.experimentPath }];
+      return runs.map((r) => ({ kind: 'run', runId: r.id }));
+    }
+    return [];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'experiment') {
+      const runs = node.experimentPath === OTHER ? [] : this.deps.runStore.listRuns(node.experimentPath);
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `exp:${node.experimentPath}`;
+      item.description = node.description;
+      item.iconPath = new vscode.ThemeIcon(node.exists ? 'beaker' : 'beaker-stop');
+      if (node.experimentPath !== OTHER) {
+        item.resourceUri = vscode.Uri.file(node.experimentPath);
+        item.contextValue = node.exists ? 'fmtlExperiment' : 'fmtlExperimentMissing';
+        item.tooltip = `${node.experimentPath}\n${runs.length} run${runs.length === 1 ? '' : 's'}${node.exists ? '' : '\nThe experiment file no longer exists.'}`;
+        if (node.exists) item.command = { title: 'Open experiment', command: 'vscode.open', arguments: [vscode.Uri.file(node.experimentPath)] };
+      }
+      return item;
+    }
+    if (node.kind === 'empty') {
+      const item = new vscode.TreeItem('No runs yet — train it', vscode.TreeItemCollapsibleState.None);
+      item.iconPath = new vscode.ThemeIcon('play');
+      item.command = { title: 'Train feedback MTL', command: 'feedbackMtl.train', arguments: [node.experimentPath] };
+      return item;
+    }
+    const run = this.deps.runStore.getRun(node.runId);
+    if (!run) return new vscode.TreeItem('(run removed)');
+    return runItem(run);
+  }
+
+  getParent(node: Node): Node | undefined {
+    if (node.kind === 'run') {
+      const r = this.deps.runStore.getRun(node.runId);
+      return r?.experimentPath ? expNode(r.experimentPath, true) : undefined;
+    }
+    return undefined;
+  }
+}
+
+function expNode(experimentPath: string, exists: boolean): Node & { kind: 'experiment' } {
+  const folder = vscode.workspace.asRelativePath(path.dirname(experimentPath));
+  return { kind: 'experiment', experimentPath, label: path.basename(experimentPath, '.fmtl.json'), description: folder === path.dirname(experimentPath) ? folder : folder || undefined, exists };
+}
+
+function runItem(run: RunInfo): vscode.TreeItem {
+  const f = runFigures(run);
+  const when = run.startedAt ? new Date(run.startedAt) : undefined;
+  const label = [when ? `${when.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${when.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : run.name, f.tag].filter(Boolean).join(' · ');
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+  item.id = `run:${run.id}`;
+  const metrics: string[] = [];
+  const tasks = run.config?.tasks ?? [];
+  for (const t of tasks) {
+    const m = f.valid?.[t.id];
+    const s = primaryMetric(t.kind, m);
+    if (m && s) metrics.push(`${t.id} ${formatMetric(m[s.name], s.percent)}`);
+  }
+  const status = run.status === 'running' && f.epoch ? `epoch ${f.epoch}${f.epochs ? `/${f.epochs}` : ''}` : run.status;
+  item.description = [status, metrics.join(' '), run.backend].filter(Boolean).join(' · ');
+  item.iconPath = statusIcon(run);
+  const resumable = !run.live && (run.status === 'stopped' || run.status === 'failed' || run.status === 'unknown');
+  item.contextValue = `fmtlRun:${run.status}${resumable ? ':resumable' : ''}`;
+  item.command = { title: 'Open run', command: 'feedbackMtl.openRun', arguments: [run.id] };
+
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${escapeMd(run.name)}** — ${run.status}${run.live ? ' (live)' : ''}\n\n`);
+  const facts = [
+    run.startedAt ? `started ${ago(Date.now() - run.startedAt)}` : '',
+    run.backend ? `backend ${run.backend}` : '',
+    run.seed !== undefined ? `seed ${run.seed}` : '',
+    run.summary ? `${run.summary.epochs} epochs, ${run.summary.steps} steps, best epoch ${run.summary.bestEpoch + 1}` : '',
+    run.resumedFrom ? `resumed from ${path.basename(run.resumedFrom)}` : '',
+  ].filter(Boolean);
+  if (facts.length) md.appendMarkdown(`${facts.join(' · ')}\n\n`);
+  const rows: string[] = [];
+  for (const [task, m] of Object.entries(f.valid ?? {})) {
+    rows.push(`| ${escapeMd(task === '_overall' ? 'overall' : task)} | ${Object.entries(m).map(([k, v]) => `${metricStyle(k).label} ${formatMetric(v, metricStyle(k).percent)}`).join(', ')} |`);
+  }
+  if (rows.length) md.appendMarkdown(`| task | validation (best epoch) |\n|---|---|\n${rows.join('\n')}\n\n`);
+  const gates = Object.entries(f.gates);
+  if (gates.length) md.appendMarkdown(`Gates: ${gates.map(([a, g]) => `${escapeMd(a)} → block ${g.block} (${g.prob.toFixed(2)})`).join(', ')}\n\n`);
+  if (run.error) md.appendMarkdown(`**Error:** ${escapeMd(run.error)}\n\n`);
+  if (run.runDir) md.appendMarkdown(`\`${run.runDir}\``);
+  item.tooltip = md;
+  return item;
+}
+
+function statusIcon(run: RunInfo): vscode.ThemeIcon {
+  switch (run.status) {
+    case 'running': return new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'));
+    case 'completed': return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'early-stopped': return new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+    case 'stopped': return new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('charts.yellow'));
+    case 'failed': return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'unknown': return new vscode.ThemeIcon('question');
+  }
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,379 @@
+/**
+ * The run commands of the palette, editor title, Runs tree, CodeLens and hovers: train, stop,
+ * ablation, resume, open, compare, new experiment, log, delete, reveal, refresh; and the context
+ * keys their `when` clauses read.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { applyEdits, modify } from 'jsonc-parser';
+import * as vscode from 'vscode';
+import { formatIssue, parseExperiment } from '../shared/experiment';
+import type { TrainRequestOptions } from '../shared/trainerProtocol';
+import { formatMetric, primaryMetric, runFigures } from '../insights/lensText';
+import type { HostDeps } from './hostDeps';
+import type { RunInfo } from './runStore';
+import { isExperimentUri } from './workspaceRuns';
+
+const RESUMABLE = new Set(['stopped', 'failed', 'unknown']);
+
+export function registerTrainCommands(context: vscode.ExtensionContext, deps: HostDeps): vscode.Disposable {
+  const { runStore, training, output, workspaceRuns } = deps;
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      output.appendLine(`[host] ${id} failed: ${e instanceof Error && e.stack ? e.stack : msg}`);
+      void vscode.window.showErrorMessage(`Feedback MTL: ${msg}`, 'Show Log').then((b) => b && output.show(true));
+    }
+  });
+
+  // ---------------------------------------------------------------- train / ablation / resume
+
+  async function train(arg?: unknown): Promise<void> {
+    if (!trusted()) return;
+    if (busy()) return;
+    const exp = await pickExperiment(arg, workspaceRuns, 'Train feedback MTL: which experiment?');
+    if (!exp) return;
+    const checked = await checkExperiment(exp);
+    if (!checked) return;
+    const res = await training.train({ experimentPath: exp.fsPath, name: checked.name });
+    if (res) await reportResult(res.runId, res.outcome.kind === 'done' ? undefined : res.outcome.message);
+  }
+
+  async function trainAblation(arg?: unknown): Promise<void> {
+    if (!trusted()) return;
+    if (busy()) return;
+    const exp = await pickExperiment(arg, workspaceRuns, 'Train ablation: which experiment?');
+    if (!exp) return;
+    const checked = await checkExperiment(exp);
+    if (!checked) return;
+    if (!checked.hasArrows) {
+      void vscode.window.showWarningMessage(`Feedback MTL: ${checked.name} has no feedback arrows, so the three variants would be the same model. Add an arrow first.`);
+      return;
+    }
+    // Same seed for the three variants, so the only difference is the feedback.
+    const seed = checked.seed;
+    const cancel = new vscode.CancellationTokenSource();
+    const variants: NonNullable<TrainRequestOptions['variant']>[] = ['static', 'fixed', 'gumbel'];
+    const ids: string[] = [];
+    try {
+      for (const [i, variant] of variants.entries()) {
+        if (cancel.token.isCancellationRequested) break;
+        const res = await training.train({
+          experimentPath: exp.fsPath, name: checked.name, label: `ablation ${i + 1}/3: ${variant}`, cancel,
+          request: { variant, seed, tag: `ablation-${variant}` },
+        });
+        if (!res) return;
+        if (res.runId) ids.push(res.runId);
+        if (res.outcome.kind !== 'done' || res.outcome.summary.status === 'failed') {
+          await reportResult(res.runId, res.outcome.kind === 'done' ? undefined : res.outcome.message);
+          break;
+        }
+        if (res.cancelled) break;
+      }
+    } finally {
+      cancel.dispose();
+    }
+    if (ids.length >= 2) {
+      const b = await vscode.window.showInformationMessage(`Feedback MTL: ablation of ${checked.name} — ${ids.length} of 3 runs done (seed ${seed}).`, 'Compare runs');
+      if (b) await openCharts(ids);
+    }
+  }
+
+  async function resume(arg?: unknown): Promise<void> {
+    if (!trusted()) return;
+    if (busy()) return;
+    await workspaceRuns.ensureScanned();
+    let run = resolveRun(arg);
+    if (!run) {
+      const candidates = runStore.listRuns().filter((r) => RESUMABLE.has(r.status) && r.runDir && !r.live);
+      if (!candidates.length) {
+        void vscode.window.showInformationMessage('Feedback MTL: no stopped or interrupted run to resume.');
+        return;
+      }
+      run = (await vscode.window.showQuickPick(candidates.map(runPickItem), { title: 'Resume which run?', matchOnDescription: true }))?.run;
+    }
+    if (!run) return;
+    if (!run.runDir || !run.experimentPath) throw new Error(`run ${run.name} does not say which experiment it trained; cannot resume it`);
+    if (!run.hasLastCheckpoint) {
+      const go = await vscode.window.showWarningMessage(`Feedback MTL: run ${run.name} has no last checkpoint on disk; the trainer will refuse to resume it.`, 'Try anyway');
+      if (!go) return;
+    }
+    const name = run.config?.name ?? path.basename(run.experimentPath, '.fmtl.json');
+    const res = await training.train({ experimentPath: run.experimentPath, name, label: `resume ${run.name}`, request: { resume: run.runDir } });
+    if (res) await reportResult(res.runId, res.outcome.kind === 'done' ? undefined : res.outcome.message);
+  }
+
+  async function reportResult(runId: string | undefined, failure?: string): Promise<void> {
+    const run = runId ? runStore.getRun(runId) : undefined;
+    if (failure || !run || run.status === 'failed') {
+      const why = failure ?? run?.error ?? 'the trainer stopped without a result';
+      const b = await vscode.window.showErrorMessage(`Feedback MTL: training failed — ${why}`, 'Show Log', ...(run ? ['Open run'] : []));
+      if (b === 'Show Log') output.show(true);
+      else if (b === 'Open run' && run) await openCharts([run.id]);
+      return;
+    }
+    const figures = summaryText(run);
+    const what = run.status === 'stopped' ? 'stopped (run kept' + (run.hasLastCheckpoint ? ', resumable)' : ')') : run.status === 'early-stopped' ? 'finished (early stop)' : 'finished';
+    const buttons = run.status === 'stopped' && run.hasLastCheckpoint ? ['Open charts', 'Resume'] : ['Open charts'];
+    const b = await vscode.window.showInformationMessage(`Feedback MTL: ${run.config?.name ?? run.name} ${what}${figures ? ` — ${figures}` : ''}.`, ...buttons);
+    if (b === 'Open charts') await openCharts([run.id]);
+    else if (b === 'Resume') await vscode.commands.executeCommand('feedbackMtl.resume', run.id);
+  }
+
+  function busy(): boolean {
+    if (!training.isTraining) return false;
+    void vscode.window.showWarningMessage('Feedback MTL: a training is already running in this window (one at a time).', 'Stop it').then((b) => {
+      if (b) void training.stop();
+    });
+    return true;
+  }
+
+  // ---------------------------------------------------------------- open / compare
+
+  async function openRun(arg?: unknown): Promise<void> {
+    await workspaceRuns.ensureScanned();
+    let run = resolveRun(arg);
+    if (!run) {
+      const runs = runStore.listRuns();
+      if (!runs.length) { void vscode.window.showInformationMessage('Feedback MTL: no runs yet. Train an experiment first.'); return; }
+      run = (await vscode.window.showQuickPick(runs.map(runPickItem), { title: 'Open which run?', matchOnDescription: true, matchOnDetail: true }))?.run;
+    }
+    if (run) await openCharts([run.id]);
+  }
+
+  async function compareRuns(arg?: unknown, selected?: unknown): Promise<void> {
+    await workspaceRuns.ensureScanned();
+    const fromTree = Array.isArray(selected) ? selected.map(resolveRun).filter((r): r is RunInfo => !!r) : [];
+    if (fromTree.length >= 2) { await openCharts(fromTree.map((r) => r.id)); return; }
+    const clicked = resolveRun(arg);
+    // Runs of the clicked run's experiment first; everything else after.
+    const runs = runStore.listRuns();
+    if (runs.length < 2) { void vscode.window.showInformationMessage('Feedback MTL: comparing needs at least two runs.'); return; }
+    const items = runs.map((r) => ({ ...runPickItem(r), picked: r.id === clicked?.id }));
+    if (clicked?.experimentPath) items.sort((a, b) => Number(b.run.experimentPath === clicked.experimentPath) - Number(a.run.experimentPath === clicked.experimentPath));
+    const picked = await vscode.window.showQuickPick(items, { title: 'Compare which runs? (pick two or more)', canPickMany: true, matchOnDescription: true, matchOnDetail: true });
+    if (!picked) return;
+    if (picked.length < 2) { void vscode.window.showWarningMessage('Feedback MTL: pick at least two runs to compare.'); return; }
+    await openCharts(picked.map((p) => p.run.id));
+  }
+
+  /** Charts panel of one run, or the compare view of several (registered by runPanel.ts). */
+  async function openCharts(ids: string[]): Promise<void> {
+    const all = await vscode.commands.getCommands(true);
+    if (!all.includes('feedbackMtl.openRunCharts')) {
+      throw new Error('the run charts panel is not available in this build');
+    }
+    await vscode.commands.executeCommand('feedbackMtl.openRunCharts', ids.length === 1 ? ids[0] : ids);
+  }
+
+  function resolveRun(arg: unknown): RunInfo | undefined {
+    if (typeof arg === 'string') return runStore.getRun(arg);
+    if (arg instanceof vscode.Uri) return runStore.getRun(arg.fsPath);
+    if (arg && typeof arg === 'object' && typeof (arg as { runId?: unknown }).runId === 'string') return runStore.getRun((arg as { runId: string }).runId);
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- files
+
+  async function deleteRun(arg?: unknown, selected?: unknown): Promise<void> {
+    const runs = (Array.isArray(selected) && selected.length ? selected.map(resolveRun) : [resolveRun(arg)]).filter((r): r is RunInfo => !!r);
+    if (!runs.length) return;
+    if (runs.some((r) => r.live)) { void vscode.window.showWarningMessage('Feedback MTL: stop the training before deleting its run.'); return; }
+    const what = runs.length === 1 ? `run "${runs[0].name}"` : `${runs.length} runs`;
+    const ok = await vscode.window.showWarningMessage(`Delete ${what}? The folder${runs.length > 1 ? 's move' : ' moves'} to the trash (checkpoints, events, summary).`, { modal: true }, 'Move to Trash');
+    if (!ok) return;
+    for (const r of runs) {
+      if (!r.runDir) { runStore.remove(r.id); continue; }
+      const uri = vscode.Uri.file(r.runDir);
+      try {
+        await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: true });
+      } catch (e) {
+        // No trash (e.g. some remotes): ask before deleting for good.
+        const hard = await vscode.window.showWarningMessage(`Feedback MTL: cannot move ${r.name} to the trash (${(e as Error).message}). Delete it permanently?`, { modal: true }, 'Delete Permanently');
+        if (!hard) continue;
+        await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: false });
+      }
+      runStore.remove(r.id);
+      output.appendLine(`[host] deleted run folder ${r.runDir}`);
+    }
+  }
+
+  async function revealRun(arg?: unknown): Promise<void> {
+    const run = resolveRun(arg);
+    if (!run?.runDir) return;
+    const uri = vscode.Uri.file(run.runDir);
+    // The OS file manager only makes sense when the files are on this machine.
+    if (vscode.env.remoteName === undefined && vscode.env.uiKind === vscode.UIKind.Desktop) await vscode.commands.executeCommand('revealFileInOS', uri);
+    else await vscode.commands.executeCommand('revealInExplorer', uri);
+  }
+
+  async function newExperiment(): Promise<void> {
+    const template = vscode.Uri.joinPath(context.extensionUri, 'samples', 'penguins.fmtl.json');
+    const csvSource = vscode.Uri.joinPath(context.extensionUri, 'samples', 'penguins.csv');
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const active = vscode.window.activeTextEditor?.document.uri;
+    let dir: vscode.Uri | undefined = active?.scheme === 'file' ? vscode.Uri.joinPath(active, '..') : folders[0]?.uri;
+    if (!dir) {
+      dir = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Create experiment here' }))?.[0];
+      if (!dir) return;
+    }
+    const name = await vscode.window.showInputBox({
+      title: 'New feedback MTL experiment',
+      prompt: `Name (the file is <name>.fmtl.json in ${vscode.workspace.asRelativePath(dir)}; it starts as the penguins sample: 3 tasks, 2 feedback arrows)`,
+      value: 'my-experiment',
+      validateInput: (v) => {
+        if (!/^[A-Za-z0-9_][\w.-]*$/.test(v)) return 'Letters, digits, _ . - only (it becomes a file name).';
+        if (fs.existsSync(path.join(dir.fsPath, `${v}.fmtl.json`))) return `${v}.fmtl.json already exists here.`;
+        return undefined;
+      },
+    });
+    if (!name) return;
+    let text: string;
+    try {
+      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(template));
+    } catch {
+      throw new Error(`the template ${template.fsPath} is missing from the extension`);
+    }
+    // The data path: an existing penguins.csv of the workspace, else a copy beside the new file.
+    const target = vscode.Uri.joinPath(dir, `${name}.fmtl.json`);
+    const found = (await vscode.workspace.findFiles('**/penguins.csv', '**/node_modules/**', 5))[0];
+    let csvRel: string;
+    if (found) {
+      csvRel = path.relative(dir.fsPath, found.fsPath).split(path.sep).join('/');
+    } else {
+      const copy = vscode.Uri.joinPath(dir, 'penguins.csv');
+      await vscode.workspace.fs.copy(csvSource, copy, { overwrite: false });
+      csvRel = 'penguins.csv';
+    }
+    const fmt = { formattingOptions: { insertSpaces: true, tabSize: 2 } };
+    text = applyEdits(text, modify(text, ['name'], name, fmt));
+    text = applyEdits(text, modify(text, ['data', 'path'], csvRel, fmt));
+    // The sample points at the schema inside the repo; the extension provides it by file pattern.
+    text = applyEdits(text, modify(text, ['$schema'], undefined, fmt));
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    await vscode.commands.executeCommand('vscode.open', target);
+    void workspaceRuns.refresh();
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  function trusted(): boolean {
+    if (vscode.workspace.isTrusted) return true;
+    void vscode.window.showErrorMessage(
+      'Feedback MTL: training is disabled in untrusted workspaces — it starts a trainer process that reads this folder\'s data and settings. Trust the workspace to train.',
+      'Manage Workspace Trust',
+    ).then((b) => b && vscode.commands.executeCommand('workbench.trust.manage'));
+    return false;
+  }
+
+  /** Save if dirty, then validate (with data files); refuse with the first error and its place. */
+  async function checkExperiment(uri: vscode.Uri): Promise<{ name: string; seed?: number; hasArrows: boolean } | undefined> {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    if (doc.isDirty && !(await doc.save())) {
+      void vscode.window.showErrorMessage(`Feedback MTL: could not save ${vscode.workspace.asRelativePath(uri)}; the trainer reads the file from disk.`);
+      return undefined;
+    }
+    const text = doc.getText();
+    const base = path.dirname(uri.fsPath);
+    const parsed = parseExperiment(text, { fileExists: (rel) => fs.existsSync(path.resolve(base, rel)) });
+    const errors = parsed.errors.filter((e) => e.severity === 'error');
+    if (errors.length || !parsed.experiment) {
+      const first = errors[0];
+      const where = first ? formatIssue(first, vscode.workspace.asRelativePath(uri), text) : vscode.workspace.asRelativePath(uri);
+      const b = await vscode.window.showErrorMessage(`Feedback MTL: cannot train — ${errors.length} error${errors.length === 1 ? '' : 's'} in the experiment. First: ${where}`, 'Show Problems', 'Open File');
+      if (b === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
+      else if (b === 'Open File' && first?.offset !== undefined) {
+        const pos = doc.positionAt(first.offset);
+        await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
+      }
+      return undefined;
+    }
+    const e = parsed.experiment;
+    return { name: e.name || path.basename(uri.fsPath, '.fmtl.json'), seed: e.training?.seed, hasArrows: (e.feedback ?? []).some((f) => f.enabled !== false) };
+  }
+
+  // ---------------------------------------------------------------- context keys
+
+  const updateKeys = () => {
+    const runs = runStore.listRuns();
+    void vscode.commands.executeCommand('setContext', 'feedbackMtl.hasRuns', runs.length > 0);
+    void vscode.commands.executeCommand('setContext', 'feedbackMtl.hasManyRuns', runs.length > 1);
+    void vscode.commands.executeCommand('setContext', 'feedbackMtl.hasResumableRun', runs.some((r) => RESUMABLE.has(r.status) && !r.live && !!r.runDir));
+  };
+  let keysTimer: ReturnType<typeof setTimeout> | undefined;
+  const keysSoon = () => { keysTimer ??= setTimeout(() => { keysTimer = undefined; updateKeys(); }, 200); };
+  updateKeys();
+  void vscode.commands.executeCommand('setContext', 'feedbackMtl.training', false);
+  // The palette's Resume / Open / Compare depend on runs on disk: look once the window is idle.
+  const idleScan = setTimeout(() => void workspaceRuns.ensureScanned(), 3000);
+
+  return vscode.Disposable.from(
+    reg('feedbackMtl.train', train),
+    reg('feedbackMtl.stop', () => training.stop()),
+    reg('feedbackMtl.trainAblation', trainAblation),
+    reg('feedbackMtl.resume', resume),
+    reg('feedbackMtl.openRun', openRun),
+    reg('feedbackMtl.compareRuns', compareRuns),
+    reg('feedbackMtl.newExperiment', newExperiment),
+    reg('feedbackMtl.showLog', () => output.show(true)),
+    reg('feedbackMtl.deleteRun', deleteRun),
+    reg('feedbackMtl.revealRun', revealRun),
+    reg('feedbackMtl.refreshRuns', () => workspaceRuns.refresh()),
+    runStore.onDidChange(keysSoon),
+    { dispose: () => { clearTimeout(idleScan); if (keysTimer) clearTimeout(keysTimer); } },
+  );
+}
+
+/** The experiment a command applies to: its argument, the active editor (text or graph), or a pick. */
+export async function pickExperiment(arg: unknown, workspaceRuns: HostDeps['workspaceRuns'], title: string): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri && isExperimentUri(arg)) return arg;
+  if (typeof arg === 'string' && arg.endsWith('.fmtl.json')) return vscode.Uri.file(arg);
+  if (arg && typeof arg === 'object' && typeof (arg as { experimentPath?: unknown }).experimentPath === 'string') {
+    return vscode.Uri.file((arg as { experimentPath: string }).experimentPath);
+  }
+  const activeText = vscode.window.activeTextEditor?.document.uri;
+  if (isExperimentUri(activeText)) return activeText;
+  const tabInput = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (tabInput instanceof vscode.TabInputCustom && isExperimentUri(tabInput.uri)) return tabInput.uri;
+  if (tabInput instanceof vscode.TabInputText && isExperimentUri(tabInput.uri)) return tabInput.uri;
+  const all = await workspaceRuns.experiments();
+  if (all.length === 1) return all[0];
+  if (!all.length) {
+    const b = await vscode.window.showInformationMessage('Feedback MTL: no *.fmtl.json experiment in this workspace.', 'New experiment');
+    if (b) await vscode.commands.executeCommand('feedbackMtl.newExperiment');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(all.map((uri) => ({
+    label: path.basename(uri.fsPath, '.fmtl.json'),
+    description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)),
+    uri,
+  })), { title, matchOnDescription: true });
+  return pick?.uri;
+}
+
+/** `species accuracy 93.1, mass RMSE 312` from the run's best validation metrics. */
+function summaryText(run: RunInfo): string {
+  const f = runFigures(run);
+  const parts: string[] = [];
+  for (const t of run.config?.tasks ?? []) {
+    const m = f.valid?.[t.id];
+    const s = primaryMetric(t.kind, m);
+    if (m && s) parts.push(`${t.id} ${s.label} ${formatMetric(m[s.name], s.percent)}`);
+  }
+  return parts.join(', ');
+}
+
+function runPickItem(r: RunInfo): vscode.QuickPickItem & { run: RunInfo } {
+  const f = runFigures(r);
+  const first = r.config?.tasks?.[0];
+  const m = first ? f.valid?.[first.id] : undefined;
+  const s = first ? primaryMetric(first.kind, m) : undefined;
+  return {
+    label: r.name,
+    description: [r.status, s && m ? `${first!.id} ${s.label} ${formatMetric(m[s.name], s.percent)}` : '', r.backend ?? ''].filter(Boolean).join(' · '),
+    detail: r.experimentPath ? vscode.workspace.asRelativePath(r.experimentPath) : r.runDir,
+    run: r,
+  };
+}
