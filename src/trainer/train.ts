@@ -96,8 +96,10 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
       },
     });
 
+    let lastSavedAt = -1;
     const save = async (kind: 'best' | 'last', epochsDone: number): Promise<void> => {
       if (!opts.checkpoints) return;
+      if (kind === 'last') { if (lastSavedAt === step) return; lastSavedAt = step; }
       const state = await snapshot(model, optimizer, epochsDone, step);
       try {
         const path = await opts.checkpoints.save(kind, state);

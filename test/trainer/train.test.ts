@@ -172,3 +172,20 @@ test('SLU-style text run reports tagging metrics and overall accuracy', async ()
   assert.equal(ep[1].monitor!.metric, 'overall');
   assert.equal(summary.status, 'completed');
 });
+
+test('the wasm backend (with the project kernels) gives the cpu loss sequence', async () => {
+  const data = textData(32);
+  const exp = textExperiment([arrow('i2s', 'intent', 'slots', { injection: 'gumbel' }), arrow('s2i', 'slots', 'intent')], [
+    { type: 'bigru', units: 4, dropout: 0.1 }, { type: 'dense', units: 8, activation: 'relu', dropout: 0 }]);
+  exp.training.epochs = 1;
+  const cpu = steps((await run(exp, data)).events).map((s) => s.total);
+  const { initBackend } = await import('../../src/trainer/backend');
+  const info = await initBackend('wasm');
+  try {
+    const wasm = steps((await run(exp, data, { backend: info })).events).map((s) => s.total);
+    assert.equal(wasm.length, cpu.length);
+    wasm.forEach((v, i) => assert.ok(Math.abs(v - cpu[i]) < 1e-3 * Math.max(1, Math.abs(cpu[i])), `step ${i + 1}: wasm ${v} vs cpu ${cpu[i]}`));
+  } finally {
+    await tf.setBackend('cpu');
+  }
+});
