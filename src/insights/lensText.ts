@@ -27,7 +27,7 @@ export interface RunFigures {
   valid?: TaskMetrics;
   /** Gate argmax per Gumbel arrow. */
   gates: Record<string, { block: number; prob: number }>;
-  /** Epoch the figures come from (live runs), 1-based for display. */
+  /** Epoch the figures come from (live runs), 1-based as the trainer counts. */
   epoch?: number;
   epochs?: number;
 }
@@ -56,7 +56,7 @@ export function runFigures(r: RunInfo): RunFigures {
     tag: r.tag ?? tagFromName(r.name),
     valid,
     gates,
-    epoch: r.lastEpoch ? r.lastEpoch.epoch + 1 : undefined,
+    epoch: r.lastEpoch?.epoch,
     epochs: r.config?.training?.epochs,
   };
 }

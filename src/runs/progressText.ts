@@ -9,9 +9,10 @@ export interface ProgressState {
   name: string;
   /** e.g. `ablation 2/3: fixed`. */
   label?: string;
-  /** 0-based epoch of the newest step. */
+  /** Epoch of the newest step (1-based, as the trainer reports it). */
   epoch?: number;
   epochs?: number;
+  /** Steps done so far (the trainer's 1-based step count). */
   step?: number;
   plannedSteps?: number;
   /** Steps done since the first step event, and the time that took. */
@@ -28,8 +29,8 @@ export function progressMessage(s: ProgressState): string {
   if (s.phase === 'starting') return `${who} — starting trainer…`;
   if (s.phase === 'stopping') return `${who} — stopping (keeping the run)…`;
   const parts: string[] = [];
-  if (s.epoch !== undefined) parts.push(`epoch ${s.epoch + 1}${s.epochs ? `/${s.epochs}` : ''}`);
-  if (s.step !== undefined) parts.push(`step ${s.step + 1}${s.plannedSteps ? `/${s.plannedSteps}` : ''}`);
+  if (s.epoch !== undefined) parts.push(`epoch ${s.epoch}${s.epochs ? `/${s.epochs}` : ''}`);
+  if (s.step !== undefined) parts.push(`step ${s.step}${s.plannedSteps ? `/${s.plannedSteps}` : ''}`);
   const eta = etaMs(s);
   if (eta !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
   return parts.length ? `${who} — ${parts.join(', ')}` : `${who} — preparing data…`;
@@ -39,7 +40,7 @@ export function progressMessage(s: ProgressState): string {
 export function statusBarText(s: ProgressState): string {
   const parts = [`$(pulse) FMTL ${s.name}`];
   if (s.phase === 'stopping') parts.push('stopping');
-  else if (s.epoch !== undefined) parts.push(`epoch ${s.epoch + 1}${s.epochs ? `/${s.epochs}` : ''}`);
+  else if (s.epoch !== undefined) parts.push(`epoch ${s.epoch}${s.epochs ? `/${s.epochs}` : ''}`);
   else parts.push('starting');
   if (s.loss !== undefined && Number.isFinite(s.loss)) parts.push(`loss ${s.loss.toPrecision(3)}`);
   return parts.join(' · ');
@@ -48,7 +49,7 @@ export function statusBarText(s: ProgressState): string {
 /** Milliseconds left, once there is a rate to go by. */
 export function etaMs(s: Pick<ProgressState, 'step' | 'plannedSteps' | 'stepsSeen' | 'msSinceFirstStep'>): number | undefined {
   if (!s.plannedSteps || s.step === undefined || s.stepsSeen < 2 || s.msSinceFirstStep <= 0) return undefined;
-  const left = Math.max(0, s.plannedSteps - (s.step + 1));
+  const left = Math.max(0, s.plannedSteps - s.step);
   return (left * s.msSinceFirstStep) / (s.stepsSeen - 1);
 }
 

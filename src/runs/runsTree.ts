@@ -135,7 +135,7 @@ function runItem(run: RunInfo): vscode.TreeItem {
     run.startedAt ? `started ${ago(Date.now() - run.startedAt)}` : '',
     run.backend ? `backend ${run.backend}` : '',
     run.seed !== undefined ? `seed ${run.seed}` : '',
-    run.summary ? `${run.summary.epochs} epochs, ${run.summary.steps} steps, best epoch ${run.summary.bestEpoch + 1}` : '',
+    run.summary ? `${run.summary.epochs} epochs, ${run.summary.steps} steps, best epoch ${run.summary.bestEpoch}` : '',
     run.resumedFrom ? `resumed from ${path.basename(run.resumedFrom)}` : '',
   ].filter(Boolean);
   if (facts.length) md.appendMarkdown(`${facts.join(' · ')}\n\n`);

@@ -160,7 +160,7 @@ export class TrainingController implements vscode.Disposable {
           dirty = false;
           let increment: number | undefined;
           if (state.plannedSteps && state.step !== undefined) {
-            const pct = Math.min(100, ((state.step + 1) / state.plannedSteps) * 100);
+            const pct = Math.min(100, (state.step / state.plannedSteps) * 100);
             increment = pct - reported;
             reported = pct;
           }

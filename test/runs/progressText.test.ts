@@ -5,8 +5,8 @@ import { etaMs, formatDuration, progressMessage, statusBarText, type ProgressSta
 const base: ProgressState = { name: 'penguins', stepsSeen: 0, msSinceFirstStep: 0, phase: 'training' };
 
 test('progress message: epoch, step, ETA from the step rate', () => {
-  // 11 steps seen over 1 s -> 100 ms/step; 1200 planned, step index 119 done -> 1080 left -> 108 s.
-  const s = { ...base, epoch: 2, epochs: 30, step: 119, plannedSteps: 1200, stepsSeen: 11, msSinceFirstStep: 1000 };
+  // 11 steps seen over 1 s -> 100 ms/step; 1200 planned, 120 done -> 1080 left -> 108 s.
+  const s = { ...base, epoch: 3, epochs: 30, step: 120, plannedSteps: 1200, stepsSeen: 11, msSinceFirstStep: 1000 };
   assert.equal(progressMessage(s), 'penguins — epoch 3/30, step 120/1200, ETA 1m 48s');
   assert.equal(etaMs(s), 108_000);
   assert.equal(progressMessage({ ...base, phase: 'starting' }), 'penguins — starting trainer…');
@@ -15,7 +15,7 @@ test('progress message: epoch, step, ETA from the step rate', () => {
 });
 
 test('status bar text starts with the pulse and FMTL', () => {
-  assert.equal(statusBarText({ ...base, epoch: 0, epochs: 2, loss: 0.41234 }), '$(pulse) FMTL penguins · epoch 1/2 · loss 0.412');
+  assert.equal(statusBarText({ ...base, epoch: 1, epochs: 2, loss: 0.41234 }), '$(pulse) FMTL penguins · epoch 1/2 · loss 0.412');
   assert.equal(statusBarText({ ...base, phase: 'starting' }), '$(pulse) FMTL penguins · starting');
 });
 
