@@ -1,0 +1,244 @@
+/**
+ * `fmtl` — headless entry of the trainer:
+ *
+ *   fmtl train <file.fmtl.json> [--json] [--epochs N] [--seed N] [--backend auto|tensorflow|wasm|cpu]
+ *                               [--runs-dir DIR] [--variant static|fixed|gumbel|asWritten] [--tag T] [--resume RUN_DIR]
+ *   fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend ...] [--json]
+ *   fmtl validate <file.fmtl.json> [--json]
+ *
+ * Exit codes: 0 done, 1 invalid input or failed run, 2 usage error, 130 stopped with Ctrl-C.
+ * Errors are one clear message; stack traces only with FMTL_DEBUG=1.
+ */
+import * as path from 'node:path';
+import type { Experiment } from '../shared/experimentTypes';
+import type { TaskMetrics, TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
+import { initBackend, type BackendPreference } from './backend';
+import { loadCheckpoint, resolveCheckpointDir } from './checkpointStore';
+import { DataError } from './data/dataError';
+import { prepareData } from './data/prepare';
+import { evaluate, type SplitName } from './evaluate';
+import { formatIssues, loadExperimentFile } from './experimentFile';
+import { buildModel } from './model/feedbackModel';
+import { formatDuration, formatMetric, gatesTable, ProgressView, summaryTable, table } from './progressBar';
+import { readRunJson, RUN_FILES, type RunMeta } from './runFolder';
+import { runTraining } from './runTraining';
+import { withDefaults } from '../shared/experiment';
+import * as fs from 'node:fs';
+import pkg from '../../package.json';
+
+/** A usage error: printed with the usage text, exit code 2. */
+class UsageError extends Error {}
+
+const USAGE = `usage:
+  fmtl train <file.fmtl.json> [--json] [--epochs N] [--seed N] [--backend auto|tensorflow|wasm|cpu]
+                              [--runs-dir DIR] [--variant static|fixed|gumbel|asWritten] [--tag TAG] [--resume RUN_DIR]
+  fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend auto|tensorflow|wasm|cpu] [--json]
+  fmtl validate <file.fmtl.json> [--json]`;
+
+interface Parsed { positional: string[]; flags: Map<string, string | true> }
+
+/** `--name value`, `--name=value` and boolean `--flag`s; `booleans` never take a value. */
+export function parseArgs(argv: readonly string[], booleans: readonly string[], valued: readonly string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) { positional.push(a); continue; }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    if (booleans.includes(name)) { flags.set(name, true); continue; }
+    if (!valued.includes(name)) throw new UsageError(`unknown option --${name}`);
+    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+    flags.set(name, value);
+  }
+  return { positional, flags };
+}
+
+function intFlag(p: Parsed, name: string, min: number): number | undefined {
+  const v = p.flags.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min} (got '${v}')`);
+  return n;
+}
+
+function oneOfFlag<T extends string>(p: Parsed, name: string, values: readonly T[]): T | undefined {
+  const v = p.flags.get(name);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${values.join(', ')} (got '${v}')`);
+  return v as T;
+}
+
+const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** Output sinks (injectable for tests). */
+export interface CliIo {
+  out: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  err: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  cwd: string;
+}
+
+const defaultIo = (): CliIo => ({ out: process.stdout, err: process.stderr, cwd: process.cwd() });
+
+/** `fmtl validate`: prints `file:line:col  path  message` lines; 1 if any error. */
+export function cmdValidate(argv: readonly string[], io: CliIo = defaultIo()): number {
+  const p = parseArgs(argv, ['json'], []);
+  if (p.positional.length !== 1) throw new UsageError('validate takes one experiment file');
+  const loaded = loadExperimentFile(path.resolve(io.cwd, p.positional[0]));
+  const errors = loaded.issues.filter((i) => i.severity === 'error').length;
+  if (p.flags.has('json')) {
+    io.out.write(JSON.stringify({ file: loaded.path, valid: errors === 0, issues: loaded.issues }) + '\n');
+    return errors ? 1 : 0;
+  }
+  const lines = formatIssues(loaded, io.cwd);
+  for (const l of lines) io.err.write(l + '\n');
+  const warnings = loaded.issues.length - errors;
+  if (errors) io.err.write(`${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`);
+  else io.out.write(`${displayPath(loaded.path, io.cwd)}: valid${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}\n`);
+  return errors ? 1 : 0;
+}
+
+/** `fmtl train`. Resolves to the exit code. */
+export async function cmdTrain(argv: readonly string[], io: CliIo = defaultIo(), signal?: AbortSignal): Promise<number> {
+  const p = parseArgs(argv, ['json'], ['epochs', 'seed', 'backend', 'runs-dir', 'variant', 'tag', 'resume']);
+  if (p.positional.length !== 1) throw new UsageError('train takes one experiment file');
+  const options: TrainRequestOptions = {
+    experimentPath: path.resolve(io.cwd, p.positional[0]),
+    epochs: intFlag(p, 'epochs', 1),
+    seed: intFlag(p, 'seed', 0),
+    backend: oneOfFlag(p, 'backend', BACKENDS),
+    runsDir: typeof p.flags.get('runs-dir') === 'string' ? path.resolve(io.cwd, p.flags.get('runs-dir') as string) : undefined,
+    variant: oneOfFlag(p, 'variant', ['static', 'fixed', 'gumbel', 'asWritten'] as const),
+    tag: typeof p.flags.get('tag') === 'string' ? (p.flags.get('tag') as string) : undefined,
+    resume: typeof p.flags.get('resume') === 'string' ? path.resolve(io.cwd, p.flags.get('resume') as string) : undefined,
+  };
+  const json = p.flags.has('json');
+  const view = json ? undefined : new ProgressView(io.err);
+  const onEvent = (e: TrainerEvent) => {
+    if (json) io.out.write(JSON.stringify(e) + '\n');
+    else view!.onEvent(e);
+    if (!json && e.type === 'run/error' && e.stack && process.env.FMTL_DEBUG === '1') io.err.write(e.stack + '\n');
+  };
+  const outcome = await runTraining(options, onEvent, signal);
+  if (!json) {
+    if (outcome.error && !outcome.runDir) {
+      // Nothing ran: the error line was printed by the view.
+      return 1;
+    }
+    const s = outcome.summary;
+    if (s) {
+      io.out.write('\n' + summaryTable(s) + '\n');
+      const gates = gatesTable(s);
+      if (gates) io.out.write('\n' + gates + '\n');
+      io.out.write(`\n${s.status} after ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} (${s.steps} steps) in ${formatDuration(s.durationMs)} on ${s.backend}\n`);
+      io.out.write(`run folder: ${displayPath(outcome.runDir!, io.cwd)}\n`);
+    }
+  }
+  if (outcome.error) return 1;
+  return outcome.summary?.status === 'stopped' ? 130 : 0;
+}
+
+/** `fmtl eval`: re-scores a run's checkpoint on a split. */
+export async function cmdEval(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  const p = parseArgs(argv, ['json'], ['split', 'checkpoint', 'backend']);
+  if (p.positional.length !== 1) throw new UsageError('eval takes one run folder');
+  const runDir = path.resolve(io.cwd, p.positional[0]);
+  const split: SplitName = oneOfFlag(p, 'split', ['valid', 'test'] as const) ?? 'test';
+  const config = readRunJson<Experiment>(runDir, RUN_FILES.config);
+  const meta = readRunJson<RunMeta>(runDir, RUN_FILES.meta);
+  if (!config || !meta) throw new CliError(`${runDir} is not a run folder (no ${RUN_FILES.config} / ${RUN_FILES.meta})`);
+  const which = oneOfFlag(p, 'checkpoint', ['best', 'last'] as const)
+    ?? (fs.existsSync(path.join(runDir, RUN_FILES.checkpoints, 'best')) ? 'best' : 'last');
+  const ckptDir = resolveCheckpointDir(path.join(runDir, RUN_FILES.checkpoints, which));
+  const exp = withDefaults(config);
+  const backend = await initBackend(oneOfFlag(p, 'backend', BACKENDS) ?? 'auto');
+  const data = await prepareData(exp, path.dirname(meta.experimentPath));
+  if (split === 'test' && !data.test) throw new CliError('this experiment has no test split; use --split valid');
+  const model = buildModel(exp, data, meta.seed);
+  const state = await loadCheckpoint(ckptDir);
+  try {
+    model.setWeights(state.weights);
+    const r = evaluate(model, data, exp, split);
+    if (p.flags.has('json')) {
+      io.out.write(JSON.stringify({ runDir, checkpoint: which, epoch: state.epoch, step: state.step, backend: backend.name, ...r }) + '\n');
+    } else {
+      io.out.write(`${path.basename(runDir)}  checkpoint ${which} (epoch ${state.epoch}, step ${state.step})  split ${split} (${r.examples} examples)  backend ${backend.name}\n\n`);
+      io.out.write(metricsTable(r.metrics, r.losses) + '\n');
+      const gates = Object.entries(r.gates);
+      if (gates.length) io.out.write('\n' + table([['gate', 'block', 'p'], ...gates.map(([id, g]) => [id, String(g.block), g.prob.toFixed(2)])]) + '\n');
+    }
+  } finally {
+    for (const w of [...state.weights, ...state.optimizer]) w.tensor.dispose();
+    model.dispose();
+  }
+  return 0;
+}
+
+function metricsTable(m: TaskMetrics, losses: Record<string, number>): string {
+  const rows = [['task', 'metric', 'value']];
+  for (const [task, ms] of Object.entries(m)) {
+    for (const [name, v] of Object.entries(ms)) rows.push([task === '_overall' ? 'overall' : task, name, formatMetric(name, v)]);
+    if (losses[task] !== undefined) rows.push([task, 'loss', losses[task].toFixed(4)]);
+  }
+  return table(rows, 2);
+}
+
+/** Relative to `cwd` when inside it, else absolute. */
+function displayPath(p: string, cwd: string): string {
+  const rel = path.relative(cwd, p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+/** A user-facing failure: one line, exit 1. */
+class CliError extends Error {}
+
+/** Runs the CLI; resolves to the exit code. Ctrl-C: first stops cleanly, second exits at once. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const io = defaultIo();
+  try {
+    switch (cmd) {
+      case 'train': {
+        const ac = new AbortController();
+        let presses = 0;
+        const onSigint = () => {
+          presses++;
+          if (presses === 1) {
+            ac.abort();
+            io.err.write('\nstopping after this step (the run and its last checkpoint are kept); Ctrl-C again to quit now\n');
+          } else {
+            process.exit(130);
+          }
+        };
+        process.on('SIGINT', onSigint);
+        try {
+          return await cmdTrain(rest, io, ac.signal);
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+      }
+      case 'eval': return await cmdEval(rest, io);
+      case 'validate': return cmdValidate(rest, io);
+      case '--version': case '-v': io.out.write(`fmtl ${(pkg as { version: string }).version}\n`); return 0;
+      case undefined: case 'help': case '--help': case '-h': io.out.write(USAGE + '\n'); return cmd === undefined ? 2 : 0;
+      default: throw new UsageError(`unknown command '${cmd}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) { io.err.write(`fmtl: ${e.message}\n${USAGE}\n`); return 2; }
+    const err = e as Error;
+    const where = e instanceof DataError && e.where && !err.message.includes(e.where) ? ` (at ${e.where})` : '';
+    io.err.write(`fmtl: ${err?.message ?? String(e)}${where}\n`);
+    if (process.env.FMTL_DEBUG === '1' && err?.stack) io.err.write(err.stack + '\n');
+    return 1;
+  }
+}
+
+// Run only as the bundled bin (dist/cli.js), not when a test bundle that imports this file is main.
+if (require.main === module && path.basename(__filename) === 'cli.js') {
+  main().then((code) => {
+    process.exitCode = code;
+    // Exit even if a backend left a handle open; output is flushed (sync pipes/files/TTYs on Linux).
+    setTimeout(() => process.exit(code), 1000).unref();
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * The trainer child process (`dist/trainer.js`), forked by the extension host with an IPC channel.
+ * The only file that touches process IPC: it wraps `process.send` / `process.on('message')` in a
+ * `Port`, answers `trainer/train` by running `runTraining` (forwarding every event), aborts on
+ * `trainer/stop`, and aborts and exits when the host goes away (IPC disconnect).
+ */
+import { Channel, type Port } from '../shared/channel';
+import type { TrainerCommand, TrainerEvent } from '../shared/trainerProtocol';
+import { runTraining, type RunOutcome } from './runTraining';
+
+if (typeof process.send !== 'function') {
+  process.stderr.write('dist/trainer.js is the trainer process of the Feedback MTL extension and needs an IPC channel; use dist/cli.js (fmtl) from a terminal\n');
+  process.exit(2);
+}
+
+/** Sends still in flight; the process exits only once they are handed to the OS. */
+let inFlight = 0;
+let drained: (() => void) | undefined;
+
+const port: Port = {
+  post(message) {
+    if (!process.connected) return;
+    inFlight++;
+    process.send!(message, undefined, {}, () => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
+  },
+  onMessage(listener) {
+    process.on('message', listener);
+    return { dispose: () => { process.off('message', listener); } };
+  },
+};
+
+const channel = new Channel<TrainerCommand, TrainerEvent>(port);
+const abort = new AbortController();
+let running: Promise<RunOutcome> | undefined;
+/** Set once we disconnect ourselves, so our own 'disconnect' is not taken for the host leaving. */
+let leaving = false;
+
+channel.on('trainer/train', (msg) => {
+  if (running) throw new Error('this trainer process is already running a training request');
+  running = runTraining(msg.options, (e) => channel.notify(e), abort.signal);
+  // The reply goes out when the run is over; then the process leaves once IPC is drained.
+  return running.then((outcome) => {
+    setImmediate(() => void exitWhenDrained(outcome.error ? 1 : 0));
+    return { runId: outcome.runId, runDir: outcome.runDir, status: outcome.summary?.status, error: outcome.error?.message };
+  });
+});
+
+channel.on('trainer/stop', () => {
+  abort.abort();
+});
+
+process.on('disconnect', () => {
+  if (leaving) return;
+  // The host is gone (window closed, extension reloaded): stop, keep the run, leave. The last
+  // checkpoint is written by the training loop on abort; give it a moment, then exit regardless.
+  abort.abort();
+  const deadline = setTimeout(() => process.exit(0), 5000);
+  deadline.unref();
+  if (running) void running.finally(() => process.exit(0));
+  else process.exit(0);
+});
+
+async function exitWhenDrained(code: number): Promise<void> {
+  if (inFlight > 0) await new Promise<void>((r) => { drained = r; setTimeout(r, 2000).unref(); });
+  leaving = true;
+  channel.dispose();
+  if (process.connected) process.disconnect();
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 500).unref();
+}

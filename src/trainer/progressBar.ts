@@ -1,0 +1,164 @@
+/**
+ * Terminal rendering of a run for the CLI: a live progress line on a TTY (epoch, step, loss, ETA),
+ * plain per-epoch lines otherwise, and the final tables. Pure formatting over `TrainerEvent`s; the
+ * only side effect is writing to the given stream.
+ */
+import type { RunSummary, TaskMetrics, TrainerEvent } from '../shared/trainerProtocol';
+
+/** Metrics shown as values (errors in the target's units), not as percentages. */
+const RAW_METRICS = new Set(['rmse', 'mae', 'loss']);
+
+/** `accuracy 0.9312` -> `93.1`; `rmse 312.456` -> `312`; NaN -> `–`. */
+export function formatMetric(name: string, v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '–';
+  if (RAW_METRICS.has(name)) return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
+  return (100 * v).toFixed(1);
+}
+
+/** `1:02:03` / `2:03` / `5s`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${r}` : `${m}:${r}`;
+}
+
+/** `species acc 93.1 · sex acc 85.0 · mass rmse 312` (main metrics only). */
+export function shortMetrics(m: TaskMetrics): string {
+  const main: Record<string, string> = { accuracy: 'acc', f1: 'f1', rmse: 'rmse' };
+  const parts: string[] = [];
+  for (const [task, metrics] of Object.entries(m)) {
+    for (const [k, label] of Object.entries(main)) {
+      if (metrics[k] !== undefined) parts.push(`${task === '_overall' ? 'overall' : task} ${label} ${formatMetric(k, metrics[k])}`);
+    }
+  }
+  return parts.join(' · ');
+}
+
+/** Rows of `cells` padded to column widths: the first `textColumns` left-aligned, the rest (numbers) right-aligned. */
+export function table(rows: string[][], textColumns = 1): string {
+  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => (r[j] ?? '').length)));
+  return rows.map((r) => r.map((c, j) => (j < textColumns ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd()).join('\n');
+}
+
+/** The final table: one row per task metric; best valid, test at the best epoch, last valid. */
+export function summaryTable(summary: RunSummary): string {
+  const rows: string[][] = [['task', 'metric', `valid@${summary.bestEpoch || '–'}`, 'test', 'last valid']];
+  const tasks = new Set([...Object.keys(summary.best.valid), ...Object.keys(summary.last.valid), ...Object.keys(summary.best.test ?? {})]);
+  for (const task of tasks) {
+    const names = new Set([...Object.keys(summary.best.valid[task] ?? {}), ...Object.keys(summary.last.valid[task] ?? {})]);
+    for (const name of names) {
+      rows.push([
+        task === '_overall' ? 'overall' : task, name,
+        formatMetric(name, summary.best.valid[task]?.[name]),
+        formatMetric(name, summary.best.test?.[task]?.[name]),
+        formatMetric(name, summary.last.valid[task]?.[name]),
+      ]);
+    }
+  }
+  return table(rows, 2);
+}
+
+/** Gate choices: `species-to-sex  block 2 (p 0.97)`. */
+export function gatesTable(summary: RunSummary): string {
+  const entries = Object.entries(summary.gates);
+  if (!entries.length) return '';
+  return table([['gate', 'block', 'p'], ...entries.map(([id, g]) => [id, String(g.block), g.prob.toFixed(2)])]);
+}
+
+interface Writable {
+  write(s: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/**
+ * Live progress. On a TTY one line is redrawn (at most ~10 times a second); otherwise one line is
+ * printed per epoch. `onEvent` takes every event of the run.
+ */
+export class ProgressView {
+  private epochs = 0;
+  private stepsPerEpoch = 0;
+  private startStep = 0;
+  private startT = 0;
+  private lastDraw = 0;
+  private lineShown = false;
+  private lossEma: number | undefined;
+
+  constructor(private readonly out: Writable, private readonly tty = !!out.isTTY) {}
+
+  onEvent(e: TrainerEvent): void {
+    switch (e.type) {
+      case 'run/start': {
+        this.epochs = e.config.training.epochs;
+        this.stepsPerEpoch = e.sizes.stepsPerEpoch;
+        this.startT = e.t;
+        const s = e.sizes;
+        const b = e.backend;
+        this.print(`run ${e.runId}`);
+        this.print(`  backend ${b.name} (${b.package}${b.gpu ? ', GPU' : ''}${b.detail ? `, ${b.detail}` : ''})  seed ${e.seed}${e.resumedFrom ? `  resumed from ${e.resumedFrom}` : ''}`);
+        this.print(`  data train ${s.train} · valid ${s.valid} · test ${s.test}${s.vocab ? ` · vocab ${s.vocab}` : ''}  parameters ${s.parameters.toLocaleString('en-US')}  ${s.stepsPerEpoch} steps/epoch`);
+        break;
+      }
+      case 'run/step': {
+        if (!this.startStep) this.startStep = e.step - 1;
+        this.lossEma = this.lossEma === undefined ? e.total : 0.9 * this.lossEma + 0.1 * e.total;
+        if (!this.tty) return;
+        const nowMs = e.t;
+        if (nowMs - this.lastDraw < 100 && e.step % this.stepsPerEpoch !== 0) return;
+        this.lastDraw = nowMs;
+        this.draw(e.epoch, e.step, e.t, e.tau);
+        break;
+      }
+      case 'run/epoch': {
+        const mon = e.monitor ? `  ${e.monitor.metric} ${formatMetric(e.monitor.metric.split('.').pop()!, e.monitor.value)}${e.monitor.improved ? ' *' : ''}` : '';
+        const loss = Object.values(e.trainLoss).reduce((a, b) => a + b, 0);
+        this.print(`epoch ${String(e.epoch).padStart(String(this.epochs).length)}/${this.epochs}  loss ${loss.toFixed(4)}  valid ${shortMetrics(e.valid)}${mon}  ${formatDuration(e.ms)}`);
+        break;
+      }
+      case 'run/log':
+        if (e.level !== 'info') this.print(`${e.level}: ${e.message}`);
+        break;
+      case 'run/error':
+        this.print(`error: ${e.message}${e.where && !e.message.includes(e.where) ? ` (at ${e.where})` : ''}`);
+        break;
+      case 'run/done':
+        this.clear();
+        break;
+      case 'run/iterationDeltas':
+      case 'run/gates':
+      case 'run/checkpoint':
+        break;
+    }
+  }
+
+  /** Print a message above the live line. */
+  print(line: string): void {
+    this.clear();
+    this.out.write(line + '\n');
+  }
+
+  private clear(): void {
+    if (this.tty && this.lineShown) { this.out.write('\r\x1b[2K'); this.lineShown = false; }
+  }
+
+  private draw(epoch: number, step: number, t: number, tau: number): void {
+    const inEpoch = step - (epoch - 1) * this.stepsPerEpoch;
+    const total = this.epochs * this.stepsPerEpoch;
+    const done = step - this.startStep;
+    const rate = done > 0 ? (t - this.startT) / done : NaN;
+    const eta = formatDuration(rate * (total - step));
+    const cols = Math.max(40, this.out.columns ?? 80);
+    const text = ` ${inEpoch}/${this.stepsPerEpoch}  loss ${this.lossEma?.toFixed(4) ?? '–'}  τ ${tau.toFixed(2)}  ETA ${eta}`;
+    const head = `epoch ${epoch}/${this.epochs} `;
+    const barWidth = Math.max(10, Math.min(30, cols - head.length - text.length - 3));
+    const frac = Math.min(1, inEpoch / this.stepsPerEpoch);
+    const fill = Math.round(frac * barWidth);
+    const line = `${head}[${'#'.repeat(fill)}${'.'.repeat(barWidth - fill)}]${text}`;
+    this.out.write('\r\x1b[2K' + line.slice(0, cols - 1));
+    this.lineShown = true;
+  }
+}

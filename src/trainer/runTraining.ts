@@ -1,0 +1,211 @@
+/**
+ * One training request, end to end: load + validate the experiment file, apply the request's
+ * overrides (variant, epochs, seed, resume), pick the backend, prepare the data, create the run
+ * folder, train, write the summary and the report. Shared by the CLI and the trainer process.
+ *
+ * Events leave only through `onEvent`; every event after the run folder exists is also appended to
+ * its `events.jsonl`. `run/done` is always the last event and is sent only after `summary.json` and
+ * the report are on disk, so whoever receives it can read them (and may kill the process).
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { validateExperiment, withDefaults } from '../shared/experiment';
+import type { Experiment } from '../shared/experimentTypes';
+import type { RunSummary, TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
+import { describeHardware, initBackend } from './backend';
+import { FileCheckpointStore, loadCheckpoint } from './checkpointStore';
+import { DataError } from './data/dataError';
+import { prepareData } from './data/prepare';
+import { ExperimentFileError, loadExperimentFile, requireExperiment } from './experimentFile';
+import { writeReport } from './report';
+import { defaultRunsDir, readRunJson, RUN_FILES, RunFolder, slug, timestampName, type RunSummaryFile } from './runFolder';
+import { train, type TrainState } from './train';
+import pkg from '../../package.json';
+
+/** How a request ended. `runDir` is set once the run folder exists. */
+export interface RunOutcome {
+  runId: string;
+  runDir?: string;
+  summary?: RunSummary;
+  /** Set when the run failed (validation, data, backend or training error). */
+  error?: { message: string; where?: string };
+}
+
+/**
+ * Applies an ablation variant to an experiment with defaults:
+ * - `static`: every arrow disabled (the model then runs a single pass, K is ignored);
+ * - `fixed`: Gumbel arrows become fixed at their last candidate block (the deepest, where the
+ *   reference implementation's gates settled);
+ * - `gumbel`: fixed arrows become Gumbel gates over every block of their target;
+ * - `asWritten` / undefined: unchanged.
+ */
+export function applyVariant(exp: Experiment, variant: TrainRequestOptions['variant']): Experiment {
+  if (!variant || variant === 'asWritten') return exp;
+  const out = JSON.parse(JSON.stringify(exp)) as Experiment;
+  const blocks = new Map(out.tasks.map((t) => [t.id, t.blocks.length]));
+  for (const f of out.feedback) {
+    if (variant === 'static') f.enabled = false;
+    else if (variant === 'fixed' && f.injection === 'gumbel') {
+      const cands = f.candidates?.length ? f.candidates : Array.from({ length: blocks.get(f.to) ?? 1 }, (_, i) => i + 1);
+      f.injection = Math.max(...cands);
+      delete f.candidates;
+    } else if (variant === 'gumbel' && typeof f.injection === 'number') {
+      f.injection = 'gumbel';
+      f.candidates = Array.from({ length: blocks.get(f.to) ?? 1 }, (_, i) => i + 1);
+    }
+  }
+  return out;
+}
+
+/** Versions recorded in `meta.json`. */
+export function versions(): { node: string; tfjs: string; extension: string } {
+  return { node: process.version, tfjs: tf.version_core, extension: (pkg as { version: string }).version };
+}
+
+/**
+ * Runs one training request. Never throws: failures become a `run/error` event (with `where` when
+ * the problem is in the user's input) and an outcome with `error`. Abort `signal` to stop after the
+ * current step; the run keeps its events and last checkpoint and ends with status `stopped`.
+ */
+export async function runTraining(options: TrainRequestOptions, onEvent: (e: TrainerEvent) => void, signal?: AbortSignal): Promise<RunOutcome> {
+  const t0 = performance.now();
+  const now = () => Math.round(performance.now() - t0);
+  const experimentPath = path.resolve(options.experimentPath);
+  let runId = `${timestampName(new Date())}-${slug(path.basename(experimentPath).replace(/\.fmtl\.json$|\.json$/, ''))}`;
+  let folder: RunFolder | undefined;
+  const events: TrainerEvent[] = [];
+  let heldDone: TrainerEvent | undefined;
+  const emit = (e: TrainerEvent): void => {
+    if (e.type === 'run/done') { heldDone = e; return; } // sent last, after summary and report
+    folder?.append(e);
+    if (folder) events.push(e);
+    onEvent(e);
+  };
+  const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'run/log', runId, t: now(), level, message });
+
+  let resume: TrainState | undefined;
+  try {
+    // 1. The experiment: the file as written, or the resumed run's own config snapshot.
+    const loaded = loadExperimentFile(experimentPath);
+    let exp: Experiment;
+    let resumedFrom: string | undefined;
+    if (options.resume) {
+      const runDir = path.resolve(options.resume);
+      const snap = readRunJson<Experiment>(runDir, RUN_FILES.config);
+      if (!snap) throw new ExperimentFileError(`cannot resume: ${path.join(runDir, RUN_FILES.config)} is missing or unreadable`, runDir, []);
+      const issues = validateExperiment(snap).filter((i) => i.severity === 'error');
+      if (issues.length) throw new ExperimentFileError(`cannot resume: the run's config.json is invalid (${issues[0].pathText}: ${issues[0].message})`, runDir, issues);
+      exp = withDefaults(snap);
+      resumedFrom = runDir;
+    } else {
+      exp = requireExperiment(loaded);
+    }
+
+    // 2. Overrides.
+    exp = applyVariant(exp, options.variant);
+    if (options.epochs !== undefined) {
+      if (!(Number.isInteger(options.epochs) && options.epochs >= 1)) throw new ExperimentFileError(`--epochs must be an integer >= 1 (got ${options.epochs})`, 'epochs', []);
+      exp.training.epochs = options.epochs;
+    }
+    const seed = options.seed ?? exp.training.seed;
+    if (!(Number.isInteger(seed) && seed >= 0)) throw new ExperimentFileError(`--seed must be an integer >= 0 (got ${seed})`, 'seed', []);
+    // The data split keeps its own seed (withDefaults fixed it), so seed studies share one split.
+    exp.training.seed = seed;
+    const variantErrors = validateExperiment(exp).filter((i) => i.severity === 'error');
+    if (variantErrors.length) {
+      throw new ExperimentFileError(`variant '${options.variant}' makes the experiment invalid: ${variantErrors[0].pathText}: ${variantErrors[0].message}`, variantErrors[0].pathText, variantErrors);
+    }
+    runId = `${timestampName(new Date())}-${slug(exp.name)}`;
+
+    // 3. Backend, data, checkpoint to resume.
+    const backend = await initBackend(options.backend ?? 'auto');
+    const data = await prepareData(exp, path.dirname(experimentPath));
+    if (resumedFrom) resume = await loadCheckpoint(resumedFrom);
+    if (signal?.aborted) throw new Error('stopped before training started');
+
+    // 4. The run folder.
+    const hw = describeHardware();
+    const tag = options.tag ?? (options.resume ? 'resume' : options.variant && options.variant !== 'asWritten' ? options.variant : undefined);
+    folder = RunFolder.create({
+      runsDir: options.runsDir ? path.resolve(options.runsDir) : defaultRunsDir(experimentPath),
+      name: exp.name,
+      tag,
+      config: exp,
+      meta: {
+        experimentPath,
+        seed,
+        versions: versions(),
+        backend,
+        hardware: { os: hw.os, cpus: hw.cpus, cpuModel: hw.cpuModel, memoryBytes: hw.memoryBytes },
+        request: { variant: options.variant, tag, epochs: options.epochs, seed: options.seed, resume: options.resume, backend: options.backend },
+      },
+    });
+    runId = folder.id;
+    const warnings = resumedFrom ? [] : loaded.issues.filter((i) => i.severity === 'warning');
+
+    // 5. Train.
+    const summary = await train(exp, data, {
+      runId,
+      onEvent: (e) => {
+        if (e.type !== 'run/start') { emit(e); return; }
+        // The resumed-from marker belongs on run/start (train does not know it); the file's
+        // warnings follow it so every viewer of the run sees them.
+        emit(resumedFrom ? { ...e, resumedFrom } : e);
+        for (const w of warnings) log('warn', `${w.pathText || '(root)'}: ${w.message}`);
+      },
+      signal,
+      seed,
+      backend,
+      experimentPath,
+      runDir: folder.dir,
+      checkpoints: new FileCheckpointStore(folder.checkpointsDir),
+      resume,
+    });
+    await finish(summary);
+    return { runId, runDir: folder.dir, summary };
+  } catch (err) {
+    const e = err as Error;
+    const where = err instanceof DataError || err instanceof ExperimentFileError ? err.where : undefined;
+    const user = err instanceof DataError || err instanceof ExperimentFileError;
+    emit({ type: 'run/error', runId, t: now(), message: e.message ?? String(err), ...(where ? { where } : {}), ...(!user && e.stack ? { stack: e.stack } : {}) });
+    if (folder) {
+      // The run folder exists: close it as failed, with whatever the events say was done.
+      const epochs = events.filter((x) => x.type === 'run/epoch');
+      const lastEpoch = epochs[epochs.length - 1];
+      const summary: RunSummary = {
+        status: 'failed',
+        epochs: lastEpoch?.type === 'run/epoch' ? lastEpoch.epoch : 0,
+        steps: events.reduce((s, x) => (x.type === 'run/step' ? Math.max(s, x.step) : s), 0),
+        bestEpoch: 0,
+        best: { valid: {} },
+        last: { valid: lastEpoch?.type === 'run/epoch' ? lastEpoch.valid : {} },
+        gates: {},
+        durationMs: now(),
+        backend: tf.getBackend() ?? 'unknown',
+      };
+      heldDone = { type: 'run/done', runId, t: now(), summary };
+      await finish(summary, e.message);
+      return { runId, runDir: folder.dir, summary, error: { message: e.message, where } };
+    }
+    return { runId, error: { message: e.message ?? String(err), where } };
+  } finally {
+    if (resume) tf.dispose([...resume.weights, ...resume.optimizer].map((w) => w.tensor));
+    folder?.close();
+  }
+
+  /** summary.json, report, then the held-back run/done. */
+  async function finish(summary: RunSummary, error?: string): Promise<void> {
+    if (!folder) return;
+    const file: RunSummaryFile = { ...summary, runId, finishedAt: new Date().toISOString(), ...(error ? { error } : {}) };
+    folder.writeSummary(file);
+    try {
+      await writeReport(folder.dir, events);
+    } catch (e) {
+      log('warn', `could not write the HTML report: ${(e as Error).message}`);
+    }
+    const done = heldDone ?? { type: 'run/done', runId, t: now(), summary };
+    heldDone = undefined;
+    folder.append(done);
+    onEvent(done);
+  }
+}

@@ -1,0 +1,131 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { cmdEval, cmdTrain, cmdValidate, parseArgs, type CliIo } from '../../src/trainer/cli';
+import { ProgressView, summaryTable } from '../../src/trainer/progressBar';
+import type { TrainerEvent } from '../../src/shared/trainerProtocol';
+
+const root = path.join(__dirname, '..', '..', '..');
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-cli-'));
+
+function capture(cwd: string, tty = false): CliIo & { stdout: () => string; stderr: () => string } {
+  let o = '';
+  let e = '';
+  return {
+    out: { write: (s: string) => { o += s; }, isTTY: tty },
+    err: { write: (s: string) => { e += s; }, isTTY: tty, columns: 100 },
+    cwd,
+    stdout: () => o,
+    stderr: () => e,
+  };
+}
+
+test('validate: a bad file prints file:line:col  path  message and exits 1', () => {
+  const dir = tmp();
+  const text = fs.readFileSync(path.join(root, 'samples', 'snips.fmtl.json'), 'utf8')
+    .replace('"beta": 0.5', '"beta": 1.5')
+    .replace('"from": "slots"', '"from": "slot"');
+  fs.writeFileSync(path.join(dir, 'bad.fmtl.json'), text);
+  const io = capture(dir);
+  assert.equal(cmdValidate(['bad.fmtl.json'], io), 1);
+  const lines = io.stderr().trimEnd().split('\n');
+  const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+  const beta = lines.find((l) => l.includes('convergence.beta'))!;
+  assert.match(beta, new RegExp(`^bad\\.fmtl\\.json:${lineOf('"beta": 1.5')}:\\d+  convergence\\.beta  'beta' must be a number > 0 and < 1, got 1\\.5$`));
+  const from = lines.find((l) => l.includes('feedback[1].from'))!;
+  assert.match(from, new RegExp(`^bad\\.fmtl\\.json:${lineOf('"from": "slot"')}:\\d+  feedback\\[1\\]\\.from  unknown task 'slot' \\(did you mean 'slots'\\?\\)`));
+  // The data folder is relative to samples/, so from the temp dir it is missing too: reported, not thrown.
+  assert.ok(lines.some((l) => /data file not found/.test(l)));
+  assert.match(lines[lines.length - 1], /^\d+ errors$/);
+  assert.ok(!io.stderr().includes('    at '), 'no stack trace');
+});
+
+test('validate: the samples are valid; --json reports issues as data', () => {
+  const io = capture(root);
+  assert.equal(cmdValidate(['samples/penguins.fmtl.json'], io), 0);
+  assert.equal(io.stdout(), 'samples/penguins.fmtl.json: valid\n');
+  const j = capture(root);
+  assert.equal(cmdValidate(['samples/snips.fmtl.json', '--json'], j), 0, 'snips data is found at ../../shared/data/snips');
+  assert.equal(JSON.parse(j.stdout()).valid, true);
+  const missing = capture(root);
+  assert.equal(cmdValidate(['samples/nope.fmtl.json'], missing), 1);
+  assert.match(missing.stderr(), /cannot read experiment file: file not found/);
+});
+
+test('argument parsing', () => {
+  const p = parseArgs(['x.json', '--epochs', '3', '--json', '--seed=5'], ['json'], ['epochs', 'seed']);
+  assert.deepEqual(p.positional, ['x.json']);
+  assert.deepEqual([...p.flags], [['epochs', '3'], ['json', true], ['seed', '5']]);
+  assert.throws(() => parseArgs(['--bogus'], [], []), /unknown option --bogus/);
+  assert.throws(() => parseArgs(['--epochs'], [], ['epochs']), /needs a value/);
+});
+
+test('train --json prints one event per line; eval re-scores the best checkpoint exactly', async () => {
+  const runs = tmp();
+  const io = capture(root);
+  const code = await cmdTrain(['samples/penguins-quick.fmtl.json', '--json', '--epochs', '2', '--backend', 'cpu', '--runs-dir', runs], io);
+  assert.equal(code, 0, io.stderr());
+  const events = io.stdout().trimEnd().split('\n').map((l) => JSON.parse(l) as TrainerEvent);
+  assert.equal(events[0].type, 'run/start');
+  const done = events[events.length - 1];
+  assert.equal(done.type, 'run/done');
+  const runDir = path.join(runs, fs.readdirSync(runs)[0]);
+
+  const ev = capture(root);
+  assert.equal(await cmdEval([runDir, '--split', 'test', '--backend', 'cpu', '--json'], ev), 0, ev.stderr());
+  const r = JSON.parse(ev.stdout());
+  assert.equal(r.checkpoint, 'best');
+  // The test metrics of the summary were computed with the best epoch's weights: eval must agree.
+  assert.ok(done.type === 'run/done');
+  if (done.type === 'run/done') assert.deepEqual(r.metrics, done.summary.best.test);
+
+  const text = capture(root);
+  assert.equal(await cmdEval([runDir, '--split', 'valid', '--backend', 'cpu'], text), 0);
+  assert.match(text.stdout(), /checkpoint best \(epoch \d, step \d+\)  split valid/);
+  assert.match(text.stdout(), /species\s+accuracy\s+\d+\.\d/);
+
+  const bad = capture(root);
+  await assert.rejects(cmdEval([runs], bad), /not a run folder/);
+});
+
+test('train (human): progress lines, final table, run folder; usage errors', async () => {
+  const runs = tmp();
+  const io = capture(root);
+  const code = await cmdTrain(['samples/penguins-quick.fmtl.json', '--epochs', '1', '--backend', 'cpu', '--runs-dir', runs], io);
+  assert.equal(code, 0, io.stderr());
+  assert.match(io.stderr(), /^run \d{8}-\d{6}-penguins-quick\n  backend cpu/);
+  assert.match(io.stderr(), /epoch 1\/1  loss \d+\.\d{4}  valid species acc/);
+  assert.match(io.stdout(), /task\s+metric\s+valid@1\s+test\s+last valid/);
+  assert.match(io.stdout(), /completed after 1 epoch \(8 steps\)/);
+  assert.match(io.stdout(), /run folder: \/.*penguins-quick/);
+  await assert.rejects(cmdTrain(['samples/penguins-quick.fmtl.json', '--epochs', '0'], capture(root)), /--epochs must be an integer >= 1/);
+  await assert.rejects(cmdTrain(['a', 'b'], capture(root)), /one experiment file/);
+});
+
+test('progress view draws one live line on a TTY and clears it', () => {
+  let out = '';
+  const view = new ProgressView({ write: (s: string) => { out += s; }, isTTY: true, columns: 100 });
+  const base = { runId: 'r', t: 0 };
+  view.onEvent({ ...base, type: 'run/start', experimentPath: 'x', runDir: 'd', seed: 1, backend: { name: 'cpu', package: 'p', gpu: false, skipped: [] }, sizes: { train: 10, valid: 2, test: 2, parameters: 5, stepsPerEpoch: 4, labels: {} }, config: { training: { epochs: 2 } } as never });
+  view.onEvent({ ...base, t: 500, type: 'run/step', step: 1, epoch: 1, losses: {}, convergence: {}, total: 0.5, lr: 0.1, tau: 1, ms: 1 });
+  assert.match(out, /\r\x1b\[2Kepoch 1\/2 \[#+\.+\] 1\/4  loss 0\.5000  τ 1\.00  ETA \d+s$/);
+  view.onEvent({ ...base, type: 'run/done', summary: { status: 'completed', epochs: 2, steps: 8, bestEpoch: 2, best: { valid: { a: { accuracy: 0.5 } } }, last: { valid: { a: { accuracy: 0.5 } } }, gates: {}, durationMs: 1, backend: 'cpu' } });
+  assert.ok(out.endsWith('\r\x1b[2K'));
+});
+
+test('summary table formats rates as percentages and errors as values', () => {
+  const t = summaryTable({
+    status: 'completed', epochs: 3, steps: 9, bestEpoch: 2,
+    best: { valid: { s: { accuracy: 0.93125 }, m: { rmse: 312.4 }, _overall: { accuracy: 0.5 } }, test: { s: { accuracy: 0.9 }, m: { rmse: 300 } } },
+    last: { valid: { s: { accuracy: 0.92 }, m: { rmse: 320 }, _overall: { accuracy: 0.4 } } },
+    gates: {}, durationMs: 1, backend: 'cpu',
+  });
+  assert.equal(t, [
+    'task     metric    valid@2  test  last valid',
+    's        accuracy     93.1  90.0        92.0',
+    'm        rmse          312   300         320',
+    'overall  accuracy     50.0     –        40.0',
+  ].join('\n'));
+});
