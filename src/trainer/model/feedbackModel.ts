@@ -7,6 +7,11 @@
  * update together from the previous pass). Task losses use the final logits (pass K); the iterates
  * feed the convergence loss. Gradients flow through all passes unless `training.stopGradient`.
  * A task that no arrow reaches gives the same output in every pass, so its tower runs once.
+ *
+ * Level alignment: a token -> sentence arrow amplifies each token's output, then averages over the
+ * real (non-pad) tokens; a sentence -> token arrow amplifies once and repeats the signal over tokens.
+ * Combine `concat` widens the block input by the amplifier's units; `add` adds the signal to it.
+ * With a Gumbel gate, candidate block l receives gate_l * amp(y) and the other candidates get zero.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment, FeedbackSpec, TaskKind, TaskLevel } from '../../shared/experimentTypes';
