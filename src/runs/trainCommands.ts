@@ -12,6 +12,7 @@ import type { TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatMetric, primaryMetric, runFigures } from '../insights/lensText';
 import type { HostDeps } from './hostDeps';
 import type { RunInfo } from './runStore';
+import type { TrainerOutcome } from './trainerProcess';
 import { isExperimentUri } from './workspaceRuns';
 
 const RESUMABLE = new Set(['stopped', 'failed', 'unknown']);
@@ -38,7 +39,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     const checked = await checkExperiment(exp);
     if (!checked) return;
     const res = await training.train({ experimentPath: exp.fsPath, name: checked.name });
-    if (res) await reportResult(res.runId, res.outcome.kind === 'done' ? undefined : res.outcome.message);
+    if (res) await reportResult(res.runId, failureText(res.outcome));
   }
 
   async function trainAblation(arg?: unknown): Promise<void> {
@@ -67,7 +68,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
         if (!res) return;
         if (res.runId) ids.push(res.runId);
         if (res.outcome.kind !== 'done' || res.outcome.summary.status === 'failed') {
-          await reportResult(res.runId, res.outcome.kind === 'done' ? undefined : res.outcome.message);
+          await reportResult(res.runId, failureText(res.outcome));
           break;
         }
         if (res.cancelled) break;
@@ -102,7 +103,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     }
     const name = run.config?.name ?? path.basename(run.experimentPath, '.fmtl.json');
     const res = await training.train({ experimentPath: run.experimentPath, name, label: `resume ${run.name}`, request: { resume: run.runDir } });
-    if (res) await reportResult(res.runId, res.outcome.kind === 'done' ? undefined : res.outcome.message);
+    if (res) await reportResult(res.runId, failureText(res.outcome));
   }
 
   async function reportResult(runId: string | undefined, failure?: string): Promise<void> {
@@ -351,6 +352,14 @@ export async function pickExperiment(arg: unknown, workspaceRuns: HostDeps['work
     uri,
   })), { title, matchOnDescription: true });
   return pick?.uri;
+}
+
+/** Why a trainer process ended without a result, with its last output lines (the crash report). */
+function failureText(out: TrainerOutcome): string | undefined {
+  // Killed after a stop request: a stopped run (what it wrote is kept); the log says it was killed.
+  if (out.kind === 'done' || out.kind === 'killed') return undefined;
+  const tail = out.lastLines.filter((l) => l.trim()).slice(-3).map((l) => l.trim().slice(0, 200));
+  return tail.length ? `${out.message}. Last output: ${tail.join(' | ')}` : out.message;
 }
 
 /** `species accuracy 93.1, mass RMSE 312` from the run's best validation metrics. */
