@@ -291,6 +291,9 @@ export type IntentMessage =
   | UpdateSettingsIntent
   | MoveNodesIntent;
 
+/** An intent before the webview stamps it with `baseVersion`. */
+export type IntentDraft = IntentMessage extends infer I ? (I extends IntentMessage ? Omit<I, 'baseVersion'> : never) : never;
+
 /** Open the same document as text beside the graph. */
 export interface ShowTextMessage {
   type: 'graph/showText';

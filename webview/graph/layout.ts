@@ -79,8 +79,11 @@ export function computeLayout(model: GraphModel, overrides: Record<string, Point
   return { nodes, byId: new Map(nodes.map((d) => [d.id, d])), bounds: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } };
 }
 
-/** Where a task's output port sits: on the output box's side facing `towards`. */
-export function portPoint(out: LayoutNode, towards: Point): Point & { side: 1 | -1 } {
+/** A curve end: a point and the direction the curve leaves / enters it. */
+export type Anchor = Point & { side: number; up?: boolean };
+
+/** Where a task's arrows leave its output box: the side facing `towards` (the drag port is on top). */
+export function portPoint(out: LayoutNode, towards: Point): Anchor {
   const side = towards.x >= out.x ? 1 : -1;
   return { x: out.x + (side * out.w) / 2, y: out.y, side };
 }
@@ -91,11 +94,16 @@ export function entryPoint(node: LayoutNode, from: Point, dy = 0): Point & { sid
   return { x: node.x + (side * node.w) / 2, y: node.y + dy, side };
 }
 
-/** Cubic curve from `a` (leaving horizontally on side `a.side`) to `b` (entering on side `b.side`). */
-export function curve(a: Point & { side: number }, b: Point & { side: number }): string {
+/** Control points of the curve from `a` to `b` (horizontal tangents, or upwards out of a port). */
+function controls(a: Anchor, b: Anchor): [Point, Point] {
   const reach = Math.max(40, Math.abs(b.x - a.x) * 0.45, Math.abs(b.y - a.y) * 0.25);
-  const c1 = { x: a.x + a.side * reach, y: a.y };
-  const c2 = { x: b.x + b.side * reach, y: b.y };
+  const c1 = a.up ? { x: a.x + a.side * 30, y: a.y - Math.max(60, reach * 0.8) } : { x: a.x + a.side * reach, y: a.y };
+  return [c1, { x: b.x + b.side * reach, y: b.y }];
+}
+
+/** Cubic curve from `a` (leaving on side `a.side`, or upwards) to `b` (entering on side `b.side`). */
+export function curve(a: Anchor, b: Anchor): string {
+  const [c1, c2] = controls(a, b);
   return `M${r(a.x)},${r(a.y)} C${r(c1.x)},${r(c1.y)} ${r(c2.x)},${r(c2.y)} ${r(b.x)},${r(b.y)}`;
 }
 
@@ -174,7 +182,7 @@ export function routeArrows(model: GraphModel, layout: Layout): ArrowGeometry[] 
   return out;
 }
 
-function labelOn(a: Point & { side: number }, b: Point & { side: number }): Point {
-  const reach = Math.max(40, Math.abs(b.x - a.x) * 0.45, Math.abs(b.y - a.y) * 0.25);
-  return bezierPoint(a, { x: a.x + a.side * reach, y: a.y }, { x: b.x + b.side * reach, y: b.y }, b, 0.3);
+function labelOn(a: Anchor, b: Anchor): Point {
+  const [c1, c2] = controls(a, b);
+  return bezierPoint(a, c1, c2, b, 0.3);
 }

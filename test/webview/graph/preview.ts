@@ -1,0 +1,172 @@
+/**
+ * Renders the real graph webview (dist/webview/graph.js, media/graph.css, the provider's HTML and
+ * CSP) in headless Chromium outside VS Code, with a stand-in `acquireVsCodeApi` that answers
+ * `webview/ready` with a snapshot of a sample experiment, and writes screenshots for eyeballing the
+ * drawing in dark, light and high-contrast colours. Not a unit test (it needs a browser):
+ *
+ *   node esbuild.mjs && npx esbuild test/webview/graph/preview.ts --bundle --platform=node \
+ *     --main-fields=module,main --external:playwright-core --outfile=out/preview.js && node out/preview.js
+ *
+ * The gate probabilities shown are made up for the drawing check and say so on the page title.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { chromium } from 'playwright-core';
+import { computeBadges, readGraph } from '../../../src/editor/graphModel';
+import { graphHtml, makeNonce } from '../../../src/editor/graphHtml';
+import { JsonTextEditor } from '../../../src/editor/jsonTextEditor';
+import type { SnapshotMessage } from '../../../src/shared/protocol';
+
+const ROOT = process.cwd();
+const OUT = path.join(ROOT, 'out', 'preview');
+
+const THEMES: Record<string, Record<string, string>> = {
+  dark: {
+    'editor-background': '#1f1f1f', foreground: '#cccccc', descriptionForeground: '#9d9d9d', 'editorWidget-background': '#252526',
+    'widget-border': '#313131', 'editorWidget-border': '#454545', 'sideBar-background': '#181818', 'panel-border': '#2b2b2b',
+    focusBorder: '#0078d4', 'charts-blue': '#3794ff', 'charts-orange': '#d18616', 'charts-green': '#89d185', errorForeground: '#f85149',
+    'badge-background': '#616161', 'badge-foreground': '#f8f8f8', 'button-background': '#0078d4', 'button-foreground': '#ffffff',
+    'button-hoverBackground': '#026ec1', 'button-secondaryBackground': '#313131', 'button-secondaryForeground': '#cccccc',
+    'button-secondaryHoverBackground': '#3c3c3c', 'input-background': '#313131', 'input-foreground': '#cccccc', 'input-border': '#3c3c3c',
+    'dropdown-background': '#313131', 'dropdown-border': '#3c3c3c', 'dropdown-foreground': '#cccccc', 'editorWarning-foreground': '#cca700',
+    'inputValidation-warningBackground': '#352a05', 'inputValidation-warningBorder': '#b89500', 'list-hoverBackground': '#2a2d2e',
+    disabledForeground: '#cccccc80', 'checkbox-background': '#313131', 'checkbox-border': '#3c3c3c', 'widget-shadow': '#0000005c',
+    'settings-textInputBackground': '#313131', 'inputValidation-errorBorder': '#be1100',
+  },
+  light: {
+    'editor-background': '#ffffff', foreground: '#3b3b3b', descriptionForeground: '#6f6f6f', 'editorWidget-background': '#f8f8f8',
+    'widget-border': '#e5e5e5', 'editorWidget-border': '#c8c8c8', 'sideBar-background': '#f8f8f8', 'panel-border': '#e5e5e5',
+    focusBorder: '#005fb8', 'charts-blue': '#1a85ff', 'charts-orange': '#d18616', 'charts-green': '#388a34', errorForeground: '#e51400',
+    'badge-background': '#cccccc', 'badge-foreground': '#3b3b3b', 'button-background': '#005fb8', 'button-foreground': '#ffffff',
+    'button-hoverBackground': '#0258a8', 'button-secondaryBackground': '#e5e5e5', 'button-secondaryForeground': '#3b3b3b',
+    'button-secondaryHoverBackground': '#cccccc', 'input-background': '#ffffff', 'input-foreground': '#3b3b3b', 'input-border': '#cecece',
+    'dropdown-background': '#ffffff', 'dropdown-border': '#cecece', 'dropdown-foreground': '#3b3b3b', 'editorWarning-foreground': '#bf8803',
+    'inputValidation-warningBackground': '#f6f5d2', 'inputValidation-warningBorder': '#b89500', 'list-hoverBackground': '#f2f2f2',
+    disabledForeground: '#61616180', 'checkbox-background': '#f8f8f8', 'checkbox-border': '#cecece', 'widget-shadow': '#00000029',
+    'inputValidation-errorBorder': '#be1100', 'settings-textInputBackground': '#ffffff', 'settings-textInputForeground': '#3b3b3b',
+    'settings-textInputBorder': '#cecece', 'settings-dropdownBackground': '#ffffff', 'settings-dropdownForeground': '#3b3b3b',
+    'settings-dropdownBorder': '#cecece', 'settings-checkboxBackground': '#ffffff', 'settings-checkboxBorder': '#cecece',
+  },
+  'high-contrast': {
+    'editor-background': '#000000', foreground: '#ffffff', descriptionForeground: '#ffffff', 'editorWidget-background': '#0c141f',
+    'widget-border': '#6fc3df', 'editorWidget-border': '#6fc3df', 'sideBar-background': '#000000', 'panel-border': '#6fc3df',
+    focusBorder: '#f38518', 'charts-blue': '#3794ff', 'charts-orange': '#d18616', 'charts-green': '#89d185', errorForeground: '#f48771',
+    'badge-background': '#000000', 'badge-foreground': '#ffffff', 'button-background': '#000000', 'button-foreground': '#ffffff',
+    'button-border': '#6fc3df', 'button-secondaryBackground': '#000000', 'button-secondaryForeground': '#ffffff',
+    'input-background': '#000000', 'input-foreground': '#ffffff', 'input-border': '#6fc3df', 'dropdown-background': '#000000',
+    'dropdown-border': '#6fc3df', 'dropdown-foreground': '#ffffff', 'editorWarning-foreground': '#ffd370',
+    'inputValidation-warningBackground': '#000000', 'inputValidation-warningBorder': '#ffd370', 'list-hoverBackground': '#000000',
+    disabledForeground: '#a5a5a5', 'checkbox-background': '#000000', 'checkbox-border': '#6fc3df', 'inputValidation-errorBorder': '#f48771',
+  },
+};
+
+function themeCss(name: string): string {
+  const vars = Object.entries(THEMES[name]).map(([k, v]) => `  --vscode-${k}: ${v};`).join('\n');
+  return `:root {\n${vars}\n  --vscode-font-family: system-ui, "Segoe UI", Ubuntu, sans-serif;\n  --vscode-font-size: 13px;\n}\n`;
+}
+
+function sampleSnapshot(): SnapshotMessage {
+  // The SNIPS sample without its stored positions, to show the default layout, plus a third task.
+  const ed = new JsonTextEditor(fs.readFileSync(path.join(ROOT, 'samples', 'snips.fmtl.json'), 'utf8'));
+  ed.remove(['layout']);
+  ed.append(['tasks'], { id: 'domain', kind: 'classification', label: 'label', blocks: [{ type: 'dense', units: 32 }] });
+  ed.append(['feedback'], { id: 'domain-to-slots', from: 'domain', to: 'slots', amplifier: { type: 'mlp', units: 16 }, injection: 2, enabled: false });
+  const r = readGraph(ed.text);
+  if (!r.model) throw new Error('sample does not parse');
+  const badges = computeBadges(r.model, {
+    id: 'preview-synthetic', status: 'completed', epochs: [
+      { type: 'run/epoch', runId: 'p', t: 0, epoch: 1, step: 10, train: {}, valid: { intent: { accuracy: 0.962 }, slots: { f1: 0.874 } }, trainLoss: {}, validLoss: {}, ms: 1 },
+    ],
+    lastGates: { 'intent-to-slots': { blocks: [1, 2], probs: [0.18, 0.82] }, 'slots-to-intent': { blocks: [1, 2], probs: [0.64, 0.36] } },
+  });
+  return { type: 'graph/snapshot', version: 1, fileName: 'snips.fmtl.json (preview, synthetic run figures)', model: r.model, parseErrors: [], issues: r.issues, badges };
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(OUT, { recursive: true });
+  const snapshot = sampleSnapshot();
+  let theme = 'dark';
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const send = (type: string, body: string | Buffer) => { res.writeHead(200, { 'content-type': type }); res.end(body); };
+    if (url.pathname === '/') {
+      const { port } = server.address() as { port: number };
+      const origin = `http://127.0.0.1:${port}`;
+      const nonce = makeNonce();
+      let html = graphHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview/graph.js`, styleUri: `${origin}/media/graph.css` });
+      html = html.replace('</head>', `<link rel="stylesheet" href="${origin}/theme.css">\n<script nonce="${nonce}" src="${origin}/fake-vscode.js"></script>\n</head>`);
+      return send('text/html', html);
+    }
+    if (url.pathname === '/favicon.ico') { res.writeHead(204); return res.end(); }
+    if (url.pathname === '/theme.css') return send('text/css', themeCss(theme));
+    if (url.pathname === '/fake-vscode.js') {
+      return send('text/javascript', `
+        window.__posted = [];
+        window.acquireVsCodeApi = () => ({
+          postMessage(m) {
+            window.__posted.push(m.body);
+            if (m.body && m.body.type === 'webview/ready') setTimeout(() => window.postMessage({ fmtl: 1, body: ${JSON.stringify(snapshot)} }, '*'), 0);
+          },
+          getState() { return undefined; },
+          setState(s) { window.__state = s; },
+        });`);
+    }
+    const file = path.join(ROOT, url.pathname);
+    if (!file.startsWith(ROOT) || !fs.existsSync(file)) { res.writeHead(404); return res.end(); }
+    return send(file.endsWith('.css') ? 'text/css' : 'text/javascript', fs.readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const problems: string[] = [];
+  try {
+    for (const name of Object.keys(THEMES)) {
+      theme = name;
+      const page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
+      page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`[${name}] console ${m.type()}: ${m.text()}`); });
+      page.on('pageerror', (e) => problems.push(`[${name}] page error: ${e.message}`));
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForSelector('[data-node-id="slots/2"]');
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(OUT, `graph-${name}.png`) });
+      if (name === 'dark') {
+        await page.click('[data-arrow-id="intent-to-slots"] .arrow-label');
+        await page.waitForSelector('#inspector [name="amplifier.type"]');
+        await page.waitForTimeout(200);
+        await page.screenshot({ path: path.join(OUT, 'graph-dark-arrow-selected.png') });
+        // A string: this file is type-checked without DOM types.
+        const hooks = await page.evaluate(`({
+          root: !!document.querySelector('#graph-root'),
+          encoder: !!document.querySelector('[data-node-id="encoder"]'),
+          port: !!document.querySelector('[data-port="intent"]'),
+          inspector: ['amplifier.type', 'amplifier.units', 'injection', 'combine'].map((n) => !!document.querySelector('#inspector [name="' + n + '"]')),
+          unlabeled: [...document.querySelectorAll('[data-node-id], [data-arrow-id]')].filter((e) => !e.getAttribute('aria-label')).length,
+        })`);
+        console.log('hooks', JSON.stringify(hooks));
+        // Drag from intent's port onto the domain task: must post graph/addFeedback.
+        const portBox = (await page.locator('[data-port="intent"]').boundingBox())!;
+        const target = (await page.locator('[data-node-id="domain"] .box').boundingBox())!;
+        await page.mouse.move(portBox.x + portBox.width / 2, portBox.y + portBox.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(target.x + 20, target.y + 20, { steps: 8 });
+        await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 4 });
+        await page.screenshot({ path: path.join(OUT, 'graph-dark-connecting.png') });
+        await page.mouse.up();
+        // Keyboard: focus the arrow, Delete.
+        await page.focus('[data-arrow-id="slots-to-intent"]');
+        await page.keyboard.press('Delete');
+        const posted = await page.evaluate('window.__posted');
+        console.log('posted', JSON.stringify(posted));
+      }
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  console.log(problems.length ? problems.join('\n') : 'no console errors');
+  console.log(`screenshots in ${OUT}`);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

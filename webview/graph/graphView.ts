@@ -1,0 +1,418 @@
+/**
+ * The task graph as SVG (d3 v7): nodes (encoder, blocks, task outputs with their output port),
+ * feedback arrows (fixed: one curve into a block; Gumbel: a fan into the candidate blocks, widths =
+ * learned probabilities once a run exists), zoom / pan, node dragging, drag-to-connect from a port.
+ * It owns no document state: it draws what `render()` gets and reports gestures through callbacks.
+ */
+import { drag, select, zoom, zoomIdentity } from 'd3';
+import type { D3DragEvent, Selection, ZoomBehavior, ZoomTransform } from 'd3';
+import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point } from '../../src/shared/protocol';
+import { ENCODER_NODE_ID } from '../../src/shared/protocol';
+import { candidateBlocks, computeLayout, routeArrows } from './layout';
+import type { ArrowGeometry, Layout, LayoutNode } from './layout';
+import { issuesByTarget } from './issues';
+
+/** What is selected: a node (encoder, task output, block) or an arrow. */
+export type GraphSelection = { kind: 'node' | 'arrow'; id: string };
+
+/** Everything the view draws. */
+export interface ViewState {
+  model: GraphModel;
+  badges?: GraphBadges;
+  issues: GraphIssue[];
+  selection?: GraphSelection;
+  /** Broken text: show the last good drawing without editing gestures. */
+  readOnly: boolean;
+}
+
+export interface ViewCallbacks {
+  select(sel: GraphSelection | undefined): void;
+  /** A node drag ended (or arrow keys moved a node): save positions. */
+  moveNodes(positions: Record<string, Point>): void;
+  /** A port was dropped on a node (`target` = node id) or on nothing. */
+  connect(from: string, target: string | undefined, at: { clientX: number; clientY: number }): void;
+  deleteArrow(id: string): void;
+  /** Keyboard "add feedback" on a task. */
+  startAddFeedback(taskId: string): void;
+  viewChanged(t: { x: number; y: number; k: number }): void;
+}
+
+type G = Selection<SVGGElement, unknown, null, undefined>;
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** h^n with a superscript, for SVG text. */
+function blockName(n: number): string {
+  const sup = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+  return 'h' + String(n).split('').map((d) => sup[Number(d)]).join('');
+}
+
+function amplifierCaption(a: GraphArrow): string {
+  const units = a.amplifier.units !== undefined ? ` ${a.amplifier.units}` : '';
+  const type = a.amplifier.type === 'label-embedding' ? 'label-emb' : a.amplifier.type;
+  return `${type}${units}${a.combine === 'add' ? ' · add' : ''}`;
+}
+
+function taskCaption(t: GraphTask): string {
+  return t.kind === 'classification' ? 'classification' : t.kind === 'tagging' ? 'tagging (per token)' : t.kind;
+}
+
+export class GraphView {
+  readonly svg: Selection<SVGSVGElement, unknown, null, undefined>;
+  private readonly viewport: G;
+  private readonly gColumns: G;
+  private readonly gArrows: G;
+  private readonly gNodes: G;
+  private readonly dragLine: Selection<SVGPathElement, unknown, null, undefined>;
+  private readonly zoomBehavior: ZoomBehavior<SVGSVGElement, unknown>;
+  private state?: ViewState;
+  private layout?: Layout;
+  /** Positions of nodes being dragged (until the document confirms them). */
+  private overrides: Record<string, Point> = {};
+  private transform: ZoomTransform = zoomIdentity;
+  /** True while a node or port drag is in progress (incoming snapshots must not yank it). */
+  dragging = false;
+  private fitted = false;
+
+  constructor(container: HTMLElement, private readonly cb: ViewCallbacks) {
+    const svgEl = document.createElementNS(SVG, 'svg');
+    container.appendChild(svgEl);
+    this.svg = select(svgEl).attr('class', 'graph-svg').attr('role', 'group').attr('aria-label', 'Task graph');
+    const defs = this.svg.append('defs');
+    for (const [id, cls] of [['fmtl-head', 'head'], ['fmtl-head-sel', 'head head-selected'], ['fmtl-head-off', 'head head-off'], ['fmtl-head-err', 'head head-error']]) {
+      defs.append('marker').attr('id', id).attr('viewBox', '0 0 10 10').attr('refX', 9).attr('refY', 5)
+        .attr('markerUnits', 'userSpaceOnUse').attr('markerWidth', 11).attr('markerHeight', 11).attr('orient', 'auto-start-reverse')
+        .append('path').attr('d', 'M0,0 L10,5 L0,10 z').attr('class', cls);
+    }
+    this.viewport = this.svg.append('g').attr('class', 'viewport');
+    this.gColumns = this.viewport.append('g').attr('class', 'columns');
+    this.gArrows = this.viewport.append('g').attr('class', 'arrows');
+    this.gNodes = this.viewport.append('g').attr('class', 'nodes');
+    this.dragLine = this.viewport.append('path').attr('class', 'drag-line').attr('marker-end', 'url(#fmtl-head-sel)').style('display', 'none');
+    this.zoomBehavior = zoom<SVGSVGElement, unknown>().scaleExtent([0.2, 3])
+      .on('zoom', (ev: { transform: ZoomTransform }) => {
+        this.transform = ev.transform;
+        this.viewport.attr('transform', ev.transform.toString());
+      })
+      .on('end', () => this.cb.viewChanged({ x: this.transform.x, y: this.transform.y, k: this.transform.k }));
+    this.svg.call(this.zoomBehavior).on('dblclick.zoom', null);
+    this.svg.on('click', (ev: MouseEvent) => {
+      if (ev.target === svgEl) this.cb.select(undefined);
+    });
+  }
+
+  /** Restore a saved zoom / pan (from `vscode.getState()`). */
+  setTransform(t: { x: number; y: number; k: number }): void {
+    this.fitted = true;
+    this.svg.call(this.zoomBehavior.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
+  }
+
+  /** Zoom to show the whole graph. */
+  fit(): void {
+    if (!this.layout) return;
+    const el = this.svg.node()!;
+    const w = el.clientWidth || 800;
+    const h = el.clientHeight || 600;
+    const b = this.layout.bounds;
+    const pad = 90;
+    const k = Math.min(1.4, Math.max(0.2, Math.min(w / (b.w + 2 * pad), h / (b.h + 2 * pad))));
+    const t = zoomIdentity.translate(w / 2 - k * (b.x + b.w / 2), h / 2 - k * (b.y + b.h / 2)).scale(k);
+    this.svg.call(this.zoomBehavior.transform, t);
+    this.cb.viewChanged({ x: t.x, y: t.y, k: t.k });
+  }
+
+  /** Drop drag overrides (the document now has the positions, or the move was refused). */
+  clearOverrides(): void {
+    this.overrides = {};
+  }
+
+  /** Focus a node or arrow element (keyboard path). */
+  focus(id: string): void {
+    const el = this.svg.node()!.querySelector<SVGGElement>(`[data-node-id="${CSS.escape(id)}"], [data-arrow-id="${CSS.escape(id)}"]`);
+    el?.focus();
+  }
+
+  /** Client rectangle of a node or arrow (to place messages next to it). */
+  rectOf(id: string): DOMRect | undefined {
+    const el = this.svg.node()!.querySelector<SVGGElement>(`[data-node-id="${CSS.escape(id)}"] .box, [data-arrow-id="${CSS.escape(id)}"] .arrow-line`);
+    return el?.getBoundingClientRect();
+  }
+
+  render(state: ViewState): void {
+    this.state = state;
+    const { model } = state;
+    const layout = computeLayout(model, this.overrides);
+    this.layout = layout;
+    const errs = issuesByTarget(state.issues, model);
+    this.svg.classed('read-only', state.readOnly);
+
+    // Faint column backgrounds tie a task's blocks to its output.
+    const columns = model.tasks.map((t) => {
+      const ids = [t.id, ...t.blocks.map((b) => `${t.id}/${b.n}`)];
+      const ns = ids.map((id) => layout.byId.get(id)!).filter(Boolean);
+      const x0 = Math.min(...ns.map((n) => n.x - n.w / 2)) - 10;
+      const x1 = Math.max(...ns.map((n) => n.x + n.w / 2)) + 10;
+      const y0 = Math.min(...ns.map((n) => n.y - n.h / 2)) - 10;
+      const y1 = Math.max(...ns.map((n) => n.y + n.h / 2)) + 10;
+      return { id: t.id, x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+    });
+    this.gColumns.selectAll<SVGRectElement, (typeof columns)[number]>('rect').data(columns, (d) => d.id)
+      .join('rect').attr('class', 'column').attr('rx', 10)
+      .attr('x', (d) => d.x).attr('y', (d) => d.y).attr('width', (d) => d.w).attr('height', (d) => d.h);
+
+    this.renderArrows(state, layout, routeArrows(model, layout), errs);
+    this.renderNodes(state, layout, errs);
+    if (!this.fitted && layout.nodes.length) {
+      this.fitted = true;
+      this.fit();
+    }
+  }
+
+  private renderNodes(state: ViewState, layout: Layout, errs: Map<string, GraphIssue[]>): void {
+    const { model, badges, selection } = state;
+    const tasks = new Map(model.tasks.map((t) => [t.id, t]));
+    const nodes = this.gNodes.selectAll<SVGGElement, LayoutNode>('g.node').data(layout.nodes, (d) => d.id)
+      .join((enter) => {
+        const g = enter.append('g').attr('tabindex', 0).attr('role', 'button');
+        g.append('rect').attr('class', 'box');
+        g.append('text').attr('class', 'title');
+        g.append('text').attr('class', 'sub');
+        g.append('title');
+        g.call((s) => this.nodeBehaviour(s));
+        return g;
+      });
+    nodes
+      .attr('class', (d) => `node node-${d.kind}`)
+      .attr('data-node-id', (d) => d.id)
+      .attr('transform', (d) => `translate(${d.x},${d.y})`)
+      .classed('selected', (d) => selection?.kind === 'node' && selection.id === d.id)
+      .classed('has-error', (d) => errs.has(d.id))
+      .attr('aria-label', (d) => this.nodeLabel(d, model, badges, errs.get(d.id)));
+    nodes.select<SVGRectElement>('rect.box')
+      .attr('x', (d) => -d.w / 2).attr('y', (d) => -d.h / 2).attr('width', (d) => d.w).attr('height', (d) => d.h)
+      .attr('rx', (d) => (d.kind === 'block' ? 6 : 9));
+    nodes.select('text.title').attr('text-anchor', 'middle')
+      .attr('y', (d) => (d.kind === 'block' ? -2 : -4))
+      .text((d) => {
+        if (d.kind === 'encoder') return 'Shared encoder';
+        const t = tasks.get(d.taskId!)!;
+        if (d.kind === 'task') return t.title ? `${t.title}` : t.id;
+        const b = t.blocks[d.n! - 1];
+        return `${blockName(d.n!)}  ${b.type}${b.units !== undefined ? ` ${b.units}` : ''}`;
+      });
+    nodes.select('text.sub').attr('text-anchor', 'middle')
+      .attr('y', (d) => (d.kind === 'block' ? 12 : 13))
+      .text((d) => {
+        if (d.kind === 'encoder') return model.encoder;
+        const t = tasks.get(d.taskId!)!;
+        if (d.kind === 'task') return `${t.title ? `${t.id} · ` : ''}${taskCaption(t)}`;
+        const b = t.blocks[d.n! - 1];
+        return [b.activation, b.dropout !== undefined ? `drop ${b.dropout}` : undefined].filter(Boolean).join(' · ');
+      });
+    nodes.select('title').text((d) => (errs.get(d.id) ?? []).map((i) => `${i.severity}: ${i.message}`).join('\n'));
+
+    // Output port (tasks only), metric badge (tasks with a run), error mark.
+    nodes.each((d, i, els) => {
+      const g = select(els[i]);
+      const port = g.selectAll<SVGCircleElement, LayoutNode>('circle.port').data(d.kind === 'task' ? [d] : []);
+      port.join((enter) => enter.append('circle').attr('class', 'port').call((s) => this.portBehaviour(s)))
+        .attr('cx', 0).attr('cy', -d.h / 2).attr('r', 7)
+        .attr('data-port', d.taskId ?? null)
+        .attr('aria-hidden', 'true');
+      const badge = d.kind === 'task' ? badges?.tasks[d.taskId!] : undefined;
+      const bg = g.selectAll<SVGGElement, string>('g.badge').data(badge ? [badge.text] : []);
+      const bEnter = bg.enter().append('g').attr('class', 'badge');
+      bEnter.append('rect');
+      bEnter.append('text');
+      const bAll = bEnter.merge(bg);
+      bAll.attr('transform', `translate(${d.w / 2 - 4},${-d.h / 2})`);
+      bAll.select('text').attr('text-anchor', 'end').attr('x', -6).attr('y', 4).text((s) => s);
+      bAll.select('rect').attr('x', (s) => -12 - s.length * 6.2).attr('y', -8).attr('width', (s) => 12 + s.length * 6.2).attr('height', 16).attr('rx', 8);
+      bg.exit().remove();
+      const e = errs.get(d.id);
+      const mark = g.selectAll<SVGTextElement, string>('text.err-mark').data(e ? ['!'] : []);
+      mark.join('text').attr('class', 'err-mark').attr('x', -d.w / 2 + 8).attr('y', -d.h / 2 + 12).text('!');
+    });
+  }
+
+  private nodeLabel(d: LayoutNode, model: GraphModel, badges: GraphBadges | undefined, errs: GraphIssue[] | undefined): string {
+    const err = errs?.length ? `. ${errs.length} problem${errs.length > 1 ? 's' : ''}: ${errs.map((x) => x.message).join('; ')}` : '';
+    if (d.kind === 'encoder') return `Shared encoder, ${model.encoder}${err}`;
+    const t = model.tasks.find((x) => x.id === d.taskId)!;
+    if (d.kind === 'task') {
+      const b = badges?.tasks[t.id];
+      return `Task ${t.id}, ${t.kind}, ${t.blocks.length} block${t.blocks.length === 1 ? '' : 's'}${b ? `, latest run ${b.text}` : ''}. Press A to add feedback from it${err}`;
+    }
+    const b = t.blocks[d.n! - 1];
+    return `Block h${d.n} of task ${t.id}: ${b.type}${b.units !== undefined ? ` ${b.units} units` : ''}${b.activation ? `, ${b.activation}` : ''}${err}`;
+  }
+
+  private renderArrows(state: ViewState, layout: Layout, geo: ArrowGeometry[], errs: Map<string, GraphIssue[]>): void {
+    const { model, badges, selection } = state;
+    const arrows = new Map(model.arrows.map((a) => [a.id, a]));
+    const groups = this.gArrows.selectAll<SVGGElement, ArrowGeometry>('g.arrow').data(geo, (d) => d.id)
+      .join((enter) => {
+        const g = enter.append('g').attr('class', 'arrow').attr('tabindex', 0).attr('role', 'button');
+        g.append('path').attr('class', 'arrow-hit');
+        g.append('path').attr('class', 'arrow-line');
+        g.append('g').attr('class', 'branches');
+        const lab = g.append('g').attr('class', 'arrow-label');
+        lab.append('rect');
+        lab.append('text');
+        g.append('title');
+        g.on('click', (ev: MouseEvent, d) => { ev.stopPropagation(); this.cb.select({ kind: 'arrow', id: d.id }); });
+        g.on('keydown', (ev: KeyboardEvent, d) => {
+          if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); this.cb.select({ kind: 'arrow', id: d.id }); }
+          if ((ev.key === 'Delete' || ev.key === 'Backspace') && !this.state?.readOnly) {
+            ev.preventDefault();
+            ev.stopPropagation();
+            this.cb.deleteArrow(d.id);
+          }
+        });
+        return g;
+      });
+    groups
+      .attr('data-arrow-id', (d) => d.id)
+      .classed('selected', (d) => selection?.kind === 'arrow' && selection.id === d.id)
+      .classed('disabled', (d) => arrows.get(d.id)?.enabled === false)
+      .classed('gumbel', (d) => d.fork !== undefined)
+      .classed('has-error', (d) => errs.has(d.id))
+      .attr('aria-label', (d) => this.arrowLabel(arrows.get(d.id)!, d, badges, errs.get(d.id)));
+    const head = (d: ArrowGeometry) => {
+      const a = arrows.get(d.id)!;
+      if (selection?.kind === 'arrow' && selection.id === d.id) return 'url(#fmtl-head-sel)';
+      if (errs.has(d.id)) return 'url(#fmtl-head-err)';
+      return a.enabled === false ? 'url(#fmtl-head-off)' : 'url(#fmtl-head)';
+    };
+    groups.select('path.arrow-hit').attr('d', (d) => d.path + d.branches.map((b) => ' ' + b.path).join(''));
+    groups.select('path.arrow-line').attr('d', (d) => d.path).attr('marker-end', (d) => (d.fork ? null : head(d)));
+    groups.select('title').text((d) => (errs.get(d.id) ?? []).map((i) => `${i.severity}: ${i.message}`).join('\n'));
+    groups.each((d, i, els) => {
+      const g = select(els[i]);
+      const gate = badges?.arrows[d.id];
+      const probOf = (n: number) => {
+        if (!gate) return undefined;
+        const j = gate.blocks.indexOf(n);
+        return j >= 0 ? gate.probs[j] : 0;
+      };
+      const br = g.select('g.branches').selectAll<SVGGElement, ArrowGeometry['branches'][number]>('g.branch').data(d.branches, (b) => String(b.block))
+        .join((enter) => {
+          const e = enter.append('g').attr('class', 'branch');
+          e.append('path');
+          e.append('text');
+          return e;
+        });
+      br.classed('argmax', (b) => gate?.argmax === b.block);
+      br.select('path').attr('d', (b) => b.path).attr('marker-end', head(d))
+        .style('stroke-width', (b) => { const p = probOf(b.block); return p === undefined ? null : `${1.2 + 5 * p}px`; })
+        .classed('unlearned', () => !gate);
+      // Probability next to the fork end of its branch, above or below it, clear of the arrowhead.
+      br.select('text').attr('x', (b) => d.fork!.x + (b.end.x > d.fork!.x ? 6 : -6))
+        .attr('y', (b) => (b.end.y < d.fork!.y ? b.end.y - 5 : b.end.y + 13))
+        .attr('text-anchor', (b) => (b.end.x > d.fork!.x ? 'start' : 'end'))
+        .text((b) => { const p = probOf(b.block); return p === undefined ? '' : `${Math.round(p * 100)}%`; });
+      const fork = g.selectAll<SVGPathElement, Point>('path.fork').data(d.fork ? [d.fork] : []);
+      fork.join('path').attr('class', 'fork').attr('d', (f) => `M${f.x},${f.y - 7} L${f.x + 7},${f.y} L${f.x},${f.y + 7} L${f.x - 7},${f.y} z`);
+      const a = arrows.get(d.id)!;
+      const caption = amplifierCaption(a) + (a.enabled === false ? ' (off)' : '');
+      const lab = g.select('g.arrow-label').attr('transform', `translate(${d.label.x},${d.label.y})`);
+      lab.select('text').attr('text-anchor', 'middle').attr('y', 4).text(caption);
+      const w = caption.length * 6.3 + 14;
+      lab.select('rect').attr('x', -w / 2).attr('y', -10).attr('width', w).attr('height', 20).attr('rx', 10);
+    });
+  }
+
+  private arrowLabel(a: GraphArrow, d: ArrowGeometry, badges: GraphBadges | undefined, errs: GraphIssue[] | undefined): string {
+    const amp = `${a.amplifier.type} amplifier${a.amplifier.units !== undefined ? ` ${a.amplifier.units} units` : ''}`;
+    let where: string;
+    if (d.fork) {
+      const gate = badges?.arrows[a.id];
+      where = `Gumbel gate over blocks ${d.branches.map((b) => `h${b.block}`).join(', ')}${gate ? `, learned h${gate.argmax} at ${Math.round(gate.prob * 100)}%` : ''}`;
+    } else {
+      where = a.injection === undefined ? 'no injection set' : `into block h${a.injection}`;
+    }
+    const err = errs?.length ? `. ${errs.length} problem${errs.length > 1 ? 's' : ''}: ${errs.map((x) => x.message).join('; ')}` : '';
+    return `Feedback ${a.id}: ${a.from} to ${a.to}, ${amp}, ${where}, ${a.combine ?? 'concat'}${a.enabled === false ? ', disabled' : ''}. Delete key removes it${err}`;
+  }
+
+  /** Click / keyboard / drag on nodes. */
+  private nodeBehaviour(s: Selection<SVGGElement, LayoutNode, SVGGElement, unknown>): void {
+    s.on('click', (ev: MouseEvent, d) => { ev.stopPropagation(); this.cb.select({ kind: 'node', id: d.id }); });
+    s.on('keydown', (ev: KeyboardEvent, d) => {
+      if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); this.cb.select({ kind: 'node', id: d.id }); return; }
+      if ((ev.key === 'a' || ev.key === 'A') && d.taskId && !ev.ctrlKey && !ev.metaKey && !this.state?.readOnly) {
+        ev.preventDefault();
+        this.cb.startAddFeedback(d.taskId);
+        return;
+      }
+      const step = ev.shiftKey ? 50 : 10;
+      const delta: Record<string, [number, number]> = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+      const m = delta[ev.key];
+      if (m && ev.altKey && !this.state?.readOnly) {
+        ev.preventDefault();
+        const p = { x: d.x + m[0], y: d.y + m[1] };
+        this.overrides[d.id] = p;
+        this.render(this.state!);
+        this.cb.moveNodes({ [d.id]: p });
+      }
+    });
+    let moved = false;
+    s.call(drag<SVGGElement, LayoutNode>()
+      .clickDistance(4)
+      .filter((ev: MouseEvent) => !this.state?.readOnly && !ev.button && !(ev.target as Element).classList.contains('port'))
+      .container(() => this.viewport.node()!)
+      .subject((_ev, d) => ({ x: d.x, y: d.y }))
+      .on('start', () => { moved = false; this.dragging = true; })
+      .on('drag', (ev: D3DragEvent<SVGGElement, LayoutNode, Point>, d) => {
+        moved = true;
+        this.overrides[d.id] = { x: ev.x, y: ev.y };
+        this.render(this.state!);
+      })
+      .on('end', (_ev, d) => {
+        this.dragging = false;
+        const p = this.overrides[d.id];
+        if (moved && p) this.cb.moveNodes({ [d.id]: p });
+      }));
+  }
+
+  /** Drag from an output port onto a task or block to add a feedback arrow. */
+  private portBehaviour(s: Selection<SVGCircleElement, LayoutNode, SVGGElement, unknown>): void {
+    let hover: Element | null = null;
+    const targetAt = (ev: MouseEvent): Element | null => {
+      const el = document.elementFromPoint(ev.clientX, ev.clientY);
+      return el?.closest('[data-node-id]') ?? null;
+    };
+    s.call(drag<SVGCircleElement, LayoutNode>()
+      .filter((ev: MouseEvent) => !this.state?.readOnly && !ev.button)
+      .container(() => this.viewport.node()!)
+      .on('start', () => { this.dragging = true; this.svg.classed('connecting', true); })
+      .on('drag', (ev: D3DragEvent<SVGCircleElement, LayoutNode, unknown>, d) => {
+        const x0 = d.x;
+        const y0 = d.y - d.h / 2;
+        this.dragLine.style('display', null)
+          .attr('d', `M${x0},${y0} C${x0},${y0 - 60} ${ev.x},${ev.y - 60} ${ev.x},${ev.y}`);
+        const t = targetAt(ev.sourceEvent as MouseEvent);
+        if (t !== hover) {
+          hover?.classList.remove('drop-target');
+          hover = t && t.getAttribute('data-node-id') !== d.id && t.getAttribute('data-node-id') !== ENCODER_NODE_ID ? t : null;
+          hover?.classList.add('drop-target');
+        }
+      })
+      .on('end', (ev: D3DragEvent<SVGCircleElement, LayoutNode, unknown>, d) => {
+        this.dragging = false;
+        this.svg.classed('connecting', false);
+        this.dragLine.style('display', 'none');
+        hover?.classList.remove('drop-target');
+        hover = null;
+        const src = ev.sourceEvent as MouseEvent;
+        const t = targetAt(src);
+        if (this.dragLine.attr('d') === null) return;
+        this.dragLine.attr('d', null);
+        this.cb.connect(d.taskId!, t?.getAttribute('data-node-id') ?? undefined, { clientX: src.clientX, clientY: src.clientY });
+      }));
+  }
+
+  /** Candidate block numbers of an arrow (for the inspector). */
+  static candidates(a: GraphArrow, model: GraphModel): number[] {
+    return candidateBlocks(a, model);
+  }
+}
