@@ -1,0 +1,75 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { computeBadges, headlineMetric, readGraph } from '../../src/editor/graphModel';
+import { issueTarget } from '../../webview/graph/issues';
+import type { EpochEvent } from '../../src/shared/trainerProtocol';
+import { SAMPLE } from './fixture';
+
+test('readGraph: lenient model as written (no defaults), layout positions, encoder caption', () => {
+  const r = readGraph(SAMPLE);
+  assert.deepEqual(r.parseErrors, []);
+  const m = r.model!;
+  assert.equal(m.name, 'snips-feedback');
+  assert.equal(m.encoder, 'BiGRU 64 · emb 64');
+  assert.deepEqual(m.tasks.map((t) => [t.id, t.kind, t.blocks.length]), [['intent', 'classification', 1], ['slots', 'tagging', 3]]);
+  assert.deepEqual(m.tasks[1].blocks[1], { n: 2, type: 'dense', units: 64, activation: 'relu', dropout: undefined });
+  const a = m.arrows[0];
+  assert.deepEqual([a.id, a.from, a.to, a.injection, a.candidates, a.combine, a.enabled], ['intent_to_slots', 'intent', 'slots', 'gumbel', [1, 2, 3], undefined, undefined]);
+  assert.equal(m.settings.gumbel.anneal, undefined, 'defaults are not filled in');
+  assert.equal(m.settings.convergence.beta, 0.5);
+  assert.deepEqual(m.layout['slots/2'], { x: 300, y: 200 });
+});
+
+test('readGraph: a half-written file still draws and its validation issues come with JSON paths', () => {
+  const text = '{ "name": "x", "tasks": [ { "id": "a", "kind": "classification", "blocks": [ {} ] }, { "kind": "tagging" } ],\n "feedback": [ { "id": "f", "from": "a", "to": "zzz", "injection": 1, "amplifier": { "type": "linear", "units": 4 } } ] }';
+  const r = readGraph(text);
+  assert.ok(r.model);
+  assert.deepEqual(r.model.tasks.map((t) => t.id), ['a'], 'a task without id is not drawn');
+  assert.equal(r.model.arrows.length, 1);
+  assert.ok(r.issues.length > 0);
+  const onArrow = r.issues.find((i) => i.path[0] === 'feedback' && i.path[2] === 'to');
+  assert.ok(onArrow, JSON.stringify(r.issues));
+  assert.deepEqual(issueTarget(onArrow, r.model), { kind: 'arrow', id: 'f' });
+});
+
+test('readGraph: syntax errors come with line and column and no model', () => {
+  const r = readGraph('{\n  "name": "x",\n  "tasks": [\n}');
+  assert.equal(r.model, undefined);
+  assert.ok(r.parseErrors.length > 0);
+  assert.equal(r.parseErrors[0].line, 4);
+  assert.equal(readGraph('[1]').parseErrors[0].message, 'The experiment must be a JSON object.');
+});
+
+test('issueTarget maps tasks, blocks, encoder and layout paths; file-level issues map to nothing', () => {
+  const m = readGraph(SAMPLE).model!;
+  const at = (path: (string | number)[]) => issueTarget({ path, pathText: '', message: '', severity: 'error' }, m);
+  assert.deepEqual(at(['tasks', 1, 'blocks', 2, 'units']), { kind: 'node', id: 'slots/3' });
+  assert.deepEqual(at(['tasks', 0, 'label']), { kind: 'node', id: 'intent' });
+  assert.deepEqual(at(['encoder', 'hidden']), { kind: 'node', id: 'encoder' });
+  assert.equal(at(['training', 'epochs']), undefined);
+  assert.equal(at(['feedback', 5]), undefined);
+});
+
+function epoch(valid: EpochEvent['valid']): EpochEvent {
+  return { type: 'run/epoch', runId: 'r', t: 0, epoch: 1, step: 1, train: {}, valid, trainLoss: {}, validLoss: {}, ms: 1 };
+}
+
+test('computeBadges: best valid headline metric per task over epochs (min for RMSE), gate argmax per arrow', () => {
+  const m = readGraph(SAMPLE).model!;
+  const b = computeBadges(m, {
+    id: 'run-1', status: 'running',
+    epochs: [epoch({ intent: { accuracy: 0.91 }, slots: { f1: 0.8 } }), epoch({ intent: { accuracy: 0.95 }, slots: { f1: 0.78 } })],
+    lastGates: { intent_to_slots: { blocks: [1, 2, 3], probs: [0.1, 0.7, 0.2] } },
+  });
+  assert.deepEqual(b.tasks.intent, { metric: 'accuracy', value: 0.95, text: 'acc 95.0' });
+  assert.equal(b.tasks.slots.text, 'F1 80.0');
+  assert.deepEqual(b.arrows.intent_to_slots, { blocks: [1, 2, 3], probs: [0.1, 0.7, 0.2], argmax: 2, prob: 0.7 });
+  const fromSummary = computeBadges(m, {
+    id: 'run-2', status: 'completed', epochs: [],
+    summary: { status: 'completed', epochs: 1, steps: 1, bestEpoch: 1, best: { valid: { intent: { accuracy: 0.5 } } }, last: { valid: {} }, gates: { intent_to_slots: { block: 3, prob: 0.9 } }, durationMs: 1, backend: 'cpu' },
+  });
+  assert.equal(fromSummary.tasks.intent.value, 0.5);
+  assert.equal(fromSummary.tasks.slots, undefined);
+  assert.equal(fromSummary.arrows.intent_to_slots.argmax, 3);
+  assert.deepEqual(headlineMetric('regression'), { metric: 'rmse', label: 'RMSE', higher: false, percent: false });
+});
