@@ -58,7 +58,7 @@ export class ChartsApp {
   private readonly header: HTMLElement;
   private readonly status: HTMLElement;
   private readonly sections = new Map<SectionId, { section: HTMLElement; body: HTMLElement; hint: HTMLElement }>();
-  private readonly charts = new Map<string, { chart: Drawable; seen: boolean }>();
+  private readonly charts = new Map<string, { chart: Drawable; seen: boolean; drawn?: boolean }>();
   private readonly visible = new WeakSet<Element>();
   private readonly observer?: IntersectionObserver;
   private readonly logBox: HTMLDetailsElement;
@@ -255,18 +255,16 @@ export class ChartsApp {
   private chart<T extends Drawable>(key: string, parent: HTMLElement, make: (container: HTMLElement) => T): { chart: T; draw: boolean } {
     let entry = this.charts.get(key);
     if (!entry) {
-      entry = { chart: make(parent), seen: false };
+      entry = { chart: make(parent), seen: false, drawn: false };
       this.charts.set(key, entry);
       this.observer?.observe(entry.chart.element);
     }
     entry.seen = true;
-    // Charts far off screen skip this frame; the observer redraws them when they scroll in.
-    const draw = !this.observer || this.visible.has(entry.chart.element) || !this.isLaidOut(entry.chart.element);
+    // Charts far off screen skip streaming updates; the observer redraws them when they scroll in.
+    // A chart that never drew draws once, so printing, screenshots and the report are complete.
+    const draw = !this.observer || !entry.drawn || this.visible.has(entry.chart.element);
+    entry.drawn = true;
     return { chart: entry.chart as T, draw };
-  }
-
-  private isLaidOut(e: HTMLElement): boolean {
-    return e.getBoundingClientRect().height > 0;
   }
 
   private grid(section: SectionId, name: string, wide = false): HTMLElement {
@@ -279,9 +277,9 @@ export class ChartsApp {
     return g;
   }
 
-  private lineChart(key: string, section: SectionId, gridName: string, opts: ConstructorParameters<typeof LineChart>[1]): { chart: LineChart; draw: boolean } {
+  private lineChart(key: string, section: SectionId, gridName: string, opts: ConstructorParameters<typeof LineChart>[1], wide = section !== 'metrics'): { chart: LineChart; draw: boolean } {
     const logKey = opts.chartId ?? key;
-    return this.chart(key, this.grid(section, gridName), (c) => new LineChart(c, {
+    return this.chart(key, this.grid(section, gridName, wide), (c) => new LineChart(c, {
       ...opts, chartId: logKey, yLog: this.state.logScales[logKey] ?? opts.yLog,
       onLogChange: (on) => { this.state.logScales[logKey] = on; this.saveState(); },
       onExport: this.onExport,
@@ -300,7 +298,12 @@ export class ChartsApp {
     for (const r of runs) for (const t of r.model.tasks) if (!tasks.includes(t)) tasks.push(t);
 
     // ---- convergence
-    const conv = this.lineChart('convloss', 'convergence', 'convloss', {
+    const deltaTasks = tasks.filter((t) => runs.some((r) => r.model.deltaTasks.includes(t)));
+    for (const task of deltaTasks) {
+      const c = this.chart(`conv/${task}`, this.grid('convergence', 'conv', true), (p) => new ConvergenceChart(p, { task, onExport: this.onExport }));
+      if (c.draw) c.chart.update({ runs: runs.map((r) => ({ id: r.id, name: r.name, color: this.color(r), model: r.model })), smoothing });
+    }
+    const conv = this.lineChart('convloss', 'convergence', 'conv', {
       title: 'Convergence loss', subtitle: 'Σ β^(K−k) ‖y^(k+1) − y^k‖ per task, before λ', fileStem: 'convergence-loss', chartId: 'convergence-loss',
       xLabel: 'step', xName: 'step', height: 200,
     });
@@ -310,18 +313,15 @@ export class ChartsApp {
       for (const [task, s] of r.model.convergence) {
         if (!s.length) continue;
         convLines.push({
-          id: `${r.id}/${task}`, runId: r.id, x: s.x, y: s.y, smooth: true, label: single ? task : `${r.name} · ${task}`,
+          id: `${r.id}/${task}`, runId: r.id, x: s.x, y: s.y, smooth: true, label: single ? task : r.name, hideInLegend: !single && ti > 0,
           color: single ? paletteColor(tasks.indexOf(task) + 2) : this.color(r), dash: single ? undefined : ['', '5 3', '1.5 2.5'][ti % 3] || undefined,
         });
         ti++;
       }
     });
-    if (conv.draw) { conv.chart.setSmoothing(smoothing); conv.chart.update({ lines: convLines, caption: convLines.length ? '' : noFeedbackText(runs) }); }
-    const deltaTasks = tasks.filter((t) => runs.some((r) => r.model.deltaTasks.includes(t)));
-    for (const task of deltaTasks) {
-      const c = this.chart(`conv/${task}`, this.sections.get('convergence')!.body, (p) => new ConvergenceChart(p, { task, onExport: this.onExport }));
-      if (c.draw) c.chart.update({ runs: runs.map((r) => ({ id: r.id, name: r.name, color: this.color(r), model: r.model })), smoothing });
-    }
+    const convTasks = tasks.filter((t) => runs.some((r) => r.model.convergence.get(t)?.length));
+    const convCaption = !convLines.length ? noFeedbackText(runs) : single ? '' : `line style = task: ${convTasks.map((t, i) => `${t} ${['solid', 'dashed', 'dotted'][i % 3]}`).join(', ')}`;
+    if (conv.draw) { conv.chart.setSmoothing(smoothing); conv.chart.update({ lines: convLines, caption: convCaption }); }
 
     // ---- gates
     let gateCount = 0;
@@ -351,12 +351,12 @@ export class ChartsApp {
         const tr = epochLossSeries(r.model, task, 'train');
         const va = epochLossSeries(r.model, task, 'valid');
         const name = single ? '' : `${r.name} · `;
-        if (s?.length) lines.push({ id: `${r.id}/step`, runId: r.id, x: s.x, y: s.y, smooth: true, label: `${name}train (step)`, color: single ? paletteColor(0) : this.color(r) });
+        if (s?.length) lines.push({ id: `${r.id}/step`, runId: r.id, x: s.x, y: s.y, smooth: true, label: single ? 'train (step)' : r.name, color: single ? paletteColor(0) : this.color(r) });
         if (single && tr.x.length) lines.push({ id: `${r.id}/train-epoch`, runId: r.id, ...tr, markers: true, width: 1, label: 'train (epoch mean)', color: paletteColor(0), dash: '2 3' });
-        if (va.x.length) lines.push({ id: `${r.id}/valid`, runId: r.id, ...va, markers: true, width: 2, label: `${name}valid`, color: single ? paletteColor(1) : this.color(r), dash: single ? undefined : '5 3' });
+        if (va.x.length) lines.push({ id: `${r.id}/valid`, runId: r.id, ...va, markers: true, width: 2, label: single ? 'valid' : `${r.name} valid`, color: single ? paletteColor(1) : this.color(r), dash: single ? undefined : '5 3', hideInLegend: !single && !!s?.length });
       }
       c.chart.setSmoothing(smoothing);
-      c.chart.update({ lines });
+      c.chart.update({ lines, caption: single ? '' : 'solid: train loss per step (smoothed) · dashed with dots: validation loss per epoch' });
     }
 
     // ---- metrics

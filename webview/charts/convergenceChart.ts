@@ -38,19 +38,17 @@ export class ConvergenceChart {
   private readonly overTime: LineChart;
 
   constructor(container: HTMLElement, private readonly options: ConvergenceChartOptions) {
-    this.element = document.createElement('div');
-    this.element.className = 'fmtl-grid wide';
-    this.element.dataset.task = options.task;
-    container.append(this.element);
     const task = options.task;
-    this.byK = new LineChart(this.element, {
+    this.byK = new LineChart(container, {
       title: `${task}: ‖y^(k+1) − y^k‖ by iteration`, subtitle: 'one line per epoch', fileStem: `convergence-${task}-by-k`,
       chartId: `convergence-${task}-k`, onExport: options.onExport, yLog: true, xIntegerTicks: true, height: 230,
-      xLabel: 'iteration k', yLabel: 'delta', xName: 'k',
+      xLabel: 'iteration k', xName: 'k',
     });
-    this.overTime = new LineChart(this.element, {
+    this.element = this.byK.element;
+    this.element.dataset.task = task;
+    this.overTime = new LineChart(container, {
       title: `${task}: iteration deltas over training`, fileStem: `convergence-${task}-over-time`,
-      chartId: `convergence-${task}-time`, onExport: options.onExport, yLog: true, height: 230, xLabel: 'step', yLabel: 'delta', xName: 'step',
+      chartId: `convergence-${task}-time`, onExport: options.onExport, yLog: true, height: 230, xLabel: 'step', xName: 'step',
     });
   }
 
@@ -70,7 +68,7 @@ export class ConvergenceChart {
         const isNew = i === newest;
         kLines.push({
           id: `${run.id}/train/${c.epoch}`, runId: run.id, color: run.color,
-          label: single ? `train, epoch ${c.epoch}` : `${run.name} (epoch ${c.epoch})`,
+          label: single ? `train, epoch ${c.epoch}` : run.name,
           x: c.deltas.map((_, k) => k), y: c.deltas, markers: isNew,
           width: isNew ? 2.4 : 1.2, opacity: isNew ? 1 : Math.max(0.12, 0.6 * Math.pow(0.75, age - 1)),
           hideInLegend: !isNew,
@@ -81,7 +79,7 @@ export class ConvergenceChart {
         kLines.push({
           id: `${run.id}/valid/${lastValid.epoch}`, runId: run.id, color: single ? paletteColor(1) : run.color,
           label: single ? `eval, epoch ${lastValid.epoch}` : `${run.name} eval`, x: lastValid.deltas.map((_, k) => k), y: lastValid.deltas,
-          dash: '5 3', markers: true, width: 1.8,
+          dash: '5 3', markers: true, width: 1.8, hideInLegend: !single && curves.length > 0,
         });
       }
       const ref = lastValid ?? curves[newest];
@@ -91,11 +89,12 @@ export class ConvergenceChart {
         tLines.push({
           id: `${run.id}/k${k}`, runId: run.id, x: s.x, y: s.y, smooth: true,
           color: single ? paletteColor(k) : run.color, dash: single ? undefined : DASHES[k % DASHES.length] || undefined,
-          label: `${single ? '' : `${run.name} `}y${sup(k)}→y${sup(k + 1)}`,
+          label: single ? `y${sup(k)}→y${sup(k + 1)}` : run.name, hideInLegend: !single && k > 0,
         });
       });
     }
     for (const c of [this.byK, this.overTime]) c.setSmoothing(data.smoothing);
+    if (!single && kLines.length) caption = 'solid: training, newest epoch of each run · dashed: end-of-epoch evaluation';
     this.byK.update({ lines: kLines, caption: caption || (kLines.length ? '' : 'No iteration deltas yet (they arrive every logEvery steps).') });
     this.overTime.update({ lines: tLines, caption: single ? 'Each line is one iteration step of the loop; lower is more settled.' : 'Line style = iteration step (solid y⁰→y¹, dashed y¹→y², dotted y²→y³).' });
   }
@@ -108,7 +107,6 @@ export class ConvergenceChart {
   dispose(): void {
     this.byK.dispose();
     this.overTime.dispose();
-    this.element.remove();
   }
 }
 
