@@ -16,8 +16,7 @@ export async function buildBench(entries) {
     entryPoints: Object.fromEntries(entries.map((e) => [e, join(here, `${e}.ts`)])),
     outdir: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
     sourcemap: true, logLevel: 'warning',
-    // ESM builds of every tfjs package: one tfjs-core instance, and the packages' sideEffects lists
-    // (which name the ESM files) keep their kernel/gradient registration.
+    // ESM builds first: jsonc-parser's UMD main cannot be bundled, and one tfjs-core instance.
     mainFields: ['module', 'main'],
     external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
   });

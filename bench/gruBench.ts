@@ -8,11 +8,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BiGru } from '../src/trainer/model/gru';
 import { Rng } from '../src/trainer/rng';
-import { setupBackend } from './backendSetup';
+import { initBackend, type BackendPreference } from '../src/trainer/backend';
+import '../src/trainer/model/gradients';
 import { median, spread } from './stats';
 
 async function measure(backend: string, steps: number, warmup: number) {
-  await setupBackend(backend);
+  await initBackend(backend as BackendPreference);
   const B = 32, T = 24, D = 64, H = 64;
   const rng = new Rng(1);
   const gru = new BiGru('bench', D, H, rng);

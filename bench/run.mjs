@@ -1,0 +1,233 @@
+// `npm run bench`: the trainer's speed against PyTorch on this machine, from one run.
+//
+// Measures (each in its own process, so peak RSS and backend state are per measurement):
+//  - ms per training step of samples/snips.fmtl.json (feedback, K = 3, batch 32) with our train()
+//    on wasm (repeats) and cpu (fewer steps), and the same model with feedback off (static)
+//  - the PyTorch reference (bench/pytorch_ref.py) on the exact same batches, 1 and 2 threads
+//  - time from `fmtl train ... --json` to its first run/step line (process start, backend, data)
+//  - the BiGRU layer alone (bench/gruBench.ts)
+// Prints a table and writes bench/results/latest.json.
+//
+// Options: --quick (fewer steps/repeats), --no-cpu, --no-torch, --exp FILE.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { cpus, totalmem, platform, release, arch, tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildBench } from './build.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const argv = process.argv.slice(2);
+const has = (f) => argv.includes(f);
+const opt = (name, fallback) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : fallback; };
+const quick = has('--quick');
+const expFile = opt('--exp', 'samples/snips.fmtl.json');
+const REPEATS = quick ? 1 : 3;
+const WARMUP = 5;
+const STEPS = quick ? 20 : 45; // warm-up + steps = 50 losses for the curve comparison
+const tmp = join(here, 'results', 'tmp');
+mkdirSync(tmp, { recursive: true });
+
+const log = (s) => process.stderr.write(s + '\n');
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN;
+}
+function quantile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))];
+}
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const r1 = (x) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null);
+function summary(xs) {
+  return { median: r1(median(xs)), p25: r1(quantile(xs, 0.25)), p75: r1(quantile(xs, 0.75)), min: r1(Math.min(...xs)), max: r1(Math.max(...xs)), mean: r1(mean(xs)), n: xs.length };
+}
+
+/** Runs a command, returns parsed last JSON line of stdout (throws with stderr on failure). */
+function runJson(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${(r.stderr || '').slice(-2000)}`);
+  const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{'));
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+function trainBench(backend, { staticModel = false, steps = STEPS, warmup = WARMUP, dump } = {}) {
+  const args = ['bench/out/trainBench.js', '--exp', expFile, '--backend', backend, '--steps', String(steps), '--warmup', String(warmup)];
+  if (staticModel) args.push('--static');
+  if (dump) args.push('--dump-batches', dump, '--dump-count', String(warmup + steps));
+  return runJson(process.execPath, args);
+}
+
+function findPython() {
+  for (const py of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { py, version: r.stdout.trim() };
+  }
+  return null;
+}
+
+/** Spawns the CLI and times the first run/step line. */
+function firstEvent() {
+  return new Promise((resolve, reject) => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'fmtl-bench-runs-'));
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['dist/cli.js', 'train', expFile, '--json', '--runs-dir', runsDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let buf = '', err = '', done = false;
+    const finish = (v, e) => {
+      if (done) return; done = true;
+      child.kill('SIGKILL');
+      rmSync(runsDir, { recursive: true, force: true });
+      e ? reject(e) : resolve(v);
+    };
+    child.stdout.on('data', (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i); buf = buf.slice(i + 1);
+        if (line.includes('"run/step"')) finish(performance.now() - t0);
+      }
+    });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (code) => finish(null, new Error(`fmtl train exited (${code}) before a step event:\n${err.slice(-1500)}`)));
+    setTimeout(() => finish(null, new Error('no step event within 60 s')), 60000);
+  });
+}
+
+async function main() {
+  log('building bench bundles ...');
+  await buildBench(['trainBench', 'gruBench']);
+  const results = { date: new Date().toISOString(), experiment: expFile, quick };
+
+  // --- ours (wasm: feedback with repeats, the first also dumps the batches for PyTorch; static) and
+  // PyTorch on the same batches, interleaved so that a load change on the box hits both alike.
+  const batchesFile = join(tmp, 'batches.json');
+  const runs = { wasm: [], wasmStatic: [], cpu: [] };
+  const torch = has('--no-torch') ? null : findPython();
+  const pt = { 1: [], 2: [], static1: [] };
+  if (!torch) log('PyTorch: SKIPPED — no python3 with torch found (Debian: apt-get install python3-torch libopenblas0-pthread; or set PYTHON=/path/to/python3)');
+  const ptArgs = (threads, extra = [], steps = STEPS, warmup = WARMUP) =>
+    ['bench/pytorch_ref.py', '--batches', batchesFile, '--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup), ...extra];
+  for (let i = 0; i < REPEATS; i++) {
+    log(`wasm feedback, repeat ${i + 1}/${REPEATS} ...`);
+    runs.wasm.push(trainBench('wasm', { dump: i === 0 ? batchesFile : undefined }));
+    if (torch) {
+      log(`PyTorch 1 thread, feedback, repeat ${i + 1}/${REPEATS} ...`);
+      pt[1].push(runJson(torch.py, ptArgs(1)));
+    }
+    log(`wasm static, repeat ${i + 1}/${REPEATS} ...`);
+    runs.wasmStatic.push(trainBench('wasm', { staticModel: true }));
+    if (torch) {
+      log(`PyTorch 1 thread, static, repeat ${i + 1}/${REPEATS} ...`);
+      pt.static1.push(runJson(torch.py, ptArgs(1, ['--static'])));
+    }
+  }
+  if (torch) {
+    // Known to be several times slower than 1 thread on 2 cores (BLAS + intra-op threads fight).
+    log('PyTorch 2 threads (fewer steps) ...');
+    pt[2].push(runJson(torch.py, ptArgs(2, [], quick ? 5 : 10, 2)));
+  }
+  if (!has('--no-cpu')) {
+    log('cpu feedback (few steps) ...');
+    runs.cpu.push(trainBench('cpu', { steps: quick ? 2 : 4, warmup: 1 }));
+  }
+
+  // --- time to first event through the real CLI
+  const first = [];
+  if (existsSync(join(root, 'dist/cli.js'))) {
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      log(`fmtl train -> first run/step, repeat ${i + 1} ...`);
+      try { first.push(await firstEvent()); } catch (e) { log(`first event: ${e.message}`); }
+    }
+  } else log('dist/cli.js missing: run `node esbuild.mjs` first (npm run bench does)');
+
+  // --- the BiGRU layer alone
+  log('BiGRU layer microbenchmark ...');
+  const gru = spawnSync(process.execPath, ['bench/out/gruBench.js', 'wasm', 'cpu'], { cwd: root, encoding: 'utf8' });
+  const gruRows = gru.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+
+  // --- aggregate
+  const all = (rs) => rs.flatMap((r) => r.stepMs);
+  const msPerStep = {};
+  const stepStats = {};
+  for (const [k, rs] of Object.entries(runs)) {
+    if (!rs.length) continue;
+    const key = k === 'wasmStatic' ? 'wasm-static' : k;
+    msPerStep[key] = r1(median(all(rs)));
+    stepStats[key] = { ...summary(all(rs)), repeatMedians: rs.map((r) => r1(median(r.stepMs))), peakRssMb: r1(Math.max(...rs.map((r) => r.peakRssMb))) };
+  }
+  const ptMs = {};
+  const ptStats = {};
+  for (const [k, rs] of Object.entries(pt)) {
+    if (!rs.length) continue;
+    ptMs[k] = r1(median(all(rs)));
+    ptStats[k] = { ...summary(all(rs)), repeatMedians: rs.map((r) => r1(median(r.stepMs))) };
+  }
+  // Per epoch = steps per epoch x mean step (the validation pass is the same for both and excluded).
+  const feedbackOverStatic = runs.wasm.length && runs.wasmStatic.length ? Math.round(mean(all(runs.wasm)) / mean(all(runs.wasmStatic)) * 100) / 100 : null;
+  const curve = (losses) => ({ start: r1(mean(losses.slice(0, 3)) * 100) / 100, end: r1(mean(losses.slice(-5)) * 100) / 100, n: losses.length });
+  const stepsPerEpoch = runs.wasm[0]?.stepsPerEpoch;
+  Object.assign(results, {
+    msPerStep,
+    stepStats,
+    pytorchMsPerStep: torch ? { 1: ptMs[1], 2: ptMs[2] } : null,
+    pytorchStaticMsPerStep: torch ? ptMs.static1 : null,
+    pytorchStats: torch ? ptStats : null,
+    ratioVsPytorch1: torch && msPerStep.wasm ? Math.round(msPerStep.wasm / ptMs[1] * 100) / 100 : null,
+    feedbackOverStatic,
+    pytorchFeedbackOverStatic: torch ? Math.round(mean(all(pt[1])) / mean(all(pt.static1)) * 100) / 100 : null,
+    epochSeconds: stepsPerEpoch ? { stepsPerEpoch, wasm: r1(stepsPerEpoch * mean(all(runs.wasm)) / 1000), wasmStatic: r1(stepsPerEpoch * mean(all(runs.wasmStatic)) / 1000) } : null,
+    firstEventMs: first.length ? r1(median(first)) : null,
+    firstEventRuns: first.map(r1),
+    lossCurves: {
+      ours: runs.wasm[0] ? curve(runs.wasm[0].losses) : null,
+      pytorch: pt[1][0] ? curve(pt[1][0].losses) : null,
+    },
+    peakRssMb: Object.fromEntries(Object.entries(stepStats).map(([k, s]) => [k, s.peakRssMb])),
+    numTensors: runs.wasm[0]?.numTensors,
+    gru: gruRows.map((g) => ({ backend: g.backend, msPerStep: r1(g.msPerStep), p25: r1(g.spread.p25), p75: r1(g.spread.p75), kernels: g.kernels })),
+    machine: { cpu: cpus()[0]?.model, cores: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()} ${arch()}` },
+    versions: {
+      node: process.versions.node,
+      tfjs: JSON.parse(readFileSync(join(root, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8')).version,
+      backendDetail: runs.wasm[0]?.detail,
+      torch: torch?.version ?? null,
+      torchParallel: pt[1][0]?.parallel ?? null,
+    },
+    parameters: { ours: runs.wasm[0]?.parameters, pytorch: pt[1][0]?.parameters ?? null },
+  });
+
+  const outDir = join(here, 'results');
+  writeFileSync(join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  printTable(results);
+}
+
+function printTable(r) {
+  const rows = [];
+  const fmt = (s) => (s ? `${s.median} ms  (IQR ${s.p25}–${s.p75}, n=${s.n})` : 'n/a');
+  rows.push(['ours wasm, feedback K=3', fmt(r.stepStats.wasm), `RSS ${r.stepStats.wasm?.peakRssMb} MB`]);
+  rows.push(['ours wasm, static', fmt(r.stepStats['wasm-static']), `RSS ${r.stepStats['wasm-static']?.peakRssMb} MB`]);
+  if (r.stepStats.cpu) rows.push(['ours cpu, feedback K=3', fmt(r.stepStats.cpu), `RSS ${r.stepStats.cpu.peakRssMb} MB`]);
+  if (r.pytorchStats) {
+    rows.push(['PyTorch 1 thread, feedback', fmt(r.pytorchStats[1]), '']);
+    rows.push(['PyTorch 2 threads, feedback', fmt(r.pytorchStats[2]), '']);
+    rows.push(['PyTorch 1 thread, static', fmt(r.pytorchStats.static1), '']);
+  } else rows.push(['PyTorch', 'skipped (torch not installed)', '']);
+  const w = Math.max(...rows.map((x) => x[0].length));
+  console.log(`\nFeedback MTL trainer benchmark — ${r.experiment}, batch 32 (ms per training step, median)`);
+  for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w)}  ${b}  ${c}`);
+  console.log(`  ratio ours(wasm) / PyTorch(1 thread):  ${r.ratioVsPytorch1 ?? 'n/a'}`);
+  console.log(`  feedback / static per epoch (wasm):     ${r.feedbackOverStatic}   (PyTorch: ${r.pytorchFeedbackOverStatic ?? 'n/a'})`);
+  if (r.epochSeconds) console.log(`  epoch (${r.epochSeconds.stepsPerEpoch} steps, no validation): feedback ${r.epochSeconds.wasm} s, static ${r.epochSeconds.wasmStatic} s`);
+  console.log(`  train -> first step event (CLI):       ${r.firstEventMs ?? 'n/a'} ms  (runs: ${r.firstEventRuns.join(', ')})`);
+  const c = r.lossCurves;
+  console.log(`  loss over ${c.ours?.n} steps, same batches: ours ${c.ours?.start} -> ${c.ours?.end}; PyTorch ${c.pytorch ? `${c.pytorch.start} -> ${c.pytorch.end}` : 'n/a'}`);
+  console.log(`  parameters: ours ${r.parameters.ours}, PyTorch ${r.parameters.pytorch ?? 'n/a'}; numTensors ${r.numTensors?.first} -> ${r.numTensors?.last}`);
+  for (const g of r.gru) console.log(`  BiGRU layer fwd+bwd (B32 T24 D64 H64) ${g.backend}: ${g.msPerStep} ms (IQR ${g.p25}–${g.p75}), ${g.kernels} kernel calls`);
+  console.log(`  machine: ${r.machine.cpu}, ${r.machine.cores} cores; node ${r.versions.node}, tfjs ${r.versions.tfjs}, torch ${r.versions.torch ?? 'n/a'}`);
+  console.log('  written: bench/results/latest.json');
+}
+
+main().catch((e) => { console.error(e.stack || e.message); process.exit(1); });
