@@ -28,7 +28,7 @@ export function registerCodeLens(_context: vscode.ExtensionContext, deps: HostDe
       }
       const outline = outlineExperiment(doc.getText());
       const runs = deps.runStore.listRuns(file).map(runFigures);
-      const { latest, previous } = pickRuns(runs);
+      const { newest, latest, previous, gates } = pickRuns(runs);
       const lenses: vscode.CodeLens[] = [];
       const at = (offset: number, t: LensText | undefined) => {
         if (!t) return;
@@ -38,14 +38,14 @@ export function registerCodeLens(_context: vscode.ExtensionContext, deps: HostDe
           ? { title: t.title, tooltip: t.tooltip, command: 'feedbackMtl.openRun', arguments: [t.runId] }
           : { title: t.title, tooltip: t.tooltip, command: '' }));
       };
-      at(outline.headOffset, fileLens(latest, Date.now()));
-      if (!latest && vscode.workspace.isTrusted && !deps.training.isTraining) {
+      at(outline.headOffset, fileLens(newest, Date.now()));
+      if (!newest && vscode.workspace.isTrusted && !deps.training.isTraining) {
         const pos = doc.positionAt(outline.headOffset);
         lenses.push(new vscode.CodeLens(new vscode.Range(pos.line, 0, pos.line, 0),
           { title: '$(play) Train feedback MTL', tooltip: 'Train this experiment (no runs yet)', command: 'feedbackMtl.train', arguments: [doc.uri] }));
       }
       for (const t of outline.tasks) at(t.offset, taskLens(t, latest, previous));
-      if (latest || outline.arrows.length) for (const a of outline.arrows) at(a.offset, arrowLens(a, latest));
+      for (const a of outline.arrows) at(a.offset, arrowLens(a, gates));
       return lenses;
     },
   };

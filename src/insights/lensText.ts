@@ -66,12 +66,18 @@ export function tagFromName(name: string): string | undefined {
   return /(ablation-(?:static|fixed|gumbel))$/.exec(name)?.[1];
 }
 
-/** The run the lens shows (newest with figures) and the finished run before it. `runs` newest first. */
-export function pickRuns(runs: readonly RunFigures[]): { latest?: RunFigures; previous?: RunFigures } {
-  const i = runs.findIndex((r) => r.valid || Object.keys(r.gates).length);
-  if (i < 0) return {};
-  const previous = runs.slice(i + 1).find((r) => FINISHED.has(r.status) && r.valid);
-  return { latest: runs[i], previous };
+/**
+ * Which runs the lenses show, from runs newest first: `newest` (the file lens: a run that just
+ * started counts), `latest` with validation metrics (task lenses; a new run takes over after its
+ * first epoch) and the finished run with metrics before it (`previous`), and the newest run that
+ * reported gates (`gates`, arrow lenses).
+ */
+export function pickRuns(runs: readonly RunFigures[]): { newest?: RunFigures; latest?: RunFigures; previous?: RunFigures; gates?: RunFigures } {
+  const i = runs.findIndex((r) => r.valid);
+  const latest = i >= 0 ? runs[i] : undefined;
+  const previous = i >= 0 ? runs.slice(i + 1).find((r) => FINISHED.has(r.status) && r.valid) : undefined;
+  const gates = runs.find((r) => Object.keys(r.gates).length) ?? latest;
+  return { newest: runs[0], latest, previous, gates };
 }
 
 /** Headline metric of a task kind, with how it is shown. */
@@ -165,7 +171,8 @@ export function fileLens(latest: RunFigures | undefined, now: number): LensText 
   if (!latest) return undefined;
   const when = latest.startedAt ? ` ${ago(now - latest.startedAt)}` : '';
   const overall = latest.valid?._overall?.accuracy;
-  const parts = [`last run: ${latest.status}${latest.live && latest.status === 'running' ? '' : when}`];
+  const running = latest.live && latest.status === 'running';
+  const parts = [`last run: ${latest.status}${running ? latest.epoch ? ` · epoch ${latest.epoch}${latest.epochs ? `/${latest.epochs}` : ''}` : '' : when}`];
   if (overall !== undefined) parts.push(`overall accuracy ${formatMetric(overall, true)}`);
   if (latest.tag) parts.push(latest.tag);
   if (latest.backend) parts.push(latest.backend);

@@ -105,14 +105,23 @@ class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposab
 }
 
 function expNode(experimentPath: string, exists: boolean): Node & { kind: 'experiment' } {
-  const folder = vscode.workspace.asRelativePath(path.dirname(experimentPath));
-  return { kind: 'experiment', experimentPath, label: path.basename(experimentPath, '.fmtl.json'), description: folder === path.dirname(experimentPath) ? folder : folder || undefined, exists };
+  return { kind: 'experiment', experimentPath, label: path.basename(experimentPath, '.fmtl.json'), description: folderLabel(path.dirname(experimentPath)), exists };
+}
+
+/** Folder of an experiment as the user thinks of it: relative to its workspace folder, nothing at a root, the full path outside. */
+function folderLabel(dir: string): string | undefined {
+  const uri = vscode.Uri.file(dir);
+  const ws = vscode.workspace.getWorkspaceFolder(uri);
+  if (!ws) return dir;
+  const rel = path.relative(ws.uri.fsPath, dir).split(path.sep).join('/');
+  const multi = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+  return multi ? [ws.name, rel].filter(Boolean).join('/') : rel || undefined;
 }
 
 function runItem(run: RunInfo): vscode.TreeItem {
   const f = runFigures(run);
   const when = run.startedAt ? new Date(run.startedAt) : undefined;
-  const label = [when ? `${when.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${when.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : run.name, f.tag].filter(Boolean).join(' · ');
+  const label = [when ? shortTime(when) : run.name, f.tag].filter(Boolean).join(' · ');
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
   item.id = `run:${run.id}`;
   const metrics: string[] = [];
@@ -150,6 +159,12 @@ function runItem(run: RunInfo): vscode.TreeItem {
   if (run.runDir) md.appendMarkdown(`\`${run.runDir}\``);
   item.tooltip = md;
   return item;
+}
+
+/** `14:05` today, `Nov 23 14:05` otherwise. */
+function shortTime(d: Date): string {
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
+  return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
 }
 
 function statusIcon(run: RunInfo): vscode.ThemeIcon {

@@ -116,9 +116,11 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
       return;
     }
     const figures = summaryText(run);
-    const what = run.status === 'stopped' ? 'stopped (run kept' + (run.hasLastCheckpoint ? ', resumable)' : ')') : run.status === 'early-stopped' ? 'finished (early stop)' : 'finished';
+    // No "Feedback MTL:" prefix here: that marks the progress notification; VS Code shows the source.
+    const what = run.status === 'stopped' ? `Stopped ${run.config?.name ?? run.name} — run kept${run.hasLastCheckpoint ? ', resumable' : ''}`
+      : `Trained ${run.config?.name ?? run.name}${run.status === 'early-stopped' ? ' (early stop)' : ''}`;
     const buttons = run.status === 'stopped' && run.hasLastCheckpoint ? ['Open charts', 'Resume'] : ['Open charts'];
-    const b = await vscode.window.showInformationMessage(`Feedback MTL: ${run.config?.name ?? run.name} ${what}${figures ? ` — ${figures}` : ''}.`, ...buttons);
+    const b = await vscode.window.showInformationMessage(`${what}${figures ? `: ${figures}` : ''}.`, ...buttons);
     if (b === 'Open charts') await openCharts([run.id]);
     else if (b === 'Resume') await vscode.commands.executeCommand('feedbackMtl.resume', run.id);
   }

@@ -35,12 +35,21 @@ test('arrow lens: learned gate, fixed block, switched off, not learned', () => {
   assert.equal(arrowLens({ id: 'zz', from: 'a', to: 'b', injection: 'gumbel', enabled: true }, r).title, 'a→b · gate: not learned yet');
 });
 
-test('pickRuns: newest run with figures, previous finished run with metrics (failed and empty runs skipped)', () => {
-  const runs = [fig('empty'), fig('new', { valid: { a: { accuracy: 1 } } }), fig('failed', { status: 'failed', valid: { a: { accuracy: 0 } } }), fig('old', { valid: { a: { accuracy: 0.5 } } })];
+test('pickRuns: newest run with metrics, previous finished run with metrics (failed and empty runs skipped), newest with gates', () => {
+  const runs = [
+    fig('starting', { status: 'running', live: true, gates: { g: { block: 1, prob: 0.5 } } }),
+    fig('new', { valid: { a: { accuracy: 1 } } }),
+    fig('failed', { status: 'failed', valid: { a: { accuracy: 0 } } }),
+    fig('old', { valid: { a: { accuracy: 0.5 } } }),
+  ];
   const p = pickRuns(runs);
-  assert.equal(p.latest?.id, 'new');
+  assert.equal(p.newest?.id, 'starting');
+  assert.equal(p.latest?.id, 'new', 'a run before its first epoch does not blank the task lenses');
   assert.equal(p.previous?.id, 'old');
-  assert.deepEqual(pickRuns([fig('x')]), {});
+  assert.equal(p.gates?.id, 'starting');
+  const none = pickRuns([fig('x')]);
+  assert.equal(none.latest, undefined);
+  assert.equal(none.newest?.id, 'x');
 });
 
 test('runFigures: best valid metrics, gates from the summary or the argmax of the last gate event', () => {
@@ -62,6 +71,7 @@ test('number formats', () => {
 });
 
 test('file lens and hover table', () => {
+  assert.equal(fileLens(fig('l', { status: 'running', live: true, epoch: 2, epochs: 200, backend: 'wasm' }), 0)?.title, 'last run: running · epoch 2/200 · wasm');
   const now = Date.UTC(2026, 0, 1, 12);
   assert.equal(fileLens(fig('r', { startedAt: now - 5 * 60_000, backend: 'wasm', valid: { _overall: { accuracy: 0.882 } } }), now)?.title,
     'last run: completed 5 min ago · overall accuracy 88.2 · wasm');
