@@ -607,7 +607,10 @@ function blockInputWidth(to: TaskInfo, l: number, encoderType: string | undefine
     const last = encoder.hidden[encoder.hidden.length - 1];
     return typeof last === 'number' ? last : undefined;
   }
-  // The BiGRU encoder's width at block 1 depends on the task level (token states vs pooled vector).
+  if (encoderType === 'bigru' && isObj(encoder) && typeof encoder.hidden === 'number') {
+    // Token towers read the BiGRU states (2 x hidden); sentence towers its mean+max pool (4 x hidden).
+    return to.kind === 'tagging' ? 2 * encoder.hidden : to.kind ? 4 * encoder.hidden : undefined;
+  }
   return undefined;
 }
 

@@ -243,6 +243,12 @@ test('CSV: a label column used as an input is leakage', () => {
 test("combine 'add' needs matching widths", () => {
   expectError(mutate(csv, (x) => { x.feedback[0].combine = 'add'; }), 'feedback[0].amplifier.units', /input width of mass block 1 \(16\), got 4/);
   assert.deepEqual(errors(mutate(csv, (x) => { x.feedback[0].combine = 'add'; x.feedback[0].amplifier.units = 16; })), []);
+  // BiGRU encoder (hidden 16): token towers see 2 x 16, sentence towers the mean+max pool 4 x 16.
+  expectError(mutate(slu, (x) => { x.feedback[1].combine = 'add'; x.feedback[1].amplifier.units = 32; }), 'feedback[1].amplifier.units', /intent block 1 \(64\), got 32/);
+  assert.deepEqual(errors(mutate(slu, (x) => { x.feedback[1].combine = 'add'; x.feedback[1].amplifier.units = 64; })), []);
+  expectError(mutate(slu, (x) => { x.feedback[0].combine = 'add'; x.feedback[0].candidates = [1]; }), 'feedback[0].amplifier.units', /slots block 1 \(32\), got 8/);
+  // bigru block output is 2 x units (block 2 of slots reads 32).
+  expectError(mutate(slu, (x) => { x.feedback[0].combine = 'add'; x.feedback[0].candidates = [2]; x.feedback[0].amplifier.units = 16; }), 'feedback[0].amplifier.units', /slots block 2 \(32\), got 16/);
 });
 
 test('early-stopping metric names', () => {
