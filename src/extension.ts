@@ -4,10 +4,12 @@
  */
 import { loadedAt } from './runs/loadClock';
 import * as vscode from 'vscode';
+import { registerGraphEditor } from './editor/graphEditorProvider';
 import { registerCodeLens } from './insights/codeLens';
 import { registerDiagnostics } from './insights/diagnostics';
 import { registerHover } from './insights/hover';
 import type { HostDeps } from './runs/hostDeps';
+import { registerRunPanels } from './runs/runPanel';
 import { RunStore } from './runs/runStore';
 import { registerRunsTree } from './runs/runsTree';
 import { registerTrainCommands } from './runs/trainCommands';
@@ -42,6 +44,8 @@ export function activate(context: vscode.ExtensionContext): FeedbackMtlApi {
     registerCodeLens(context, deps),
     registerHover(context, deps),
     registerDiagnostics(context),
+    registerGraphEditor(context, { runStore, workspaceRuns }),
+    registerRunPanels(context, { runStore, output }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('feedbackMtl.buffer.maxPoints')) runStore.setMaxPoints(vscode.workspace.getConfiguration('feedbackMtl').get<number>('buffer.maxPoints', 4000));
     }),

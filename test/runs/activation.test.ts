@@ -42,7 +42,11 @@ function loadWithStub() {
     'TabInputCustom', 'TabInputText', 'ViewColumn']) api[k] = stub;
   api.Disposable = { from: () => stub };
   api.commands = new Proxy({}, { get: (_t, p) => p === 'registerCommand' ? (id: string) => { registered.push(id); return stub; } : stub });
-  api.window = new Proxy({}, { get: (_t, p) => p === 'createTreeView' ? (id: string) => { views.push(id); return stub; } : stub });
+  const editors: string[] = [];
+  api.window = new Proxy({}, {
+    get: (_t, p) => p === 'createTreeView' ? (id: string) => { views.push(id); return stub; }
+      : p === 'registerCustomEditorProvider' ? (viewType: string) => { editors.push(viewType); return stub; } : stub,
+  });
   api.languages = new Proxy({}, { get: (_t, p) => (typeof p === 'string' && p.startsWith('register') ? () => { providers.push(p); return stub; } : stub) });
   const m = Module as unknown as { _load: (req: string, ...rest: unknown[]) => unknown };
   const orig = m._load;
@@ -52,21 +56,20 @@ function loadWithStub() {
     const ext = require(bundle) as { activate(c: unknown): { activation: { activateMs: number } }; deactivate(): void };
     const res = ext.activate({ subscriptions: [], extensionUri: stub, asAbsolutePath: (p: string) => path.join(root, p) });
     ext.deactivate();
-    return { registered, views, providers, res };
+    return { registered, views, providers, editors, res };
   } finally {
     m._load = orig;
   }
 }
 
-test('activate() registers every contributed command of ours, the Runs view, CodeLens and hover providers', () => {
+test('activate() registers every contributed command, the Runs view, the graph editor, CodeLens and hover providers', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const declared: string[] = pkg.contributes.commands.map((c: { command: string }) => c.command);
-  const { registered, views, providers, res } = loadWithStub();
-  // openRunCharts belongs to the charts panel (runPanel.ts); it is registered there once wired.
-  const ours = declared.filter((c) => c !== 'feedbackMtl.openRunCharts');
-  for (const c of ours) assert.ok(registered.includes(c), `${c} is in package.json but not registered`);
+  const { registered, views, providers, editors, res } = loadWithStub();
+  for (const c of declared) assert.ok(registered.includes(c), `${c} is in package.json but not registered`);
   for (const c of registered) assert.ok(declared.includes(c), `${c} is registered but not declared in package.json`);
   assert.deepEqual(views, ['feedbackMtl.runs']);
+  assert.deepEqual(editors, pkg.contributes.customEditors.map((e: { viewType: string }) => e.viewType));
   assert.ok(providers.includes('registerCodeLensProvider'));
   assert.ok(providers.includes('registerHoverProvider'));
   assert.ok(Number.isFinite(res.activation.activateMs));
