@@ -1,5 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -128,4 +129,19 @@ test('summary table formats rates as percentages and errors as values', () => {
     'm        rmse          312   300         320',
     'overall  accuracy     50.0     –        40.0',
   ].join('\n'));
+});
+
+test('the bundled bin (dist/cli.js): validate exits 1 with located messages and no stack; usage exits 2', () => {
+  const cli = path.join(root, 'dist', 'cli.js');
+  assert.ok(fs.existsSync(cli), 'run `node esbuild.mjs` first');
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'x.fmtl.json'), '{\n  "name": "x",\n  "iterations": -1\n}\n');
+  const r = spawnSync(process.execPath, [cli, 'validate', 'x.fmtl.json'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^x\.fmtl\.json:3:17  iterations  'iterations' must be an integer >= 0, got -1$/m);
+  assert.match(r.stderr, /^x\.fmtl\.json:1:1  data  missing required property 'data'$/m);
+  assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+  const u = spawnSync(process.execPath, [cli, 'frobnicate'], { encoding: 'utf8' });
+  assert.equal(u.status, 2);
+  assert.match(u.stderr, /^fmtl: unknown command 'frobnicate'\nusage:/);
 });
