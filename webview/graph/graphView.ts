@@ -52,6 +52,15 @@ function amplifierCaption(a: GraphArrow): string {
   return `${type}${units}${a.combine === 'add' ? ' · add' : ''}`;
 }
 
+function arrowCaption(a: GraphArrow): string {
+  return amplifierCaption(a) + (a.enabled === false ? ' (off)' : '');
+}
+
+/** Label pill width for a caption (11px text). */
+function labelWidth(caption: string): number {
+  return caption.length * 6.3 + 14;
+}
+
 function taskCaption(t: GraphTask): string {
   return t.kind === 'classification' ? 'classification' : t.kind === 'tagging' ? 'tagging (per token)' : t.kind;
 }
@@ -159,7 +168,8 @@ export class GraphView {
       .join('rect').attr('class', 'column').attr('rx', 10)
       .attr('x', (d) => d.x).attr('y', (d) => d.y).attr('width', (d) => d.w).attr('height', (d) => d.h);
 
-    this.renderArrows(state, layout, routeArrows(model, layout), errs);
+    const arrowById = new Map(model.arrows.map((a) => [a.id, a]));
+    this.renderArrows(state, layout, routeArrows(model, layout, (a) => ({ w: labelWidth(arrowCaption(arrowById.get(a.id) ?? a)), h: 20 })), errs);
     this.renderNodes(state, layout, errs);
     if (!this.fitted && layout.nodes.length) {
       this.fitted = true;
@@ -312,11 +322,10 @@ export class GraphView {
         .text((b) => { const p = probOf(b.block); return p === undefined ? '' : `${Math.round(p * 100)}%`; });
       const fork = g.selectAll<SVGPathElement, Point>('path.fork').data(d.fork ? [d.fork] : []);
       fork.join('path').attr('class', 'fork').attr('d', (f) => `M${f.x},${f.y - 7} L${f.x + 7},${f.y} L${f.x},${f.y + 7} L${f.x - 7},${f.y} z`);
-      const a = arrows.get(d.id)!;
-      const caption = amplifierCaption(a) + (a.enabled === false ? ' (off)' : '');
+      const caption = arrowCaption(arrows.get(d.id)!);
       const lab = g.select('g.arrow-label').attr('transform', `translate(${d.label.x},${d.label.y})`);
       lab.select('text').attr('text-anchor', 'middle').attr('y', 4).text(caption);
-      const w = caption.length * 6.3 + 14;
+      const w = labelWidth(caption);
       lab.select('rect').attr('x', -w / 2).attr('y', -10).attr('width', w).attr('height', 20).attr('rx', 10);
     });
   }

@@ -51,8 +51,11 @@ export class Inspector {
 
   render(state: InspectorState): void {
     this.state = state;
-    const active = document.activeElement;
+    const active = document.activeElement as (HTMLElement & { value?: unknown }) | null;
     const focusName = active && this.el.contains(active) ? active.getAttribute('name') : null;
+    // Text the user is typing (not yet committed) survives a rebuild caused by another change.
+    const typing = focusName && active && typeof active.value === 'string' && active.dataset.initial !== undefined && active.value !== active.dataset.initial
+      ? active.value : undefined;
     this.el.replaceChildren();
     const { model, selection } = state;
     const arrow = selection?.kind === 'arrow' ? model.arrows.find((a) => a.id === selection.id) : undefined;
@@ -66,6 +69,7 @@ export class Inspector {
     let focusEl: HTMLElement | null = null;
     if (this.focusAddFeedback && task?.id === this.focusAddFeedback) focusEl = this.el.querySelector('[name="feedback.target"]');
     else if (focusName) focusEl = this.el.querySelector(`[name="${CSS.escape(focusName)}"]`);
+    if (focusEl && typing !== undefined) (focusEl as HTMLElement & { value: string }).value = typing;
     this.focusAddFeedback = undefined;
     if (focusEl) requestAnimationFrame(() => focusEl!.focus());
   }
@@ -285,6 +289,7 @@ export class Inspector {
     const t = document.createElement('vscode-textfield') as HTMLElement & { value: string };
     t.setAttribute('name', name);
     t.value = value;
+    t.dataset.initial = value;
     if (placeholder) t.setAttribute('placeholder', placeholder);
     t.addEventListener('change', () => { if (t.value !== value) commit(t.value); });
     return t;
@@ -302,6 +307,7 @@ export class Inspector {
     // `value`; we validate ourselves and say what is wrong.
     t.setAttribute('inputmode', 'decimal');
     t.value = value === undefined ? '' : String(value);
+    t.dataset.initial = t.value;
     if (o.placeholder) t.setAttribute('placeholder', o.placeholder);
     t.addEventListener('change', () => {
       const raw = t.value.trim();

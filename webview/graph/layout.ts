@@ -144,8 +144,24 @@ export function candidateBlocks(arrow: GraphArrow, model: GraphModel): number[] 
  * Route every arrow whose ends exist. Arrows into the same target are spread vertically so they do
  * not overlap; a Gumbel arrow forks beside the target column into one branch per candidate block.
  */
-export function routeArrows(model: GraphModel, layout: Layout): ArrowGeometry[] {
+export function routeArrows(model: GraphModel, layout: Layout, labelSize: (a: GraphArrow) => { w: number; h: number } = () => ({ w: 90, h: 20 })): ArrowGeometry[] {
   const out: ArrowGeometry[] = [];
+  // Label boxes must not sit on nodes or on each other (they are the arrows' click targets).
+  const taken: Box[] = layout.nodes.map((n) => ({ x: n.x - n.w / 2, y: n.y - n.h / 2, w: n.w, h: n.h }));
+  const labelOn = (a: Anchor, b: Anchor, arrow: GraphArrow): Point => {
+    const [c1, c2] = controls(a, b);
+    const { w, h } = labelSize(arrow);
+    let best: { p: Point; hits: number } | undefined;
+    for (const t of [0.3, 0.5, 0.4, 0.6, 0.2, 0.7, 0.8]) {
+      const p = bezierPoint(a, c1, c2, b, t);
+      const box = { x: p.x - w / 2, y: p.y - h / 2, w, h };
+      const hits = taken.filter((o) => overlaps(box, o)).length;
+      if (!best || hits < best.hits) best = { p, hits };
+      if (hits === 0) break;
+    }
+    taken.push({ x: best!.p.x - w / 2, y: best!.p.y - h / 2, w, h });
+    return best!.p;
+  };
   const perTarget = new Map<string, number>();
   for (const a of model.arrows) {
     const src = layout.byId.get(a.from);
@@ -171,18 +187,19 @@ export function routeArrows(model: GraphModel, layout: Layout): ArrowGeometry[] 
         const c = { x: (fork.x + end.x) / 2, y: end.y };
         return { block: n, end, path: `M${r(fork.x)},${r(fork.y)} Q${r(c.x)},${r(c.y)} ${r(end.x)},${r(end.y)}` };
       });
-      out.push({ id: a.id, path, branches, fork, start, label: labelOn(start, { ...fork, side }) });
+      out.push({ id: a.id, path, branches, fork, start, label: labelOn(start, { ...fork, side }, a) });
       continue;
     }
     const target = layout.byId.get(blockNodeId(a.to, a.injection)) ?? targetTask;
     const end = entryPoint(target, src, dy);
     const start = portPoint(src, end);
-    out.push({ id: a.id, path: curve(start, end), branches: [], start, label: labelOn(start, end) });
+    out.push({ id: a.id, path: curve(start, end), branches: [], start, label: labelOn(start, end, a) });
   }
   return out;
 }
 
-function labelOn(a: Anchor, b: Anchor): Point {
-  const [c1, c2] = controls(a, b);
-  return bezierPoint(a, c1, c2, b, 0.3);
+interface Box { x: number; y: number; w: number; h: number }
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }

@@ -166,14 +166,14 @@ channel.onAny((msg) => {
       if (msg.model) {
         model = msg.model;
         issues = msg.issues;
+        badges = msg.badges;
       }
-      badges = msg.badges;
       if (!view.dragging) view.clearOverrides();
       render();
       return;
     case 'graph/badges':
       badges = msg.badges;
-      render();
+      render({ badgesOnly: true });
       return;
     case 'graph/refused':
       view.clearOverrides();
@@ -197,7 +197,7 @@ channel.onAny((msg) => {
   }
 });
 
-function render(): void {
+function render(opts: { badgesOnly?: boolean } = {}): void {
   const ro = readOnly();
   banner.hidden = !ro;
   banner.textContent = ro
@@ -210,7 +210,9 @@ function render(): void {
   }
   if (selection && !exists(selection, model)) selection = undefined;
   view.render({ model, badges, issues, selection, readOnly: ro });
-  inspector.render({ model, badges, issues, selection, readOnly: ro });
+  // Live badge updates (every ~0.5 s while training) must not rebuild a panel the user is typing in.
+  const typing = document.activeElement instanceof HTMLElement && inspectorEl.contains(document.activeElement);
+  if (!(opts.badgesOnly && typing)) inspector.render({ model, badges, issues, selection, readOnly: ro });
   renderErrors();
   const nErr = issues.filter((i) => i.severity === 'error').length;
   status.textContent = [

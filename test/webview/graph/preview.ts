@@ -16,7 +16,8 @@ import { chromium } from 'playwright-core';
 import { computeBadges, readGraph } from '../../../src/editor/graphModel';
 import { graphHtml, makeNonce } from '../../../src/editor/graphHtml';
 import { JsonTextEditor } from '../../../src/editor/jsonTextEditor';
-import type { SnapshotMessage } from '../../../src/shared/protocol';
+import { applyTextEdits, computeEdits } from '../../../src/editor/edits';
+import type { GraphToHostMessage, HostToGraphMessage, SnapshotMessage } from '../../../src/shared/protocol';
 
 const ROOT = process.cwd();
 const OUT = path.join(ROOT, 'out', 'preview');
@@ -66,26 +67,51 @@ function themeCss(name: string): string {
   return `:root {\n${vars}\n  --vscode-font-family: system-ui, "Segoe UI", Ubuntu, sans-serif;\n  --vscode-font-size: 13px;\n}\n`;
 }
 
-function sampleSnapshot(): SnapshotMessage {
+/** A stand-in for the provider: the same edits and snapshots, on a string instead of a TextDocument. */
+class FakeHost {
+  version = 1;
+  constructor(public text: string) {}
+
+  snapshot(): SnapshotMessage {
+    const r = readGraph(this.text);
+    const badges = r.model ? computeBadges(r.model, {
+      id: 'preview-synthetic', status: 'completed', epochs: [
+        { type: 'run/epoch', runId: 'p', t: 0, epoch: 1, step: 10, train: {}, valid: { intent: { accuracy: 0.962 }, slots: { f1: 0.874 } }, trainLoss: {}, validLoss: {}, ms: 1 },
+      ],
+      lastGates: { 'intent-to-slots': { blocks: [1, 2], probs: [0.18, 0.82] }, 'slots-to-intent': { blocks: [1, 2], probs: [0.64, 0.36] } },
+    }) : undefined;
+    return { type: 'graph/snapshot', version: this.version, fileName: 'snips.fmtl.json (preview, synthetic run figures)', model: r.model, parseErrors: r.parseErrors, issues: r.issues, badges };
+  }
+
+  /** Handle one webview message; returns the messages the provider would send back. */
+  receive(msg: GraphToHostMessage): HostToGraphMessage[] {
+    if (msg.type === 'webview/ready') return [this.snapshot()];
+    if (msg.type === 'graph/showText') return [];
+    const r = computeEdits(this.text, msg);
+    if (!r.ok) return [{ type: 'graph/refused', intent: msg.type, reason: r.reason, ...(r.at ? { at: r.at } : {}) }];
+    if (r.edits.length) { this.text = applyTextEdits(this.text, r.edits); this.version++; }
+    return [this.snapshot(), { type: 'graph/applied', intent: msg.type, version: this.version, ...(r.note ? { note: r.note } : {}), ...(r.created ? { created: r.created } : {}) }];
+  }
+}
+
+function sampleText(): string {
   // The SNIPS sample without its stored positions, to show the default layout, plus a third task.
   const ed = new JsonTextEditor(fs.readFileSync(path.join(ROOT, 'samples', 'snips.fmtl.json'), 'utf8'));
   ed.remove(['layout']);
   ed.append(['tasks'], { id: 'domain', kind: 'classification', label: 'label', blocks: [{ type: 'dense', units: 32 }] });
   ed.append(['feedback'], { id: 'domain-to-slots', from: 'domain', to: 'slots', amplifier: { type: 'mlp', units: 16 }, injection: 2, enabled: false });
-  const r = readGraph(ed.text);
-  if (!r.model) throw new Error('sample does not parse');
-  const badges = computeBadges(r.model, {
-    id: 'preview-synthetic', status: 'completed', epochs: [
-      { type: 'run/epoch', runId: 'p', t: 0, epoch: 1, step: 10, train: {}, valid: { intent: { accuracy: 0.962 }, slots: { f1: 0.874 } }, trainLoss: {}, validLoss: {}, ms: 1 },
-    ],
-    lastGates: { 'intent-to-slots': { blocks: [1, 2], probs: [0.18, 0.82] }, 'slots-to-intent': { blocks: [1, 2], probs: [0.64, 0.36] } },
-  });
-  return { type: 'graph/snapshot', version: 1, fileName: 'snips.fmtl.json (preview, synthetic run figures)', model: r.model, parseErrors: [], issues: r.issues, badges };
+  return ed.text;
+}
+
+const failures: string[] = [];
+function check(ok: boolean, what: string): void {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures.push(what);
 }
 
 async function main(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
-  const snapshot = sampleSnapshot();
+  let host = new FakeHost(sampleText());
   let theme = 'dark';
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -106,7 +132,7 @@ async function main(): Promise<void> {
         window.acquireVsCodeApi = () => ({
           postMessage(m) {
             window.__posted.push(m.body);
-            if (m.body && m.body.type === 'webview/ready') setTimeout(() => window.postMessage({ fmtl: 1, body: ${JSON.stringify(snapshot)} }, '*'), 0);
+            window.__host(m.body).then((out) => { for (const body of out) window.postMessage({ fmtl: 1, body }, '*'); });
           },
           getState() { return undefined; },
           setState(s) { window.__state = s; },
@@ -123,7 +149,9 @@ async function main(): Promise<void> {
   try {
     for (const name of Object.keys(THEMES)) {
       theme = name;
+      host = new FakeHost(sampleText());
       const page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
+      await page.exposeFunction('__host', (m: GraphToHostMessage) => host.receive(m));
       page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`[${name}] console ${m.type()}: ${m.text()}`); });
       page.on('pageerror', (e) => problems.push(`[${name}] page error: ${e.message}`));
       await page.goto(`http://127.0.0.1:${port}/`);
@@ -153,9 +181,44 @@ async function main(): Promise<void> {
         await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 4 });
         await page.screenshot({ path: path.join(OUT, 'graph-dark-connecting.png') });
         await page.mouse.up();
-        // Keyboard: focus the arrow, Delete.
+        await page.waitForSelector('[data-arrow-id="intent_to_domain"]');
+        check(host.text.includes('"id": "intent_to_domain"'), 'drag from a port adds the arrow to the text');
+        // The new arrow is selected: change its amplifier in the inspector.
+        await page.waitForSelector('#inspector [name="amplifier.type"]');
+        await page.evaluate(`(() => { const s = document.querySelector('#inspector [name="amplifier.type"]'); s.value = 'mlp'; s.dispatchEvent(new Event('change')); })()`);
+        await page.waitForSelector('#inspector [name="amplifier.hidden"]');
+        check(/"id": "intent_to_domain",[^}]*"type": "mlp"/.test(host.text), 'inspector change edits the amplifier');
+        // Keyboard: focus an arrow, Delete.
         await page.focus('[data-arrow-id="slots-to-intent"]');
         await page.keyboard.press('Delete');
+        await page.waitForSelector('[data-arrow-id="slots-to-intent"]', { state: 'detached' });
+        check(!host.text.includes('"slots-to-intent"'), 'Delete key removes the arrow');
+        // Keyboard path to add: focus a task, A, pick the target, Add feedback.
+        await page.focus('[data-node-id="domain"]');
+        await page.keyboard.press('a');
+        await page.waitForSelector('#inspector [name="feedback.target"]');
+        await page.evaluate(`(() => { const s = document.querySelector('#inspector [name="feedback.target"]'); s.value = 'intent|1'; })()`);
+        await page.click('#inspector [name="feedback.add"]');
+        await page.waitForSelector('[data-arrow-id="domain_to_intent"]');
+        check(/"from": "domain",\s*"to": "intent",[^}]*\}[^}]*"injection": 1/.test(host.text), 'keyboard path adds a fixed arrow');
+        // A refused gesture: the same arrow again.
+        await page.focus('[data-node-id="domain"]');
+        await page.keyboard.press('a');
+        await page.waitForSelector('#inspector [name="feedback.target"]');
+        await page.evaluate(`(() => { const s = document.querySelector('#inspector [name="feedback.target"]'); s.value = 'intent|1'; })()`);
+        await page.click('#inspector [name="feedback.add"]');
+        await page.waitForSelector('#graph-toast:not([hidden])');
+        const toast = await page.textContent('#graph-toast');
+        check(/already feeds "intent"/.test(toast ?? ''), `refusal shown in place: ${toast}`);
+        await page.screenshot({ path: path.join(OUT, 'graph-dark-after-edits.png') });
+        // Break the JSON: the last good drawing stays, read-only, with the syntax error listed.
+        host.text = host.text.replace('"iterations": 3,', '"iterations": 3,,');
+        host.version++;
+        await page.evaluate(`window.postMessage({ fmtl: 1, body: ${JSON.stringify(host.snapshot())} }, '*')`);
+        await page.waitForSelector('#graph-banner:not([hidden])');
+        check(await page.isVisible('[data-arrow-id="domain_to_intent"]'), 'last good drawing kept');
+        check(/Line \d+, column \d+/.test((await page.textContent('#graph-errors')) ?? ''), 'syntax error listed with line and column');
+        await page.screenshot({ path: path.join(OUT, 'graph-dark-broken-json.png') });
         const posted = await page.evaluate('window.__posted');
         console.log('posted', JSON.stringify(posted));
       }
@@ -166,6 +229,7 @@ async function main(): Promise<void> {
     server.close();
   }
   console.log(problems.length ? problems.join('\n') : 'no console errors');
+  if (failures.length || problems.length) process.exitCode = 1;
   console.log(`screenshots in ${OUT}`);
 }
 
