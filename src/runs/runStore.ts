@@ -571,6 +571,11 @@ export function timeFromName(name: string): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
+/** A run the trainer can continue: it ended early and its `last` checkpoint is on disk. */
+export function isResumable(r: RunInfo): boolean {
+  return !r.live && !!r.runDir && r.hasLastCheckpoint && (r.status === 'stopped' || r.status === 'failed' || r.status === 'unknown');
+}
+
 function rank(e: TrainerEvent): number {
   return e.type === 'run/start' ? 0 : e.type === 'run/done' ? 2 : 1;
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ago, formatMetric, metricStyle, primaryMetric, runFigures } from '../insights/lensText';
 import type { HostDeps } from './hostDeps';
-import type { RunInfo } from './runStore';
+import { isResumable, type RunInfo } from './runStore';
 
 type Node =
   | { kind: 'experiment'; experimentPath: string; label: string; description?: string; exists: boolean }
@@ -134,7 +134,7 @@ function runItem(run: RunInfo): vscode.TreeItem {
   const status = run.status === 'running' && f.epoch ? `epoch ${f.epoch}${f.epochs ? `/${f.epochs}` : ''}` : run.status;
   item.description = [status, metrics.join(' '), run.backend].filter(Boolean).join(' · ');
   item.iconPath = statusIcon(run);
-  const resumable = !run.live && (run.status === 'stopped' || run.status === 'failed' || run.status === 'unknown');
+  const resumable = isResumable(run);
   item.contextValue = `fmtlRun:${run.status}${resumable ? ':resumable' : ''}`;
   item.command = { title: 'Open run', command: 'feedbackMtl.openRun', arguments: [run.id] };
 

@@ -11,11 +11,9 @@ import { formatIssue, parseExperiment } from '../shared/experiment';
 import type { TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatMetric, primaryMetric, runFigures } from '../insights/lensText';
 import type { HostDeps } from './hostDeps';
-import type { RunInfo } from './runStore';
+import { isResumable, type RunInfo } from './runStore';
 import type { TrainerOutcome } from './trainerProcess';
 import { isExperimentUri } from './workspaceRuns';
-
-const RESUMABLE = new Set(['stopped', 'failed', 'unknown']);
 
 export function registerTrainCommands(context: vscode.ExtensionContext, deps: HostDeps): vscode.Disposable {
   const { runStore, training, output, workspaceRuns } = deps;
@@ -88,7 +86,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     await workspaceRuns.ensureScanned();
     let run = resolveRun(arg);
     if (!run) {
-      const candidates = runStore.listRuns().filter((r) => RESUMABLE.has(r.status) && r.runDir && !r.live);
+      const candidates = runStore.listRuns().filter(isResumable);
       if (!candidates.length) {
         void vscode.window.showInformationMessage('Feedback MTL: no stopped or interrupted run to resume.');
         return;
@@ -303,7 +301,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     const runs = runStore.listRuns();
     void vscode.commands.executeCommand('setContext', 'feedbackMtl.hasRuns', runs.length > 0);
     void vscode.commands.executeCommand('setContext', 'feedbackMtl.hasManyRuns', runs.length > 1);
-    void vscode.commands.executeCommand('setContext', 'feedbackMtl.hasResumableRun', runs.some((r) => RESUMABLE.has(r.status) && !r.live && !!r.runDir));
+    void vscode.commands.executeCommand('setContext', 'feedbackMtl.hasResumableRun', runs.some(isResumable));
   };
   let keysTimer: ReturnType<typeof setTimeout> | undefined;
   const keysSoon = () => { keysTimer ??= setTimeout(() => { keysTimer = undefined; updateKeys(); }, 200); };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RunStore, parseEventLines, timeFromName } from '../../src/runs/runStore';
+import { RunStore, isResumable, parseEventLines, timeFromName } from '../../src/runs/runStore';
 import type { RunStartEvent, RunSummary, TrainerEvent } from '../../src/shared/trainerProtocol';
 import type { Experiment } from '../../src/shared/experimentTypes';
 
@@ -96,6 +96,10 @@ test('scanRunsDir reads summaries cheaply, loads events lazily, and drops delete
   const rb = store.getRun('rb')!;
   assert.equal(rb.status, 'unknown');
   assert.equal(rb.hasLastCheckpoint, false);
+  assert.equal(isResumable(ra), false, 'completed runs are not resumed');
+  assert.equal(isResumable(rb), false, 'no last checkpoint, nothing to resume from');
+  assert.equal(isResumable({ ...rb, hasLastCheckpoint: true }), true);
+  assert.equal(isResumable({ ...rb, hasLastCheckpoint: true, live: true }), false);
   assert.deepEqual(store.listRuns(expPath).map((r) => r.id), ['rb', 'ra'], 'newest first');
   // Lazy: the full log is read on the first snapshot; the torn last line is skipped.
   const snap = store.snapshot('ra');
