@@ -40,6 +40,10 @@ export interface RunMeta {
   versions: { node: string; tfjs: string; extension: string };
   backend: BackendInfo;
   hardware: { os: string; cpus: number; cpuModel?: string; memoryBytes: number };
+  /** sha256 of the experiment file's text as read (the trained config itself is config.json). */
+  experimentSha256?: string;
+  /** The data files read, with size and sha256, so a result can be tied to the exact data. */
+  data?: { path: string; bytes: number; sha256: string }[];
   /** The request as given (variant, overrides, resume). */
   request: { variant?: string; tag?: string; epochs?: number; seed?: number; resume?: string; backend?: string };
 }

@@ -7,6 +7,8 @@
  * its `events.jsonl`. `run/done` is always the last event and is sent only after `summary.json` and
  * the report are on disk, so whoever receives it can read them (and may kill the process).
  */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { validateExperiment, withDefaults } from '../shared/experiment';
@@ -52,6 +54,33 @@ export function applyVariant(exp: Experiment, variant: TrainRequestOptions['vari
     } else if (variant === 'gumbel' && typeof f.injection === 'number') {
       f.injection = 'gumbel';
       f.candidates = Array.from({ length: blocks.get(f.to) ?? 1 }, (_, i) => i + 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * Size and sha256 of every data file a run reads (CSV file; SLU `seq.in` + label files per split),
+ * with paths relative to the experiment folder. Files that cannot be read are left out.
+ */
+export function fingerprintData(exp: Experiment, baseDir: string): { path: string; bytes: number; sha256: string }[] {
+  const d = exp.data;
+  const rels: string[] = [];
+  if (d.format === 'csv') rels.push(d.path);
+  else {
+    const splits = d.splits ?? { train: 'train', valid: 'valid', test: 'test' };
+    const files = new Set(['seq.in', ...exp.tasks.map((t) => t.label)]);
+    for (const dir of [splits.train, splits.valid, splits.test]) {
+      if (dir !== undefined) for (const f of files) rels.push(path.posix.join(d.path, dir, f));
+    }
+  }
+  const out: { path: string; bytes: number; sha256: string }[] = [];
+  for (const rel of rels) {
+    try {
+      const buf = fs.readFileSync(path.resolve(baseDir, rel));
+      out.push({ path: rel, bytes: buf.byteLength, sha256: createHash('sha256').update(buf).digest('hex') });
+    } catch {
+      // Reported by validation / data loading, not here.
     }
   }
   return out;
@@ -133,6 +162,8 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       config: exp,
       meta: {
         experimentPath,
+        experimentSha256: createHash('sha256').update(loaded.text).digest('hex'),
+        data: fingerprintData(exp, path.dirname(experimentPath)),
         seed,
         versions: versions(),
         backend,

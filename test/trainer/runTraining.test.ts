@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { withDefaults } from '../../src/shared/experiment';
 import type { Experiment } from '../../src/shared/experimentTypes';
 import type { RunSummary, TrainerEvent } from '../../src/shared/trainerProtocol';
-import { applyVariant, runTraining } from '../../src/trainer/runTraining';
+import { applyVariant, fingerprintData, runTraining } from '../../src/trainer/runTraining';
 import { readEvents } from '../../src/trainer/runFolder';
 
 const root = path.join(__dirname, '..', '..', '..');
@@ -46,6 +46,8 @@ test('a run writes config, meta, events.jsonl, checkpoints, summary; run/done co
   assert.match(meta.versions.tfjs, /^4\./);
   assert.match(meta.versions.node, /^v\d+/);
   assert.ok(meta.hardware.cpus >= 1 && meta.hardware.memoryBytes > 0);
+  assert.deepEqual(meta.data, [{ path: 'penguins.csv', bytes: 15241, sha256: 'f204db2c753b0937caac3cb35258562c14f073e4bbc76be24b4c51ce22767a93' }]);
+  assert.match(meta.experimentSha256, /^[0-9a-f]{64}$/);
 
   // The file has exactly the events that were reported, in order, each line valid JSON.
   const lines = fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8').trimEnd().split('\n');
@@ -146,4 +148,11 @@ test('static variant trains with tag and without gates', async () => {
   assert.match(path.basename(outcome.runDir!), /-static$/);
   assert.ok(!events.some((e) => e.type === 'run/gates'));
   assert.ok(!events.some((e) => e.type === 'run/iterationDeltas'));
+});
+
+test('data fingerprints: every SLU file a run reads', () => {
+  const snips = withDefaults(JSON.parse(fs.readFileSync(path.join(root, 'samples', 'snips.fmtl.json'), 'utf8')) as Experiment);
+  const fp = fingerprintData(snips, path.join(root, 'samples'));
+  assert.deepEqual(fp.map((f) => f.path).sort(), ['test', 'train', 'valid'].flatMap((s) => ['label', 'seq.in', 'seq.out'].map((f) => `../../shared/data/snips/${s}/${f}`)).sort());
+  assert.ok(fp.every((f) => f.bytes > 0 && /^[0-9a-f]{64}$/.test(f.sha256)));
 });
