@@ -1,9 +1,9 @@
 /**
- * GRU-level microbenchmark: ms per forward+backward of `BiGru` at batch 32, length 24, emb 64,
- * hidden 64 (loss = weighted sum of the outputs, gradients for every variable and the input), on
- * each backend given on the command line. Prints one JSON line per backend.
+ * GRU-level microbenchmark: ms per forward+backward of `BiGru` (loss = weighted sum of the
+ * outputs, gradients for every variable and the input), on each backend and shape B,T,D,H given
+ * on the command line (default: 32,24,64,64 and 32,12,160,64). One JSON line per measurement.
  *
- *   node bench/out/gruBench.js wasm cpu
+ *   node bench/out/gruBench.js wasm cpu 32,24,64,64
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BiGru } from '../src/trainer/model/gru';
@@ -12,9 +12,8 @@ import { initBackend, type BackendPreference } from '../src/trainer/backend';
 import '../src/trainer/model/gradients';
 import { median, spread } from './stats';
 
-async function measure(backend: string, steps: number, warmup: number) {
+async function measure(backend: string, steps: number, warmup: number, [B, T, D, H]: number[]) {
   await initBackend(backend as BackendPreference);
-  const B = 32, T = 24, D = 64, H = 64;
   const rng = new Rng(1);
   const gru = new BiGru('bench', D, H, rng);
   const xv = new Float32Array(B * T * D).map(() => rng.normal());
@@ -43,24 +42,32 @@ async function measure(backend: string, steps: number, warmup: number) {
   }
   // Profiling adds overhead; time separately without it.
   const plain: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     tf.tidy(() => {
       const { grads } = tf.variableGrads(() => tf.sum(tf.mul(gru.apply(x, mask), w)) as tf.Scalar, vars);
       for (const g of Object.values(grads)) g.dataSync();
     });
     plain.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   tf.dispose([x, mask, w, ...vars]);
-  return { backend, msPerStep: median(plain), spread: spread(plain), kernels, steps };
+  return { backend, shape: { B, T, D, H }, msPerStep: median(plain), cpuMsPerStep: median(cpu), cpuMin: Math.min(...cpu), wallMin: Math.min(...plain), spread: spread(plain), kernels, steps };
 }
 
 async function main() {
   const args = process.argv.slice(2);
-  const backends = args.length ? args : ['wasm', 'cpu'];
-  for (const b of backends) {
-    const steps = b === 'cpu' ? 5 : 30;
-    console.log(JSON.stringify(await measure(b, steps, b === 'cpu' ? 1 : 5)));
+  const backends = args.filter((a) => !a.includes(','));
+  // Default: the brief's B32 T24 D64 H64, and the SNIPS slot block (bucketed length ~12, input 128 + 32).
+  const shapes = args.filter((a) => a.includes(',')).map((a) => a.split(',').map(Number));
+  for (const shape of shapes.length ? shapes : [[32, 24, 64, 64], [32, 12, 160, 64]]) {
+    for (const b of backends.length ? backends : ['wasm', 'cpu']) {
+      const steps = b === 'cpu' ? 5 : 30;
+      console.log(JSON.stringify(await measure(b, steps, b === 'cpu' ? 1 : 5, shape)));
+    }
   }
 }
 

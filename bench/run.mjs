@@ -11,7 +11,7 @@
 // Options: --quick (fewer steps/repeats), --no-cpu, --no-torch, --exp FILE.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
-import { cpus, totalmem, platform, release, arch, tmpdir } from 'node:os';
+import { cpus, totalmem, platform, release, arch, tmpdir, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBench } from './build.mjs';
@@ -156,14 +156,14 @@ async function main() {
     if (!rs.length) continue;
     const key = k === 'wasmStatic' ? 'wasm-static' : k;
     msPerStep[key] = r1(median(all(rs)));
-    stepStats[key] = { ...summary(all(rs)), repeatMedians: rs.map((r) => r1(median(r.stepMs))), peakRssMb: r1(Math.max(...rs.map((r) => r.peakRssMb))) };
+    stepStats[key] = { ...summary(all(rs)), cpuMedian: r1(median(rs.flatMap((r) => r.cpuMs))), repeatMedians: rs.map((r) => r1(median(r.stepMs))), peakRssMb: r1(Math.max(...rs.map((r) => r.peakRssMb))) };
   }
   const ptMs = {};
   const ptStats = {};
   for (const [k, rs] of Object.entries(pt)) {
     if (!rs.length) continue;
     ptMs[k] = r1(median(all(rs)));
-    ptStats[k] = { ...summary(all(rs)), repeatMedians: rs.map((r) => r1(median(r.stepMs))) };
+    ptStats[k] = { ...summary(all(rs)), cpuMedian: r1(median(rs.flatMap((r) => r.cpuMs))), repeatMedians: rs.map((r) => r1(median(r.stepMs))) };
   }
   // Per epoch = steps per epoch x mean step (the validation pass is the same for both and excluded).
   const feedbackOverStatic = runs.wasm.length && runs.wasmStatic.length ? Math.round(mean(all(runs.wasm)) / mean(all(runs.wasmStatic)) * 100) / 100 : null;
@@ -176,6 +176,9 @@ async function main() {
     pytorchStaticMsPerStep: torch ? ptMs.static1 : null,
     pytorchStats: torch ? ptStats : null,
     ratioVsPytorch1: torch && msPerStep.wasm ? Math.round(msPerStep.wasm / ptMs[1] * 100) / 100 : null,
+    // The same ratio on CPU time per step: meaningful even when other processes load the box.
+    ratioVsPytorch1Cpu: torch && stepStats.wasm ? Math.round(stepStats.wasm.cpuMedian / ptStats[1].cpuMedian * 100) / 100 : null,
+    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
     feedbackOverStatic,
     pytorchFeedbackOverStatic: torch ? Math.round(mean(all(pt[1])) / mean(all(pt.static1)) * 100) / 100 : null,
     epochSeconds: stepsPerEpoch ? { stepsPerEpoch, wasm: r1(stepsPerEpoch * mean(all(runs.wasm)) / 1000), wasmStatic: r1(stepsPerEpoch * mean(all(runs.wasmStatic)) / 1000) } : null,
@@ -206,7 +209,7 @@ async function main() {
 
 function printTable(r) {
   const rows = [];
-  const fmt = (s) => (s ? `${s.median} ms  (IQR ${s.p25}–${s.p75}, n=${s.n})` : 'n/a');
+  const fmt = (s) => (s ? `${s.median} ms  (IQR ${s.p25}–${s.p75}, n=${s.n}; CPU ${s.cpuMedian} ms)` : 'n/a');
   rows.push(['ours wasm, feedback K=3', fmt(r.stepStats.wasm), `RSS ${r.stepStats.wasm?.peakRssMb} MB`]);
   rows.push(['ours wasm, static', fmt(r.stepStats['wasm-static']), `RSS ${r.stepStats['wasm-static']?.peakRssMb} MB`]);
   if (r.stepStats.cpu) rows.push(['ours cpu, feedback K=3', fmt(r.stepStats.cpu), `RSS ${r.stepStats.cpu.peakRssMb} MB`]);
@@ -218,7 +221,7 @@ function printTable(r) {
   const w = Math.max(...rows.map((x) => x[0].length));
   console.log(`\nFeedback MTL trainer benchmark — ${r.experiment}, batch 32 (ms per training step, median)`);
   for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w)}  ${b}  ${c}`);
-  console.log(`  ratio ours(wasm) / PyTorch(1 thread):  ${r.ratioVsPytorch1 ?? 'n/a'}`);
+  console.log(`  ratio ours(wasm) / PyTorch(1 thread):  ${r.ratioVsPytorch1 ?? 'n/a'}   (on CPU time: ${r.ratioVsPytorch1Cpu ?? 'n/a'}; load average ${r.loadAverage.join(' ')})`);
   console.log(`  feedback / static per epoch (wasm):     ${r.feedbackOverStatic}   (PyTorch: ${r.pytorchFeedbackOverStatic ?? 'n/a'})`);
   if (r.epochSeconds) console.log(`  epoch (${r.epochSeconds.stepsPerEpoch} steps, no validation): feedback ${r.epochSeconds.wasm} s, static ${r.epochSeconds.wasmStatic} s`);
   console.log(`  train -> first step event (CLI):       ${r.firstEventMs ?? 'n/a'} ms  (runs: ${r.firstEventRuns.join(', ')})`);

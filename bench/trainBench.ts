@@ -70,18 +70,25 @@ async function main() {
   const wallMs: number[] = [];
   const losses: number[] = [];
   const numTensors: number[] = [];
+  // CPU time per step (user + system of this process): robust to other load on the box, where wall
+  // time is not. The trainer is single-threaded on wasm/cpu, so unloaded CPU time ~ wall time.
+  const cpuMs: number[] = [];
+  let lastCpu = process.cpuUsage();
   let firstStepAt = 0;
   let last = performance.now();
   let parameters = 0;
   let stepsPerEpoch = 0;
   const onEvent = (e: TrainerEvent) => {
-    if (e.type === 'run/start') { parameters = e.sizes.parameters; stepsPerEpoch = e.sizes.stepsPerEpoch; last = performance.now(); }
+    if (e.type === 'run/start') { parameters = e.sizes.parameters; stepsPerEpoch = e.sizes.stepsPerEpoch; last = performance.now(); lastCpu = process.cpuUsage(); }
     if (e.type !== 'run/step') return;
     const now = performance.now();
     if (!firstStepAt) firstStepAt = now - t0;
     stepMs.push(e.ms);
     wallMs.push(now - last); // includes event delivery and the between-step yield
     last = now;
+    const cpu = process.cpuUsage(lastCpu);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
+    lastCpu = process.cpuUsage();
     losses.push(e.total);
     numTensors.push(tf.memory().numTensors);
     if (stepMs.length >= warmup + steps) controller.abort();
@@ -93,7 +100,7 @@ async function main() {
   console.log(JSON.stringify({
     backend: backend.name, detail: backend.detail, static: isStatic, iterations: isStatic ? 0 : exp.iterations,
     warmup, steps: stepMs.length - warmup, stepsPerEpoch, parameters,
-    stepMs: stepMs.slice(warmup), wallMs: wallMs.slice(warmup), losses,
+    stepMs: stepMs.slice(warmup), wallMs: wallMs.slice(warmup), cpuMs: cpuMs.slice(warmup), losses,
     prepMs, firstStepMs: firstStepAt,
     numTensors: { first: numTensors[warmup] ?? null, last: numTensors[numTensors.length - 1] ?? null },
     peakRssMb: process.resourceUsage().maxRSS / 1024,

@@ -107,41 +107,73 @@ const fusedBackends = new Set(['wasm', 'cpu']);
 
 /**
  * Matrix products for the kernels: `out[M,N] = a[M,K] · b[K,N]`, where `b` is prepared once and
- * reused (XNNPACK packs it once per kernel call, not per timestep).
+ * reused (XNNPACK packs it once per kernel call, not per timestep). `done()` frees what the
+ * kernel call allocated.
  */
 interface MatMuls {
   prepare(b: Float32Array, K: number, N: number): Prepared;
   mm(a: Float32Array, M: number, K: number, b: Prepared, out: Float32Array): void;
-  release(b: Prepared): void;
+  done(): void;
 }
-type Prepared = { K: number; N: number; data?: Float32Array; info?: tf.TensorInfo };
+type Prepared = { K: number; N: number; data?: Float32Array; id?: number; shape?: Uint8Array };
 
-/** Loose view of the two backends' internals the kernels use (both are public methods). */
+/** Loose view of the backends' internals the kernels use. */
 type AnyBackend = {
   readSync(dataId: unknown): unknown;
   disposeData(dataId: unknown): boolean;
   makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
   makeOutput?(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
   typedArrayFromHeap?(t: tf.TensorInfo): Float32Array;
+  dataIdMap?: { get(dataId: unknown): { id: number } };
+  wasm?: { cwrap(name: string, ret: null, args: string[]): (...a: unknown[]) => void };
 };
 
+type WasmMatMul = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number,
+  transposeA: number, transposeB: number, outId: number) => void;
+let wasmBatchMatMul: WasmMatMul | undefined;
+
+/**
+ * wasm: calls the backend's own C++ BatchMatMul (XNNPACK) directly on tensors allocated once per
+ * kernel call — no engine, no per-step malloc, no reshape bookkeeping; only the untransposed form,
+ * which is the fast one.
+ */
 function wasmMatMuls(backend: AnyBackend): MatMuls {
-  const batchMatMul = tf.getKernel('BatchMatMul', 'wasm');
-  if (!batchMatMul || !backend.makeOutput || !backend.typedArrayFromHeap) throw new Error('wasm backend lacks BatchMatMul');
-  const makeOutput = backend.makeOutput.bind(backend);
-  const heap = backend.typedArrayFromHeap.bind(backend);
+  const { makeOutput, typedArrayFromHeap, dataIdMap, wasm } = backend;
+  if (!makeOutput || !typedArrayFromHeap || !dataIdMap || !wasm) throw new Error('unexpected wasm backend internals');
+  wasmBatchMatMul ??= wasm.cwrap('BatchMatMul', null,
+    ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as unknown as WasmMatMul;
+  const call = wasmBatchMatMul;
+  const owned: tf.TensorInfo[] = [];
+  const scratch = new Map<string, { info: tf.TensorInfo; id: number; shape: Uint8Array }>();
+  const alloc = (shape: number[], values?: Float32Array) => {
+    const info = makeOutput.call(backend, shape, 'float32', undefined, values);
+    owned.push(info);
+    return { info, id: dataIdMap.get(info.dataId).id, shape: new Uint8Array(new Int32Array(shape).buffer) };
+  };
+  const scratchOf = (rows: number, cols: number) => {
+    const key = `${rows}x${cols}`;
+    let s = scratch.get(key);
+    if (!s) { s = alloc([1, rows, cols]); scratch.set(key, s); }
+    return s;
+  };
   return {
-    prepare: (b, K, N) => ({ K, N, info: makeOutput([K, N], 'float32', undefined, b) }),
-    mm(a, M, K, b, out) {
-      const ai = makeOutput([M, K], 'float32', undefined, a);
-      const res = batchMatMul.kernelFunc({
-        inputs: { a: ai, b: b.info! }, attrs: { transposeA: false, transposeB: false }, backend: backend as unknown as tf.KernelBackend,
-      }) as tf.TensorInfo;
-      out.set(heap(res));
-      backend.disposeData(res.dataId);
-      backend.disposeData(ai.dataId);
+    prepare(b, K, N) {
+      const t = alloc([1, K, N], b);
+      return { K, N, id: t.id, shape: t.shape };
     },
-    release: (b) => { backend.disposeData(b.info!.dataId); },
+    mm(a, M, K, b, out) {
+      const ai = scratchOf(M, K);
+      const oi = scratchOf(M, b.N);
+      // Views are taken right before use: the wasm heap may have grown (detaching older views).
+      typedArrayFromHeap.call(backend, ai.info).set(a.length === M * K ? a : a.subarray(0, M * K));
+      call(ai.id, ai.shape, 3, b.id!, b.shape!, 3, 0, 0, oi.id);
+      out.set(typedArrayFromHeap.call(backend, oi.info));
+    },
+    done() {
+      for (const t of owned) backend.disposeData(t.dataId);
+      owned.length = 0;
+      scratch.clear();
+    },
   };
 }
 
@@ -161,7 +193,7 @@ const jsMatMuls: MatMuls = {
       }
     }
   },
-  release: () => undefined,
+  done: () => undefined,
 };
 
 function backendTools(backend: AnyBackend) {
@@ -194,7 +226,6 @@ function forwardKernel(args: KernelArgs<'x' | 'kernel' | 'bias' | 'recurrent' | 
   const xp = new Float32Array(BT * G2);
   const pk = mats.prepare(read(kernel), D, G2);
   mats.mm(read(x), BT, D, pk, xp);
-  mats.release(pk);
   for (let i = 0; i < BT; i++) for (let j = 0; j < G2; j++) xp[i * G2 + j] += bi[j];
 
   const y = new Float32Array(BT * 2 * H);
@@ -225,8 +256,8 @@ function forwardKernel(args: KernelArgs<'x' | 'kernel' | 'bias' | 'recurrent' | 
         }
       }
     }
-    mats.release(pw);
   }
+  mats.done();
   return [output([B, T, 2 * H], y), output([2, T, B, WS * H], ws)];
 }
 
@@ -268,10 +299,8 @@ function backwardKernel(args: KernelArgs<'dy' | 'x' | 'kernel' | 'recurrent' | '
       mats.mm(dgh.subarray(t * B * G, (t + 1) * B * G), B, G, pwT, dhp);
       for (let i = 0; i < B * H; i++) dh[i] += dhp[i];
     }
-    mats.release(pwT);
     const pg = mats.prepare(dgh, BT, G);
     mats.mm(hpT, H, BT, pg, dW.subarray(dir * H * G, (dir + 1) * H * G));
-    mats.release(pg);
     for (let row = 0; row < BT; row++) for (let j = 0; j < G; j++) dbh[dir * G + j] += dgh[row * G + j];
   }
 
@@ -280,13 +309,12 @@ function backwardKernel(args: KernelArgs<'dy' | 'x' | 'kernel' | 'recurrent' | '
   const dK = new Float32Array(D * G2);
   const pdxp = mats.prepare(dxp, BT, G2);
   mats.mm(transpose(read(x), BT, D), D, BT, pdxp, dK);
-  mats.release(pdxp);
   const dBias = new Float32Array(G2);
   for (let i = 0; i < BT; i++) for (let j = 0; j < G2; j++) dBias[j] += dxp[i * G2 + j];
   const dx = new Float32Array(BT * D);
   const pkT = mats.prepare(transpose(read(kernel), D, G2), G2, D);
   mats.mm(dxp, BT, G2, pkT, dx);
-  mats.release(pkT);
+  mats.done();
   return [output([B, T, D], dx), output([D, G2], dK), output([G2], dBias), output([2, H, G], dW), output([2, 1, G], dbh)];
 }
 
