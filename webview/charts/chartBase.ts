@@ -33,6 +33,8 @@ export class ChartFrame {
   readonly caption: HTMLElement;
   readonly tip: HTMLDivElement;
   private readonly titleEl: HTMLHeadingElement;
+  private cachedWidth?: number;
+  private resizeObserver?: ResizeObserver;
 
   constructor(container: HTMLElement, protected readonly frameOptions: ChartFrameOptions, exportSvg: () => { svg: string; width: number; height: number }) {
     this.figure = el('figure', { class: 'fmtl-chart' });
@@ -71,9 +73,25 @@ export class ChartFrame {
     return b;
   }
 
-  /** Inner width available for the plot. */
+  /**
+   * Inner width available for the plot. Cached from a ResizeObserver: reading clientWidth in every
+   * draw would force a synchronous layout per chart per frame (measured: the largest cost).
+   */
   get width(): number {
-    return Math.max(200, Math.floor(this.body.clientWidth || this.figure.clientWidth - 20 || 400));
+    if (this.cachedWidth === undefined) this.cachedWidth = Math.floor(this.body.clientWidth);
+    return Math.max(200, this.cachedWidth || 400);
+  }
+
+  /** Calls `listener` when the card's width changes (after layout; never forces one). */
+  onResize(listener: () => void): void {
+    if (typeof ResizeObserver !== 'function') return;
+    this.resizeObserver = new ResizeObserver((entries) => {
+      const w = Math.floor(entries[entries.length - 1].contentRect.width);
+      if (w === this.cachedWidth || w === 0) return;
+      this.cachedWidth = w;
+      listener();
+    });
+    this.resizeObserver.observe(this.body);
   }
 
   /** Shows the tooltip near (x, y) in figure coordinates; `html` is built from escaped parts only. */
@@ -92,6 +110,7 @@ export class ChartFrame {
   }
 
   dispose(): void {
+    this.resizeObserver?.disconnect();
     this.figure.remove();
   }
 }

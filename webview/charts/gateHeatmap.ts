@@ -19,9 +19,13 @@ export interface GateHeatmapOptions extends ChartFrameOptions {
   height?: number;
 }
 
-/** 256-step colour lookup: the canvas paints thousands of cells per frame. */
-const LUT = Array.from({ length: 256 }, (_, i) => probColor(i / 255));
-const lut = (p: number) => (Number.isFinite(p) ? LUT[Math.round(Math.min(1, Math.max(0, p)) * 255)] : 'transparent');
+/** 256-step colour lookup as RGB triples (index 256 = missing value: left transparent). */
+const RGB_LUT: ([number, number, number] | undefined)[] = Array.from({ length: 256 }, (_, i) => {
+  const hex = probColor(i / 255);
+  return [parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16)] as [number, number, number];
+});
+RGB_LUT.push(undefined);
+const lutIndex = (p: number) => (Number.isFinite(p) ? Math.round(Math.min(1, Math.max(0, p)) * 255) : 256);
 
 let gradSeq = 0;
 
@@ -37,10 +41,13 @@ export class GateHeatmap {
   private layout?: HeatmapLayout;
   /** Pinned step, or undefined to follow the newest. */
   private pinned?: number;
+  private image?: ImageData;
+  private scratch?: HTMLCanvasElement;
 
   constructor(container: HTMLElement, private readonly options: GateHeatmapOptions) {
     this.frame = new ChartFrame(container, options, () => this.exportSvg());
     this.frame.figure.classList.add('fmtl-heat');
+    this.frame.onResize(() => this.render());
     this.stack = el('div', { class: 'stack' });
     this.canvas = el('canvas');
     const svgEl = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
@@ -123,6 +130,10 @@ export class GateHeatmap {
     }
   }
 
+  /**
+   * Paints the grid as an image one pixel per plot column and one row per block, then scales it
+   * onto the plot in a single drawImage (thousands of fillRects cost more than the rest of a frame).
+   */
   private paintCanvas(l: HeatmapLayout): void {
     const dpr = window.devicePixelRatio || 1;
     const c = this.canvas;
@@ -134,16 +145,31 @@ export class GateHeatmap {
     }
     const ctx = c.getContext('2d');
     if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, l.width, l.height);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, c.width, c.height);
+    const nb = l.rows.length;
+    const w = Math.max(1, Math.round(l.plot.w));
+    if (!nb || !l.columns.length) return;
+    if (!this.image || this.image.width !== w || this.image.height !== nb) this.image = new ImageData(w, nb);
+    const px = this.image.data;
+    px.fill(0);
     for (const col of l.columns) {
-      // Overdraw by a hair so anti-aliased seams between columns never show the background.
-      const w = col.w + 0.6;
-      l.rows.forEach((r, j) => {
-        ctx.fillStyle = lut(col.p[j]);
-        ctx.fillRect(col.x, r.y, w, r.h + 0.6);
-      });
+      const x0 = Math.max(0, Math.floor(col.x - l.plot.x));
+      const x1 = Math.min(w, Math.max(x0 + 1, Math.round(col.x + col.w - l.plot.x)));
+      for (let j = 0; j < nb; j++) {
+        const rgb = RGB_LUT[lutIndex(col.p[j])];
+        if (!rgb) continue;
+        for (let x = x0; x < x1; x++) {
+          const o = (j * w + x) * 4;
+          px[o] = rgb[0]; px[o + 1] = rgb[1]; px[o + 2] = rgb[2]; px[o + 3] = 255;
+        }
+      }
     }
+    this.scratch ??= document.createElement('canvas');
+    if (this.scratch.width !== w || this.scratch.height !== nb) { this.scratch.width = w; this.scratch.height = nb; }
+    this.scratch.getContext('2d')!.putImageData(this.image, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(this.scratch, 0, 0, w, nb, l.plot.x * dpr, l.plot.y * dpr, l.plot.w * dpr, l.plot.h * dpr);
   }
 
   private drawSvg(l: HeatmapLayout): void {

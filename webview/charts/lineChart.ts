@@ -72,11 +72,15 @@ export class LineChart {
   private view?: Domain;
   private full?: Domain;
   private syncing = false;
+  /** d3-zoom holds a non-identity transform. */
+  private zoomApplied = false;
   private readonly hidden = new Set<string>();
   private hoverPx?: number;
+  private lastSig = '';
 
   constructor(container: HTMLElement, private readonly options: LineChartOptions) {
     this.frame = new ChartFrame(container, options, () => this.exportSvg());
+    this.frame.onResize(() => this.render());
     this.yLog = !!options.yLog;
     this.resetBtn = this.frame.addTool('Fit', 'Show all data (or double-click the chart)', () => this.resetZoom(), true);
     this.resetBtn.hidden = true;
@@ -121,6 +125,10 @@ export class LineChart {
   }
 
   update(data: LineChartData): void {
+    // Unchanged input (e.g. an epoch metric while only steps stream in): skip the DOM work.
+    const sig = signature(data, this.smoothing);
+    if (sig === this.lastSig) return;
+    this.lastSig = sig;
     this.data = data;
     this.render();
   }
@@ -233,6 +241,8 @@ export class LineChart {
     const { plot } = l;
     this.zoomBehavior.extent([[plot.x, plot.y], [plot.x + plot.w, plot.y + plot.h]])
       .translateExtent([[plot.x, plot.y], [plot.x + plot.w, plot.y + plot.h]]);
+    // Not zoomed and d3-zoom already at identity: nothing to keep in step (the common, streaming case).
+    if (!this.view && !this.zoomApplied) return;
     let t = zoomIdentity;
     if (this.view && this.full && this.full[1] > this.full[0]) {
       const base = scaleLinear().domain(this.full).range([plot.x, plot.x + plot.w]);
@@ -242,6 +252,7 @@ export class LineChart {
     this.syncing = true;
     this.overlay.call(this.zoomBehavior.transform, t);
     this.syncing = false;
+    this.zoomApplied = !!this.view;
   }
 
   private resetZoom(): void {
@@ -285,4 +296,14 @@ export class LineChart {
     const figBox = this.frame.figure.getBoundingClientRect();
     this.frame.showTip(head + body, px + svgBox.left - figBox.left, (py ?? l.plot.y + 10) + svgBox.top - figBox.top);
   }
+}
+
+/** Cheap fingerprint of chart input: ids, lengths, end points (series only ever append or compact). */
+function signature(d: LineChartData, smoothing: number): string {
+  let s = `${smoothing}|${d.caption ?? ''}`;
+  for (const l of d.lines) {
+    const n = l.x.length;
+    s += `|${l.id}:${l.label}:${l.color}:${n}:${n ? `${l.x[0]},${l.x[n - 1]},${l.y[n - 1]},${l.y[n >> 1]}` : ''}`;
+  }
+  return s;
 }

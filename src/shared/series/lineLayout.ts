@@ -164,7 +164,8 @@ export function computeLineLayout(input: LineLayoutInput): LineLayout {
   }
   layout.yTicks = yt.map((v) => ({ value: v, pos: round(y(v)), label: formatTick(v) }));
 
-  const buckets = Math.max(8, Math.ceil(plot.w));
+  // One bucket per two pixels: each keeps its min and max, so about one point per pixel.
+  const buckets = Math.max(8, Math.ceil(plot.w / 2));
   const defined = (v: number) => Number.isFinite(v) && (!yLog || v > 0);
   const pathOf = d3line<[number, number]>().defined((p) => defined(p[1])).x((p) => x(p[0])).y((p) => y(p[1])).digits(1);
   for (const spec of input.lines) {
