@@ -156,3 +156,25 @@ test('data fingerprints: every SLU file a run reads', () => {
   assert.deepEqual(fp.map((f) => f.path).sort(), ['test', 'train', 'valid'].flatMap((s) => ['label', 'seq.in', 'seq.out'].map((f) => `../../shared/data/snips/${s}/${f}`)).sort());
   assert.ok(fp.every((f) => f.bytes > 0 && /^[0-9a-f]{64}$/.test(f.sha256)));
 });
+
+test('a failure during training closes the run folder as failed (summary, run/error, run/done)', async () => {
+  const dir = tmp();
+  const file = path.join(dir, 'diverge.fmtl.json');
+  const exp = JSON.parse(fs.readFileSync(quick, 'utf8'));
+  exp.training.learningRate = 1e30;
+  exp.training.optimizer = 'sgd';
+  fs.writeFileSync(file, JSON.stringify(exp));
+  fs.copyFileSync(path.join(root, 'samples', 'penguins.csv'), path.join(dir, 'penguins.csv'));
+  const events: TrainerEvent[] = [];
+  const outcome = await runTraining({ experimentPath: file, backend: 'cpu', epochs: 2, runsDir: path.join(dir, 'runs') }, (e) => events.push(e));
+  assert.match(outcome.error?.message ?? '', /the loss became/);
+  assert.equal(outcome.summary?.status, 'failed');
+  const summary = JSON.parse(fs.readFileSync(path.join(outcome.runDir!, 'summary.json'), 'utf8'));
+  assert.equal(summary.status, 'failed');
+  assert.match(summary.error, /the loss became/);
+  const types = events.map((e) => e.type);
+  assert.equal(types[types.length - 1], 'run/done');
+  assert.ok(types.includes('run/error'));
+  // NaN losses are written as null (JSON has no NaN).
+  assert.deepEqual(readEvents(outcome.runDir!), JSON.parse(JSON.stringify(events)));
+});
