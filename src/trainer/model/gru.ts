@@ -55,21 +55,58 @@ export class BiGru {
   /**
    * Runs both directions over `x` [B, T, D] with `mask` [B, T] (1 = real token, 0 = padding) and
    * returns [B, T, 2H] = [forward | backward]. Differentiable with respect to `x` and the variables.
+   *
+   * `extra` [B, T, E] (optional) is concatenated to `x` as input (then D + E = `inputDim`); null or
+   * absent when `x` is narrower than `inputDim` means zeros. Passing it apart instead of
+   * concatenating lets the layer reuse x's input projection when the same `x` tensor comes again
+   * with a different `extra` (a feedback block re-run for every iteration): x W_x is computed once
+   * per step, only extra W_e per iteration.
    */
-  apply(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3D {
-    if (!fusedBackends.has(tf.getBackend())) return this.applyOps(x, mask);
+  apply(x: tf.Tensor3D, mask: tf.Tensor2D, extra?: tf.Tensor3D | null): tf.Tensor3D {
+    const [B, T, Dx] = x.shape;
+    const De = this.inputDim - Dx;
+    if (De < 0 || (extra && extra.shape[2] !== De)) {
+      throw new Error(`BiGru ${this.name}: input width ${Dx}${extra ? ` + extra ${extra.shape[2]}` : ''} does not match inputDim ${this.inputDim}`);
+    }
+    if (!fusedBackends.has(tf.getBackend())) return this.applyOps(x, mask, extra);
     registerBiGruKernels();
-    return tf.tidy(() => {
-      const m = mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
-      const inputs = { x, kernel: this.kernel, bias: this.bias, recurrent: this.recurrent, recurrentBias: this.recurrentBias, mask: m };
-      const [y] = tf.engine().runKernel(KERNEL, inputs as unknown as tf.NamedTensorMap, {}) as tf.Tensor[];
-      return y as tf.Tensor3D;
-    });
+    // No tidy here: the cached projection must live as long as the caller's scope (the step).
+    const G2 = 6 * this.hidden;
+    let xp = this.projection(x);
+    if (extra && De > 0) {
+      const we = tf.slice(this.kernel, [Dx, 0], [De, G2]) as tf.Tensor2D;
+      xp = tf.add(xp, tf.reshape(tf.matMul(tf.reshape(extra, [B * T, De]) as tf.Tensor2D, we), [B, T, G2]));
+    }
+    const m = mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
+    const inputs = { xp, recurrent: this.recurrent, recurrentBias: this.recurrentBias, mask: m };
+    const [y] = tf.engine().runKernel(KERNEL, inputs as unknown as tf.NamedTensorMap, {}) as tf.Tensor[];
+    return y as tf.Tensor3D;
+  }
+
+  private cached: { xId: number; kernel: unknown; bias: unknown; tape: unknown; xp: tf.Tensor3D } | undefined;
+
+  /**
+   * x W_x + b [B, T, 6H], reused while the same x tensor, the same weights and the same gradient
+   * tape come again (see `apply`): a projection computed outside a `tf.grad` would carry no
+   * gradient into one computed inside it, so the tape is part of the key.
+   */
+  private projection(x: tf.Tensor3D): tf.Tensor3D {
+    const c = this.cached;
+    const tape = activeTape();
+    if (c && tape !== undefined && c.xId === x.id && c.kernel === this.kernel.dataId && c.bias === this.bias.dataId && c.tape === tape && !c.xp.isDisposed) return c.xp;
+    const [B, T, Dx] = x.shape;
+    const G2 = 6 * this.hidden;
+    const wx = Dx === this.inputDim ? this.kernel : tf.slice(this.kernel, [0, 0], [Dx, G2]);
+    const xp = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [B * T, Dx]) as tf.Tensor2D, wx as tf.Tensor2D), this.bias), [B, T, G2]) as tf.Tensor3D;
+    this.cached = { xId: x.id, kernel: this.kernel.dataId, bias: this.bias.dataId, tape, xp };
+    return xp;
   }
 
   /** The same layer as plain tfjs ops (any backend; slow on wasm/cpu, the tests' reference). */
-  applyOps(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3D {
+  applyOps(x: tf.Tensor3D, mask: tf.Tensor2D, extra?: tf.Tensor3D | null): tf.Tensor3D {
     return tf.tidy(() => {
+      const De = this.inputDim - x.shape[2];
+      if (De > 0) x = tf.concat([x, extra ?? tf.zeros([x.shape[0], x.shape[1], De])], 2);
       const [B, T, D] = x.shape;
       const H = this.hidden;
       const xp = tf.add(tf.matMul(tf.reshape(x, [B * T, D]), this.kernel), this.bias);
@@ -96,6 +133,12 @@ export class BiGru {
       return tf.concat([tf.stack(outs[0], 1), tf.stack(outs[1], 1)], 2) as tf.Tensor3D;
     });
   }
+}
+
+/** The engine's current gradient tape (null outside tf.grad), or undefined if tfjs changed its internals. */
+function activeTape(): unknown {
+  const state = (tf.engine() as unknown as { state?: { activeTape?: unknown } }).state;
+  return state && 'activeTape' in state ? state.activeTape : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,18 +258,12 @@ const WS = 5;
 
 type KernelArgs<K extends string> = { inputs: Record<K, tf.TensorInfo>; backend: unknown };
 
-function forwardKernel(args: KernelArgs<'x' | 'kernel' | 'bias' | 'recurrent' | 'recurrentBias' | 'mask'>): tf.TensorInfo[] {
-  const { x, kernel, bias, recurrent, recurrentBias, mask } = args.inputs;
+function forwardKernel(args: KernelArgs<'xp' | 'recurrent' | 'recurrentBias' | 'mask'>): tf.TensorInfo[] {
+  const { xp: xpInfo, recurrent, recurrentBias, mask } = args.inputs;
   const { read, output, mats } = backendTools(args.backend as AnyBackend);
-  const [B, T, D] = x.shape;
+  const [B, T] = xpInfo.shape;
   const H = recurrent.shape[1], G = 3 * H, G2 = 6 * H, BT = B * T;
-  const bi = read(bias), bh = read(recurrentBias), w = read(recurrent), m = read(mask);
-
-  // Input projection of every timestep and both directions: one product.
-  const xp = new Float32Array(BT * G2);
-  const pk = mats.prepare(read(kernel), D, G2);
-  mats.mm(read(x), BT, D, pk, xp);
-  for (let i = 0; i < BT; i++) for (let j = 0; j < G2; j++) xp[i * G2 + j] += bi[j];
+  const bh = read(recurrentBias), w = read(recurrent), m = read(mask), xp = read(xpInfo);
 
   const y = new Float32Array(BT * 2 * H);
   const ws = new Float32Array(2 * T * B * WS * H);
@@ -261,10 +298,10 @@ function forwardKernel(args: KernelArgs<'x' | 'kernel' | 'bias' | 'recurrent' | 
   return [output([B, T, 2 * H], y), output([2, T, B, WS * H], ws)];
 }
 
-function backwardKernel(args: KernelArgs<'dy' | 'x' | 'kernel' | 'recurrent' | 'ws' | 'mask'>): tf.TensorInfo[] {
-  const { dy, x, kernel, recurrent, ws: wsInfo, mask } = args.inputs;
+function backwardKernel(args: KernelArgs<'dy' | 'recurrent' | 'ws' | 'mask'>): tf.TensorInfo[] {
+  const { dy, recurrent, ws: wsInfo, mask } = args.inputs;
   const { read, output, mats } = backendTools(args.backend as AnyBackend);
-  const [B, T, D] = x.shape;
+  const [B, T] = dy.shape;
   const H = recurrent.shape[1], G = 3 * H, G2 = 6 * H, BT = B * T;
   const g = read(dy), w = read(recurrent), ws = read(wsInfo), m = read(mask);
 
@@ -304,18 +341,8 @@ function backwardKernel(args: KernelArgs<'dy' | 'x' | 'kernel' | 'recurrent' | '
     for (let row = 0; row < BT; row++) for (let j = 0; j < G; j++) dbh[dir * G + j] += dgh[row * G + j];
   }
 
-  // Input projection: dKernel = xᵀ · dxp, dBias = Σ dxp, dx = dxp · kernelᵀ (explicit transposes:
-  // the transposed forms of wasm's BatchMatMul are many times slower).
-  const dK = new Float32Array(D * G2);
-  const pdxp = mats.prepare(dxp, BT, G2);
-  mats.mm(transpose(read(x), BT, D), D, BT, pdxp, dK);
-  const dBias = new Float32Array(G2);
-  for (let i = 0; i < BT; i++) for (let j = 0; j < G2; j++) dBias[j] += dxp[i * G2 + j];
-  const dx = new Float32Array(BT * D);
-  const pkT = mats.prepare(transpose(read(kernel), D, G2), G2, D);
-  mats.mm(dxp, BT, G2, pkT, dx);
   mats.done();
-  return [output([B, T, D], dx), output([D, G2], dK), output([G2], dBias), output([2, H, G], dW), output([2, 1, G], dbh)];
+  return [output([B, T, G2], dxp), output([2, H, G], dW), output([2, 1, G], dbh)];
 }
 
 let registered = false;
@@ -330,16 +357,15 @@ export function registerBiGruKernels(): void {
   }
   tf.registerGradient({
     kernelName: KERNEL,
-    inputsToSave: ['x', 'kernel', 'bias', 'recurrent', 'recurrentBias', 'mask'],
+    inputsToSave: ['recurrent', 'mask'],
     outputsToSave: [false, true],
     gradFunc: (dys, saved) => {
-      const [x, kernel, , recurrent, , mask, ws] = saved;
+      const [recurrent, mask, ws] = saved;
       const dy = Array.isArray(dys) ? dys[0] : dys;
       // Computed once, here: the engine calls each input's thunk inside its own tidy, so a lazy
       // shared computation would lose the other results; unrequested ones die with backprop's tidy.
-      const grads = tf.engine().runKernel(GRAD_KERNEL, { dy, x, kernel, recurrent, ws, mask }, {}) as tf.Tensor[];
-      const get = (i: number) => () => grads[i];
-      return { x: get(0), kernel: get(1), bias: get(2), recurrent: get(3), recurrentBias: get(4), mask: () => tf.zerosLike(mask) };
+      const [dxp, dW, dbh] = tf.engine().runKernel(GRAD_KERNEL, { dy, recurrent, ws, mask }, {}) as tf.Tensor[];
+      return { xp: () => dxp, recurrent: () => dW, recurrentBias: () => dbh, mask: () => tf.zerosLike(mask) };
     },
   });
 }

@@ -205,3 +205,42 @@ for (const backend of ['cpu', 'wasm']) {
     });
   });
 }
+
+for (const backend of ['cpu', 'wasm']) {
+  test(`x + extra given apart (reused projection across iterations) equals the concatenated input (${backend})`, async () => {
+    await withBackend(backend, () => {
+      const E = 2;
+      const gru = new BiGru('extra', D + E, H, new Rng(8));
+      const { x, mask } = randomInput(6, B, T, D, lengths);
+      const xt = tf.tensor3d(x), mt = tf.tensor2d(mask);
+      const e1 = tf.tensor3d(randomInput(7, B, T, E, lengths).x), e2 = tf.tensor3d(randomInput(8, B, T, E, lengths).x);
+      const w = tf.tensor3d(randomInput(9, B, T, 2 * H, lengths).x);
+      try {
+        // Like a feedback block: pass 0 without extra (zeros), then two iterations with the same x.
+        const loss = (apart: boolean) => () => {
+          const run = (e: tf.Tensor3D | null) => apart
+            ? gru.apply(xt, mt, e)
+            : gru.applyOps(tf.concat([xt, e ?? tf.zeros([B, T, E])], 2) as tf.Tensor3D, mt);
+          const y = tf.addN([run(null), tf.mul(run(e1), 2), tf.mul(run(e2), 3)]);
+          return tf.sum(tf.mul(y, w)) as tf.Scalar;
+        };
+        const a = tf.variableGrads(loss(true), gru.variables);
+        const b = tf.variableGrads(loss(false), gru.variables);
+        assert.ok(Math.abs(a.value.dataSync()[0] - b.value.dataSync()[0]) < 1e-4);
+        for (const v of gru.variables) {
+          const ga = a.grads[v.name].dataSync(), gb = b.grads[v.name].dataSync();
+          ga.forEach((g, j) => assert.ok(Math.abs(g - gb[j]) < 1e-4, `${v.name}[${j}]: ${g} vs ${gb[j]}`));
+        }
+        // A projection computed outside tf.grad is not reused inside it (the gradient would be lost).
+        const outside = gru.apply(xt, mt, e1);
+        const inside = tf.variableGrads(() => tf.sum(tf.mul(gru.apply(xt, mt, e1), w)) as tf.Scalar, gru.variables);
+        const kernelGrad = inside.grads[gru.variables[0].name].dataSync();
+        assert.ok(kernelGrad.slice(0, D * 6 * H).some((g) => g !== 0), 'kernel rows of x get gradient');
+        assert.throws(() => gru.apply(xt, mt, tf.zeros([B, T, E + 1]) as tf.Tensor3D), /does not match inputDim/);
+        tf.dispose([outside, a.value, b.value, inside.value, ...Object.values(a.grads), ...Object.values(b.grads), ...Object.values(inside.grads)]);
+      } finally {
+        tf.dispose([xt, mt, e1, e2, w, ...gru.variables]);
+      }
+    });
+  });
+}
