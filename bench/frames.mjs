@@ -15,6 +15,7 @@ import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { existsSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { loadavg, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,7 +48,8 @@ writeFileSync(join(outDir, 'frames.html'), `<!doctype html><html><head><meta cha
 const executablePath = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
 if (!executablePath) { console.error('chromium not found: apt-get install -y chromium (or set CHROMIUM)'); process.exit(1); }
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--enable-precise-memory-info', '--js-flags=--expose-gc'] });
-const results = { date: new Date().toISOString(), chromium: browser.version(), rate: RATE, seconds: SECONDS, stream: {}, heap: {} };
+// Other processes on the machine skew frame times: record the load next to the numbers.
+const results = { date: new Date().toISOString(), chromium: browser.version(), cores: cpus().length, loadavgBefore: loadavg(), rate: RATE, seconds: SECONDS, stream: {}, heap: {} };
 try {
   for (const [name, viewport] of [['viewport 1280x900', { width: 1280, height: 900 }], ['all charts on screen 1280x4200', { width: 1280, height: 4200 }]]) {
     const page = await browser.newPage({ viewport });
@@ -93,9 +95,10 @@ try {
   await browser.close();
 }
 
+results.loadavgAfter = loadavg();
 writeFileSync(join(here, 'results', 'frames.json'), JSON.stringify(results, null, 2) + '\n');
 const f = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '–');
-console.log(`\nCharts under a live stream (${RATE} events/s target, ${SECONDS} s, host batches every 100 ms, ${results.chromium})`);
+console.log(`\nCharts under a live stream (${RATE} events/s target, ${SECONDS} s, host batches every 100 ms, chromium ${results.chromium}, ${results.cores} cores, load average ${results.loadavgBefore[0].toFixed(1)})`);
 console.log('| scenario | events/s | frames | rAF p50 / p95 / p99 ms | dropped (>25 ms) | draw p50 / p95 / max ms | long tasks |');
 console.log('|---|---|---|---|---|---|---|');
 for (const [name, r] of Object.entries(results.stream)) {

@@ -340,7 +340,13 @@ export class ChartsApp {
     for (const r of runs) for (const t of r.model.tasks) if (!tasks.includes(t)) tasks.push(t);
 
     // ---- convergence
-    const deltaTasks = tasks.filter((t) => runs.some((r) => r.model.deltaTasks.includes(t)));
+    // A task no arrow feeds into has all-zero deltas: say so once instead of drawing empty log charts.
+    const moving = (t: string) => runs.some((r) => r.model.deltaCurves(t).some((c) => c.deltas.some((d) => d > 0)));
+    const withDeltas = tasks.filter((t) => runs.some((r) => r.model.deltaTasks.includes(t)));
+    const deltaTasks = withDeltas.filter(moving);
+    const still = withDeltas.filter((t) => !moving(t));
+    this.sections.get('convergence')!.hint.textContent = SECTIONS[0].hint
+      + (still.length ? ` ${still.join(', ')} ${still.length > 1 ? 'receive' : 'receives'} no feedback: ${still.length > 1 ? 'their outputs do' : 'its output does'} not change across iterations.` : '');
     for (const task of deltaTasks) {
       const c = this.chart(`conv/${task}`, this.grid('convergence', 'conv', true), (p) => new ConvergenceChart(p, { task, onExport: this.onExport }));
       if (c.draw) this.later(`conv/${task}`, () => c.chart.update({ runs: runs.map((r) => ({ id: r.id, name: r.name, color: this.color(r), model: r.model })), smoothing }));
