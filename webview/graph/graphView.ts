@@ -71,6 +71,8 @@ export class GraphView {
   private readonly gColumns: G;
   private readonly gArrows: G;
   private readonly gNodes: G;
+  /** Arrow labels: above every line and node, so each arrow's label is always clickable. */
+  private readonly gLabels: G;
   private readonly dragLine: Selection<SVGPathElement, unknown, null, undefined>;
   private readonly zoomBehavior: ZoomBehavior<SVGSVGElement, unknown>;
   private state?: ViewState;
@@ -96,6 +98,7 @@ export class GraphView {
     this.gColumns = this.viewport.append('g').attr('class', 'columns');
     this.gArrows = this.viewport.append('g').attr('class', 'arrows');
     this.gNodes = this.viewport.append('g').attr('class', 'nodes');
+    this.gLabels = this.viewport.append('g').attr('class', 'labels');
     this.dragLine = this.viewport.append('path').attr('class', 'drag-line').attr('marker-end', 'url(#fmtl-head-sel)').style('display', 'none');
     this.zoomBehavior = zoom<SVGSVGElement, unknown>().scaleExtent([0.2, 3])
       .on('zoom', (ev: { transform: ZoomTransform }) => {
@@ -265,9 +268,6 @@ export class GraphView {
         g.append('path').attr('class', 'arrow-hit');
         g.append('path').attr('class', 'arrow-line');
         g.append('g').attr('class', 'branches');
-        const lab = g.append('g').attr('class', 'arrow-label');
-        lab.append('rect');
-        lab.append('text');
         g.append('title');
         g.on('click', (ev: MouseEvent, d) => { ev.stopPropagation(); this.cb.select({ kind: 'arrow', id: d.id }); });
         g.on('keydown', (ev: KeyboardEvent, d) => {
@@ -316,17 +316,36 @@ export class GraphView {
         .style('stroke-width', (b) => { const p = probOf(b.block); return p === undefined ? null : `${1.2 + 5 * p}px`; })
         .classed('unlearned', () => !gate);
       // Probability next to the fork end of its branch, above or below it, clear of the arrowhead.
-      br.select('text').attr('x', (b) => d.fork!.x + (b.end.x > d.fork!.x ? 6 : -6))
-        .attr('y', (b) => (b.end.y < d.fork!.y ? b.end.y - 5 : b.end.y + 13))
-        .attr('text-anchor', (b) => (b.end.x > d.fork!.x ? 'start' : 'end'))
+      const vertical = d.branches.some((b) => Math.abs(b.end.y - d.fork!.y) > Math.abs(b.end.x - d.fork!.x));
+      br.select('text')
+        .attr('x', (b) => (vertical ? d.fork!.x + (b.end.x > d.fork!.x ? 6 : -6) : d.fork!.x + (b.end.x - d.fork!.x) * 0.5 + (b.end.x >= d.fork!.x ? 4 : -4)))
+        .attr('y', (b) => (vertical ? (b.end.y < d.fork!.y ? b.end.y - 5 : b.end.y + 13) : d.fork!.y + (b.end.y - d.fork!.y) * 0.5 + 4))
+        .attr('text-anchor', (b) => (b.end.x >= d.fork!.x ? 'start' : 'end'))
         .text((b) => { const p = probOf(b.block); return p === undefined ? '' : `${Math.round(p * 100)}%`; });
       const fork = g.selectAll<SVGPathElement, Point>('path.fork').data(d.fork ? [d.fork] : []);
       fork.join('path').attr('class', 'fork').attr('d', (f) => `M${f.x},${f.y - 7} L${f.x + 7},${f.y} L${f.x},${f.y + 7} L${f.x - 7},${f.y} z`);
-      const caption = arrowCaption(arrows.get(d.id)!);
-      const lab = g.select('g.arrow-label').attr('transform', `translate(${d.label.x},${d.label.y})`);
-      lab.select('text').attr('text-anchor', 'middle').attr('y', 4).text(caption);
-      const w = labelWidth(caption);
-      lab.select('rect').attr('x', -w / 2).attr('y', -10).attr('width', w).attr('height', 20).attr('rx', 10);
+    });
+    // Labels sit at the centre of their arrow's drawing when free (see routeArrows), so a click at
+    // the centre of `[data-arrow-id]` lands on its label. They belong to the arrow for the pointer,
+    // not for assistive tech (the arrow group carries the aria-label and the focus).
+    const labels = this.gLabels.selectAll<SVGGElement, ArrowGeometry>('g.arrow-label').data(geo, (d) => d.id)
+      .join((enter) => {
+        const g = enter.append('g').attr('class', 'arrow-label').attr('aria-hidden', 'true');
+        g.append('rect');
+        g.append('text');
+        g.on('click', (ev: MouseEvent, d) => { ev.stopPropagation(); this.cb.select({ kind: 'arrow', id: d.id }); });
+        return g;
+      });
+    labels
+      .attr('data-label-for', (d) => d.id)
+      .attr('transform', (d) => `translate(${d.label.x},${d.label.y})`)
+      .classed('selected', (d) => selection?.kind === 'arrow' && selection.id === d.id)
+      .classed('disabled', (d) => arrows.get(d.id)?.enabled === false)
+      .classed('has-error', (d) => errs.has(d.id));
+    labels.select('text').attr('text-anchor', 'middle').attr('y', 4).text((d) => arrowCaption(arrows.get(d.id)!));
+    labels.select('rect').each((d, i, els) => {
+      const w = labelWidth(arrowCaption(arrows.get(d.id)!));
+      select(els[i]).attr('x', -w / 2).attr('y', -10).attr('width', w).attr('height', 20).attr('rx', 10);
     });
   }
 

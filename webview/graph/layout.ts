@@ -79,29 +79,50 @@ export function computeLayout(model: GraphModel, overrides: Record<string, Point
   return { nodes, byId: new Map(nodes.map((d) => [d.id, d])), bounds: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } };
 }
 
-/** A curve end: a point and the direction the curve leaves / enters it. */
-export type Anchor = Point & { side: number; up?: boolean };
+/**
+ * A curve end: a point and the unit direction the curve leaves it (start) or comes from (end),
+ * i.e. the control point lies at `point + dir * reach`.
+ */
+export type Anchor = Point & { dx: number; dy: number };
 
 /** Where a task's arrows leave its output box: the side facing `towards` (the drag port is on top). */
 export function portPoint(out: LayoutNode, towards: Point): Anchor {
   const side = towards.x >= out.x ? 1 : -1;
-  return { x: out.x + (side * out.w) / 2, y: out.y, side };
+  return { x: out.x + (side * out.w) / 2, y: out.y, dx: side, dy: 0 };
 }
 
-/** Point on the side of `node` that faces `from`, offset vertically by `dy` (to separate arrows). */
-export function entryPoint(node: LayoutNode, from: Point, dy = 0): Point & { side: 1 | -1 } {
+/**
+ * Where an arrow enters `node` coming from `from`: a block of a vertical stack (the default layout)
+ * is entered on its left or right side, a block of a horizontal stack on its top or bottom; `shift`
+ * separates arrows into the same node.
+ */
+export function entryPoint(node: LayoutNode, from: Point, shift = 0, stack: 'vertical' | 'horizontal' = 'vertical'): Anchor {
+  if (stack === 'horizontal') {
+    const side = from.y >= node.y ? 1 : -1;
+    return { x: node.x + shift, y: node.y + (side * node.h) / 2, dx: 0, dy: side };
+  }
   const side = from.x >= node.x ? 1 : -1;
-  return { x: node.x + (side * node.w) / 2, y: node.y + dy, side };
+  return { x: node.x + (side * node.w) / 2, y: node.y + shift, dx: side, dy: 0 };
 }
 
-/** Control points of the curve from `a` to `b` (horizontal tangents, or upwards out of a port). */
+/** How a task's blocks are arranged (as laid out): bottom-up column or left-right row. */
+export function stackOrientation(model: GraphModel, layout: Layout, taskId: string): 'vertical' | 'horizontal' {
+  const t = model.tasks.find((x) => x.id === taskId);
+  const pts = [...(t?.blocks.map((b) => layout.byId.get(blockNodeId(taskId, b.n))) ?? []), layout.byId.get(taskId)]
+    .filter((n): n is LayoutNode => Boolean(n));
+  if (pts.length < 2) return 'vertical';
+  const xs = pts.map((p) => p.x);
+  const ys = pts.map((p) => p.y);
+  return Math.max(...xs) - Math.min(...xs) > Math.max(...ys) - Math.min(...ys) ? 'horizontal' : 'vertical';
+}
+
+/** Control points of the curve from `a` to `b`. */
 function controls(a: Anchor, b: Anchor): [Point, Point] {
-  const reach = Math.max(40, Math.abs(b.x - a.x) * 0.45, Math.abs(b.y - a.y) * 0.25);
-  const c1 = a.up ? { x: a.x + a.side * 30, y: a.y - Math.max(60, reach * 0.8) } : { x: a.x + a.side * reach, y: a.y };
-  return [c1, { x: b.x + b.side * reach, y: b.y }];
+  const reach = Math.max(40, Math.abs(b.x - a.x) * 0.45, Math.abs(b.y - a.y) * 0.45);
+  return [{ x: a.x + a.dx * reach, y: a.y + a.dy * reach }, { x: b.x + b.dx * reach, y: b.y + b.dy * reach }];
 }
 
-/** Cubic curve from `a` (leaving on side `a.side`, or upwards) to `b` (entering on side `b.side`). */
+/** Cubic curve from `a` to `b`. */
 export function curve(a: Anchor, b: Anchor): string {
   const [c1, c2] = controls(a, b);
   return `M${r(a.x)},${r(a.y)} C${r(c1.x)},${r(c1.y)} ${r(c2.x)},${r(c2.y)} ${r(b.x)},${r(b.y)}`;
@@ -141,19 +162,24 @@ export function candidateBlocks(arrow: GraphArrow, model: GraphModel): number[] 
 }
 
 /**
- * Route every arrow whose ends exist. Arrows into the same target are spread vertically so they do
- * not overlap; a Gumbel arrow forks beside the target column into one branch per candidate block.
+ * Route every arrow whose ends exist. Arrows into the same target are spread apart; a Gumbel arrow
+ * forks beside the target stack into one branch per candidate block. Labels (the arrows' click
+ * targets) go to the centre of the arrow's drawing when that spot is free, else along the curve,
+ * never on a node or another label when avoidable.
  */
 export function routeArrows(model: GraphModel, layout: Layout, labelSize: (a: GraphArrow) => { w: number; h: number } = () => ({ w: 90, h: 20 })): ArrowGeometry[] {
   const out: ArrowGeometry[] = [];
-  // Label boxes must not sit on nodes or on each other (they are the arrows' click targets).
   const taken: Box[] = layout.nodes.map((n) => ({ x: n.x - n.w / 2, y: n.y - n.h / 2, w: n.w, h: n.h }));
-  const labelOn = (a: Anchor, b: Anchor, arrow: GraphArrow): Point => {
+  const placeLabel = (a: Anchor, b: Anchor, extra: Point[], arrow: GraphArrow): Point => {
     const [c1, c2] = controls(a, b);
     const { w, h } = labelSize(arrow);
+    const pts = [...Array.from({ length: 17 }, (_, i) => bezierPoint(a, c1, c2, b, i / 16)), ...extra];
+    const xs = pts.map((p) => p.x);
+    const ys = pts.map((p) => p.y);
+    const centre = { x: (Math.min(...xs) + Math.max(...xs)) / 2, y: (Math.min(...ys) + Math.max(...ys)) / 2 };
+    const candidates = [centre, ...[0.5, 0.3, 0.7, 0.4, 0.6, 0.2, 0.8].map((t) => bezierPoint(a, c1, c2, b, t))];
     let best: { p: Point; hits: number } | undefined;
-    for (const t of [0.3, 0.5, 0.4, 0.6, 0.2, 0.7, 0.8]) {
-      const p = bezierPoint(a, c1, c2, b, t);
+    for (const p of candidates) {
       const box = { x: p.x - w / 2, y: p.y - h / 2, w, h };
       const hits = taken.filter((o) => overlaps(box, o)).length;
       if (!best || hits < best.hits) best = { p, hits };
@@ -169,7 +195,8 @@ export function routeArrows(model: GraphModel, layout: Layout, labelSize: (a: Gr
     if (!src || !targetTask) continue;
     const k = perTarget.get(a.to) ?? 0;
     perTarget.set(a.to, k + 1);
-    const dy = (k % 2 === 0 ? -1 : 1) * 6 * Math.ceil(k / 2);
+    const shift = (k % 2 === 0 ? -1 : 1) * 6 * Math.ceil(k / 2);
+    const stack = stackOrientation(model, layout, a.to);
     if (a.injection === 'gumbel' || a.injection === undefined) {
       const blocks = (a.injection === 'gumbel' ? candidateBlocks(a, model) : [])
         .map((n) => ({ n, node: layout.byId.get(blockNodeId(a.to, n)) }))
@@ -177,23 +204,28 @@ export function routeArrows(model: GraphModel, layout: Layout, labelSize: (a: Gr
       const targets = blocks.length ? blocks.map((b) => b.node) : [targetTask];
       const cy = targets.reduce((s, t) => s + t.y, 0) / targets.length;
       const cx = targets.reduce((s, t) => s + t.x, 0) / targets.length;
-      const side = src.x >= cx ? 1 : -1;
-      const halfW = Math.max(...targets.map((t) => t.w / 2));
-      const fork = { x: cx + side * (halfW + 34), y: cy + dy };
+      let fork: Anchor;
+      if (stack === 'horizontal') {
+        const side = src.y >= cy ? 1 : -1;
+        fork = { x: cx + shift, y: cy + side * (Math.max(...targets.map((t) => t.h / 2)) + 34), dx: 0, dy: side };
+      } else {
+        const side = src.x >= cx ? 1 : -1;
+        fork = { x: cx + side * (Math.max(...targets.map((t) => t.w / 2)) + 34), y: cy + shift, dx: side, dy: 0 };
+      }
       const start = portPoint(src, fork);
-      const path = curve(start, { ...fork, side });
       const branches = blocks.map(({ n, node }) => {
-        const end = entryPoint(node, fork, dy / 2);
-        const c = { x: (fork.x + end.x) / 2, y: end.y };
+        const end = entryPoint(node, fork, shift / 2, stack);
+        const c = stack === 'horizontal' ? { x: end.x, y: (fork.y + end.y) / 2 } : { x: (fork.x + end.x) / 2, y: end.y };
         return { block: n, end, path: `M${r(fork.x)},${r(fork.y)} Q${r(c.x)},${r(c.y)} ${r(end.x)},${r(end.y)}` };
       });
-      out.push({ id: a.id, path, branches, fork, start, label: labelOn(start, { ...fork, side }, a) });
+      const label = placeLabel(start, fork, branches.map((b) => b.end), a);
+      out.push({ id: a.id, path: curve(start, fork), branches, fork: { x: fork.x, y: fork.y }, start, label });
       continue;
     }
     const target = layout.byId.get(blockNodeId(a.to, a.injection)) ?? targetTask;
-    const end = entryPoint(target, src, dy);
+    const end = entryPoint(target, src, shift, target === targetTask ? 'vertical' : stack);
     const start = portPoint(src, end);
-    out.push({ id: a.id, path: curve(start, end), branches: [], start, label: labelOn(start, end, a) });
+    out.push({ id: a.id, path: curve(start, end), branches: [], start, label: placeLabel(start, end, [], a) });
   }
   return out;
 }

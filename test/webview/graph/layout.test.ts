@@ -69,3 +69,27 @@ test('arrows to unknown tasks are skipped; empty models still lay out', () => {
   assert.equal(empty.nodes.length, 1);
   assert.ok(Number.isFinite(empty.bounds.w));
 });
+
+test('stored left-to-right stacks: Gumbel forks above/below the row and branches enter blocks from the top or bottom', () => {
+  const m = model({
+    layout: {
+      'slots/1': { x: 220, y: 240 }, 'slots/2': { x: 390, y: 240 }, 'slots/3': { x: 560, y: 240 }, slots: { x: 730, y: 240 },
+      'intent/1': { x: 220, y: 0 }, intent: { x: 390, y: 0 },
+    },
+  });
+  const l = computeLayout(m);
+  const [g] = routeArrows(m, l);
+  assert.ok(g.fork!.y < 240 - 19, 'fork between the rows, above the target row (source is above)');
+  const s1 = l.byId.get('slots/1')!;
+  assert.equal(g.branches[0].end.y, s1.y - s1.h / 2, 'branch enters h1 on its top side');
+});
+
+test('labels avoid nodes and each other', () => {
+  const m = model();
+  const l = computeLayout(m);
+  const geo = routeArrows(m, l, () => ({ w: 80, h: 20 }));
+  const boxes = geo.map((g) => ({ x: g.label.x - 40, y: g.label.y - 10, w: 80, h: 20 }));
+  const hit = (a: typeof boxes[number], b: { x: number; y: number; w: number; h: number }) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+  for (const b of boxes) for (const n of l.nodes) assert.ok(!hit(b, { x: n.x - n.w / 2, y: n.y - n.h / 2, w: n.w, h: n.h }), `label on node ${n.id}`);
+  assert.ok(!hit(boxes[0], boxes[1]), 'labels overlap');
+});

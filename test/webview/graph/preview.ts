@@ -159,7 +159,8 @@ async function main(): Promise<void> {
       await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(OUT, `graph-${name}.png`) });
       if (name === 'dark') {
-        await page.click('[data-arrow-id="intent-to-slots"] .arrow-label');
+        // Like the e2e scenario: a click at the centre of the arrow element selects it.
+        await page.click('[data-arrow-id="intent-to-slots"]', { force: true });
         await page.waitForSelector('#inspector [name="amplifier.type"]');
         await page.waitForTimeout(200);
         await page.screenshot({ path: path.join(OUT, 'graph-dark-arrow-selected.png') });
@@ -211,6 +212,14 @@ async function main(): Promise<void> {
         const toast = await page.textContent('#graph-toast');
         check(/already feeds "intent"/.test(toast ?? ''), `refusal shown in place: ${toast}`);
         await page.screenshot({ path: path.join(OUT, 'graph-dark-after-edits.png') });
+        // Drag a node: its position is saved in the file's layout.
+        const box = (await page.locator('[data-node-id="domain/1"] .box').boundingBox())!;
+        await page.mouse.move(box.x + 30, box.y + 10);
+        await page.mouse.down();
+        await page.mouse.move(box.x + 30, box.y + 90, { steps: 6 });
+        await page.mouse.up();
+        await page.waitForTimeout(200);
+        check(/"layout": \{\s*"nodes": \{\s*"domain\/1": \{ "x": -?\d+, "y": -?\d+ \}/.test(host.text), 'dragging a node saves its position in layout.nodes');
         // Break the JSON: the last good drawing stays, read-only, with the syntax error listed.
         host.text = host.text.replace('"iterations": 3,', '"iterations": 3,,');
         host.version++;
@@ -224,6 +233,16 @@ async function main(): Promise<void> {
       }
       await page.close();
     }
+    // The sample as shipped, with its own stored positions.
+    theme = 'dark';
+    host = new FakeHost(fs.readFileSync(path.join(ROOT, 'samples', 'snips.fmtl.json'), 'utf8'));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
+    await page.exposeFunction('__host', (m: GraphToHostMessage) => host.receive(m));
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForSelector('[data-node-id="slots/2"]');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(OUT, 'graph-dark-sample-layout.png') });
+    await page.close();
   } finally {
     await browser.close();
     server.close();
