@@ -1,6 +1,8 @@
 // Renders the charts with realistic synthetic runs in headless chromium and saves screenshots:
 // the static report of one run (light and dark), and a compare panel of three ablation runs + seeds.
-// Usage: node esbuild.mjs && node bench/framesShots.mjs [outDir]   (default bench/results)
+// Usage: node esbuild.mjs && node bench/framesShots.mjs [outDir] [reportHtml...]   (default bench/results)
+// Extra arguments are report.html files of real runs (e.g. from `node dist/cli.js train ...`),
+// shot as charts-real-<n>.png (full page) and charts-real-<n>-top.png (first screen).
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
@@ -8,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 
 const outDir = resolve(process.argv[2] ?? 'bench/results');
+const realReports = process.argv.slice(3).map((p) => resolve(p));
 mkdirSync(outDir, { recursive: true });
 const tmp = resolve('out/bench');
 mkdirSync(tmp, { recursive: true });
@@ -28,6 +31,7 @@ try {
     await page.waitForSelector('#gates canvas');
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(outDir, `charts-single-${scheme}.png`), fullPage: true });
+    await page.screenshot({ path: join(outDir, `charts-single-${scheme}-top.png`) });
     await page.close();
   }
   const compare = lib.compareHtml(bundle);
@@ -37,7 +41,17 @@ try {
   await page.waitForSelector('#compare table');
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(outDir, 'charts-compare.png'), fullPage: true });
+  await page.screenshot({ path: join(outDir, 'charts-compare-top.png') });
   await page.close();
+  for (const [i, file] of realReports.entries()) {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+    await p.goto(`file://${file}`);
+    await p.waitForSelector('#charts-status');
+    await p.waitForTimeout(1000);
+    await p.screenshot({ path: join(outDir, `charts-real-${i + 1}.png`), fullPage: true });
+    await p.screenshot({ path: join(outDir, `charts-real-${i + 1}-top.png`) });
+    await p.close();
+  }
   console.log(`screenshots in ${outDir}`);
 } finally {
   await browser.close();

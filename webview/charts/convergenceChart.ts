@@ -70,7 +70,7 @@ export class ConvergenceChart {
           id: `${run.id}/train/${c.epoch}`, runId: run.id, color: run.color,
           label: single ? `train, epoch ${c.epoch}` : run.name,
           x: c.deltas.map((_, k) => k), y: c.deltas, markers: isNew,
-          width: isNew ? 2.4 : 1.2, opacity: isNew ? 1 : Math.max(0.12, 0.6 * Math.pow(0.75, age - 1)),
+          width: isNew ? 2.4 : 1.3, opacity: isNew ? 1 : Math.max(0.18, 0.7 * Math.pow(0.78, age - 1)),
           hideInLegend: !isNew,
         });
       });
