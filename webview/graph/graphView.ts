@@ -34,7 +34,8 @@ export interface ViewCallbacks {
   deleteArrow(id: string): void;
   /** Keyboard "add feedback" on a task. */
   startAddFeedback(taskId: string): void;
-  viewChanged(t: { x: number; y: number; k: number }): void;
+  /** Zoom / pan changed; `auto` = still fitted automatically (the user has not zoomed or panned). */
+  viewChanged(t: { x: number; y: number; k: number; auto: boolean }): void;
 }
 
 type G = Selection<SVGGElement, unknown, null, undefined>;
@@ -82,7 +83,9 @@ export class GraphView {
   private transform: ZoomTransform = zoomIdentity;
   /** True while a node or port drag is in progress (incoming snapshots must not yank it). */
   dragging = false;
-  private fitted = false;
+  /** Until the user zooms or pans, the view follows the panel size and the graph's extent. */
+  private autoFit = true;
+  private fittedBounds = '';
 
   constructor(container: HTMLElement, private readonly cb: ViewCallbacks) {
     const svgEl = document.createElementNS(SVG, 'svg');
@@ -101,11 +104,19 @@ export class GraphView {
     this.gLabels = this.viewport.append('g').attr('class', 'labels');
     this.dragLine = this.viewport.append('path').attr('class', 'drag-line').attr('marker-end', 'url(#fmtl-head-sel)').style('display', 'none');
     this.zoomBehavior = zoom<SVGSVGElement, unknown>().scaleExtent([0.2, 3])
-      .on('zoom', (ev: { transform: ZoomTransform }) => {
+      .on('zoom', (ev: { transform: ZoomTransform; sourceEvent: unknown }) => {
+        if (ev.sourceEvent) this.autoFit = false;
         this.transform = ev.transform;
         this.viewport.attr('transform', ev.transform.toString());
       })
-      .on('end', () => this.cb.viewChanged({ x: this.transform.x, y: this.transform.y, k: this.transform.k }));
+      .on('end', () => this.cb.viewChanged({ x: this.transform.x, y: this.transform.y, k: this.transform.k, auto: this.autoFit }));
+    // Panels get split, resized, moved between groups: keep an auto-fitted graph in view.
+    let pending = false;
+    new ResizeObserver(() => {
+      if (!this.autoFit || pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; if (this.autoFit) this.fit(); });
+    }).observe(svgEl);
     this.svg.call(this.zoomBehavior).on('dblclick.zoom', null);
     this.svg.on('click', (ev: MouseEvent) => {
       if (ev.target === svgEl) this.cb.select(undefined);
@@ -114,12 +125,13 @@ export class GraphView {
 
   /** Restore a saved zoom / pan (from `vscode.getState()`). */
   setTransform(t: { x: number; y: number; k: number }): void {
-    this.fitted = true;
+    this.autoFit = false;
     this.svg.call(this.zoomBehavior.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
   }
 
   /** Zoom to show the whole graph. */
   fit(): void {
+    this.autoFit = true;
     if (!this.layout) return;
     const el = this.svg.node()!;
     const w = el.clientWidth || 800;
@@ -129,7 +141,8 @@ export class GraphView {
     const k = Math.min(1.4, Math.max(0.2, Math.min(w / (b.w + 2 * pad), h / (b.h + 2 * pad))));
     const t = zoomIdentity.translate(w / 2 - k * (b.x + b.w / 2), h / 2 - k * (b.y + b.h / 2)).scale(k);
     this.svg.call(this.zoomBehavior.transform, t);
-    this.cb.viewChanged({ x: t.x, y: t.y, k: t.k });
+    this.fittedBounds = JSON.stringify(b);
+    this.cb.viewChanged({ x: t.x, y: t.y, k: t.k, auto: true });
   }
 
   /** Drop drag overrides (the document now has the positions, or the move was refused). */
@@ -174,10 +187,7 @@ export class GraphView {
     const arrowById = new Map(model.arrows.map((a) => [a.id, a]));
     this.renderArrows(state, layout, routeArrows(model, layout, (a) => ({ w: labelWidth(arrowCaption(arrowById.get(a.id) ?? a)), h: 20 })), errs);
     this.renderNodes(state, layout, errs);
-    if (!this.fitted && layout.nodes.length) {
-      this.fitted = true;
-      this.fit();
-    }
+    if (this.autoFit && !this.dragging && layout.nodes.length && JSON.stringify(layout.bounds) !== this.fittedBounds) this.fit();
   }
 
   private renderNodes(state: ViewState, layout: Layout, errs: Map<string, GraphIssue[]>): void {
@@ -398,7 +408,10 @@ export class GraphView {
       .on('end', (_ev, d) => {
         this.dragging = false;
         const p = this.overrides[d.id];
-        if (moved && p) this.cb.moveNodes({ [d.id]: p });
+        if (moved && p) {
+          this.autoFit = false; // the user is arranging: the view stays where they put it
+          this.cb.moveNodes({ [d.id]: p });
+        }
       }));
   }
 

@@ -67,7 +67,8 @@ export function computeLayout(model: GraphModel, overrides: Record<string, Point
     const d = defaults.get(id)!;
     nodes.push({ id, kind, w, h, x: p?.x ?? d.x, y: p?.y ?? d.y, pinned: Boolean(model.layout[id]), ...extra });
   };
-  place(ENCODER_NODE_ID, 'encoder', Math.max(OUTPUT_W, (n - 1) * COLUMN + OUTPUT_W), ENCODER_H);
+  // Under the default columns the encoder spans them all; placed by the user it is a compact box.
+  place(ENCODER_NODE_ID, 'encoder', model.layout[ENCODER_NODE_ID] ? OUTPUT_W : Math.max(OUTPUT_W, (n - 1) * COLUMN + OUTPUT_W), ENCODER_H);
   for (const t of model.tasks) {
     for (const b of t.blocks) place(blockNodeId(t.id, b.n), 'block', BLOCK_W, BLOCK_H, { taskId: t.id, n: b.n });
     place(t.id, 'task', OUTPUT_W, OUTPUT_H, { taskId: t.id });

@@ -23,7 +23,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 /** What survives the webview being hidden (retainContextWhenHidden is off). */
 interface SavedState {
-  view?: { x: number; y: number; k: number };
+  view?: { x: number; y: number; k: number; auto: boolean };
   selection?: GraphSelection;
 }
 
@@ -111,7 +111,7 @@ const view = new GraphView(canvas, {
   },
   viewChanged: (t) => { viewState = t; save(); },
 });
-if (viewState) view.setTransform(viewState);
+if (viewState && !viewState.auto) view.setTransform(viewState);
 
 const inspector = new Inspector(inspectorEl, {
   send: (d) => send(d),
