@@ -27,6 +27,8 @@ export interface CheckpointState {
   optimizer: NamedTensorLike[];
   epoch: number;
   step: number;
+  /** Early-stopping state (`MonitorState` of train.ts), kept as JSON in the metadata. */
+  monitor?: { metric: string; best: number; bestEpoch: number; bad: number; bestValid?: Record<string, Record<string, number>> };
 }
 
 export const MODEL_JSON = 'model.json';
@@ -119,7 +121,7 @@ export async function writeCheckpoint(dir: string, state: CheckpointState, extra
     weightSpecs: specs,
     weightData: data,
     userDefinedMetadata: {
-      epoch: state.epoch, step: state.step, savedAt: new Date().toISOString(),
+      epoch: state.epoch, step: state.step, ...(state.monitor ? { monitor: state.monitor } : {}), savedAt: new Date().toISOString(),
       weights: state.weights.map((w) => w.name), optimizer: state.optimizer.map((w) => w.name), ...extra,
     },
   });
@@ -147,6 +149,8 @@ export async function loadCheckpoint(dir: string): Promise<CheckpointState & { m
     optimizer: take(O, meta.optimizer),
     epoch: Number(meta.epoch ?? 0),
     step: Number(meta.step ?? 0),
+    // JSON turns an infinite `best` into null; train.ts ignores `best` while `bestEpoch` is 0.
+    ...(meta.monitor && typeof meta.monitor === 'object' ? { monitor: meta.monitor as CheckpointState['monitor'] } : {}),
     meta,
   };
 }

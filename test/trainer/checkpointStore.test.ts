@@ -83,3 +83,15 @@ test('store keeps best/ and last/, replaces them whole, and loads exactly', asyn
   assert.throws(() => resolveCheckpointDir(tmp()), /no checkpoint found/);
   for (const s of [s1, s2, last, best]) tf.dispose([...s.weights, ...s.optimizer].map((w) => w.tensor));
 });
+
+test('the early-stopping monitor state travels with the checkpoint', async () => {
+  await tf.setBackend('cpu');
+  const root = path.join(tmp(), 'checkpoints');
+  const s = { ...state(3), monitor: { metric: 'sex.accuracy', best: 0.9, bestEpoch: 4, bad: 2, bestValid: { sex: { accuracy: 0.9 } } } };
+  await new FileCheckpointStore(root).save('last', s);
+  const back = await loadCheckpoint(root);
+  assert.deepEqual(back.monitor, s.monitor);
+  const none = await (async () => { await new FileCheckpointStore(root).save('best', state(4)); return loadCheckpoint(path.join(root, 'best')); })();
+  assert.equal(none.monitor, undefined);
+  for (const x of [s, back, none]) tf.dispose([...x.weights, ...x.optimizer].map((w) => w.tensor));
+});
