@@ -54,9 +54,10 @@ function runJson(cmd, args) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
-function trainBench(backend, { staticModel = false, steps = STEPS, warmup = WARMUP, dump } = {}) {
+function trainBench(backend, { staticModel = false, steps = STEPS, warmup = WARMUP, dump, extraApart = false } = {}) {
   const args = ['bench/out/trainBench.js', '--exp', expFile, '--backend', backend, '--steps', String(steps), '--warmup', String(warmup)];
   if (staticModel) args.push('--static');
+  if (extraApart) args.push('--gru-extra-apart');
   if (dump) args.push('--dump-batches', dump, '--dump-count', String(warmup + steps));
   return runJson(process.execPath, args);
 }
@@ -104,7 +105,7 @@ async function main() {
   // --- ours (wasm: feedback with repeats, the first also dumps the batches for PyTorch; static) and
   // PyTorch on the same batches, interleaved so that a load change on the box hits both alike.
   const batchesFile = join(tmp, 'batches.json');
-  const runs = { wasm: [], wasmStatic: [], cpu: [] };
+  const runs = { wasm: [], wasmStatic: [], cpu: [], wasmExtraApart: [] };
   const torch = has('--no-torch') ? null : findPython();
   const pt = { 1: [], 2: [], static1: [] };
   if (!torch) log('PyTorch: SKIPPED — no python3 with torch found (Debian: apt-get install python3-torch libopenblas0-pthread; or set PYTHON=/path/to/python3)');
@@ -129,6 +130,9 @@ async function main() {
     log('PyTorch 2 threads (fewer steps) ...');
     pt[2].push(runJson(torch.py, ptArgs(2, [], quick ? 5 : 10, 2)));
   }
+  // Experiment: what the proposed block.ts change (feedback input handed to BiGru apart) buys.
+  log('wasm feedback, bigru block with extra apart (experiment) ...');
+  runs.wasmExtraApart.push(trainBench('wasm', { extraApart: true }));
   if (!has('--no-cpu')) {
     log('cpu feedback (few steps) ...');
     runs.cpu.push(trainBench('cpu', { steps: quick ? 2 : 4, warmup: 1 }));
@@ -154,7 +158,7 @@ async function main() {
   const stepStats = {};
   for (const [k, rs] of Object.entries(runs)) {
     if (!rs.length) continue;
-    const key = k === 'wasmStatic' ? 'wasm-static' : k;
+    const key = k === 'wasmStatic' ? 'wasm-static' : k === 'wasmExtraApart' ? 'wasm-gru-extra-apart' : k;
     msPerStep[key] = r1(median(all(rs)));
     stepStats[key] = { ...summary(all(rs)), cpuMedian: r1(median(rs.flatMap((r) => r.cpuMs))), repeatMedians: rs.map((r) => r1(median(r.stepMs))), peakRssMb: r1(Math.max(...rs.map((r) => r.peakRssMb))) };
   }
@@ -190,7 +194,7 @@ async function main() {
     },
     peakRssMb: Object.fromEntries(Object.entries(stepStats).map(([k, s]) => [k, s.peakRssMb])),
     numTensors: runs.wasm[0]?.numTensors,
-    gru: gruRows.map((g) => ({ backend: g.backend, msPerStep: r1(g.msPerStep), p25: r1(g.spread.p25), p75: r1(g.spread.p75), kernels: g.kernels })),
+    gru: gruRows.map((g) => ({ backend: g.backend, shape: g.shape, msPerStep: r1(g.msPerStep), cpuMs: r1(g.cpuMsPerStep), p25: r1(g.spread.p25), p75: r1(g.spread.p75), kernels: g.kernels })),
     machine: { cpu: cpus()[0]?.model, cores: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()} ${arch()}` },
     versions: {
       node: process.versions.node,
@@ -212,6 +216,7 @@ function printTable(r) {
   const fmt = (s) => (s ? `${s.median} ms  (IQR ${s.p25}–${s.p75}, n=${s.n}; CPU ${s.cpuMedian} ms)` : 'n/a');
   rows.push(['ours wasm, feedback K=3', fmt(r.stepStats.wasm), `RSS ${r.stepStats.wasm?.peakRssMb} MB`]);
   rows.push(['ours wasm, static', fmt(r.stepStats['wasm-static']), `RSS ${r.stepStats['wasm-static']?.peakRssMb} MB`]);
+  if (r.stepStats['wasm-gru-extra-apart']) rows.push(['ours wasm, feedback, bigru block extra apart*', fmt(r.stepStats['wasm-gru-extra-apart']), '']);
   if (r.stepStats.cpu) rows.push(['ours cpu, feedback K=3', fmt(r.stepStats.cpu), `RSS ${r.stepStats.cpu.peakRssMb} MB`]);
   if (r.pytorchStats) {
     rows.push(['PyTorch 1 thread, feedback', fmt(r.pytorchStats[1]), '']);
@@ -228,8 +233,9 @@ function printTable(r) {
   const c = r.lossCurves;
   console.log(`  loss over ${c.ours?.n} steps, same batches: ours ${c.ours?.start} -> ${c.ours?.end}; PyTorch ${c.pytorch ? `${c.pytorch.start} -> ${c.pytorch.end}` : 'n/a'}`);
   console.log(`  parameters: ours ${r.parameters.ours}, PyTorch ${r.parameters.pytorch ?? 'n/a'}; numTensors ${r.numTensors?.first} -> ${r.numTensors?.last}`);
-  for (const g of r.gru) console.log(`  BiGRU layer fwd+bwd (B32 T24 D64 H64) ${g.backend}: ${g.msPerStep} ms (IQR ${g.p25}–${g.p75}), ${g.kernels} kernel calls`);
+  for (const g of r.gru) console.log(`  BiGRU layer fwd+bwd (B${g.shape.B} T${g.shape.T} D${g.shape.D} H${g.shape.H}) ${g.backend}: ${g.msPerStep} ms (IQR ${g.p25}–${g.p75}; CPU ${g.cpuMs} ms), ${g.kernels} kernel calls`);
   console.log(`  machine: ${r.machine.cpu}, ${r.machine.cores} cores; node ${r.versions.node}, tfjs ${r.versions.tfjs}, torch ${r.versions.torch ?? 'n/a'}`);
+  if (r.stepStats['wasm-gru-extra-apart']) console.log('  * experiment: the slot bigru block hands its feedback input to BiGru.apply(x, mask, extra) (proposed block.ts change)');
   console.log('  written: bench/results/latest.json');
 }
 
