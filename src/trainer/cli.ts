@@ -133,6 +133,8 @@ export async function cmdTrain(argv: readonly string[], io: CliIo = defaultIo(),
       if (gates) io.out.write('\n' + gates + '\n');
       io.out.write(`\n${s.status} after ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} (${s.steps} steps) in ${formatDuration(s.durationMs)} on ${s.backend}\n`);
       io.out.write(`run folder: ${displayPath(outcome.runDir!, io.cwd)}\n`);
+      const report = path.join(outcome.runDir!, 'report.html');
+      if (fs.existsSync(report)) io.out.write(`report:     ${displayPath(report, io.cwd)}  (convergence curves, gate heatmaps, losses; open in a browser)\n`);
     }
   }
   if (outcome.error) return 1;

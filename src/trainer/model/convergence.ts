@@ -8,14 +8,25 @@
  * The paper starts at k = 1, so the zero-feedback pass y^0 is not pulled towards y^1; `startK: 0`
  * includes that term too. The weight lambda is applied by the caller.
  *
- * The per-example norm is sqrt(sum d^2 + EPS): sqrt has an infinite derivative at 0, and two
- * iterates can be exactly equal (a task no feedback reaches, or y^0 == y^1 at init), which would turn
- * the gradient into 0 * inf = NaN. EPS = 1e-12 shifts each norm by at most 1e-6.
+ * The per-example norm uses a "safe" square root: sqrt has an infinite derivative at 0, and two
+ * iterates can be exactly equal (a task no feedback reaches, or iterations past the first when the
+ * arrows form no cycle), which would turn the gradient into 0 * inf = NaN. The value is the exact
+ * sqrt (so a settled loop reports 0, not an epsilon floor); only the gradient is guarded, by
+ * 1 / (2 sqrt(x + EPS)) with EPS = 1e-12 (the subgradient 0 at x = 0 since dx is 0 there anyway).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Added inside the square root of every per-example norm; see the file comment. */
+/** Guards the derivative of the square root of every per-example norm; see the file comment. */
 export const CONVERGENCE_EPS = 1e-12;
+
+/** sqrt(x) with a finite gradient at x = 0. */
+const safeSqrt = tf.customGrad((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+  save([x]);
+  return {
+    value: tf.sqrt(x),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.div(dy, tf.mul(2, tf.sqrt(tf.add(saved[0], CONVERGENCE_EPS)))),
+  };
+});
 
 /**
  * Batch-averaged per-example Frobenius norms d_k = ||y^(k+1) - y^k|| for k = 0..K-1, as one tensor
@@ -35,7 +46,7 @@ export function iterationDeltas(iterates: readonly tf.Tensor[], mask?: tf.Tensor
     if (!mask) throw new Error('token-level iterates need a mask');
     sq = tf.sum(tf.mul(sq, tf.expandDims(mask, 0)), -1); // padding never counts
   }
-  return tf.mean(tf.sqrt(tf.add(sq, CONVERGENCE_EPS)), 1) as tf.Tensor1D;
+  return tf.mean(safeSqrt(sq) as tf.Tensor, 1) as tf.Tensor1D;
 }
 
 /** The weights beta^(K-k) for k = 0..K-1, zero below `startK`. */

@@ -58,8 +58,10 @@ test('convergence loss gradient matches central differences (token level, masked
   for (let k = 0; k <= K; k++) for (let c = 0; c < C; c++) assert.ok(analytic[((k * B + 0) * T + 2) * C + c] === 0);
 });
 
-test('convergence loss gradient is finite when iterates coincide (epsilon inside the sqrt)', () => {
-  const g = tf.grad((x: tf.Tensor) => convergenceLoss(iterationDeltas([x, x, x]), 0.5, 0))(tf.tensor2d([[0.2, 0.8]]));
+test('coinciding iterates: deltas are exactly 0 (no epsilon floor) and the gradient is finite', () => {
+  const x0 = tf.tensor2d([[0.2, 0.8]]);
+  assert.deepEqual(Array.from(iterationDeltas([x0, x0, x0]).dataSync()), [0, 0]);
+  const g = tf.grad((x: tf.Tensor) => convergenceLoss(iterationDeltas([x, x, x]), 0.5, 0))(x0);
   for (const v of g.dataSync()) assert.ok(Number.isFinite(v));
 });
 
