@@ -13,6 +13,7 @@ const path = require('path');
 const { Session } = require('./lib/session');
 const W = require('./lib/workbench');
 const { makeWorkspace, missingSamples } = require('./lib/workspace');
+const { commandLabel } = require('./lib/contributes');
 
 const REPO = path.resolve(__dirname, '..', '..');
 const ORDER = ['workbench', 'train', 'graph', 'charts'];
@@ -41,16 +42,24 @@ async function runScenario(name) {
     ctx.page = await s.openBrowser();
     await W.waitWorkbench(ctx.page, ctx.files.quick || 'README.md');
     s.measure('workbenchReady', Date.now() - started);
+    // our contributions (commands, custom editor) are known once a command shows in the palette
+    const first = ((pkg.contributes || {}).commands || [])[0];
+    if (first && sc.needsSamples !== false) {
+      const t0 = Date.now();
+      await W.waitCommandInPalette(ctx.page, commandLabel(pkg, first.command), { log: ctx.log });
+      s.measure('extensionReady', Date.now() - t0);
+    }
     await sc.run(ctx);
   } catch (e) {
     error = e;
     s.log('FAILED:', (e && e.stack) || e);
     if (s.page) await s.shot('failure').catch(() => {});
   } finally {
-    if (error) s.log('logs ->', s.collectLogs());
     await s.close();
+    s.collectOutputLog();
+    if (error) s.log('logs ->', s.collectLogs());
     if (!error) s.cleanup();
-    else s.log('run folder kept:', s.dir);
+    else s.log('run folder (profile, workspace, logs):', s.dir, process.env.E2E_KEEP ? '' : '(removed at exit; E2E_KEEP=1 keeps it)');
   }
   return {
     name, status: error ? 'fail' : 'pass', error: error ? String(error.message || error).split('\n')[0] : undefined,

@@ -37,13 +37,25 @@ if [ -z "${E2E_SKIP_BUILD:-}" ]; then
   node esbuild.mjs
 fi
 
-say "package (vsce --no-dependencies)"
+say "package (vsce --no-dependencies, from a staged copy)"
+# Package a snapshot, not the live tree: in a shared checkout another build may rewrite dist/ while
+# vsce zips it. .vscodeignore (applied by vsce) decides what ships; node_modules/.git/out never do.
+STAGE="$RUN_BASE/stage"
+for try in 1 2 3; do
+  rm -rf "$STAGE"; mkdir -p "$STAGE"
+  if tar -C "$REPO" --exclude=./node_modules --exclude=./.git --exclude=./out --exclude=./.fmtl \
+       --exclude=./test --exclude=./bench -cf - . 2>/dev/null | tar -C "$STAGE" -xf - \
+     && [ -f "$STAGE/dist/extension.js" ] && ls "$STAGE"/dist/*.wasm >/dev/null 2>&1; then break; fi
+  [ "$try" = 3 ] && { echo "could not stage the build (dist/extension.js or the wasm files missing)"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+  sleep 2
+done
 VSIX="$RUN_BASE/feedback-mtl.vsix"
-# vsce refuses a package.json without a repository field / LICENSE only with a prompt: answer via flags
-"$TOOLS/drv/node_modules/.bin/vsce" package --no-dependencies --skip-license --allow-missing-repository \
-  --allow-star-activation -o "$VSIX" > "$RUN_BASE/vsce.log" 2>&1 \
+# (--base*Url: README's relative images need a base when package.json has no repository; the
+#  .vsix is only installed here, so a placeholder does)
+( cd "$STAGE" && "$TOOLS/drv/node_modules/.bin/vsce" package --no-dependencies --skip-license --allow-missing-repository \
+    --allow-star-activation --baseContentUrl https://localhost/ --baseImagesUrl https://localhost/ -o "$VSIX" ) > "$RUN_BASE/vsce.log" 2>&1 \
   || { cat "$RUN_BASE/vsce.log"; echo "vsce package failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-echo "    $(du -h "$VSIX" | cut -f1) $VSIX"
+echo "    $(du -h "$VSIX" | cut -f1) $(grep -o '([0-9]* files' "$RUN_BASE/vsce.log" | tr -d '(') in the .vsix"
 
 say "install the .vsix into a fresh extensions dir"
 export E2E_EXTENSIONS_DIR="$RUN_BASE/extensions"

@@ -27,6 +27,7 @@ const BASE_SETTINGS = {
   'workbench.layoutControl.enabled': false,
   'editor.minimap.enabled': false,
   'files.autoSave': 'off',
+  'remote.autoForwardPorts': false,
 };
 
 function freePort() {
@@ -143,6 +144,22 @@ class Session {
     this.page.on('pageerror', (e) => this.log('pageerror:', e.message.split('\n')[0]));
     await this.page.goto(`${this.url}/?folder=${encodeURIComponent(this.ws)}`, { waitUntil: 'domcontentloaded' });
     return this.page;
+  }
+
+  /** Copy the extension's output channel log (the host's own timings) next to the screenshots. */
+  collectOutputLog() {
+    const logs = path.join(this.userData, 'logs');
+    const found = [];
+    const walk = (d) => {
+      let ents; try { ents = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+      for (const e of ents) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p); else if (/Feedback MTL\.log$/.test(e.name)) found.push(p);
+      }
+    };
+    walk(logs);
+    found.forEach((f, i) => fs.copyFileSync(f, path.join(this.outDir, `${this.name}-output${i ? '-' + i : ''}.log`)));
+    return found.length;
   }
 
   /** Copy the server log and VS Code's logs (extension host, renderer) next to the screenshots. */

@@ -54,10 +54,12 @@ async function setField(frame, selector, value) {
  * match, so a screenshot right after shows it.
  */
 async function findInTextEditor(page, groupIndex, text) {
+  const W = require('./workbench');
   const group = page.locator('.editor-group-container').nth(groupIndex);
   const editor = group.locator('.editor-instance .monaco-editor').first();
   await editor.waitFor({ timeout: 15000 });
-  await editor.locator('.view-lines').click({ position: { x: 40, y: 10 } });
+  // focus by command, not by a click: a webview beside may sit over the editor for pointer events
+  await W.focusGroup(page, groupIndex);
   await page.keyboard.press('Control+F');
   const input = group.locator('.find-widget textarea, .find-widget .input').first();
   await input.waitFor({ timeout: 5000 });

@@ -77,6 +77,26 @@ async function runCommand(page, label, { timeoutMs = 60000, log } = {}) {
   return at;
 }
 
+/**
+ * Wait until the (remote) extension host has scanned our extension: its first contributed command
+ * shows in the palette. Until then VS Code does not know our custom editor either, and a
+ * *.fmtl.json opened too early lands in the text editor.
+ */
+async function waitCommandInPalette(page, label, { timeoutMs = 60000, log } = {}) {
+  const rx = new RegExp('^\\s*' + reEscape(label) + '\\s*$', 'i');
+  const row = page.locator(PALETTE_ROW).filter({ has: page.locator('.label-name', { hasText: rx }) }).first();
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const input = await openPalette(page, log);
+    await input.fill('>' + label);
+    const ok = await appears(row, 2000);
+    await page.keyboard.press('Escape');
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`"${label}" not in the command palette after ${timeoutMs} ms (extension not loaded?)`);
+    await page.waitForTimeout(500);
+  }
+}
+
 /** If a quick pick is open, choose the row whose label matches `text` (string or RegExp). */
 async function pickQuickItem(page, text, timeoutMs = 10000) {
   const row = page.locator(PALETTE_ROW, { hasText: text }).first();
@@ -89,18 +109,22 @@ async function quickInputVisible(page) {
   return page.locator('.quick-input-widget').isVisible().catch(() => false);
 }
 
-/** Open a workspace file through Quick Open (Ctrl+P), falling back to the Explorer. */
+/**
+ * Open a workspace file like a user: double-click it in the Explorer (the e2e files sit at the
+ * workspace root), else Quick Open (Ctrl+P) — whose file search can be slow on a cold start.
+ */
 async function openFile(page, fileName, log) {
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: fileName }).first();
+  if (await appears(row, 2000)) {
+    await row.dblclick();
+    return 'explorer';
+  }
   const input = await openPalette(page, log);
   await input.fill(fileName); // no '>' prefix = Go to File
-  const row = page.locator(PALETTE_ROW, { hasText: fileName }).first();
-  if (await appears(row, 8000)) {
-    await row.click();
-    return 'quick-open';
-  }
-  await page.keyboard.press('Escape');
-  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: fileName }).first().dblclick();
-  return 'explorer';
+  const pick = page.locator(PALETTE_ROW, { hasText: fileName }).first();
+  await pick.waitFor({ timeout: 20000 });
+  await pick.click();
+  return 'quick-open';
 }
 
 /** Active editor tab title. */
@@ -131,15 +155,27 @@ async function ensureTextEditor(page, fileName, log) {
   if (!(await activeIsTextEditor(page))) throw new Error(`${fileName} is not shown in a text editor`);
 }
 
-/** Focus editor group `i` (0-based, left to right) by clicking its active tab. */
-async function activateGroup(page, i) {
-  const group = page.locator('.editor-group-container').nth(i);
-  await group.locator('.tabs-container .tab.active, .tabs-container .tab').first().click();
+/** Focus editor group `i` (0-based, in layout order) with the palette's "View: Focus First/Next Editor Group". */
+async function focusGroup(page, i, log) {
+  await runCommand(page, 'View: Focus First Editor Group', { log });
+  for (let k = 0; k < i; k++) await runCommand(page, 'View: Focus Next Editor Group', { log });
+  await page.waitForTimeout(200);
 }
 
 /** Texts of the notification toasts currently shown. */
 async function notificationTexts(page) {
   return page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts().catch(() => []);
+}
+
+/**
+ * Messages of toasts that are progress notifications (their progress bar is showing), e.g. a
+ * `withProgress` notification — as opposed to an info message with the same prefix.
+ */
+async function progressToastTexts(page) {
+  // the progress bar sits beside .notification-list-item inside the list row; 'active' while running
+  return page.locator('.notifications-toasts .monaco-list-row').evaluateAll((rows) => rows
+    .filter((r) => [...r.querySelectorAll('.monaco-progress-container')].some((p) => p.classList.contains('active') && getComputedStyle(p).display !== 'none'))
+    .map((r) => (r.querySelector('.notification-list-item-message')?.innerText || '').trim()));
 }
 
 /** Wait for a notification toast whose message matches `text`; returns its text. */
@@ -173,6 +209,29 @@ async function codeLensTexts(page) {
   return page.locator('.editor-group-container .monaco-editor .codelens-decoration').evaluateAll((els) => els
     .map((e) => ({ top: e.getBoundingClientRect().top, text: (e.innerText || '').replace(/\s+/g, ' ').trim() }))
     .sort((a, b) => a.top - b.top).map((x) => x.text).filter(Boolean));
+}
+
+/**
+ * CodeLens texts of the whole file in the active text editor: Monaco renders only the visible lines,
+ * so page through the file from the top and collect (deduplicated, in order).
+ */
+async function codeLensTextsAll(page) {
+  const editor = page.locator('.editor-group-container.active .editor-instance .monaco-editor').first();
+  await editor.locator('.view-lines').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+Home');
+  await page.waitForTimeout(300);
+  const seen = [];
+  let lastTop = null;
+  for (let i = 0; i < 60; i++) {
+    for (const t of await codeLensTexts(page)) if (!seen.includes(t)) seen.push(t);
+    const top = await editor.locator('.line-numbers').first().innerText().catch(() => '');
+    if (top === lastTop) break;
+    lastTop = top;
+    await page.keyboard.press('PageDown');
+    await page.waitForTimeout(250);
+  }
+  await page.keyboard.press('Control+Home');
+  return seen;
 }
 
 /** Rows of the tree/list views in the primary side bar (innerText + aria-label). */
@@ -210,7 +269,7 @@ async function until(page, predicate, what, timeoutMs = 30000, everyMs = 100) {
 }
 
 module.exports = {
-  reEscape, appears, waitWorkbench, blurWebview, openPalette, runCommand, pickQuickItem, quickInputVisible,
-  openFile, activeTabTitle, activateGroup, activeIsTextEditor, ensureTextEditor, notificationTexts, waitNotification,
-  clearNotifications, statusBarItems, codeLensTexts, sideBarRows, frameWith, until,
+  reEscape, appears, waitWorkbench, blurWebview, openPalette, runCommand, waitCommandInPalette, pickQuickItem, quickInputVisible,
+  openFile, activeTabTitle, focusGroup, activeIsTextEditor, ensureTextEditor, notificationTexts, progressToastTexts, waitNotification,
+  clearNotifications, statusBarItems, codeLensTexts, codeLensTextsAll, sideBarRows, frameWith, until,
 };

@@ -10,16 +10,37 @@ const { drag, setField, findInTextEditor, found } = require('../lib/webview');
 
 const arrowIds = (frame) => frame.locator('[data-arrow-id]').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-arrow-id')))]);
 
-/** The graph editor's frame for the active document, opening it with "Reopen Editor With" if needed. */
+/** The graph editor's frame for the active document, opening it with "Reopen Editor With" if it opened as text. */
 async function graphFrame(W, page, log) {
-  try {
-    return await W.frameWith(page, '#graph-root', 10000);
-  } catch {
-    log('graph editor did not open by default; using "Reopen Editor With..."');
-    await W.runCommand(page, 'View: Reopen Editor With...', { log });
-    await W.pickQuickItem(page, /graph/i);
-    return W.frameWith(page, '#graph-root', 30000);
+  const end = Date.now() + 30000;
+  while (Date.now() < end) {
+    try {
+      return await W.frameWith(page, '#graph-root', 2000);
+    } catch {
+      if (await W.activeIsTextEditor(page)) break; // opened as text: no point waiting for the webview
+    }
   }
+  log('the file opened as text, not in the graph editor; using "Reopen Editor With..."');
+  await W.runCommand(page, 'View: Reopen Editor With...', { log });
+  await W.pickQuickItem(page, /graph/i);
+  return W.frameWith(page, '#graph-root', 30000);
+}
+
+/** Is `selector` in the graph frame on screen inside the graph editor (not under another part)? */
+async function onScreen(page, frame, selector) {
+  const box = await frame.locator(selector).first().boundingBox();
+  const group = await page.locator('.editor-group-container').first().boundingBox();
+  return !!(box && group && box.x >= group.x && box.y >= group.y
+    && box.x + box.width <= group.x + group.width && box.y + box.height <= group.y + group.height);
+}
+
+/** Throw unless `selector` in the graph frame is on screen inside the graph editor (not under another part). */
+async function assertOnScreen(page, frame, selector) {
+  const box = await frame.locator(selector).first().boundingBox();
+  const group = await page.locator('.editor-group-container').first().boundingBox();
+  const inside = box && group && box.x >= group.x && box.y >= group.y
+    && box.x + box.width <= group.x + group.width && box.y + box.height <= group.y + group.height;
+  if (!inside) throw new Error(`${selector} is not visible inside the graph editor (box ${JSON.stringify(box)}, editor ${JSON.stringify(group)})`);
 }
 
 module.exports = {
@@ -35,6 +56,8 @@ module.exports = {
 
     // ---- 1. open the sample: the graph shows every task and arrow ------------------------------
     await W.openFile(page, files.quick, log);
+    // room for the graph: no side bar (the text goes below the graph, not beside it, for width)
+    await W.runCommand(page, 'View: Close Primary Side Bar', { log });
     let g = await graphFrame(W, page, log);
     for (const t of exp.tasks) await g.locator(`[data-node-id="${t.id}"]`).first().waitFor({ timeout: 15000 });
     const initial = await arrowIds(g);
@@ -43,8 +66,8 @@ module.exports = {
     if (labels.length) throw new Error(`nodes/arrows without aria-label: ${JSON.stringify(labels.slice(0, 5))}`);
     await s.shot('graph');
 
-    // ---- 2. the text beside: split right, reopen that side as text ------------------------------
-    await W.runCommand(page, 'View: Split Editor Right', { log });
+    // ---- 2. the text beside (below, to keep the graph wide): split, reopen that side as text -----
+    await W.runCommand(page, 'View: Split Editor Down', { log });
     await page.waitForTimeout(800);
     await W.runCommand(page, 'View: Reopen Editor With...', { log });
     await W.pickQuickItem(page, /^\s*Text Editor/);
@@ -58,6 +81,14 @@ module.exports = {
     if (!pair) throw new Error('the sample has every possible arrow already; nothing to add');
     const [from, to] = pair;
     g = await W.frameWith(page, '#graph-root', 10000);
+    if (!(await onScreen(page, g, `[data-port="${from}"]`) && await onScreen(page, g, `[data-node-id="${to}/1"]`))) {
+      // the editor got smaller when the text opened below: fit the graph like a user would
+      log('graph not fully visible after the split; pressing "Fit"');
+      await g.locator('button, vscode-button').filter({ hasText: /^\s*Fit\s*$/ }).first().click();
+      await page.waitForTimeout(500);
+    }
+    await assertOnScreen(page, g, `[data-port="${from}"]`);
+    await assertOnScreen(page, g, `[data-node-id="${to}/1"]`);
     await drag(page, g, `[data-port="${from}"]`, `[data-node-id="${to}/1"]`);
     const added = await W.until(page, async () => (await arrowIds(g)).find((id) => !initial.includes(id)),
       `a new arrow ${from}->${to} in the graph after the drag`, 15000, 200);
@@ -67,7 +98,7 @@ module.exports = {
     await s.shot('arrow-added');
 
     // ---- 4. Ctrl+Z (in the graph) removes it, in the graph and in the text ---------------------
-    await W.activateGroup(page, 0);
+    await W.focusGroup(page, 0, log);
     await g.locator('#graph-root').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Control+Z');
     await W.until(page, async () => !(await arrowIds(g)).includes(added), `arrow ${added} to disappear after Ctrl+Z`, 10000, 200);

@@ -29,11 +29,9 @@ async function train(W, page, file, log) {
   return at;
 }
 
-/** Progress notification (`Feedback MTL: ...`) or the status bar item (`$(pulse) FMTL`) shown? */
+/** Is the `Feedback MTL: ...` progress notification (a toast with a running progress bar) shown? */
 async function trainingUiShown(W, page) {
-  const toasts = await W.notificationTexts(page);
-  if (toasts.some((t) => /^Feedback MTL:/.test(t.trim()))) return 'notification';
-  return false;
+  return (await W.progressToastTexts(page)).some((t) => /^Feedback MTL:/.test(t));
 }
 
 /** The status bar item shown while training (`$(pulse) FMTL ...`), if any. */
@@ -84,10 +82,10 @@ module.exports = {
     // ---- 2. Train feedback MTL -> progress notification ---------------------------------------
     const before = listRuns(ws).map((r) => r.dir);
     const tCmd = await train(W, page, files.quick, log);
-    const shown = await W.until(page, () => trainingUiShown(W, page), 'the "Feedback MTL:" progress notification', 60000, 50);
+    await W.until(page, () => trainingUiShown(W, page), 'the "Feedback MTL:" progress notification', 60000, 50);
     s.measure('commandToProgress', Date.now() - tCmd);
     const st = await statusFmtl(W, page);
-    log(`training UI: ${shown}; status bar: ${st ? JSON.stringify(st.text || st.aria) : 'no FMTL item'}`);
+    log(`progress: ${JSON.stringify(await W.progressToastTexts(page))}; status bar: ${st ? JSON.stringify(st.text || st.aria) : 'no FMTL item'}`);
     await s.shot('progress');
 
     // ---- 3. the run completes (run folder says so; progress UI goes away) ----------------------
@@ -96,20 +94,24 @@ module.exports = {
     const done = await W.until(page, () => {
       const r = listRuns(ws).find((x) => x.dir === quickRun.dir);
       return r && r.status !== 'running' ? r : null;
-    }, `run ${quickRun.name} to finish`, 240000, 250);
+    }, `run ${quickRun.name} to finish`, 240000, 100);
+    const doneAt = Date.now();
     if (!['completed', 'early-stopped'].includes(done.status)) throw new Error(`quick run ended ${done.status}${done.error ? ': ' + done.error : ''}`);
     s.measure('quickRunWall', Date.now() - tCmd);
     log(`quick run ${done.status}: ${done.epochs} epochs, ${done.steps} step events`);
-    await W.until(page, async () => !(await trainingUiShown(W, page)), 'the progress notification to close after the run', 30000, 200);
+    await W.until(page, async () => !(await trainingUiShown(W, page)) && !(await statusFmtl(W, page)),
+      'the progress notification and the $(pulse) status item to go after the run', 30000, 100);
+    s.measure('runDoneToUiIdle', Date.now() - doneAt);
+    log('notifications after the run:', JSON.stringify(await W.notificationTexts(page)));
     await s.shot('completed');
 
     // ---- 4. CodeLens shows the metrics above each task ----------------------------------------
     const lenses = await W.until(page, async () => {
-      const l = await W.codeLensTexts(page);
+      const l = await W.codeLensTextsAll(page);
       const perTask = taskIds.map((id) => l.find((t) => new RegExp(`^${W.reEscape(id)}\\s*·.*\\d`).test(t)));
       return perTask.every(Boolean) ? l : null;
     }, `a CodeLens with a metric for each task (${taskIds.join(', ')})`, 30000, 500)
-      .catch(async (e) => { throw new Error(`${e.message}; CodeLens shown: ${JSON.stringify(await W.codeLensTexts(page))}`); });
+      .catch(async (e) => { throw new Error(`${e.message}; CodeLens shown: ${JSON.stringify(await W.codeLensTextsAll(page))}`); });
     log('CodeLens:', JSON.stringify(lenses));
     await s.shot('codelens');
 
