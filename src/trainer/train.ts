@@ -6,18 +6,32 @@
  * optional global-norm clipping -> `optimizer.applyGradients`, all inside one `tf.tidy`; the numbers
  * the events need come back in ONE device read per step (`readout.ts`). Dropout masks and Gumbel
  * noise are derived from the seed and the global step, and the shuffle from the seed and the epoch,
- * so the same seed gives the same loss sequence, and a resumed run continues the same sequence.
+ * so the same seed gives the same loss sequence, and a resumed run continues the same sequence
+ * (checkpoints also carry the early-stopping state, so a resumed run stops and picks its best epoch
+ * exactly as the uninterrupted run would).
+ *
+ * Epoch metrics: `valid` and `train` are both computed in eval mode (no dropout, argmax gates) at the
+ * end of the epoch — `train` on a fixed subset of at most `TRAIN_EVAL_EXAMPLES` training examples —
+ * so the two are comparable (metrics taken from the training steps' own predictions would mix
+ * dropout and weights that moved during the epoch). `trainLoss` stays the mean loss of the epoch's
+ * training steps (train mode), the usual training-loss curve.
+ *
+ * Failures: a non-finite loss or gradient stops the run before the bad update is applied; `last` is
+ * saved from the state before that step (unless the weights themselves are no longer finite) and
+ * `train` throws. Any other exception also saves `last` first when the weights are intact. `train`
+ * never emits `run/error` itself: the caller (`runTraining`) reports every thrown error exactly once.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment } from '../shared/experimentTypes';
 import type { BackendInfo, EpochEvent, RunSummary, TaskMetrics, TrainerEvent } from '../shared/trainerProtocol';
 import { makeBatches } from './data/batches';
 import type { PreparedData } from './data/types';
-import { evaluate, gateSummary, PredictionCollector, ReadoutMeans } from './evaluate';
+import { evaluate, evaluateSplit, gateSummary, labelledCounts, ReadoutMeans, subsetSplit, trainEvalIndices } from './evaluate';
+import { ExperimentFileError } from './experimentFile';
 import { buildModel, type FeedbackModel, type NamedTensor } from './model/feedbackModel';
 import { gumbelTau } from './model/injection';
 import { objective } from './model/objective';
-import { clipByGlobalNorm, exportOptimizerState, importOptimizerState, makeOptimizer } from './model/optimizer';
+import { clipByGlobalNorm, exportOptimizerState, globalNormSquared, importOptimizerState, makeOptimizer } from './model/optimizer';
 import { packReadout, unpackReadout } from './model/readout';
 import { Rng } from './rng';
 
@@ -29,6 +43,22 @@ export interface TrainState {
   epoch: number;
   /** Steps completed (global). */
   step: number;
+  /** Early-stopping state after the last completed epoch (absent in old checkpoints). */
+  monitor?: MonitorState;
+}
+
+/** Early-stopping state carried in checkpoints so a resumed run stops where the straight run would. */
+export interface MonitorState {
+  /** The monitored metric (a resumed run ignores the state if its metric differs). */
+  metric: string;
+  /** Best value so far (meaningless while `bestEpoch` is 0). */
+  best: number;
+  /** Epoch (1-based) of the best value; 0 = none yet. */
+  bestEpoch: number;
+  /** Epochs since the best one. */
+  bad: number;
+  /** Valid metrics of the best epoch (for the summary). */
+  bestValid?: TaskMetrics;
 }
 
 /** Where checkpoints go (H1's fs-based store in a run; an in-memory fake in tests). */
@@ -58,8 +88,9 @@ const LOWER_IS_BETTER = new Set(['rmse', 'mae', 'loss']);
 /**
  * Trains `exp` on prepared data and returns the run summary. Emits `run/start`, `run/step` (every
  * step), `run/iterationDeltas` and `run/gates` (every `logEvery` steps in training, and once per
- * epoch on valid in eval mode), `run/epoch`, `run/checkpoint`, `run/done`. Throws on bad input or
- * internal errors (the caller reports `run/error`); the model is disposed either way.
+ * epoch on valid in eval mode), `run/epoch`, `run/checkpoint`, `run/done`, and one `run/log` naming
+ * the train-metrics subset. Throws on bad input, divergence or internal errors, never emitting
+ * `run/error` (the caller reports it, once); the model is disposed either way.
  */
 export async function train(exp: Experiment, data: PreparedData, opts: TrainOptions): Promise<RunSummary> {
   const t0 = performance.now();
@@ -69,6 +100,8 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
   const tr = exp.training;
   const logEvery = Math.max(1, tr.logEvery ?? 10);
   const monitor = resolveMonitor(exp);
+  const trainEval = trainEvalIndices(data.train.size, seed);
+  const trainEvalSplit = trainEval.length === data.train.size ? data.train : subsetSplit(data.train, trainEval, 'train');
 
   const model = buildModel(exp, data, seed);
   const optimizer = makeOptimizer(tr);
@@ -96,11 +129,30 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
       },
     });
 
+    opts.onEvent({
+      type: 'run/log', runId, t: now(), level: 'info',
+      message: trainEvalSplit === data.train
+        ? `train metrics: all ${data.train.size} training examples, eval mode, at each epoch end`
+        : `train metrics: a fixed sample of ${trainEval.length} of ${data.train.size} training examples, eval mode, at each epoch end`,
+    });
+
+    let status: RunSummary['status'] = 'completed';
+    const mon: MonitorState = { metric: monitor.metric, best: monitor.mode === 'max' ? -Infinity : Infinity, bestEpoch: 0, bad: 0 };
+    const rm = opts.resume?.monitor;
+    if (rm && rm.metric === monitor.metric) {
+      mon.bad = rm.bad;
+      if (rm.bestEpoch > 0 && typeof rm.best === 'number' && !Number.isNaN(rm.best)) {
+        mon.best = rm.best; mon.bestEpoch = rm.bestEpoch; mon.bestValid = rm.bestValid;
+      }
+    }
+    let lastValid: TaskMetrics = {};
+    const stepRate = tr.learningRate;
+
     let lastSavedAt = -1;
     const save = async (kind: 'best' | 'last', epochsDone: number): Promise<void> => {
       if (!opts.checkpoints) return;
       if (kind === 'last') { if (lastSavedAt === step) return; lastSavedAt = step; }
-      const state = await snapshot(model, optimizer, epochsDone, step);
+      const state = await snapshot(model, optimizer, epochsDone, step, { ...mon });
       try {
         const path = await opts.checkpoints.save(kind, state);
         opts.onEvent({ type: 'run/checkpoint', runId, t: now(), kind, epoch: epochsDone, step, path });
@@ -109,98 +161,142 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
       }
     };
 
-    let status: RunSummary['status'] = 'completed';
-    let best = monitor.mode === 'max' ? -Infinity : Infinity;
-    let bestEpoch = 0;
-    let sinceBest = 0;
-    let bestValid: TaskMetrics = {};
-    let lastValid: TaskMetrics = {};
-    const stepRate = tr.learningRate;
+    // False while an update is being applied (the weights may be half-updated if it throws).
+    let weightsIntact = true;
+    /** After a failure: keep the progress in `last` if the weights are intact and finite. */
+    const saveAfterFailure = async (): Promise<'saved' | 'not-finite' | 'failed' | 'none'> => {
+      if (!opts.checkpoints || !weightsIntact) return 'none';
+      try {
+        const finite = tf.tidy(() => tf.all(tf.stack(model.variables.map((v) => tf.all(tf.isFinite(v))))).dataSync()[0]);
+        if (!finite) return 'not-finite';
+        await save('last', epoch);
+        return 'saved';
+      } catch {
+        return 'failed'; // the original error is the one to report
+      }
+    };
+    let failureHandled = false;
 
-    while (epoch < tr.epochs && status === 'completed') {
-      const e0 = performance.now();
-      const batches = makeBatches(data.train, data, exp, { batchSize: tr.batchSize, shuffle: true, seed: shuffleSeed(seed, epoch) });
-      const collector = new PredictionCollector(model, data, data.train);
-      const means = new ReadoutMeans();
-      // A resumed run skips the batches of its epoch that were already trained.
-      const skip = Math.max(0, step - epoch * stepsPerEpoch);
-      for (let i = skip; i < batches.length; i++) {
-        if (opts.signal?.aborted) { status = 'stopped'; break; }
-        const batch = batches[i];
-        const s0 = performance.now();
-        const tau = gumbelTau(exp.gumbel, step, totalSteps);
-        const packed = tf.tidy(() => {
-          let out: tf.Tensor1D | undefined;
-          const { grads } = tf.variableGrads(() => {
-            const res = model.forward(batch, { training: true, tau, step });
-            const obj = objective(model, res, batch);
-            // Kept past variableGrads' own tidy; disposed after the read below.
-            out = tf.keep(packReadout(model, obj, res));
-            return obj.total;
-          }, model.variables);
-          // Every variable in a fixed order (the optimizer's slots are positional); unused -> zeros.
-          let g = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
-          if (tr.clipNorm && tr.clipNorm > 0) g = clipByGlobalNorm(g, tr.clipNorm);
-          optimizer.applyGradients(model.variables.map((v, j) => ({ name: v.name, tensor: g[j] })));
-          return out!;
-        });
-        const r = unpackReadout(model, packed.dataSync() as Float32Array, batch);
-        packed.dispose();
-        step++;
-        collector.add(batch, r.predictions);
-        means.add(r, batch.size);
-        const byTask = <T>(a: T[]): Record<string, T> => Object.fromEntries(model.tasks.map((t, j) => [t.id, a[j]]));
-        opts.onEvent({
-          type: 'run/step', runId, t: now(), step, epoch: epoch + 1,
-          losses: byTask(r.losses), convergence: byTask(r.convergence), total: r.total,
-          lr: stepRate, tau, ms: performance.now() - s0,
-        });
-        if (!Number.isFinite(r.total)) {
-          throw new Error(`the loss became ${r.total} at step ${step} (epoch ${epoch + 1}); try a lower learningRate or set training.clipNorm`);
-        }
-        if (step % logEvery === 0) {
-          if (model.iterations > 0) {
-            opts.onEvent({ type: 'run/iterationDeltas', runId, t: now(), step, epoch: epoch + 1, split: 'train', deltas: byTask(r.deltas) });
+    try {
+      while (epoch < tr.epochs && status === 'completed') {
+        const e0 = performance.now();
+        const batches = makeBatches(data.train, data, exp, { batchSize: tr.batchSize, shuffle: true, seed: shuffleSeed(seed, epoch) });
+        const means = new ReadoutMeans();
+        // A resumed run skips the batches of its epoch that were already trained.
+        const skip = Math.max(0, step - epoch * stepsPerEpoch);
+        for (let i = skip; i < batches.length; i++) {
+          if (opts.signal?.aborted) { status = 'stopped'; break; }
+          const batch = batches[i];
+          const s0 = performance.now();
+          const tau = gumbelTau(exp.gumbel, step, totalSteps);
+          // Forward + backward; the readout (with the squared gradient norm appended) is read ONCE,
+          // and the update is applied only if loss and gradients are finite. The backends run ops
+          // eagerly, so reading before the update costs no overlap.
+          const { packed, g } = tf.tidy(() => {
+            let out: tf.Tensor1D | undefined;
+            const { grads } = tf.variableGrads(() => {
+              const res = model.forward(batch, { training: true, tau, step });
+              const obj = objective(model, res, batch);
+              // Kept past variableGrads' own tidy.
+              out = tf.keep(packReadout(model, obj, res, false));
+              return obj.total;
+            }, model.variables);
+            // Every variable in a fixed order (the optimizer's slots are positional); unused -> zeros.
+            let g = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+            const sq = globalNormSquared(g);
+            if (tr.clipNorm && tr.clipNorm > 0) g = clipByGlobalNorm(g, tr.clipNorm, sq);
+            const packed = tf.concat([out!, tf.reshape(sq, [1])]) as tf.Tensor1D;
+            out!.dispose(); // kept above, so this tidy would not free it
+            return { packed, g };
+          });
+          let values: Float32Array;
+          try {
+            values = packed.dataSync() as Float32Array;
+          } catch (e) {
+            tf.dispose(g);
+            throw e;
+          } finally {
+            packed.dispose();
           }
-          if (Object.keys(r.gateProbs).length) {
-            opts.onEvent({ type: 'run/gates', runId, t: now(), step, epoch: epoch + 1, tau, gates: gatesOf(model, r.gateProbs) });
+          const gradSq = values[values.length - 1];
+          const r = unpackReadout(model, values.subarray(0, values.length - 1), batch, false);
+          const byTask = <T>(a: T[]): Record<string, T> => Object.fromEntries(model.tasks.map((t, j) => [t.id, a[j]]));
+          if (!Number.isFinite(r.total) || !Number.isFinite(gradSq)) {
+            tf.dispose(g);
+            failureHandled = true;
+            const saved = await saveAfterFailure();
+            const what = Number.isFinite(r.total) ? `the gradient norm became ${Math.sqrt(gradSq)}` : `the loss became ${r.total}`;
+            const losses = model.tasks.map((t, j) => `${t.id} ${fmt(r.losses[j])}`).join(', ');
+            const kept = saved === 'saved' ? `the last checkpoint holds the weights after step ${step}`
+              : saved === 'not-finite' ? 'the weights were no longer finite, so the previous last checkpoint was kept'
+              : 'no checkpoint was written';
+            throw new ExperimentFileError(
+              `${what} at epoch ${epoch + 1} step ${step + 1} (task losses: ${losses}) — training stopped; ${kept}. ` +
+              `Try a lower training.learningRate (now ${tr.learningRate})${tr.clipNorm ? ` or a smaller training.clipNorm (now ${tr.clipNorm})` : ' or set training.clipNorm (e.g. 5)'}.`,
+              'training.learningRate', []);
           }
+          weightsIntact = false;
+          try {
+            tf.tidy(() => optimizer.applyGradients(model.variables.map((v, j) => ({ name: v.name, tensor: g[j] }))));
+          } finally {
+            tf.dispose(g);
+          }
+          weightsIntact = true;
+          step++;
+          means.add(r, batch.size, labelledCounts(model, batch));
+          opts.onEvent({
+            type: 'run/step', runId, t: now(), step, epoch: epoch + 1,
+            losses: byTask(r.losses), convergence: byTask(r.convergence), total: r.total,
+            lr: stepRate, tau, ms: performance.now() - s0,
+          });
+          if (step % logEvery === 0) {
+            if (model.iterations > 0) {
+              opts.onEvent({ type: 'run/iterationDeltas', runId, t: now(), step, epoch: epoch + 1, split: 'train', deltas: byTask(r.deltas) });
+            }
+            if (Object.keys(r.gateProbs).length) {
+              opts.onEvent({ type: 'run/gates', runId, t: now(), step, epoch: epoch + 1, tau, gates: gatesOf(model, r.gateProbs) });
+            }
+          }
+          // Let the event loop deliver a stop request (IPC, Ctrl-C) between steps.
+          await new Promise<void>((res) => setImmediate(res));
         }
-        // Let the event loop deliver a stop request (IPC, Ctrl-C) between steps.
-        await new Promise<void>((res) => setImmediate(res));
-      }
-      if (status === 'stopped') break;
-      epoch++;
+        if (status === 'stopped') break;
+        epoch++;
 
-      const valid = evaluate(model, data, exp, 'valid');
-      if (model.iterations > 0) {
-        opts.onEvent({ type: 'run/iterationDeltas', runId, t: now(), step, epoch, split: 'valid', deltas: valid.deltas });
+        const valid = evaluate(model, data, exp, 'valid');
+        if (model.iterations > 0) {
+          opts.onEvent({ type: 'run/iterationDeltas', runId, t: now(), step, epoch, split: 'valid', deltas: valid.deltas });
+        }
+        if (Object.keys(valid.gates).length) {
+          const gates = Object.fromEntries(Object.entries(valid.gates).map(([id, g]) => [id, { blocks: g.blocks, probs: g.probs }]));
+          opts.onEvent({ type: 'run/gates', runId, t: now(), step, epoch, tau: gumbelTau(exp.gumbel, Math.max(0, step - 1), totalSteps), gates });
+        }
+        const trainEvalResult = evaluateSplit(model, data, exp, trainEvalSplit, 'train');
+        const trainMeans = means.means(model);
+        const value = monitorValue(monitor.metric, valid.metrics, valid.losses);
+        const improved = Number.isFinite(value) && (mon.bestEpoch === 0 || (monitor.mode === 'max' ? value > mon.best : value < mon.best));
+        if (improved) { mon.best = value; mon.bestEpoch = epoch; mon.bad = 0; mon.bestValid = valid.metrics; }
+        else mon.bad++;
+        lastValid = valid.metrics;
+        const ev: EpochEvent = {
+          type: 'run/epoch', runId, t: now(), epoch, step,
+          train: trainEvalResult.metrics, valid: valid.metrics, trainLoss: trainMeans.losses, validLoss: valid.losses,
+          monitor: { metric: monitor.metric, value, best: mon.best, improved }, ms: performance.now() - e0,
+        };
+        opts.onEvent(ev);
+        if (improved) {
+          if (data.test) { bestWeights?.forEach((t) => t.dispose()); bestWeights = model.variables.map((v) => tf.clone(v)); }
+          await save('best', epoch);
+        }
+        await save('last', epoch);
+        if (monitor.patience !== undefined && mon.bad > monitor.patience) status = 'early-stopped';
+        if (opts.signal?.aborted && epoch < tr.epochs && status === 'completed') status = 'stopped';
       }
-      if (Object.keys(valid.gates).length) {
-        const gates = Object.fromEntries(Object.entries(valid.gates).map(([id, g]) => [id, { blocks: g.blocks, probs: g.probs }]));
-        opts.onEvent({ type: 'run/gates', runId, t: now(), step, epoch, tau: gumbelTau(exp.gumbel, Math.max(0, step - 1), totalSteps), gates });
-      }
-      const trainMeans = means.means(model);
-      const value = monitorValue(monitor.metric, valid.metrics, valid.losses);
-      const improved = Number.isFinite(value) && (monitor.mode === 'max' ? value > best : value < best);
-      if (improved) { best = value; bestEpoch = epoch; sinceBest = 0; bestValid = valid.metrics; }
-      else sinceBest++;
-      lastValid = valid.metrics;
-      const ev: EpochEvent = {
-        type: 'run/epoch', runId, t: now(), epoch, step,
-        train: collector.metrics(), valid: valid.metrics, trainLoss: trainMeans.losses, validLoss: valid.losses,
-        monitor: { metric: monitor.metric, value, best, improved }, ms: performance.now() - e0,
-      };
-      opts.onEvent(ev);
-      if (improved) {
-        if (data.test) { bestWeights?.forEach((t) => t.dispose()); bestWeights = model.variables.map((v) => tf.clone(v)); }
-        await save('best', epoch);
-      }
-      await save('last', epoch);
-      if (monitor.patience !== undefined && sinceBest > monitor.patience) status = 'early-stopped';
-      if (opts.signal?.aborted && epoch < tr.epochs && status === 'completed') status = 'stopped';
+      if (status === 'stopped') await save('last', epoch);
+    } catch (err) {
+      if (!failureHandled) await saveAfterFailure();
+      throw err;
     }
-    if (status === 'stopped') await save('last', epoch);
 
     const gates = Object.fromEntries(Object.entries(gateSummary(model)).map(([id, g]) => [id, { block: g.block, prob: g.prob }]));
     let bestTest: TaskMetrics | undefined;
@@ -210,8 +306,8 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
       bestTest = evaluate(model, data, exp, 'test').metrics;
     }
     const summary: RunSummary = {
-      status, epochs: epoch, steps: step, bestEpoch,
-      best: { valid: bestValid, ...(bestTest ? { test: bestTest } : {}) },
+      status, epochs: epoch, steps: step, bestEpoch: mon.bestEpoch,
+      best: { valid: mon.bestValid ?? {}, ...(bestTest ? { test: bestTest } : {}) },
       last: { valid: lastValid }, gates, durationMs: now(), backend: opts.backend.name,
     };
     opts.onEvent({ type: 'run/done', runId, t: now(), summary });
@@ -224,10 +320,14 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
 }
 
 /** A copy of the model and optimizer state (the caller disposes the tensors). */
-async function snapshot(model: FeedbackModel, optimizer: tf.Optimizer, epoch: number, step: number): Promise<TrainState> {
+async function snapshot(model: FeedbackModel, optimizer: tf.Optimizer, epoch: number, step: number, monitor: MonitorState): Promise<TrainState> {
   const weights: NamedTensor[] = model.getWeights().map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
   const optState = (await exportOptimizerState(optimizer, model.namedVariables)).map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
-  return { weights, optimizer: optState, epoch, step };
+  return { weights, optimizer: optState, epoch, step, monitor };
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toPrecision(4) : String(v);
 }
 
 function gatesOf(model: FeedbackModel, probs: Record<string, number[]>): Record<string, { blocks: number[]; probs: number[] }> {
@@ -258,7 +358,7 @@ export function resolveMonitor(exp: Experiment): Monitor {
     const task = exp.tasks.find((t) => t.id === metric.slice(0, i));
     const known = task ? metricNames(task.kind) : [];
     if (i < 0 || !task || !known.includes(leaf)) {
-      throw new Error(`training.earlyStopping.metric '${metric}' is not '<taskId>.<metric>' for a task of this experiment (e.g. ${exp.tasks.map((t) => `${t.id}.${metricNames(t.kind)[0]}`).join(', ')}) or 'overall'`);
+      throw new ExperimentFileError(`training.earlyStopping.metric '${metric}' is not '<taskId>.<metric>' for a task of this experiment (e.g. ${exp.tasks.map((t) => `${t.id}.${metricNames(t.kind)[0]}`).join(', ')}) or 'overall'`, 'training.earlyStopping.metric', []);
     }
   }
   return { metric, mode, ...(es ? { patience: es.patience } : {}) };

@@ -189,3 +189,106 @@ test('the wasm backend (with the project kernels) gives the cpu loss sequence', 
     await tf.setBackend('cpu');
   }
 });
+
+test('resume after epoch 2 continues exactly like the straight run: losses, early stopping, best epoch', async () => {
+  const exp = tabularExperiment([arrow('a', 'cls', 'bin', { injection: 'gumbel' })]);
+  exp.training.epochs = 6;
+  exp.tasks[0].blocks[0].dropout = 0.2;
+  // A monitor that favours early epochs (rmse falls while training, mode max calls that worse), so
+  // the best epoch lies before the interruption and patience runs out after it.
+  exp.training.earlyStopping = { metric: 'reg.rmse', mode: 'max', patience: 2 };
+  const straight = await run(exp, tab);
+  assert.equal(straight.summary.status, 'early-stopped');
+  assert.ok(straight.summary.bestEpoch <= 2, `best epoch ${straight.summary.bestEpoch}`);
+
+  const ac = new AbortController();
+  const store = new MemoryStore();
+  const firstEvents: TrainerEvent[] = [];
+  const first = await run(exp, tab, {
+    signal: ac.signal, checkpoints: store,
+    onEvent: (e) => { firstEvents.push(e); if (e.type === 'run/epoch' && e.epoch === 2) ac.abort(); },
+  });
+  first.events.push(...firstEvents);
+  assert.equal(first.summary.status, 'stopped');
+  const last = store.last()!;
+  assert.equal(last.epoch, 2);
+  assert.equal(last.monitor?.metric, 'reg.rmse');
+  assert.equal(last.monitor?.bestEpoch, straight.summary.bestEpoch);
+
+  const second = await run(exp, tab, { resume: last });
+  const losses = [...steps(first.events), ...steps(second.events)].map((s) => s.total);
+  const want = steps(straight.events).map((s) => s.total);
+  assert.equal(losses.length, want.length);
+  losses.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5, `step ${i + 1}: ${v} vs ${want[i]}`));
+  assert.equal(second.summary.status, straight.summary.status);
+  assert.equal(second.summary.bestEpoch, straight.summary.bestEpoch);
+  assert.equal(second.summary.epochs, straight.summary.epochs);
+  assert.deepEqual(second.summary.best.valid, straight.summary.best.valid);
+  const improved = (ev: TrainerEvent[]) => ev.flatMap((e) => (e.type === 'run/epoch' ? [[e.epoch, e.monitor!.improved, e.monitor!.best]] : []));
+  assert.deepEqual(improved(second.events), improved(straight.events).slice(2));
+  store.dispose();
+});
+
+test('a NaN loss stops the run with a clear error, keeps a finite last checkpoint, emits no run/error itself', async () => {
+  const exp = tabularExperiment([arrow('a', 'cls', 'bin')]);
+  exp.training.epochs = 5;
+  exp.training.learningRate = 1e6;
+  exp.training.optimizer = 'sgd';
+  const store = new MemoryStore();
+  const events: TrainerEvent[] = [];
+  await assert.rejects(
+    run(exp, tab, { checkpoints: store, onEvent: (e) => events.push(e) }),
+    (err: Error & { where?: string }) => {
+      assert.match(err.message, /the (loss|gradient norm) became (NaN|Infinity|-Infinity) at epoch \d+ step \d+/);
+      assert.match(err.message, /lower training\.learningRate \(now 1000000\)/);
+      assert.equal(err.where, 'training.learningRate');
+      return true;
+    });
+  assert.equal(events.filter((e) => e.type === 'run/error').length, 0);
+  assert.equal(events.filter((e) => e.type === 'run/done').length, 0);
+  const st = steps(events);
+  for (const s of st) assert.ok(Number.isFinite(s.total), 'no non-finite step is reported');
+  const saved = store.saved.filter((s) => s.kind === 'last');
+  for (const s of saved) for (const w of s.state.weights) assert.ok((w.tensor.dataSync() as Float32Array).every(Number.isFinite), `${w.name} finite`);
+  // Either the failure's checkpoint holds the steps done, or the weights were already non-finite and
+  // it says so; here sgd with lr 1e6 blows the loss up within a few steps while weights stay finite.
+  assert.ok(saved.length > 0);
+  assert.equal(saved.at(-1)!.state.step, st.length);
+  assert.ok(events.some((e) => e.type === 'run/checkpoint' && e.kind === 'last' && e.step === st.length));
+  store.dispose();
+});
+
+test('an exception in step N keeps the progress in last and is rethrown unchanged', async () => {
+  const exp = tabularExperiment([arrow('a', 'cls', 'bin')]);
+  exp.training.epochs = 3;
+  const store = new MemoryStore();
+  const boom = new Error('injected failure');
+  const events: TrainerEvent[] = [];
+  await assert.rejects(run(exp, tab, {
+    checkpoints: store,
+    onEvent: (e) => { events.push(e); if (e.type === 'run/step' && e.step === 6) throw boom; },
+  }), (err) => err === boom);
+  const last = store.last()!;
+  assert.equal(last.step, 6);
+  assert.equal(last.epoch, 1);
+  assert.equal(events.filter((e) => e.type === 'run/error').length, 0);
+  store.dispose();
+});
+
+test('train metrics are eval-mode metrics on fixed training examples (dropout does not move them)', async () => {
+  const exp = tabularExperiment([arrow('a', 'cls', 'bin')]);
+  exp.training.epochs = 3;
+  exp.training.learningRate = 0;
+  exp.training.optimizer = 'sgd';
+  exp.tasks[0].blocks[0].dropout = 0.5;
+  exp.tasks[1].blocks[0].dropout = 0.5;
+  const { events } = await run(exp, tab);
+  const ep = events.filter((e) => e.type === 'run/epoch');
+  assert.equal(ep.length, 3);
+  assert.deepEqual(ep[1].train, ep[0].train);
+  assert.deepEqual(ep[2].train, ep[0].train);
+  // The step losses still vary with the dropout masks, so the train loss of an epoch does.
+  assert.notDeepEqual(ep[1].trainLoss, ep[0].trainLoss);
+  const log = events.find((e) => e.type === 'run/log');
+  assert.match(log && log.type === 'run/log' ? log.message : '', /train metrics: all 64 training examples, eval mode/);
+});

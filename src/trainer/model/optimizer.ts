@@ -23,12 +23,16 @@ export function makeOptimizer(t: TrainingSpec): tf.Optimizer {
   return optimizers.get(t.optimizer)(t.learningRate);
 }
 
+/** Sum of squares of all gradients (the squared global norm), a scalar tensor. */
+export function globalNormSquared(grads: tf.Tensor[]): tf.Scalar {
+  return tf.addN(grads.map((g) => tf.sum(tf.square(g)))) as tf.Scalar;
+}
+
 /**
  * Scales the gradients so their global L2 norm is at most `clipNorm` (no change below it). Tensor
- * ops only: no read back to the host.
+ * ops only: no read back to the host. `sq` = `globalNormSquared(grads)` when the caller has it.
  */
-export function clipByGlobalNorm(grads: tf.Tensor[], clipNorm: number): tf.Tensor[] {
-  const sq = tf.addN(grads.map((g) => tf.sum(tf.square(g))));
+export function clipByGlobalNorm(grads: tf.Tensor[], clipNorm: number, sq: tf.Scalar = globalNormSquared(grads)): tf.Tensor[] {
   const scale = tf.div(clipNorm, tf.maximum(tf.sqrt(sq), clipNorm));
   return grads.map((g) => tf.mul(g, scale));
 }

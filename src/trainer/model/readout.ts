@@ -25,13 +25,16 @@ export interface Readout {
   predictions: Record<string, Float32Array>;
 }
 
-/** Builds the packed tensor (call inside the caller's tidy). */
-export function packReadout(model: FeedbackModel, obj: Objective, res: ForwardResult): tf.Tensor1D {
+/**
+ * Builds the packed tensor (call inside the caller's tidy). `withPredictions: false` leaves the
+ * predictions out (training steps do not need them: train metrics come from an eval-mode pass).
+ */
+export function packReadout(model: FeedbackModel, obj: Objective, res: ForwardResult, withPredictions = true): tf.Tensor1D {
   const parts: tf.Tensor[] = [tf.stack([obj.total, ...obj.taskLosses, ...obj.convergence])];
   if (model.iterations > 0) parts.push(...obj.deltas);
   const probs = model.gateProbs();
   for (const a of model.arrows) if (probs[a.id]) parts.push(probs[a.id]);
-  for (const t of model.tasks) {
+  for (const t of withPredictions ? model.tasks : []) {
     const logits = res.tasks[t.id].logits;
     const p = t.kind === 'regression' ? logits : tf.cast(tf.argMax(logits, -1), 'float32');
     parts.push(tf.reshape(p, [-1]));
@@ -39,8 +42,8 @@ export function packReadout(model: FeedbackModel, obj: Objective, res: ForwardRe
   return tf.concat(parts.map((p) => tf.reshape(p, [-1]))) as tf.Tensor1D;
 }
 
-/** Splits the values read from `packReadout`'s tensor. */
-export function unpackReadout(model: FeedbackModel, v: Float32Array | Int32Array | Uint8Array, batch: Batch): Readout {
+/** Splits the values read from `packReadout`'s tensor (`withPredictions` as it was packed; without, `predictions` is {}). */
+export function unpackReadout(model: FeedbackModel, v: Float32Array | Int32Array | Uint8Array, batch: Batch, withPredictions = true): Readout {
   const nT = model.tasks.length;
   const K = model.iterations;
   let o = 0;
@@ -52,7 +55,7 @@ export function unpackReadout(model: FeedbackModel, v: Float32Array | Int32Array
   const gateProbs: Record<string, number[]> = {};
   for (const a of model.arrows) if (a.gumbel) gateProbs[a.id] = take(a.injection.candidates.length);
   const predictions: Record<string, Float32Array> = {};
-  for (const t of model.tasks) {
+  for (const t of withPredictions ? model.tasks : []) {
     const n = t.level === 'token' ? batch.size * batch.seqLen : batch.size;
     predictions[t.id] = Float32Array.from(v.subarray(o, o + n));
     o += n;
