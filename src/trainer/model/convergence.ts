@@ -20,8 +20,9 @@ import * as tf from '@tensorflow/tfjs-core';
 export const CONVERGENCE_EPS = 1e-12;
 
 /** sqrt(x) with a finite gradient at x = 0. */
-const safeSqrt = tf.customGrad((x: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
-  save([x]);
+const safeSqrt = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor;
+  (args[1] as tf.GradSaveFunc)([x]);
   return {
     value: tf.sqrt(x),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.div(dy, tf.mul(2, tf.sqrt(tf.add(saved[0], CONVERGENCE_EPS)))),
