@@ -3,6 +3,7 @@
  * touches the disk or starts a process; features do their work lazily (first view, lens or command).
  */
 import { loadedAt } from './runs/loadClock';
+import { apiReadyAt } from './runs/apiClock';
 import * as vscode from 'vscode';
 import { registerGraphEditor } from './editor/graphEditorProvider';
 import { registerCodeLens } from './insights/codeLens';
@@ -21,8 +22,11 @@ let training: TrainingController | undefined;
 /** What `activate` returns: the host state, for other extensions and the end-to-end tests. */
 export interface FeedbackMtlApi {
   runStore: RunStore;
-  /** ms evaluating this bundle's modules (first to last), and inside `activate` alone. */
-  activation: { moduleMs: number; activateMs: number };
+  /**
+   * ms the host took to hand over the `vscode` API on first require, ms evaluating our modules
+   * after that, and ms inside `activate` alone.
+   */
+  activation: { apiMs: number; moduleMs: number; activateMs: number };
 }
 
 /** End of this bundle's module evaluation (this line runs after every imported module). */
@@ -62,8 +66,8 @@ export function activate(context: vscode.ExtensionContext): FeedbackMtlApi {
     }),
   );
 
-  const activation = { moduleMs: evaluatedAt - loadedAt, activateMs: performance.now() - t0 };
-  output.appendLine(`[host] activated in ${activation.activateMs.toFixed(1)} ms; module evaluation ${activation.moduleMs.toFixed(1)} ms; per feature (ms): ${times.join(', ')}`);
+  const activation = { apiMs: apiReadyAt - loadedAt, moduleMs: evaluatedAt - apiReadyAt, activateMs: performance.now() - t0 };
+  output.appendLine(`[host] activated in ${activation.activateMs.toFixed(1)} ms; our modules evaluated in ${activation.moduleMs.toFixed(1)} ms (after ${activation.apiMs.toFixed(1)} ms for the host's vscode API object); per feature (ms): ${times.join(', ')}`);
   return { runStore, activation };
 }
 
