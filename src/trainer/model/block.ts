@@ -73,12 +73,11 @@ blocks.register('bigru', (spec, where, scope): Block => {
     apply(x, extra, ctx) {
       const mask = ctx.batch.mask;
       if (!mask) throw new Error(`block type 'bigru' (${where.site}) needs a token mask`);
-      let input = x as tf.Tensor3D;
-      if (where.extraDim > 0) {
-        const e = extra ?? tf.zeros([x.shape[0], x.shape[1]!, where.extraDim]);
-        input = tf.concat([input, e as tf.Tensor3D], 2);
-      }
-      return ctx.dropout.apply(gru.apply(input, mask), spec.dropout, where.site, ctx.iteration);
+      // The feedback input goes to the GRU apart from x (same math as concatenating them): the
+      // GRU then computes x's input projection once per step and only extra's per iteration,
+      // because the model hands this block the same x tensor in every feedback pass.
+      const y = gru.apply(x as tf.Tensor3D, mask, where.extraDim > 0 ? extra as tf.Tensor3D | null : null);
+      return ctx.dropout.apply(y, spec.dropout, where.site, ctx.iteration);
     },
   };
 });
