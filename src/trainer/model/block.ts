@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BlockSpec, TaskLevel } from '../../shared/experimentTypes';
 import type { ForwardCtx } from './context';
-import { BiGru } from './gru';
+import { activeTape, BiGru } from './gru';
 import { activate, matMulAny } from './layers';
 import type { NamedVariable, ParamScope } from './params';
 import { Registry } from './registry';
@@ -39,18 +39,42 @@ export type BlockFactory = (spec: BlockSpec, where: BlockContext, scope: ParamSc
 export const blocks = new Registry<BlockFactory>('block type');
 
 /**
+ * `x W` for the same `x` tensor comes again in every feedback pass of a step: the model hands a
+ * task's first fed block the same input tensor in passes 0..K (blocks below it see no feedback).
+ * Reused only while x, the weight and the gradient tape are the same ones (see `activeTape`), so a
+ * weight update, a new step or a `tf.grad` boundary always recomputes.
+ */
+class SameInputProduct {
+  private cached: { xId: number; wData: unknown; tape: unknown; y: tf.Tensor } | undefined;
+
+  constructor(private readonly w: tf.Variable) {}
+
+  of(x: tf.Tensor): tf.Tensor {
+    const c = this.cached;
+    const tape = activeTape();
+    if (c && tape !== undefined && c.xId === x.id && c.wData === this.w.dataId && c.tape === tape && !c.y.isDisposed) return c.y;
+    const y = matMulAny(x, this.w as tf.Tensor2D);
+    this.cached = { xId: x.id, wData: this.w.dataId, tape, y };
+    return y;
+  }
+}
+
+/**
  * `dense`: act([x | extra] W + b), written as x W_x + extra W_f + b so the zero-feedback pass skips
- * the feedback half instead of multiplying zeros. Works at both levels (token level: per token).
+ * the feedback half instead of multiplying zeros, and x W_x is computed once per step when the same
+ * x comes again in later feedback passes (only extra W_f per pass). Works at both levels (token
+ * level: per token).
  */
 blocks.register('dense', (spec, where, scope): Block => {
   const w = scope.weight('W', where.inDim, spec.units);
   const wf = where.extraDim > 0 ? scope.weight('Wf', where.extraDim, spec.units) : undefined;
   const b = scope.zeros('b', spec.units);
   const act = spec.activation ?? 'relu';
+  const xw = new SameInputProduct(w);
   return {
     variables: scope.variables, inDim: where.inDim, extraDim: where.extraDim, outDim: spec.units,
     apply(x, extra, ctx) {
-      let y = matMulAny(x, w as tf.Tensor2D);
+      let y = xw.of(x);
       if (extra && wf) y = tf.add(y, matMulAny(extra, wf as tf.Tensor2D));
       y = activate(tf.add(y, b), act);
       return ctx.dropout.apply(y, spec.dropout, where.site, ctx.iteration);

@@ -135,8 +135,12 @@ export class BiGru {
   }
 }
 
-/** The engine's current gradient tape (null outside tf.grad), or undefined if tfjs changed its internals. */
-function activeTape(): unknown {
+/**
+ * The engine's current gradient tape (null outside tf.grad), or undefined if tfjs changed its
+ * internals (then callers must not reuse results across calls). A result computed under one tape
+ * may be reused only under the same tape: one computed outside a `tf.grad` carries no gradient.
+ */
+export function activeTape(): unknown {
   const state = (tf.engine() as unknown as { state?: { activeTape?: unknown } }).state;
   return state && 'activeTape' in state ? state.activeTape : undefined;
 }
