@@ -254,7 +254,13 @@ async function frameWith(page, selector, timeoutMs = 30000) {
   throw new Error(`no frame containing ${selector} within ${timeoutMs} ms`);
 }
 
-/** Wait for `predicate()` (async, truthy result) to hold, polling; returns its value or throws `what`. */
+/** An error that ends an `until` wait at once (e.g. the run it waits for has failed). */
+class Fatal extends Error {}
+
+/**
+ * Wait for `predicate()` (async, truthy result) to hold, polling; returns its value or throws `what`.
+ * Errors thrown by the predicate are retried (the DOM may be mid-update) unless they are `Fatal`.
+ */
 async function until(page, predicate, what, timeoutMs = 30000, everyMs = 100) {
   const end = Date.now() + timeoutMs;
   let last;
@@ -262,7 +268,10 @@ async function until(page, predicate, what, timeoutMs = 30000, everyMs = 100) {
     try {
       last = await predicate();
       if (last) return last;
-    } catch (e) { last = e; }
+    } catch (e) {
+      if (e instanceof Fatal) throw e;
+      last = e;
+    }
     await page.waitForTimeout(everyMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}` + (last instanceof Error ? ` (last error: ${last.message})` : ''));
@@ -271,5 +280,5 @@ async function until(page, predicate, what, timeoutMs = 30000, everyMs = 100) {
 module.exports = {
   reEscape, appears, waitWorkbench, blurWebview, openPalette, runCommand, waitCommandInPalette, pickQuickItem, quickInputVisible,
   openFile, activeTabTitle, focusGroup, activeIsTextEditor, ensureTextEditor, notificationTexts, progressToastTexts, waitNotification,
-  clearNotifications, statusBarItems, codeLensTexts, codeLensTextsAll, sideBarRows, frameWith, until,
+  clearNotifications, statusBarItems, codeLensTexts, codeLensTextsAll, sideBarRows, frameWith, until, Fatal,
 };

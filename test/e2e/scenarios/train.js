@@ -93,6 +93,7 @@ module.exports = {
     log('run folder:', path.relative(ws, quickRun.dir));
     const done = await W.until(page, () => {
       const r = listRuns(ws).find((x) => x.dir === quickRun.dir);
+      if (r && (r.status === 'failed' || r.status === 'error')) throw new W.Fatal(`run ${r.name} failed: ${r.error || ''}`);
       return r && r.status !== 'running' ? r : null;
     }, `run ${quickRun.name} to finish`, 240000, 100);
     const doneAt = Date.now();
