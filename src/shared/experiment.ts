@@ -9,7 +9,7 @@
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { taskLevel, type Experiment, type TaskKind } from './experimentTypes';
 
-/** One problem in an experiment document. */
+/** One problem in an experiment file. */
 export interface ExperimentIssue {
   /** JSON path of the offending value, e.g. `['feedback', 0, 'to']`. */
   path: (string | number)[];
