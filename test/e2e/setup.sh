@@ -49,11 +49,10 @@ chromium --version 2>/dev/null | head -1
 
 step "4/4 code-server $CODE_SERVER_VERSION (compiles ~10 native modules against Node 24)"
 CS_DIR="$TOOLS/cs/node_modules/code-server"
-cs_ok() {
-  [ -f "$CS_DIR/out/node/entry.js" ] && [ -d "$CS_DIR/lib/vscode/node_modules/node-pty/build" ] \
-    && [ "$(node -p "require('$CS_DIR/package.json').version" 2>/dev/null)" = "$CODE_SERVER_VERSION" ]
-}
-if ! cs_ok; then
+# a marker written after a complete install (npm rolls back a failed postinstall; the marker also
+# covers a half-copied cache)
+CS_MARK="$TOOLS/cs/.installed-$CODE_SERVER_VERSION"
+if [ ! -f "$CS_MARK" ] || [ ! -f "$CS_DIR/out/node/entry.js" ]; then
   rm -rf "$TOOLS/cs"; mkdir -p "$TOOLS/cs"
   echo '{"name":"fmtl-e2e-code-server","private":true}' > "$TOOLS/cs/package.json"
   # npm (and code-server's postinstall, which checks the Node major from npm's user agent) must run
@@ -61,6 +60,7 @@ if ! cs_ok; then
   # nodejs.org is unreachable); node-pty's install runs `npx node-gyp`, which must not prompt.
   ( cd "$TOOLS/cs" && PATH="$TOOLS/node24/bin:$PATH" npm_config_nodedir="$TOOLS/node24" JOBS=2 \
       npm_config_yes=true npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" )
+  touch "$CS_MARK"
 fi
 HOME="$TOOLS" XDG_CONFIG_HOME="$TOOLS/xdg" XDG_DATA_HOME="$TOOLS/xdg" \
   "$TOOLS/node24/bin/node" "$CS_DIR/out/node/entry.js" --version | tail -1
