@@ -43,7 +43,10 @@ export class BiGru {
       const r = rng.fork(`${name}/${label}`);
       const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
       for (let i = 0; i < values.length; i++) values[i] = (2 * r.next() - 1) * bound;
-      return tf.variable(tf.tensor(values, shape), true, `${name}/${label}`);
+      const init = tf.tensor(values, shape);
+      const v = tf.variable(init, true, `${name}/${label}`);
+      init.dispose(); // the variable holds the only reference (lets the optimizer update in place)
+      return v;
     };
     this.kernel = uniform([inputDim, 6 * H], 'kernel');
     this.bias = uniform([6 * H], 'bias');
@@ -183,51 +186,62 @@ let wasmBatchMatMul: WasmMatMul | undefined;
  * wasm: calls the backend's own C++ BatchMatMul (XNNPACK) directly on tensors allocated once per
  * kernel call — no engine, no per-step malloc, no reshape bookkeeping; only the untransposed form,
  * which is the fast one.
+ *
+ * A class, not closures made per call: V8's optimised kernels inline `mats.mm`, and a fresh
+ * closure per kernel call was a "wrong call target" deoptimisation on every call of the first steps.
  */
-function wasmMatMuls(backend: AnyBackend): MatMuls {
-  const { makeOutput, typedArrayFromHeap, dataIdMap, wasm } = backend;
-  if (!makeOutput || !typedArrayFromHeap || !dataIdMap || !wasm) throw new Error('unexpected wasm backend internals');
-  wasmBatchMatMul ??= wasm.cwrap('BatchMatMul', null,
-    ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as unknown as WasmMatMul;
-  const call = wasmBatchMatMul;
-  const owned: tf.TensorInfo[] = [];
-  const scratch = new Map<string, { info: tf.TensorInfo; id: number; shape: Uint8Array }>();
-  const alloc = (shape: number[], values?: Float32Array) => {
-    const info = makeOutput.call(backend, shape, 'float32', undefined, values);
-    owned.push(info);
-    return { info, id: dataIdMap.get(info.dataId).id, shape: new Uint8Array(new Int32Array(shape).buffer) };
-  };
-  const scratchOf = (rows: number, cols: number) => {
+class WasmMatMuls implements MatMuls {
+  private readonly owned: tf.TensorInfo[] = [];
+  private readonly scratch = new Map<string, { info: tf.TensorInfo; id: number; shape: Uint8Array }>();
+  private readonly call: WasmMatMul;
+
+  constructor(private readonly backend: AnyBackend) {
+    const { makeOutput, typedArrayFromHeap, dataIdMap, wasm } = backend;
+    if (!makeOutput || !typedArrayFromHeap || !dataIdMap || !wasm) throw new Error('unexpected wasm backend internals');
+    wasmBatchMatMul ??= wasm.cwrap('BatchMatMul', null,
+      ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as unknown as WasmMatMul;
+    this.call = wasmBatchMatMul;
+  }
+
+  private alloc(shape: number[], values?: Float32Array) {
+    const info = this.backend.makeOutput!(shape, 'float32', undefined, values);
+    this.owned.push(info);
+    return { info, id: this.backend.dataIdMap!.get(info.dataId).id, shape: new Uint8Array(new Int32Array(shape).buffer) };
+  }
+
+  private scratchOf(rows: number, cols: number) {
     const key = `${rows}x${cols}`;
-    let s = scratch.get(key);
-    if (!s) { s = alloc([1, rows, cols]); scratch.set(key, s); }
+    let s = this.scratch.get(key);
+    if (!s) { s = this.alloc([1, rows, cols]); this.scratch.set(key, s); }
     return s;
-  };
-  return {
-    prepare(b, K, N) {
-      const t = alloc([1, K, N], b);
-      return { K, N, id: t.id, shape: t.shape };
-    },
-    mm(a, M, K, b, out) {
-      const ai = scratchOf(M, K);
-      const oi = scratchOf(M, b.N);
-      // Views are taken right before use: the wasm heap may have grown (detaching older views).
-      typedArrayFromHeap.call(backend, ai.info).set(a.length === M * K ? a : a.subarray(0, M * K));
-      call(ai.id, ai.shape, 3, b.id!, b.shape!, 3, 0, 0, oi.id);
-      out.set(typedArrayFromHeap.call(backend, oi.info));
-    },
-    done() {
-      for (const t of owned) backend.disposeData(t.dataId);
-      owned.length = 0;
-      scratch.clear();
-    },
-  };
+  }
+
+  prepare(b: Float32Array, K: number, N: number): Prepared {
+    const t = this.alloc([1, K, N], b);
+    return { K, N, id: t.id, shape: t.shape };
+  }
+
+  mm(a: Float32Array, M: number, K: number, b: Prepared, out: Float32Array): void {
+    const ai = this.scratchOf(M, K);
+    const oi = this.scratchOf(M, b.N);
+    // Views are taken right before use: the wasm heap may have grown (detaching older views).
+    this.backend.typedArrayFromHeap!(ai.info).set(a.length === M * K ? a : a.subarray(0, M * K));
+    this.call(ai.id, ai.shape, 3, b.id!, b.shape!, 3, 0, 0, oi.id);
+    out.set(this.backend.typedArrayFromHeap!(oi.info));
+  }
+
+  done(): void {
+    for (const t of this.owned) this.backend.disposeData(t.dataId);
+    this.owned.length = 0;
+    this.scratch.clear();
+  }
 }
 
 /** Plain loops for the cpu backend (its fallback status does not justify more). */
-const jsMatMuls: MatMuls = {
-  prepare: (b, K, N) => ({ K, N, data: b }),
-  mm(a, M, K, b, out) {
+class JsMatMuls implements MatMuls {
+  prepare(b: Float32Array, K: number, N: number): Prepared { return { K, N, data: b }; }
+
+  mm(a: Float32Array, M: number, K: number, b: Prepared, out: Float32Array): void {
     const N = b.N, bd = b.data!;
     out.fill(0, 0, M * N);
     for (let i = 0; i < M; i++) {
@@ -239,16 +253,18 @@ const jsMatMuls: MatMuls = {
         for (let j = 0; j < N; j++) out[oi + j] += av * bd[bk + j];
       }
     }
-  },
-  done: () => undefined,
-};
+  }
+
+  done(): void {}
+}
+const jsMatMuls = new JsMatMuls();
 
 function backendTools(backend: AnyBackend) {
   const isWasm = typeof backend.typedArrayFromHeap === 'function';
   const read = (t: tf.TensorInfo) => backend.readSync(t.dataId) as Float32Array;
   const output = (shape: number[], values: Float32Array): tf.TensorInfo =>
     isWasm ? backend.makeOutput!(shape, 'float32', undefined, values) : backend.makeTensorInfo!(shape, 'float32', values);
-  return { read, output, mats: isWasm ? wasmMatMuls(backend) : jsMatMuls };
+  return { read, output, mats: isWasm ? new WasmMatMuls(backend) as MatMuls : jsMatMuls };
 }
 
 function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
@@ -266,7 +282,7 @@ function forwardKernel(args: KernelArgs<'xp' | 'recurrent' | 'recurrentBias' | '
   const { xp: xpInfo, recurrent, recurrentBias, mask } = args.inputs;
   const { read, output, mats } = backendTools(args.backend as AnyBackend);
   const [B, T] = xpInfo.shape;
-  const H = recurrent.shape[1], G = 3 * H, G2 = 6 * H, BT = B * T;
+  const H = recurrent.shape[1], G = 3 * H, BT = B * T;
   const bh = read(recurrentBias), w = read(recurrent), m = read(mask), xp = read(xpInfo);
 
   const y = new Float32Array(BT * 2 * H);
@@ -276,30 +292,42 @@ function forwardKernel(args: KernelArgs<'xp' | 'recurrent' | 'recurrentBias' | '
   for (let dir = 0; dir < 2; dir++) {
     const pw = mats.prepare(w.subarray(dir * H * G, (dir + 1) * H * G), H, G);
     h.fill(0);
-    const bo = dir * G;
     for (let s = 0; s < T; s++) {
       const t = dir === 0 ? s : T - 1 - s;
       mats.mm(h, B, H, pw, gh);
-      for (let b = 0; b < B; b++) {
-        if (m[b * T + t] === 0) continue; // state kept, output and workspace stay zero
-        const xo = (b * T + t) * G2 + dir * G, go = b * G, ho = b * H;
-        const wo = ((dir * T + t) * B + b) * WS * H, yo = (b * T + t) * 2 * H + dir * H;
-        for (let j = 0; j < H; j++) {
-          const hp = h[ho + j];
-          const r = 1 / (1 + Math.exp(-(xp[xo + j] + gh[go + j] + bh[bo + j])));
-          const z = 1 / (1 + Math.exp(-(xp[xo + H + j] + gh[go + H + j] + bh[bo + H + j])));
-          const ghn = gh[go + 2 * H + j] + bh[bo + 2 * H + j];
-          const n = Math.tanh(xp[xo + 2 * H + j] + r * ghn);
-          const hn = n + z * (hp - n);
-          ws[wo + j] = r; ws[wo + H + j] = z; ws[wo + 2 * H + j] = n; ws[wo + 3 * H + j] = ghn; ws[wo + 4 * H + j] = hp;
-          h[ho + j] = hn;
-          y[yo + j] = hn;
-        }
-      }
+      forwardGates(B, T, H, dir, t, m, xp, gh, bh, h, ws, y);
     }
   }
   mats.done();
   return [output([B, T, 2 * H], y), output([2, T, B, WS * H], ws)];
+}
+
+/**
+ * One timestep of one direction, all examples: gates from x's projection and h W_h, the new state
+ * into h and y, what the backward pass needs into ws. Its own small function (like
+ * `backwardGates`) so V8 optimises it after a few calls with complete type feedback, instead of
+ * on-stack-replacing one large kernel mid-loop and deoptimising it on the first branch not yet run
+ * (that made the first training steps several times slower than the later ones).
+ */
+function forwardGates(B: number, T: number, H: number, dir: number, t: number, m: Float32Array, xp: Float32Array,
+  gh: Float32Array, bh: Float32Array, h: Float32Array, ws: Float32Array, y: Float32Array): void {
+  const G = 3 * H, G2 = 6 * H, bo = dir * G;
+  for (let b = 0; b < B; b++) {
+    if (m[b * T + t] === 0) continue; // state kept, output and workspace stay zero
+    const xo = (b * T + t) * G2 + dir * G, go = b * G, ho = b * H;
+    const wo = ((dir * T + t) * B + b) * WS * H, yo = (b * T + t) * 2 * H + dir * H;
+    for (let j = 0; j < H; j++) {
+      const hp = h[ho + j];
+      const r = 1 / (1 + Math.exp(-(xp[xo + j] + gh[go + j] + bh[bo + j])));
+      const z = 1 / (1 + Math.exp(-(xp[xo + H + j] + gh[go + H + j] + bh[bo + H + j])));
+      const ghn = gh[go + 2 * H + j] + bh[bo + 2 * H + j];
+      const n = Math.tanh(xp[xo + 2 * H + j] + r * ghn);
+      const hn = n + z * (hp - n);
+      ws[wo + j] = r; ws[wo + H + j] = z; ws[wo + 2 * H + j] = n; ws[wo + 3 * H + j] = ghn; ws[wo + 4 * H + j] = hp;
+      h[ho + j] = hn;
+      y[yo + j] = hn;
+    }
+  }
 }
 
 function backwardKernel(args: KernelArgs<'dy' | 'recurrent' | 'ws' | 'mask'>): tf.TensorInfo[] {
@@ -321,32 +349,48 @@ function backwardKernel(args: KernelArgs<'dy' | 'recurrent' | 'ws' | 'mask'>): t
     dh.fill(0); dgh.fill(0); hpT.fill(0);
     for (let s = T - 1; s >= 0; s--) {
       const t = dir === 0 ? s : T - 1 - s;
-      for (let b = 0; b < B; b++) {
-        if (m[b * T + t] === 0) continue; // state passed through: dh unchanged, no gate gradients
-        const xo = (b * T + t) * G2 + dir * G, ho = b * H, row = t * B + b, go = row * G;
-        const wo = ((dir * T + t) * B + b) * WS * H, yo = (b * T + t) * 2 * H + dir * H;
-        for (let j = 0; j < H; j++) {
-          const dht = dh[ho + j] + g[yo + j];
-          const r = ws[wo + j], z = ws[wo + H + j], n = ws[wo + 2 * H + j], ghn = ws[wo + 3 * H + j], hp = ws[wo + 4 * H + j];
-          const dan = dht * (1 - z) * (1 - n * n);
-          const dar = dan * ghn * r * (1 - r);
-          const daz = dht * (hp - n) * z * (1 - z);
-          dxp[xo + j] = dar; dxp[xo + H + j] = daz; dxp[xo + 2 * H + j] = dan;
-          dgh[go + j] = dar; dgh[go + H + j] = daz; dgh[go + 2 * H + j] = dan * r;
-          dh[ho + j] = dht * z;
-          hpT[j * BT + row] = hp;
-        }
-      }
+      backwardGates(B, T, H, dir, t, m, g, ws, dh, dxp, dgh, hpT);
       mats.mm(dgh.subarray(t * B * G, (t + 1) * B * G), B, G, pwT, dhp);
-      for (let i = 0; i < B * H; i++) dh[i] += dhp[i];
+      addInto(dh, dhp, B * H);
     }
     const pg = mats.prepare(dgh, BT, G);
     mats.mm(hpT, H, BT, pg, dW.subarray(dir * H * G, (dir + 1) * H * G));
-    for (let row = 0; row < BT; row++) for (let j = 0; j < G; j++) dbh[dir * G + j] += dgh[row * G + j];
+    sumRows(dgh, BT, G, dbh, dir * G);
   }
 
   mats.done();
   return [output([B, T, G2], dxp), output([2, H, G], dW), output([2, 1, G], dbh)];
+}
+
+/** Gate gradients of one timestep of one direction, all examples (see `forwardGates` for why apart). */
+function backwardGates(B: number, T: number, H: number, dir: number, t: number, m: Float32Array, g: Float32Array,
+  ws: Float32Array, dh: Float32Array, dxp: Float32Array, dgh: Float32Array, hpT: Float32Array): void {
+  const G = 3 * H, G2 = 6 * H, BT = B * T;
+  for (let b = 0; b < B; b++) {
+    if (m[b * T + t] === 0) continue; // state passed through: dh unchanged, no gate gradients
+    const xo = (b * T + t) * G2 + dir * G, ho = b * H, row = t * B + b, go = row * G;
+    const wo = ((dir * T + t) * B + b) * WS * H, yo = (b * T + t) * 2 * H + dir * H;
+    for (let j = 0; j < H; j++) {
+      const dht = dh[ho + j] + g[yo + j];
+      const r = ws[wo + j], z = ws[wo + H + j], n = ws[wo + 2 * H + j], ghn = ws[wo + 3 * H + j], hp = ws[wo + 4 * H + j];
+      const dan = dht * (1 - z) * (1 - n * n);
+      const dar = dan * ghn * r * (1 - r);
+      const daz = dht * (hp - n) * z * (1 - z);
+      dxp[xo + j] = dar; dxp[xo + H + j] = daz; dxp[xo + 2 * H + j] = dan;
+      dgh[go + j] = dar; dgh[go + H + j] = daz; dgh[go + 2 * H + j] = dan * r;
+      dh[ho + j] = dht * z;
+      hpT[j * BT + row] = hp;
+    }
+  }
+}
+
+function addInto(a: Float32Array, b: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) a[i] += b[i];
+}
+
+/** out[offset + j] += sum over rows of a[row, j]. */
+function sumRows(a: Float32Array, rows: number, cols: number, out: Float32Array, offset: number): void {
+  for (let row = 0; row < rows; row++) for (let j = 0; j < cols; j++) out[offset + j] += a[row * cols + j];
 }
 
 let registered = false;
