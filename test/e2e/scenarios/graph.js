@@ -106,6 +106,15 @@ module.exports = {
     if (found(countUndone)) throw new Error(`the text still shows "${added}" after Ctrl+Z (find: ${countUndone})`);
     await s.shot('undo');
 
+    // ---- 4b. select an arrow, Delete removes it, Ctrl+Z brings it back ------------------------
+    const victim = exp.feedback[exp.feedback.length - 1];
+    await g.locator(`[data-arrow-id="${victim.id}"]`).first().click({ force: true });
+    await page.keyboard.press('Delete');
+    await W.until(page, async () => !(await arrowIds(g)).includes(victim.id), `arrow ${victim.id} to disappear after Delete`, 10000, 200);
+    await s.shot('arrow-deleted');
+    await page.keyboard.press('Control+Z');
+    await W.until(page, async () => (await arrowIds(g)).includes(victim.id), `arrow ${victim.id} to come back after Ctrl+Z`, 10000, 200);
+
     // ---- 5. change an amplifier in the inspector, save -----------------------------------------
     const arrow = exp.feedback[0];
     const newUnits = (arrow.amplifier.units || 8) + 7;
