@@ -54,10 +54,9 @@ function runJson(cmd, args) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
-function trainBench(backend, { staticModel = false, steps = STEPS, warmup = WARMUP, dump, extraApart = false } = {}) {
+function trainBench(backend, { staticModel = false, steps = STEPS, warmup = WARMUP, dump } = {}) {
   const args = ['bench/out/trainBench.js', '--exp', expFile, '--backend', backend, '--steps', String(steps), '--warmup', String(warmup)];
   if (staticModel) args.push('--static');
-  if (extraApart) args.push('--gru-extra-apart');
   if (dump) args.push('--dump-batches', dump, '--dump-count', String(warmup + steps));
   return runJson(process.execPath, args);
 }
@@ -99,13 +98,13 @@ function firstEvent() {
 
 async function main() {
   log('building bench bundles ...');
-  await buildBench(['trainBench', 'gruBench']);
+  await buildBench(['trainBench', 'gruBench', 'startup', 'adamBench']);
   const results = { date: new Date().toISOString(), experiment: expFile, quick };
 
   // --- ours (wasm: feedback with repeats, the first also dumps the batches for PyTorch; static) and
   // PyTorch on the same batches, interleaved so that a load change on the box hits both alike.
   const batchesFile = join(tmp, 'batches.json');
-  const runs = { wasm: [], wasmStatic: [], cpu: [], wasmExtraApart: [] };
+  const runs = { wasm: [], wasmStatic: [], cpu: [] };
   const torch = has('--no-torch') ? null : findPython();
   const pt = { 1: [], 2: [], static1: [] };
   if (!torch) log('PyTorch: SKIPPED — no python3 with torch found (Debian: apt-get install python3-torch libopenblas0-pthread; or set PYTHON=/path/to/python3)');
@@ -130,9 +129,6 @@ async function main() {
     log('PyTorch 2 threads (fewer steps) ...');
     pt[2].push(runJson(torch.py, ptArgs(2, [], quick ? 5 : 10, 2)));
   }
-  // Experiment: what the proposed block.ts change (feedback input handed to BiGru apart) buys.
-  log('wasm feedback, bigru block with extra apart (experiment) ...');
-  runs.wasmExtraApart.push(trainBench('wasm', { extraApart: true }));
   if (!has('--no-cpu')) {
     log('cpu feedback (few steps) ...');
     runs.cpu.push(trainBench('cpu', { steps: quick ? 2 : 4, warmup: 1 }));
@@ -152,13 +148,24 @@ async function main() {
   const gru = spawnSync(process.execPath, ['bench/out/gruBench.js', 'wasm', 'cpu'], { cwd: root, encoding: 'utf8' });
   const gruRows = gru.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 
+  // --- where the time to the first step goes (in-process phases), and the optimizer alone
+  log('start-up phases ...');
+  let startup = null;
+  try { startup = runJson(process.execPath, ['bench/out/startup.js', '--exp', expFile]); } catch (e) { log(`start-up phases: ${e.message}`); }
+  log('Adam: tfjs vs fused ...');
+  let adam = [];
+  try {
+    const a = spawnSync(process.execPath, ['bench/out/adamBench.js', 'wasm', ...(has('--no-cpu') ? [] : ['cpu'])], { cwd: root, encoding: 'utf8' });
+    adam = a.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  } catch (e) { log(`adam: ${e.message}`); }
+
   // --- aggregate
   const all = (rs) => rs.flatMap((r) => r.stepMs);
   const msPerStep = {};
   const stepStats = {};
   for (const [k, rs] of Object.entries(runs)) {
     if (!rs.length) continue;
-    const key = k === 'wasmStatic' ? 'wasm-static' : k === 'wasmExtraApart' ? 'wasm-gru-extra-apart' : k;
+    const key = k === 'wasmStatic' ? 'wasm-static' : k;
     msPerStep[key] = r1(median(all(rs)));
     stepStats[key] = { ...summary(all(rs)), cpuMedian: r1(median(rs.flatMap((r) => r.cpuMs))), repeatMedians: rs.map((r) => r1(median(r.stepMs))), peakRssMb: r1(Math.max(...rs.map((r) => r.peakRssMb))) };
   }
@@ -188,6 +195,8 @@ async function main() {
     epochSeconds: stepsPerEpoch ? { stepsPerEpoch, wasm: r1(stepsPerEpoch * mean(all(runs.wasm)) / 1000), wasmStatic: r1(stepsPerEpoch * mean(all(runs.wasmStatic)) / 1000) } : null,
     firstEventMs: first.length ? r1(median(first)) : null,
     firstEventRuns: first.map(r1),
+    startupPhasesMs: startup ? { ...startup.phases, firstStepsMs: startup.stepMs } : null,
+    adam: adam.map((a) => ({ backend: a.backend, params: a.params, tfjsCpuMs: r1(a.tfjsCpuMs), fusedCpuMs: r1(a.fusedCpuMs), maxAbsDiff: a.maxAbsDiff })),
     lossCurves: {
       ours: runs.wasm[0] ? curve(runs.wasm[0].losses) : null,
       pytorch: pt[1][0] ? curve(pt[1][0].losses) : null,
@@ -216,7 +225,6 @@ function printTable(r) {
   const fmt = (s) => (s ? `${s.median} ms  (IQR ${s.p25}–${s.p75}, n=${s.n}; CPU ${s.cpuMedian} ms)` : 'n/a');
   rows.push(['ours wasm, feedback K=3', fmt(r.stepStats.wasm), `RSS ${r.stepStats.wasm?.peakRssMb} MB`]);
   rows.push(['ours wasm, static', fmt(r.stepStats['wasm-static']), `RSS ${r.stepStats['wasm-static']?.peakRssMb} MB`]);
-  if (r.stepStats['wasm-gru-extra-apart']) rows.push(['ours wasm, feedback, bigru block extra apart*', fmt(r.stepStats['wasm-gru-extra-apart']), '']);
   if (r.stepStats.cpu) rows.push(['ours cpu, feedback K=3', fmt(r.stepStats.cpu), `RSS ${r.stepStats.cpu.peakRssMb} MB`]);
   if (r.pytorchStats) {
     rows.push(['PyTorch 1 thread, feedback', fmt(r.pytorchStats[1]), '']);
@@ -230,12 +238,13 @@ function printTable(r) {
   console.log(`  feedback / static per epoch (wasm):     ${r.feedbackOverStatic}   (PyTorch: ${r.pytorchFeedbackOverStatic ?? 'n/a'})`);
   if (r.epochSeconds) console.log(`  epoch (${r.epochSeconds.stepsPerEpoch} steps, no validation): feedback ${r.epochSeconds.wasm} s, static ${r.epochSeconds.wasmStatic} s`);
   console.log(`  train -> first step event (CLI):       ${r.firstEventMs ?? 'n/a'} ms  (runs: ${r.firstEventRuns.join(', ')})`);
+  if (r.startupPhasesMs) console.log(`  start-up phases (ms): ${Object.entries(r.startupPhasesMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const a of r.adam) console.log(`  Adam update (${a.params} params) ${a.backend}: tfjs ${a.tfjsCpuMs} ms, fused ${a.fusedCpuMs} ms CPU (max |diff| ${a.maxAbsDiff.toExponential(1)})`);
   const c = r.lossCurves;
   console.log(`  loss over ${c.ours?.n} steps, same batches: ours ${c.ours?.start} -> ${c.ours?.end}; PyTorch ${c.pytorch ? `${c.pytorch.start} -> ${c.pytorch.end}` : 'n/a'}`);
   console.log(`  parameters: ours ${r.parameters.ours}, PyTorch ${r.parameters.pytorch ?? 'n/a'}; numTensors ${r.numTensors?.first} -> ${r.numTensors?.last}`);
   for (const g of r.gru) console.log(`  BiGRU layer fwd+bwd (B${g.shape.B} T${g.shape.T} D${g.shape.D} H${g.shape.H}) ${g.backend}: ${g.msPerStep} ms (IQR ${g.p25}–${g.p75}; CPU ${g.cpuMs} ms), ${g.kernels} kernel calls`);
   console.log(`  machine: ${r.machine.cpu}, ${r.machine.cores} cores; node ${r.versions.node}, tfjs ${r.versions.tfjs}, torch ${r.versions.torch ?? 'n/a'}`);
-  if (r.stepStats['wasm-gru-extra-apart']) console.log('  * experiment: the slot bigru block hands its feedback input to BiGru.apply(x, mask, extra) (proposed block.ts change)');
   console.log('  written: bench/results/latest.json');
 }
 

@@ -7,10 +7,6 @@
  *     [--static]                 feedback arrows off (K = 0): the static MTL model
  *     [--dump-batches FILE --dump-count N]  also write the first N training batches (the exact
  *                                ones train() sees) for bench/pytorch_ref.py
- *     [--gru-extra-apart]        experiment: a `bigru` block that hands the feedback input to
- *                                BiGru.apply(x, mask, extra) instead of concatenating it, so x's
- *                                input projection is computed once per step (a proposed change to
- *                                src/trainer/model/block.ts; same math, same parameter names)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,8 +16,6 @@ import { makeBatches } from '../src/trainer/data/batches';
 import { prepareData } from '../src/trainer/data/prepare';
 import { loadExperimentFile, requireExperiment } from '../src/trainer/experimentFile';
 import { buildModel } from '../src/trainer/model/feedbackModel';
-import { blocks, type Block, type BlockFactory } from '../src/trainer/model/block';
-import { BiGru } from '../src/trainer/model/gru';
 import { Rng } from '../src/trainer/rng';
 import { train } from '../src/trainer/train';
 import type { Experiment } from '../src/shared/experimentTypes';
@@ -37,32 +31,12 @@ function shuffleSeed(seed: number, epoch: number): number {
   return Math.floor(new Rng(seed).fork(`shuffle:${epoch}`).next() * 2 ** 31);
 }
 
-/** The `bigru` block of block.ts, except that `extra` goes to BiGru apart (see --gru-extra-apart). */
-function useGruExtraApart(): void {
-  const factory: BlockFactory = (spec, where, scope): Block => {
-    if (where.level !== 'token') throw new Error(`block type 'bigru' runs over tokens (${where.site})`);
-    const gru = new BiGru(scope.uniqueName('gru'), where.inDim + where.extraDim, spec.units, scope.labelRng('gru'));
-    gru.variables.forEach((v, j) => scope.adopt(`gru/${['kernel', 'bias', 'recurrent', 'recurrentBias'][j] ?? j}`, v));
-    return {
-      variables: scope.variables, inDim: where.inDim, extraDim: where.extraDim, outDim: 2 * spec.units,
-      apply(x, extra, ctx) {
-        const y = gru.apply(x as tf.Tensor3D, ctx.batch.mask!, extra as tf.Tensor3D | null);
-        return ctx.dropout.apply(y, spec.dropout, where.site, ctx.iteration);
-      },
-    };
-  };
-  // The registry refuses a second registration by design; the benchmark swaps the entry in place.
-  (blocks as unknown as { factories: Map<string, BlockFactory> }).factories.set('bigru', factory);
-}
-
 async function main() {
   const expPath = arg('exp', 'samples/snips.fmtl.json')!;
   const backendPref = arg('backend', 'wasm') as BackendPreference;
   const steps = Number(arg('steps', '40'));
   const warmup = Number(arg('warmup', '5'));
   const isStatic = process.argv.includes('--static');
-  const gruExtraApart = process.argv.includes('--gru-extra-apart');
-  if (gruExtraApart) useGruExtraApart();
   const t0 = performance.now();
 
   const loaded = loadExperimentFile(expPath);
@@ -124,7 +98,7 @@ async function main() {
   fs.rmSync(runDir, { recursive: true, force: true });
 
   console.log(JSON.stringify({
-    backend: backend.name, detail: backend.detail, static: isStatic, gruExtraApart, iterations: isStatic ? 0 : exp.iterations,
+    backend: backend.name, detail: backend.detail, static: isStatic, iterations: isStatic ? 0 : exp.iterations,
     warmup, steps: stepMs.length - warmup, stepsPerEpoch, parameters,
     stepMs: stepMs.slice(warmup), wallMs: wallMs.slice(warmup), cpuMs: cpuMs.slice(warmup), losses,
     prepMs, firstStepMs: firstStepAt,
