@@ -51,7 +51,8 @@ export function applyVariant(exp: Experiment, variant: TrainRequestOptions['vari
       const cands = f.candidates?.length ? f.candidates : Array.from({ length: blocks.get(f.to) ?? 1 }, (_, i) => i + 1);
       f.injection = Math.max(...cands);
       delete f.candidates;
-    } else if (variant === 'gumbel' && typeof f.injection === 'number') {
+    } else if (variant === 'gumbel' && typeof f.injection === 'number' && (blocks.get(f.to) ?? 1) > 1) {
+      // A gate over a single block is no choice: such arrows stay fixed.
       f.injection = 'gumbel';
       f.candidates = Array.from({ length: blocks.get(f.to) ?? 1 }, (_, i) => i + 1);
     }

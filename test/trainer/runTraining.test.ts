@@ -130,14 +130,14 @@ test('input errors: run/error with where, no run folder', async () => {
   assert.match(o2.error!.message, /CSV file not found: 'nope.csv'/);
 });
 
-test('variants: static disables arrows, fixed pins gates to the last candidate, gumbel gates fixed arrows', () => {
+test('variants: static disables arrows, fixed pins gates to the last candidate, gumbel gates fixed arrows into multi-block tasks', () => {
   const exp = withDefaults(JSON.parse(fs.readFileSync(quick, 'utf8')) as Experiment);
   const s = applyVariant(exp, 'static');
   assert.ok(s.feedback.every((f) => f.enabled === false));
   const f = applyVariant(exp, 'fixed');
   assert.deepEqual(f.feedback.map((x) => [x.injection, x.candidates]), [[2, undefined], [1, undefined], [1, undefined]]);
   const g = applyVariant(exp, 'gumbel');
-  assert.deepEqual(g.feedback.map((x) => [x.injection, x.candidates]), [['gumbel', [1, 2]], ['gumbel', [1]], ['gumbel', [1]]]);
+  assert.deepEqual(g.feedback.map((x) => [x.injection, x.candidates]), [['gumbel', [1, 2]], [1, undefined], [1, undefined]]);
   assert.equal(applyVariant(exp, 'asWritten'), exp);
   assert.deepEqual(exp.feedback[0].injection, 'gumbel', 'the input is not modified');
 });

@@ -222,7 +222,9 @@ function build(exp: Experiment, data: PreparedData, seed: number, root: ParamSco
     const gateParts = new Map<string, tf.Scalar[]>();
     for (const a of arrows) {
       const g = a.injection.gate({ training: opts.training, tau: opts.tau ?? exp.gumbel.tau0, rng: gateRng });
-      if (g) { gates[a.id] = g; gateParts.set(a.id, tf.unstack(g) as tf.Scalar[]); }
+      // One slice per candidate, not tf.unstack: Unpack's gradient throws when one of its outputs
+      // gets no gradient (e.g. a pass that never reads that gate entry).
+      if (g) { gates[a.id] = g; gateParts.set(a.id, a.injection.candidates.map((_, i) => tf.reshape(tf.slice(g, [i], [1]), []) as tf.Scalar)); }
     }
 
     const out: Record<string, TaskForward> = {};

@@ -63,14 +63,14 @@ injections.register('gumbel', (spec, scope): Injection => {
     probs: () => tf.softmax(logits) as tf.Tensor1D,
     gate(ctx) {
       if (!ctx.training || !ctx.rng) {
-        return tf.cast(tf.oneHot(tf.argMax(logits), L), 'float32') as tf.Tensor1D;
+        return oneHotOf(tf.argMax(logits), L);
       }
       const g = new Float32Array(L);
       for (let i = 0; i < L; i++) g[i] = gumbelNoise(ctx.rng.next());
       const soft = tf.softmax(tf.div(tf.add(logits, tf.tensor1d(g)), ctx.tau)) as tf.Tensor1D;
       if (!spec.gumbel.hard) return soft;
       // Straight-through: the forward value is the one-hot sample, the gradient is the soft one's.
-      const hard = stopGradient(tf.cast(tf.oneHot(tf.argMax(soft), L), 'float32') as tf.Tensor1D);
+      const hard = stopGradient(oneHotOf(tf.argMax(soft), L));
       return tf.add(stopGradient(tf.sub(hard, soft)), soft) as tf.Tensor1D;
     },
   };
@@ -94,4 +94,10 @@ export function gumbelTau(spec: GumbelSpec, step: number, totalSteps: number): n
     case 'exp': return Math.max(tauMin, tau0 * Math.pow(tauMin / tau0, frac));
     default: throw new Error(`unknown gumbel.anneal '${spec.anneal as string}' (known: exp, linear, none)`);
   }
+}
+
+/** One-hot of a scalar index over L entries; tf.oneHot refuses depth 1, where the answer is [1]. */
+function oneHotOf(index: tf.Tensor, L: number): tf.Tensor1D {
+  if (L === 1) return tf.ones([1]) as tf.Tensor1D;
+  return tf.cast(tf.oneHot(index as tf.Tensor1D, L), 'float32') as tf.Tensor1D;
 }

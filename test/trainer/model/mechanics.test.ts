@@ -95,6 +95,17 @@ test('Gumbel gate: samples sum to 1, anneal start/end, hard = one-hot forward wi
   assert.ok(vg.grads[hl.name].dataSync().some((x) => x !== 0), 'straight-through gives the soft gradient');
 });
 
+test('a Gumbel gate over a single block is the constant 1 in training and eval, and its gradient is defined', () => {
+  const gumbel = { tau0: 1, tauMin: 0.5, anneal: 'exp' as const, hard: true };
+  const scope = ParamScope.root(5);
+  const gate = injections.get('gumbel')({ candidates: [2], gumbel }, scope);
+  assert.deepEqual(Array.from(gate.gate({ training: false, tau: 1, rng: null })!.dataSync()), [1]);
+  assert.deepEqual(Array.from(gate.gate({ training: true, tau: 1, rng: new Rng(1) })!.dataSync()), [1]);
+  const v = scope.variables[0].variable;
+  const g = tf.variableGrads(() => tf.sum(gate.gate({ training: true, tau: 1, rng: new Rng(1) })!) as tf.Scalar, [v]);
+  for (const x of g.grads[v.name].dataSync()) assert.ok(Number.isFinite(x));
+});
+
 test('masked pooling ignores padding', () => {
   const mask = tf.tensor2d([[1, 1, 0, 0]]);
   const a = tf.tensor3d([[[1, 2], [3, 4], [100, -100], [7, 7]]]);
