@@ -318,10 +318,10 @@ function forwardGates(B: number, T: number, H: number, dir: number, t: number, m
     const wo = ((dir * T + t) * B + b) * WS * H, yo = (b * T + t) * 2 * H + dir * H;
     for (let j = 0; j < H; j++) {
       const hp = h[ho + j];
-      const r = 1 / (1 + Math.exp(-(xp[xo + j] + gh[go + j] + bh[bo + j])));
-      const z = 1 / (1 + Math.exp(-(xp[xo + H + j] + gh[go + H + j] + bh[bo + H + j])));
+      const r = 0.5 + 0.5 * tanhF32(0.5 * (xp[xo + j] + gh[go + j] + bh[bo + j]));
+      const z = 0.5 + 0.5 * tanhF32(0.5 * (xp[xo + H + j] + gh[go + H + j] + bh[bo + H + j]));
       const ghn = gh[go + 2 * H + j] + bh[bo + 2 * H + j];
-      const n = Math.tanh(xp[xo + 2 * H + j] + r * ghn);
+      const n = tanhF32(xp[xo + 2 * H + j] + r * ghn);
       const hn = n + z * (hp - n);
       ws[wo + j] = r; ws[wo + H + j] = z; ws[wo + 2 * H + j] = n; ws[wo + 3 * H + j] = ghn; ws[wo + 4 * H + j] = hp;
       h[ho + j] = hn;
@@ -360,6 +360,28 @@ function backwardKernel(args: KernelArgs<'dy' | 'recurrent' | 'ws' | 'mask'>): t
 
   mats.done();
   return [output([B, T, G2], dxp), output([2, H, G], dW), output([2, 1, G], dbh)];
+}
+
+/**
+ * tanh to float32 accuracy (|error| <= 2.2e-7, about one float32 ulp; the gates are stored as
+ * float32 anyway): Eigen's rational approximation, the one TensorFlow's CPU kernels use, clamped
+ * where float32 tanh is ±1. 4-5x faster than Math.tanh/Math.exp, which were most of the forward
+ * kernel's time (three per gate element). sigmoid(a) = 0.5 + 0.5 tanh(a / 2).
+ */
+export function tanhF32(x: number): number {
+  if (x > 7.99881172180175781) x = 7.99881172180175781;
+  else if (x < -7.99881172180175781) x = -7.99881172180175781;
+  const x2 = x * x;
+  let p = x2 * -2.76076847742355e-16 + 2.00018790482477e-13;
+  p = x2 * p + -8.60467152213735e-11;
+  p = x2 * p + 5.12229709037114e-08;
+  p = x2 * p + 1.48572235717979e-05;
+  p = x2 * p + 6.37261928875436e-04;
+  p = x2 * p + 4.89352455891786e-03;
+  let q = x2 * 1.19825839466702e-06 + 1.18534705686654e-04;
+  q = x2 * q + 2.26843463243900e-03;
+  q = x2 * q + 4.89352518554385e-03;
+  return (x * p) / q;
 }
 
 /** Gate gradients of one timestep of one direction, all examples (see `forwardGates` for why apart). */

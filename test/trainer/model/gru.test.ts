@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../../../node_modules/@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { BiGru } from '../../../src/trainer/model/gru';
+import { BiGru, tanhF32 } from '../../../src/trainer/model/gru';
 import { Rng } from '../../../src/trainer/rng';
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
@@ -244,3 +244,15 @@ for (const backend of ['cpu', 'wasm']) {
     });
   });
 }
+
+test('tanhF32 matches Math.tanh to 2.5e-7 (and sigmoid through it) over the whole range', () => {
+  let worst = 0, worstSig = 0;
+  for (let x = -30; x <= 30; x += 1e-3) {
+    worst = Math.max(worst, Math.abs(tanhF32(x) - Math.tanh(x)));
+    worstSig = Math.max(worstSig, Math.abs(0.5 + 0.5 * tanhF32(0.5 * x) - sig(x)));
+  }
+  assert.ok(worst < 2.5e-7, `tanh max error ${worst}`);
+  assert.ok(worstSig < 2.5e-7, `sigmoid max error ${worstSig}`);
+  assert.equal(tanhF32(0), 0);
+  assert.ok(tanhF32(1e-3) > 0 && tanhF32(-1e-3) < 0, 'odd around 0');
+});
