@@ -31,7 +31,8 @@ export interface RunPanelDeps {
 /** Registers `feedbackMtl.openRunCharts` (arg: run id, run folder path or Uri, or an array of them). */
 export function registerRunPanels(context: vscode.ExtensionContext, deps: RunPanelDeps): vscode.Disposable {
   const panels = new Map<string, RunChartsPanel>();
-  const open = async (arg?: unknown): Promise<void> => {
+  /** `opts.beside`: open in the column beside the active editor without taking focus (used on train). */
+  const open = async (arg?: unknown, opts?: { beside?: boolean }): Promise<void> => {
     try {
       let refs = toRefs(arg);
       if (!refs.length) {
@@ -55,7 +56,7 @@ export function registerRunPanels(context: vscode.ExtensionContext, deps: RunPan
       const key = unique.slice().sort().join('\n');
       const existing = panels.get(key);
       if (existing) { existing.reveal(); return; }
-      const panel = new RunChartsPanel(context, deps, unique, adhoc, () => panels.delete(key));
+      const panel = new RunChartsPanel(context, deps, unique, adhoc, () => panels.delete(key), opts?.beside === true);
       panels.set(key, panel);
     } catch (e) {
       void vscode.window.showErrorMessage(`Feedback MTL: could not open the run charts: ${(e as Error).message}`);
@@ -125,9 +126,11 @@ class RunChartsPanel {
     private readonly runIds: string[],
     private readonly adhoc: Map<string, RunSnapshot>,
     private readonly onDispose: () => void,
+    beside = false,
   ) {
     const distWebview = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
-    this.panel = vscode.window.createWebviewPanel(RUN_CHARTS_VIEW_TYPE, this.title(), vscode.ViewColumn.Active, {
+    const column = beside ? { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } : vscode.ViewColumn.Active;
+    this.panel = vscode.window.createWebviewPanel(RUN_CHARTS_VIEW_TYPE, this.title(), column, {
       enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [distWebview],
     });
     this.disposables.push(

@@ -107,6 +107,10 @@ export class TrainingController implements vscode.Disposable {
           this.output.appendLine(`[host] run ${e.runId} started ${Date.now() - t0} ms after the command: ${e.runDir} (backend ${e.backend.name}${e.backend.detail ? `, ${e.backend.detail}` : ''})`);
           for (const s of e.backend.skipped ?? []) this.output.appendLine(`[host]   skipped ${s.package}: ${s.reason}`);
           this.statusItem.command = { title: 'Open run', command: 'feedbackMtl.openRun', arguments: [e.runId] };
+          // Live charts beside the experiment, without taking focus from the editor.
+          if (vscode.workspace.getConfiguration('feedbackMtl').get<boolean>('charts.openOnTrain', true)) {
+            void vscode.commands.executeCommand('feedbackMtl.openRunCharts', e.runId, { beside: true });
+          }
           break;
         }
         case 'run/step':
