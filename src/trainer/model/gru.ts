@@ -259,12 +259,38 @@ class JsMatMuls implements MatMuls {
 }
 const jsMatMuls = new JsMatMuls();
 
+/**
+ * Zero-filled work arrays reused across kernel calls (wasm only: its outputs are copied into the
+ * heap, so nothing keeps our arrays; the cpu backend keeps the output arrays it is given). A
+ * step's kernels allocated ~5 MB of short-lived arrays, which showed up as GC time.
+ */
+const freeArrays = new Map<number, Float32Array[]>();
+const MAX_POOLED = 8;
+
 function backendTools(backend: AnyBackend) {
   const isWasm = typeof backend.typedArrayFromHeap === 'function';
   const read = (t: tf.TensorInfo) => backend.readSync(t.dataId) as Float32Array;
   const output = (shape: number[], values: Float32Array): tf.TensorInfo =>
     isWasm ? backend.makeOutput!(shape, 'float32', undefined, values) : backend.makeTensorInfo!(shape, 'float32', values);
-  return { read, output, mats: isWasm ? new WasmMatMuls(backend) as MatMuls : jsMatMuls };
+  const taken: Float32Array[] = [];
+  /** A zeroed array of n floats, valid until `release()`. */
+  const zeros = (n: number): Float32Array => {
+    if (!isWasm) return new Float32Array(n);
+    const a = freeArrays.get(n)?.pop();
+    const arr = a ? a.fill(0) : new Float32Array(n);
+    taken.push(arr);
+    return arr;
+  };
+  /** Returns the arrays from `zeros` to the pool (after the outputs were copied to the heap). */
+  const release = () => {
+    for (const a of taken) {
+      let list = freeArrays.get(a.length);
+      if (!list) freeArrays.set(a.length, (list = []));
+      if (list.length < MAX_POOLED) list.push(a);
+    }
+    taken.length = 0;
+  };
+  return { read, output, zeros, release, mats: isWasm ? new WasmMatMuls(backend) as MatMuls : jsMatMuls };
 }
 
 function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
@@ -280,15 +306,15 @@ type KernelArgs<K extends string> = { inputs: Record<K, tf.TensorInfo>; backend:
 
 function forwardKernel(args: KernelArgs<'xp' | 'recurrent' | 'recurrentBias' | 'mask'>): tf.TensorInfo[] {
   const { xp: xpInfo, recurrent, recurrentBias, mask } = args.inputs;
-  const { read, output, mats } = backendTools(args.backend as AnyBackend);
+  const { read, output, zeros, release, mats } = backendTools(args.backend as AnyBackend);
   const [B, T] = xpInfo.shape;
   const H = recurrent.shape[1], G = 3 * H, BT = B * T;
   const bh = read(recurrentBias), w = read(recurrent), m = read(mask), xp = read(xpInfo);
 
-  const y = new Float32Array(BT * 2 * H);
-  const ws = new Float32Array(2 * T * B * WS * H);
-  const h = new Float32Array(B * H);
-  const gh = new Float32Array(B * G);
+  const y = zeros(BT * 2 * H);
+  const ws = zeros(2 * T * B * WS * H);
+  const h = zeros(B * H);
+  const gh = zeros(B * G);
   for (let dir = 0; dir < 2; dir++) {
     const pw = mats.prepare(w.subarray(dir * H * G, (dir + 1) * H * G), H, G);
     h.fill(0);
@@ -299,7 +325,9 @@ function forwardKernel(args: KernelArgs<'xp' | 'recurrent' | 'recurrentBias' | '
     }
   }
   mats.done();
-  return [output([B, T, 2 * H], y), output([2, T, B, WS * H], ws)];
+  const outs = [output([B, T, 2 * H], y), output([2, T, B, WS * H], ws)];
+  release();
+  return outs;
 }
 
 /**
@@ -332,18 +360,18 @@ function forwardGates(B: number, T: number, H: number, dir: number, t: number, m
 
 function backwardKernel(args: KernelArgs<'dy' | 'recurrent' | 'ws' | 'mask'>): tf.TensorInfo[] {
   const { dy, recurrent, ws: wsInfo, mask } = args.inputs;
-  const { read, output, mats } = backendTools(args.backend as AnyBackend);
+  const { read, output, zeros, release, mats } = backendTools(args.backend as AnyBackend);
   const [B, T] = dy.shape;
   const H = recurrent.shape[1], G = 3 * H, G2 = 6 * H, BT = B * T;
   const g = read(dy), w = read(recurrent), ws = read(wsInfo), m = read(mask);
 
-  const dxp = new Float32Array(BT * G2);
-  const dW = new Float32Array(2 * H * G);
-  const dbh = new Float32Array(2 * G);
-  const dh = new Float32Array(B * H);
-  const dhp = new Float32Array(B * H);
-  const dgh = new Float32Array(T * B * G); // per direction: rows (t, b), the gradient of h W_h + b_h
-  const hpT = new Float32Array(H * T * B); // per direction: previous states, transposed, for dW
+  const dxp = zeros(BT * G2);
+  const dW = zeros(2 * H * G);
+  const dbh = zeros(2 * G);
+  const dh = zeros(B * H);
+  const dhp = zeros(B * H);
+  const dgh = zeros(T * B * G); // per direction: rows (t, b), the gradient of h W_h + b_h
+  const hpT = zeros(H * T * B); // per direction: previous states, transposed, for dW
   for (let dir = 0; dir < 2; dir++) {
     const pwT = mats.prepare(transpose(w.subarray(dir * H * G, (dir + 1) * H * G), H, G), G, H);
     dh.fill(0); dgh.fill(0); hpT.fill(0);
@@ -359,7 +387,9 @@ function backwardKernel(args: KernelArgs<'dy' | 'recurrent' | 'ws' | 'mask'>): t
   }
 
   mats.done();
-  return [output([B, T, G2], dxp), output([2, H, G], dW), output([2, 1, G], dbh)];
+  const outs = [output([B, T, G2], dxp), output([2, H, G], dW), output([2, 1, G], dbh)];
+  release();
+  return outs;
 }
 
 /**
