@@ -1,0 +1,60 @@
+/**
+ * Where a training step's time goes, by tfjs kernel: runs the SNIPS training step (forward,
+ * objective, gradients, FusedAdam update — the same calls train() makes) under `tf.profile` and
+ * sums each kernel's wall time over steps 10..29 (after warm-up). Prints one JSON line with the top
+ * kernels, their share and call counts per step. Kernel times are measured with the engine's
+ * timer (wall), so run it on a quiet box; the shares are what matters.
+ *
+ *   node bench/out/kernelProfile.js [--exp samples/snips.fmtl.json]
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/trainer/backend';
+import { makeBatches } from '../src/trainer/data/batches';
+import { prepareData } from '../src/trainer/data/prepare';
+import { loadExperimentFile, requireExperiment } from '../src/trainer/experimentFile';
+import { buildModel } from '../src/trainer/model/feedbackModel';
+import { objective } from '../src/trainer/model/objective';
+import { makeOptimizer } from '../src/trainer/model/optimizer';
+
+async function main() {
+  const i = process.argv.indexOf('--exp');
+  const loaded = loadExperimentFile(i >= 0 ? process.argv[i + 1] : 'samples/snips.fmtl.json');
+  const exp = requireExperiment(loaded);
+  await initBackend('wasm');
+  const data = await prepareData(exp, path.dirname(loaded.path));
+  const model = buildModel(exp, data, exp.training.seed);
+  const opt = makeOptimizer(exp.training);
+  const batches = makeBatches(data.train, data, exp, { batchSize: exp.training.batchSize, shuffle: true, seed: 1 });
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  let total = 0, measured = 0;
+  for (let s = 0; s < 30; s++) {
+    const b = batches[s];
+    const step = () => tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => objective(model, model.forward(b, { training: true, tau: 1, step: s }), b).total, model.variables);
+      opt.applyGradients(model.variables.map((v) => ({ name: v.name, tensor: grads[v.name] ?? tf.zerosLike(v) })));
+    });
+    if (s < 10) { step(); continue; }
+    const t0 = performance.now();
+    const info = await tf.profile(step);
+    total += performance.now() - t0;
+    measured++;
+    for (const k of info.kernels) {
+      const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      e.calls++;
+      byKernel.set(k.name, e);
+    }
+  }
+  const kernelMs = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
+  const rows = [...byKernel].sort((a, b) => b[1].ms - a[1].ms).map(([name, e]) => ({
+    name, msPerStep: Math.round(e.ms / measured * 10) / 10, share: Math.round(e.ms / kernelMs * 1000) / 1000, callsPerStep: Math.round(e.calls / measured),
+  }));
+  console.log(JSON.stringify({
+    steps: measured, wallMsPerStep: Math.round(total / measured), kernelMsPerStep: Math.round(kernelMs / measured),
+    kernelCallsPerStep: Math.round([...byKernel.values()].reduce((a, e) => a + e.calls, 0) / measured),
+    top: rows.slice(0, 20),
+  }));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
