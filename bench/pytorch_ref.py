@@ -22,8 +22,15 @@ Prints one JSON line: per-step ms (forward + backward + optimiser step), losses,
 import argparse
 import json
 import math
+import os
 import sys
 import time
+
+# The thread count must reach OpenMP/OpenBLAS before torch loads them: torch.set_num_threads alone
+# left OpenBLAS's own pthread pool running (a quiet "1 thread" run used ~2x its wall time in CPU).
+_threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv[:-1] else "1"
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, _threads)
 
 try:
     import torch
