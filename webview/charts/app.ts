@@ -55,6 +55,9 @@ export interface DrawStats {
   byKind: Record<string, { n: number; ms: number; max: number }>;
 }
 
+/** Spacing of full redraws while data streams in (ms): at most 5 a second. */
+const MIN_FULL_DRAW_MS = 200;
+
 export class ChartsApp {
   readonly stats: DrawStats = { draws: 0, drawMs: [], eventsReceived: 0, byKind: {} };
   private readonly runs = new Map<string, RunEntry>();
@@ -69,6 +72,9 @@ export class ChartsApp {
   private readonly logBox: HTMLDetailsElement;
   private state: ViewState;
   private raf = 0;
+  /** Pending timer that defers the next frame to keep at most MAX_FULL_DRAWS_PER_S full redraws a second. */
+  private deferTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastFullDrawAt = -Infinity;
   private readonly queue = new Map<string, () => void>();
   private headerKey = '';
   private logKey = '';
@@ -166,11 +172,19 @@ export class ChartsApp {
   invalidate(force: boolean): void {
     this.dirty = true;
     this.forceAll ||= force;
-    if (this.raf) return;
-    this.raf = requestAnimationFrame(() => {
-      this.raf = 0;
-      if (this.dirty) this.draw();
-    });
+    if (this.raf || this.deferTimer) return;
+    // A fast trainer streams events many times a second; redrawing every chart on each frame can
+    // keep the webview's only thread busy and starve painting and input. Full redraws from new data
+    // are spaced by MIN_FULL_DRAW_MS (the rAF still aligns each one with a frame).
+    const wait = force ? 0 : this.lastFullDrawAt + MIN_FULL_DRAW_MS - performance.now();
+    const frame = () => {
+      this.raf = requestAnimationFrame(() => {
+        this.raf = 0;
+        if (this.dirty) this.draw();
+      });
+    };
+    if (wait > 0) this.deferTimer = setTimeout(() => { this.deferTimer = undefined; frame(); }, wait);
+    else frame();
   }
 
   private draw(): void {
@@ -181,6 +195,7 @@ export class ChartsApp {
     this.forceAll = false;
     this.lastVersion = version;
     if (force) {
+      this.lastFullDrawAt = t0;
       this.drawHeader();
       this.drawStatus();
       this.drawCharts();
@@ -190,7 +205,8 @@ export class ChartsApp {
       k.n++; k.ms += dt; k.max = Math.max(k.max, dt);
     }
     this.pump(t0);
-    if (this.queue.size) this.invalidate(false);
+    // Chart updates left in the queue continue on the next frame, without waiting for new data.
+    if (this.queue.size && !this.raf) this.raf = requestAnimationFrame(() => { this.raf = 0; this.draw(); });
     const dt = performance.now() - t0;
     this.stats.draws++;
     this.stats.drawMs.push(dt);

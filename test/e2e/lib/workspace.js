@@ -1,7 +1,7 @@
 // Builds the e2e workspace at run time from the repo's samples/, so the tests always use the
 // experiments that ship (they never drift from a stale copy). Writes:
 //   penguins-quick.fmtl.json  the tiny sample (2-3 epochs), as shipped
-//   penguins-long.fmtl.json   the same with 200 epochs and no early stopping (for the Stop test)
+//   penguins-long.fmtl.json   the same with 5000 epochs and no early stopping (for the Stop test)
 //   penguins.csv              and any other data file the samples point at
 //   + everything in test/e2e/workspace/ (static extras)
 'use strict';
@@ -54,10 +54,10 @@ function makeWorkspace(repo, dest) {
   quick = setJsonc(repo, quick, ['$schema'], undefined);
   fs.writeFileSync(path.join(dest, QUICK), quick);
 
-  let long = setJsonc(repo, quick, ['training', 'epochs'], 200);
+  let long = setJsonc(repo, quick, ['training', 'epochs'], 5000);
   long = setJsonc(repo, long, ['training', 'earlyStopping'], undefined);
   long = setJsonc(repo, long, ['name'], 'penguins-long');
-  long = setJsonc(repo, long, ['description'], 'The penguins sample with 200 epochs: the e2e Stop test stops it early.');
+  long = setJsonc(repo, long, ['description'], 'The penguins sample with 5000 epochs: the e2e tests stop it early.');
   fs.writeFileSync(path.join(dest, LONG), long);
 
   // data files: whatever the sample points at (relative to samples/), plus penguins.csv

@@ -69,10 +69,10 @@ module.exports = {
     await W.runCommand(page, 'Feedback MTL: Train feedback MTL', { log });
     let frame;
     try {
-      frame = await W.frameWith(page, '#charts-root', 20000);
+      frame = await W.frameWith(page, '#charts-root', 5000);
       log('charts opened on train');
     } catch {
-      log('charts did not open on train (within 20 s); running', commandLabel(pkg, 'feedbackMtl.openRunCharts'));
+      log('charts did not open on train (within 5 s); running', commandLabel(pkg, 'feedbackMtl.openRunCharts'));
       await W.runCommand(page, commandLabel(pkg, 'feedbackMtl.openRunCharts'), { log });
       await answerRunPick(W, page, /penguins-long/i, 1, log);
       frame = await W.frameWith(page, '#charts-root', 30000);
