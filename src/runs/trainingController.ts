@@ -108,7 +108,7 @@ export class TrainingController implements vscode.Disposable {
           for (const s of e.backend.skipped ?? []) this.output.appendLine(`[host]   skipped ${s.package}: ${s.reason}`);
           this.statusItem.command = { title: 'Open run', command: 'feedbackMtl.openRun', arguments: [e.runId] };
           // Live charts beside the experiment, without taking focus from the editor.
-          if (vscode.workspace.getConfiguration('feedbackMtl').get<boolean>('charts.openOnTrain', false)) {
+          if (vscode.workspace.getConfiguration('feedbackMtl').get<boolean>('charts.openOnTrain', true)) {
             void vscode.commands.executeCommand('feedbackMtl.openRunCharts', e.runId, { beside: true });
           }
           break;
