@@ -211,6 +211,12 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
   }
 
   async function newExperiment(): Promise<void> {
+    const kind = await vscode.window.showQuickPick([
+      { label: 'Tabular (CSV)', description: 'penguins: species + sex + body mass, MLP encoder', id: 'csv' as const },
+      { label: 'Text (SLU folders)', description: 'intent + slots with feedback both ways, BiGRU encoder (train/valid/test with seq.in, seq.out, label)', id: 'slu' as const },
+    ], { title: 'New feedback MTL experiment: which kind of data?' });
+    if (!kind) return;
+    if (kind.id === 'slu') { await newSluExperiment(); return; }
     const template = vscode.Uri.joinPath(context.extensionUri, 'samples', 'penguins.fmtl.json');
     const csvSource = vscode.Uri.joinPath(context.extensionUri, 'samples', 'penguins.csv');
     const folders = vscode.workspace.workspaceFolders ?? [];
@@ -253,6 +259,45 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     text = applyEdits(text, modify(text, ['data', 'path'], csvRel, fmt));
     // The sample points at the schema inside the repo; the extension provides it by file pattern.
     text = applyEdits(text, modify(text, ['$schema'], undefined, fmt));
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    await vscode.commands.executeCommand('vscode.open', target);
+    void workspaceRuns.refresh();
+  }
+
+  /** Text template (the SNIPS sample's model) over an SLU data folder the user picks. */
+  async function newSluExperiment(): Promise<void> {
+    const data = (await vscode.window.showOpenDialog({
+      canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this data folder',
+      title: 'SLU data folder: it holds train/, valid/ (and test/), each with seq.in, seq.out, label',
+    }))?.[0];
+    if (!data) return;
+    const missing = ['train', 'valid'].flatMap((split) => ['seq.in', 'seq.out', 'label']
+      .map((f) => path.join(split, f)).filter((f) => !fs.existsSync(path.join(data.fsPath, f))));
+    if (missing.length) {
+      void vscode.window.showErrorMessage(`Feedback MTL: ${data.fsPath} is not an SLU data folder — missing ${missing.join(', ')}.`);
+      return;
+    }
+    const dir = vscode.Uri.joinPath(data, '..');
+    const name = await vscode.window.showInputBox({
+      title: 'New feedback MTL experiment',
+      prompt: `Name (the file is <name>.fmtl.json in ${vscode.workspace.asRelativePath(dir)}, beside the data folder)`,
+      value: 'my-slu-experiment',
+      validateInput: (v) => {
+        if (!/^[A-Za-z0-9_][\w.-]*$/.test(v)) return 'Letters, digits, _ . - only (it becomes a file name).';
+        if (fs.existsSync(path.join(dir.fsPath, `${v}.fmtl.json`))) return `${v}.fmtl.json already exists here.`;
+        return undefined;
+      },
+    });
+    if (!name) return;
+    const template = vscode.Uri.joinPath(context.extensionUri, 'samples', 'snips.fmtl.json');
+    let text = new TextDecoder().decode(await vscode.workspace.fs.readFile(template));
+    const fmt = { formattingOptions: { insertSpaces: true, tabSize: 2 } };
+    text = applyEdits(text, modify(text, ['name'], name, fmt));
+    text = applyEdits(text, modify(text, ['description'], `Intent + slots on ${path.basename(data.fsPath)}, with feedback both ways (from the SNIPS template).`, fmt));
+    text = applyEdits(text, modify(text, ['data', 'path'], path.basename(data.fsPath), fmt));
+    if (!fs.existsSync(path.join(data.fsPath, 'test'))) text = applyEdits(text, modify(text, ['data', 'splits', 'test'], undefined, fmt));
+    text = applyEdits(text, modify(text, ['$schema'], undefined, fmt));
+    const target = vscode.Uri.joinPath(dir, `${name}.fmtl.json`);
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
     await vscode.commands.executeCommand('vscode.open', target);
     void workspaceRuns.refresh();
