@@ -164,21 +164,24 @@ export function candidateBlocks(arrow: GraphArrow, model: GraphModel): number[] 
 
 /**
  * Route every arrow whose ends exist. Arrows into the same target are spread apart; a Gumbel arrow
- * forks beside the target stack into one branch per candidate block. Labels (the arrows' click
- * targets) go to the centre of the arrow's drawing when that spot is free, else along the curve,
- * never on a node or another label when avoidable.
+ * forks beside the target stack into one branch per candidate block. An arrow whose direct curve
+ * would pass under another node is detoured (see `detour`). Labels (the arrows' click targets) go
+ * to the centre of the arrow's drawing when that spot is free, else along the path, never on a node
+ * or another label when avoidable.
  */
 export function routeArrows(model: GraphModel, layout: Layout, labelSize: (a: GraphArrow) => { w: number; h: number } = () => ({ w: 90, h: 20 })): ArrowGeometry[] {
   const out: ArrowGeometry[] = [];
-  const taken: Box[] = layout.nodes.map((n) => ({ x: n.x - n.w / 2, y: n.y - n.h / 2, w: n.w, h: n.h }));
-  const placeLabel = (a: Anchor, b: Anchor, extra: Point[], arrow: GraphArrow): Point => {
-    const [c1, c2] = controls(a, b);
+  const nodeBoxes = layout.nodes.map((n) => ({ id: n.id, box: nodeBox(n) }));
+  const taken: Box[] = nodeBoxes.map((n) => n.box);
+  const placeLabel = (path: string, extra: Point[], arrow: GraphArrow): Point => {
     const { w, h } = labelSize(arrow);
-    const pts = [...Array.from({ length: 17 }, (_, i) => bezierPoint(a, c1, c2, b, i / 16)), ...extra];
+    const line = pathPoints(path);
+    const pts = [...line, ...extra];
     const xs = pts.map((p) => p.x);
     const ys = pts.map((p) => p.y);
     const centre = { x: (Math.min(...xs) + Math.max(...xs)) / 2, y: (Math.min(...ys) + Math.max(...ys)) / 2 };
-    const candidates = [centre, ...[0.5, 0.3, 0.7, 0.4, 0.6, 0.2, 0.8].map((t) => bezierPoint(a, c1, c2, b, t))];
+    const along = (t: number) => line[Math.round(t * (line.length - 1))];
+    const candidates = [centre, ...[0.5, 0.3, 0.7, 0.4, 0.6, 0.2, 0.8].map(along)];
     let best: { p: Point; hits: number } | undefined;
     for (const p of candidates) {
       const box = { x: p.x - w / 2, y: p.y - h / 2, w, h };
@@ -189,7 +192,22 @@ export function routeArrows(model: GraphModel, layout: Layout, labelSize: (a: Gr
     taken.push({ x: best!.p.x - w / 2, y: best!.p.y - h / 2, w, h });
     return best!.p;
   };
+  // A task's column background (drawn behind its stack) is an obstacle too, for arrows between
+  // other tasks: a curve squeezing between two blocks of a third task reads as entering it.
+  const columns = model.tasks.map((t) => ({ id: t.id, box: columnBox(model, layout, t.id) }))
+    .filter((c): c is { id: string; box: Box } => c.box !== undefined && (c.box.w <= OUTPUT_W + 80 || c.box.h <= OUTPUT_H + 80));
+  const obstaclesExcept = (...ids: string[]) => [
+    ...nodeBoxes.filter((n) => !ids.includes(n.id)).map((n) => n.box),
+    ...columns.filter((c) => !ids.includes(c.id)).map((c) => c.box),
+  ];
   const perTarget = new Map<string, number>();
+  let lanes = 0;
+  /** The direct curve, or a detour when the curve crosses a node; each detour gets its own lane. */
+  const route = (a: Anchor, b: Anchor, obstacles: Box[]): string => {
+    const d = detour(a, b, obstacles, lanes * LANE_STEP);
+    if (d !== undefined) lanes++;
+    return d ?? curve(a, b);
+  };
   for (const a of model.arrows) {
     const src = layout.byId.get(a.from);
     const targetTask = layout.byId.get(a.to);
@@ -219,19 +237,140 @@ export function routeArrows(model: GraphModel, layout: Layout, labelSize: (a: Gr
         const c = stack === 'horizontal' ? { x: end.x, y: (fork.y + end.y) / 2 } : { x: (fork.x + end.x) / 2, y: end.y };
         return { block: n, end, path: `M${r(fork.x)},${r(fork.y)} Q${r(c.x)},${r(c.y)} ${r(end.x)},${r(end.y)}` };
       });
-      const label = placeLabel(start, fork, branches.map((b) => b.end), a);
-      out.push({ id: a.id, path: curve(start, fork), branches, fork: { x: fork.x, y: fork.y }, start, label });
+      const path = route(start, fork, obstaclesExcept(src.id, a.to));
+      const label = placeLabel(path, branches.map((b) => b.end), a);
+      out.push({ id: a.id, path, branches, fork: { x: fork.x, y: fork.y }, start, label });
       continue;
     }
     const target = layout.byId.get(blockNodeId(a.to, a.injection)) ?? targetTask;
     const end = entryPoint(target, src, shift, target === targetTask ? 'vertical' : stack);
     const start = portPoint(src, end);
-    out.push({ id: a.id, path: curve(start, end), branches: [], start, label: placeLabel(start, end, [], a) });
+    const path = route(start, end, obstaclesExcept(src.id, target.id, a.to));
+    out.push({ id: a.id, path, branches: [], start, label: placeLabel(path, [], a) });
   }
   return out;
 }
 
-interface Box { x: number; y: number; w: number; h: number }
+/**
+ * The faint background box of a task's column: its output and blocks plus a 10-unit margin (as
+ * drawn by the graph view); undefined for an unknown task.
+ */
+export function columnBox(model: GraphModel, layout: Layout, taskId: string): Box | undefined {
+  const t = model.tasks.find((x) => x.id === taskId);
+  const ns = [taskId, ...(t?.blocks.map((b) => blockNodeId(taskId, b.n)) ?? [])]
+    .map((id) => layout.byId.get(id)).filter((n): n is LayoutNode => Boolean(n));
+  if (!t || !ns.length) return undefined;
+  const x0 = Math.min(...ns.map((n) => n.x - n.w / 2)) - 10;
+  const x1 = Math.max(...ns.map((n) => n.x + n.w / 2)) + 10;
+  const y0 = Math.min(...ns.map((n) => n.y - n.h / 2)) - 10;
+  const y1 = Math.max(...ns.map((n) => n.y + n.h / 2)) + 10;
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+/** An axis-aligned box (top-left corner and size). */
+export interface Box { x: number; y: number; w: number; h: number }
+
+/** Clearance kept between a detour and the nodes it passes. */
+const CLEARANCE = 8;
+/** How far a detour runs straight out of its port / into its target before turning. */
+const LEAD = 26;
+/** Vertical distance between the lanes of successive detours (so they do not draw on top of each other). */
+const LANE_STEP = 12;
+/** Corner radius of a detour. */
+const CORNER = 18;
+
+function nodeBox(n: LayoutNode): Box {
+  return { x: n.x - n.w / 2, y: n.y - n.h / 2, w: n.w, h: n.h };
+}
+
+function inside(p: Point, b: Box): boolean {
+  return p.x > b.x && p.x < b.x + b.w && p.y > b.y && p.y < b.y + b.h;
+}
+
+function inflate(b: Box, m: number): Box {
+  return { x: b.x - m, y: b.y - m, w: b.w + 2 * m, h: b.h + 2 * m };
+}
+
+/** Number of `boxes` that some point of `pts` lies inside. */
+export function boxesHit(pts: Point[], boxes: Box[]): number {
+  return boxes.filter((b) => pts.some((p) => inside(p, b))).length;
+}
+
+/**
+ * A detour for the arrow from `a` to `b` when the direct curve passes through one of `obstacles`
+ * (undefined when the curve is clear, or when no detour does better). The detour leaves the port
+ * straight, turns into a horizontal lane above (or, failing that, below) every obstacle between
+ * its two ends — in the default layout that is above the task outputs — and comes down in the gap
+ * beside the target, with rounded corners. `extraLift` raises the lane (separates detours).
+ */
+export function detour(a: Anchor, b: Anchor, obstacles: Box[], extraLift = 0): string | undefined {
+  const direct = boxesHit(pathPoints(curve(a, b)), obstacles);
+  if (direct === 0) return undefined;
+  const p1 = { x: a.x + a.dx * LEAD, y: a.y + a.dy * LEAD };
+  const pN = { x: b.x + b.dx * LEAD, y: b.y + b.dy * LEAD };
+  const x0 = Math.min(p1.x, pN.x) - CLEARANCE;
+  const x1 = Math.max(p1.x, pN.x) + CLEARANCE;
+  const between = obstacles.filter((o) => o.x < x1 && o.x + o.w > x0);
+  if (!between.length) return undefined;
+  const grown = obstacles.map((o) => inflate(o, CLEARANCE / 2));
+  const lanes = [
+    Math.min(...between.map((o) => o.y), a.y, b.y) - 2 * CLEARANCE - LEAD / 2 - extraLift,
+    Math.max(...between.map((o) => o.y + o.h), a.y, b.y) + 2 * CLEARANCE + LEAD / 2 + extraLift,
+  ];
+  let best: { path: string; hits: number; length: number } | undefined;
+  for (const y of lanes) {
+    const pts = [{ x: a.x, y: a.y }, p1, { x: p1.x, y }, { x: pN.x, y }, pN, { x: b.x, y: b.y }];
+    const path = roundedPath(pts, CORNER);
+    const hits = boxesHit(pathPoints(path), grown);
+    const length = pts.slice(1).reduce((s, p, i) => s + Math.abs(p.x - pts[i].x) + Math.abs(p.y - pts[i].y), 0);
+    if (!best || hits < best.hits || (hits === best.hits && length < best.length)) best = { path, hits, length };
+  }
+  return best && best.hits < direct ? best.path : undefined;
+}
+
+/** A polyline through `pts` with its corners rounded (quadratic arcs of radius up to `radius`). */
+export function roundedPath(pts: Point[], radius: number): string {
+  const q = pts.filter((p, i) => i === 0 || Math.hypot(p.x - pts[i - 1].x, p.y - pts[i - 1].y) > 0.5);
+  let d = `M${r(q[0].x)},${r(q[0].y)}`;
+  for (let i = 1; i < q.length - 1; i++) {
+    const [p, c, n] = [q[i - 1], q[i], q[i + 1]];
+    const l1 = Math.hypot(c.x - p.x, c.y - p.y);
+    const l2 = Math.hypot(n.x - c.x, n.y - c.y);
+    const k = Math.min(radius, l1 / 2, l2 / 2);
+    const s = { x: c.x - ((c.x - p.x) / l1) * k, y: c.y - ((c.y - p.y) / l1) * k };
+    const e = { x: c.x + ((n.x - c.x) / l2) * k, y: c.y + ((n.y - c.y) / l2) * k };
+    d += ` L${r(s.x)},${r(s.y)} Q${r(c.x)},${r(c.y)} ${r(e.x)},${r(e.y)}`;
+  }
+  const last = q[q.length - 1];
+  return `${d} L${r(last.x)},${r(last.y)}`;
+}
+
+/**
+ * Points along an SVG path made of absolute M, L, Q and C commands (what this module draws),
+ * `steps` per segment plus the start: for hit tests and label placement.
+ */
+export function pathPoints(d: string, steps = 16): Point[] {
+  const out: Point[] = [];
+  let cur: Point = { x: 0, y: 0 };
+  for (const m of d.matchAll(/([MLQC])([^MLQC]*)/g)) {
+    const v = (m[2].match(/-?\d+(?:\.\d+)?(?:e-?\d+)?/g) ?? []).map(Number);
+    const p = (i: number): Point => ({ x: v[2 * i], y: v[2 * i + 1] });
+    if (m[1] === 'M') {
+      cur = p(0);
+      out.push(cur);
+      continue;
+    }
+    const from = cur;
+    const ctrl = m[1] === 'L' ? [from, from, p(0)] : m[1] === 'Q'
+      ? [{ x: from.x + (2 / 3) * (p(0).x - from.x), y: from.y + (2 / 3) * (p(0).y - from.y) }, { x: p(1).x + (2 / 3) * (p(0).x - p(1).x), y: p(1).y + (2 / 3) * (p(0).y - p(1).y) }, p(1)]
+      : [p(0), p(1), p(2)];
+    for (let i = 1; i <= steps; i++) {
+      out.push(m[1] === 'L' ? { x: from.x + ((ctrl[2].x - from.x) * i) / steps, y: from.y + ((ctrl[2].y - from.y) * i) / steps } : bezierPoint(from, ctrl[0], ctrl[1], ctrl[2], i / steps));
+    }
+    cur = ctrl[2];
+  }
+  return out;
+}
 
 function overlaps(a: Box, b: Box): boolean {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;

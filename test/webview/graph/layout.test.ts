@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { candidateBlocks, computeLayout, COLUMN, defaultPositions, ROW, routeArrows } from '../../../webview/graph/layout';
+import { candidateBlocks, columnBox, computeLayout, COLUMN, curve, defaultPositions, entryPoint, pathPoints, portPoint, ROW, routeArrows } from '../../../webview/graph/layout';
 import type { GraphModel } from '../../../src/shared/protocol';
 
 function model(extra: Partial<GraphModel> = {}): GraphModel {
@@ -92,4 +92,86 @@ test('labels avoid nodes and each other', () => {
   const hit = (a: typeof boxes[number], b: { x: number; y: number; w: number; h: number }) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
   for (const b of boxes) for (const n of l.nodes) assert.ok(!hit(b, { x: n.x - n.w / 2, y: n.y - n.h / 2, w: n.w, h: n.h }), `label on node ${n.id}`);
   assert.ok(!hit(boxes[0], boxes[1]), 'labels overlap');
+});
+
+/** The penguins layout: species (1 block), sex (2 blocks, taller column), mass (1 block). */
+function penguins(arrows: GraphModel['arrows']): GraphModel {
+  return model({
+    tasks: [
+      { id: 'species', index: 0, kind: 'classification', blocks: [{ n: 1, type: 'dense' }] },
+      { id: 'sex', index: 1, kind: 'classification', blocks: [{ n: 1, type: 'dense' }, { n: 2, type: 'dense' }] },
+      { id: 'mass', index: 2, kind: 'regression', blocks: [{ n: 1, type: 'dense' }] },
+    ],
+    arrows,
+  });
+}
+
+const strictlyInside = (p: { x: number; y: number }, n: { x: number; y: number; w: number; h: number }) =>
+  Math.abs(p.x - n.x) < n.w / 2 && Math.abs(p.y - n.y) < n.h / 2;
+
+test('an arrow whose direct curve passes under another column is routed around every node', () => {
+  for (const injection of [1, 'gumbel'] as const) {
+    const m = penguins([
+      { id: 's2m', index: 0, from: 'species', to: 'mass', amplifier: { type: 'linear', units: 8 }, injection },
+      { id: 'm2s', index: 1, from: 'mass', to: 'species', amplifier: { type: 'linear', units: 8 }, injection: 1 },
+    ]);
+    const l = computeLayout(m);
+    // Precondition: the old direct curve species -> mass/1 does cross the sex column.
+    const m1 = l.byId.get('mass/1')!;
+    const end = entryPoint(m1, l.byId.get('species')!);
+    const direct = pathPoints(curve(portPoint(l.byId.get('species')!, end), end));
+    const sexCol = columnBox(m, l, 'sex')!;
+    const sexCentre = { x: sexCol.x + sexCol.w / 2, y: sexCol.y + sexCol.h / 2, w: sexCol.w, h: sexCol.h };
+    assert.ok(direct.some((p) => strictlyInside(p, sexCentre)), 'direct curve crosses the sex column');
+    const geo = routeArrows(m, l);
+    for (const g of geo) {
+      const arrow = m.arrows.find((a) => a.id === g.id)!;
+      const ends = new Set([arrow.from, typeof arrow.injection === 'number' ? `${arrow.to}/${arrow.injection}` : '']);
+      const pts = pathPoints(g.path);
+      assert.ok(pts.length > 20);
+      const others = m.tasks.filter((t) => t.id !== arrow.from && t.id !== arrow.to).map((t) => columnBox(m, l, t.id)!)
+        .map((b) => ({ id: 'column', x: b.x + b.w / 2, y: b.y + b.h / 2, w: b.w, h: b.h }));
+      for (const n of [...l.nodes, ...others]) {
+        if (ends.has(n.id)) continue;
+        const bad = pts.find((p) => strictlyInside(p, n));
+        assert.equal(bad, undefined, `${injection} ${g.id} passes through ${n.id} at ${JSON.stringify(bad)}`);
+      }
+      // Still ends where it should: the target block's side (fixed) or the fork (Gumbel).
+      const last = pts[pts.length - 1];
+      const want = g.fork ?? { x: m1.x - m1.w / 2, y: m1.y };
+      if (g.id === 's2m') assert.deepEqual([last.x, last.y], [want.x, want.y]);
+      assert.deepEqual(pts[0], { x: g.start.x, y: g.start.y });
+    }
+    // The detour goes over the taller sex column, not under it.
+    const s2m = pathPoints(geo[0].path);
+    const sexTop = l.byId.get('sex')!.y - l.byId.get('sex')!.h / 2;
+    assert.ok(Math.min(...s2m.map((p) => p.y)) < sexTop, 'lane above the sex output');
+    // Two detours do not share a lane.
+    const lane = (path: string) => Math.min(...pathPoints(path).map((p) => p.y));
+    assert.notEqual(lane(geo[0].path), lane(geo[1].path));
+  }
+});
+
+test('arrows with a clear path keep their direct curve', () => {
+  const m = model();
+  const l = computeLayout(m);
+  const [g, f] = routeArrows(m, l);
+  const i1 = l.byId.get('intent/1')!;
+  const end = entryPoint(i1, l.byId.get('slots')!, 0);
+  assert.equal(f.path, curve(portPoint(l.byId.get('slots')!, end), end));
+  assert.match(g.path, /^M[^LQ]*C[^LQ]*$/, 'single cubic, no detour');
+});
+
+test('labels stay off nodes and each other on routed arrows too', () => {
+  const m = penguins([
+    { id: 'a', index: 0, from: 'species', to: 'sex', amplifier: { type: 'label-embedding', units: 8 }, injection: 'gumbel', candidates: [1, 2] },
+    { id: 'b', index: 1, from: 'species', to: 'mass', amplifier: { type: 'linear', units: 8 }, injection: 1 },
+    { id: 'c', index: 2, from: 'sex', to: 'species', amplifier: { type: 'linear', units: 4 }, injection: 1 },
+  ]);
+  const l = computeLayout(m);
+  const geo = routeArrows(m, l, () => ({ w: 110, h: 20 }));
+  const boxes = geo.map((g) => ({ x: g.label.x - 55, y: g.label.y - 10, w: 110, h: 20 }));
+  const hit = (a: typeof boxes[number], b: typeof boxes[number]) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+  for (const b of boxes) for (const n of l.nodes) assert.ok(!hit(b, { x: n.x - n.w / 2, y: n.y - n.h / 2, w: n.w, h: n.h }), `label on node ${n.id}`);
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) assert.ok(!hit(boxes[i], boxes[j]), `labels ${i} and ${j} overlap`);
 });
