@@ -170,10 +170,16 @@ export function candidateBlocks(arrow: GraphArrow, model: GraphModel): number[] 
  * or another label when avoidable.
  */
 export function routeArrows(model: GraphModel, layout: Layout, labelSize: (a: GraphArrow) => { w: number; h: number } = () => ({ w: 90, h: 20 })): ArrowGeometry[] {
+  // Two passes: the first counts the detours, so the second can nest their lanes (see `route`).
+  const first = routeAll(model, layout, labelSize, 0);
+  return first.detours > 1 ? routeAll(model, layout, labelSize, first.detours).out : first.out;
+}
+
+function routeAll(model: GraphModel, layout: Layout, labelSize: (a: GraphArrow) => { w: number; h: number }, planned: number): { out: ArrowGeometry[]; detours: number } {
   const out: ArrowGeometry[] = [];
   const nodeBoxes = layout.nodes.map((n) => ({ id: n.id, box: nodeBox(n) }));
   const taken: Box[] = nodeBoxes.map((n) => n.box);
-  const placeLabel = (path: string, extra: Point[], arrow: GraphArrow): Point => {
+  const placeLabel = (path: string, extra: Point[], arrow: GraphArrow, lane?: Lane): Point => {
     const { w, h } = labelSize(arrow);
     const line = pathPoints(path);
     const pts = [...line, ...extra];
@@ -181,7 +187,10 @@ export function routeArrows(model: GraphModel, layout: Layout, labelSize: (a: Gr
     const ys = pts.map((p) => p.y);
     const centre = { x: (Math.min(...xs) + Math.max(...xs)) / 2, y: (Math.min(...ys) + Math.max(...ys)) / 2 };
     const along = (t: number) => line[Math.round(t * (line.length - 1))];
-    const candidates = [centre, ...[0.5, 0.3, 0.7, 0.4, 0.6, 0.2, 0.8].map(along)];
+    // A detour's label rides on its lane (the centre of its drawing is empty space, often over
+    // another column); any other arrow's label goes to the centre of its drawing when free.
+    const onLane = lane ? [0.5, 0.35, 0.65, 0.2, 0.8].map((t) => ({ x: lane.x0 + (lane.x1 - lane.x0) * t, y: lane.y })) : [];
+    const candidates = [...onLane, ...(lane ? [] : [centre]), ...[0.5, 0.3, 0.7, 0.4, 0.6, 0.2, 0.8].map(along)];
     let best: { p: Point; hits: number } | undefined;
     for (const p of candidates) {
       const box = { x: p.x - w / 2, y: p.y - h / 2, w, h };
@@ -202,11 +211,15 @@ export function routeArrows(model: GraphModel, layout: Layout, labelSize: (a: Gr
   ];
   const perTarget = new Map<string, number>();
   let lanes = 0;
-  /** The direct curve, or a detour when the curve crosses a node; each detour gets its own lane. */
-  const route = (a: Anchor, b: Anchor, obstacles: Box[]): string => {
-    const d = detour(a, b, obstacles, lanes * LANE_STEP);
+  /**
+   * The direct curve, or a detour when the curve crosses a node. Each detour gets its own lane, one
+   * LANE_STEP above the previous, and turns one LANE_STEP closer to its ends than the previous, so
+   * that the detours nest instead of drawing on top of each other.
+   */
+  const route = (a: Anchor, b: Anchor, obstacles: Box[]): { path: string; lane?: Lane } => {
+    const d = detour(a, b, obstacles, lanes * LANE_STEP, LEAD + Math.min(3, Math.max(0, planned - 1 - lanes)) * LANE_STEP);
     if (d !== undefined) lanes++;
-    return d ?? curve(a, b);
+    return d ?? { path: curve(a, b) };
   };
   for (const a of model.arrows) {
     const src = layout.byId.get(a.from);
@@ -237,18 +250,18 @@ export function routeArrows(model: GraphModel, layout: Layout, labelSize: (a: Gr
         const c = stack === 'horizontal' ? { x: end.x, y: (fork.y + end.y) / 2 } : { x: (fork.x + end.x) / 2, y: end.y };
         return { block: n, end, path: `M${r(fork.x)},${r(fork.y)} Q${r(c.x)},${r(c.y)} ${r(end.x)},${r(end.y)}` };
       });
-      const path = route(start, fork, obstaclesExcept(src.id, a.to));
-      const label = placeLabel(path, branches.map((b) => b.end), a);
+      const { path, lane } = route(start, fork, obstaclesExcept(src.id, a.to));
+      const label = placeLabel(path, branches.map((b) => b.end), a, lane);
       out.push({ id: a.id, path, branches, fork: { x: fork.x, y: fork.y }, start, label });
       continue;
     }
     const target = layout.byId.get(blockNodeId(a.to, a.injection)) ?? targetTask;
     const end = entryPoint(target, src, shift, target === targetTask ? 'vertical' : stack);
     const start = portPoint(src, end);
-    const path = route(start, end, obstaclesExcept(src.id, target.id, a.to));
-    out.push({ id: a.id, path, branches: [], start, label: placeLabel(path, [], a) });
+    const { path, lane } = route(start, end, obstaclesExcept(src.id, target.id, a.to));
+    out.push({ id: a.id, path, branches: [], start, label: placeLabel(path, [], a, lane) });
   }
-  return out;
+  return { out, detours: lanes };
 }
 
 /**
@@ -266,6 +279,9 @@ export function columnBox(model: GraphModel, layout: Layout, taskId: string): Bo
   const y1 = Math.max(...ns.map((n) => n.y + n.h / 2)) + 10;
   return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
 }
+
+/** The horizontal run of a detour: at height `y` from `x0` to `x1`. */
+export interface Lane { y: number; x0: number; x1: number }
 
 /** An axis-aligned box (top-left corner and size). */
 export interface Box { x: number; y: number; w: number; h: number }
@@ -301,13 +317,14 @@ export function boxesHit(pts: Point[], boxes: Box[]): number {
  * (undefined when the curve is clear, or when no detour does better). The detour leaves the port
  * straight, turns into a horizontal lane above (or, failing that, below) every obstacle between
  * its two ends — in the default layout that is above the task outputs — and comes down in the gap
- * beside the target, with rounded corners. `extraLift` raises the lane (separates detours).
+ * beside the target, with rounded corners. `extraLift` raises the lane and `lead` is how far it runs
+ * straight out of / into its ends before turning (both separate detours).
  */
-export function detour(a: Anchor, b: Anchor, obstacles: Box[], extraLift = 0): string | undefined {
+export function detour(a: Anchor, b: Anchor, obstacles: Box[], extraLift = 0, lead = LEAD): { path: string; lane: Lane } | undefined {
   const direct = boxesHit(pathPoints(curve(a, b)), obstacles);
   if (direct === 0) return undefined;
-  const p1 = { x: a.x + a.dx * LEAD, y: a.y + a.dy * LEAD };
-  const pN = { x: b.x + b.dx * LEAD, y: b.y + b.dy * LEAD };
+  const p1 = { x: a.x + a.dx * lead, y: a.y + a.dy * lead };
+  const pN = { x: b.x + b.dx * lead, y: b.y + b.dy * lead };
   const x0 = Math.min(p1.x, pN.x) - CLEARANCE;
   const x1 = Math.max(p1.x, pN.x) + CLEARANCE;
   const between = obstacles.filter((o) => o.x < x1 && o.x + o.w > x0);
@@ -317,15 +334,15 @@ export function detour(a: Anchor, b: Anchor, obstacles: Box[], extraLift = 0): s
     Math.min(...between.map((o) => o.y), a.y, b.y) - 2 * CLEARANCE - LEAD / 2 - extraLift,
     Math.max(...between.map((o) => o.y + o.h), a.y, b.y) + 2 * CLEARANCE + LEAD / 2 + extraLift,
   ];
-  let best: { path: string; hits: number; length: number } | undefined;
+  let best: { path: string; lane: Lane; hits: number; length: number } | undefined;
   for (const y of lanes) {
     const pts = [{ x: a.x, y: a.y }, p1, { x: p1.x, y }, { x: pN.x, y }, pN, { x: b.x, y: b.y }];
     const path = roundedPath(pts, CORNER);
     const hits = boxesHit(pathPoints(path), grown);
     const length = pts.slice(1).reduce((s, p, i) => s + Math.abs(p.x - pts[i].x) + Math.abs(p.y - pts[i].y), 0);
-    if (!best || hits < best.hits || (hits === best.hits && length < best.length)) best = { path, hits, length };
+    if (!best || hits < best.hits || (hits === best.hits && length < best.length)) best = { path, lane: { y, x0: p1.x, x1: pN.x }, hits, length };
   }
-  return best && best.hits < direct ? best.path : undefined;
+  return best && best.hits < direct ? { path: best.path, lane: best.lane } : undefined;
 }
 
 /** A polyline through `pts` with its corners rounded (quadratic arcs of radius up to `radius`). */

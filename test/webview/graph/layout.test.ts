@@ -173,5 +173,7 @@ test('labels stay off nodes and each other on routed arrows too', () => {
   const boxes = geo.map((g) => ({ x: g.label.x - 55, y: g.label.y - 10, w: 110, h: 20 }));
   const hit = (a: typeof boxes[number], b: typeof boxes[number]) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
   for (const b of boxes) for (const n of l.nodes) assert.ok(!hit(b, { x: n.x - n.w / 2, y: n.y - n.h / 2, w: n.w, h: n.h }), `label on node ${n.id}`);
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) assert.ok(!hit(boxes[i], boxes[j]), `labels ${i} and ${j} overlap`);
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) assert.ok(!hit(boxes[i], boxes[j]), `labels ${i} and ${j} overlap`);  // The detoured arrow's label rides on its lane (the top of its path), not in the empty middle.
+  const b = geo.find((g) => g.id === 'b')!;
+  assert.equal(b.label.y, Math.min(...pathPoints(b.path).map((p) => p.y)));
 });
