@@ -114,6 +114,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
   const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'run/log', runId, t: now(), level, message });
 
   let resume: TrainState | undefined;
+  let resumeBest: { name: string; tensor: tf.Tensor }[] | undefined;
   try {
     // 1. The experiment: the file as written, or the resumed run's own config snapshot.
     const loaded = loadExperimentFile(experimentPath);
@@ -150,7 +151,11 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     // 3. Backend, data, checkpoint to resume.
     const backend = await initBackend(options.backend ?? 'auto');
     const data = await prepareData(exp, path.dirname(experimentPath));
-    if (resumedFrom) resume = await loadCheckpoint(resumedFrom);
+    if (resumedFrom) {
+      resume = await loadCheckpoint(resumedFrom);
+      const bestDir = path.join(resumedFrom, 'checkpoints', 'best');
+      if (fs.existsSync(bestDir)) resumeBest = (await loadCheckpoint(bestDir)).weights;
+    }
     if (signal?.aborted) throw new Error('stopped before training started');
 
     // 4. The run folder.
@@ -192,6 +197,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       runDir: folder.dir,
       checkpoints: new FileCheckpointStore(folder.checkpointsDir),
       resume,
+      resumeBest,
     });
     await finish(summary);
     return { runId, runDir: folder.dir, summary };
@@ -222,6 +228,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     return { runId, error: { message: e.message ?? String(err), where } };
   } finally {
     if (resume) tf.dispose([...resume.weights, ...resume.optimizer].map((w) => w.tensor));
+    if (resumeBest) tf.dispose(resumeBest.map((w) => w.tensor));
     folder?.close();
   }
 

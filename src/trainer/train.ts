@@ -80,6 +80,11 @@ export interface TrainOptions {
   checkpoints?: CheckpointStore;
   /** Continue from a saved state (weights, optimizer, epoch/step counters). */
   resume?: TrainState;
+  /**
+   * With `resume`: the weights of the resumed run's best checkpoint, so the test split is still
+   * scored with the best validation epoch's weights when that epoch came before the interruption.
+   */
+  resumeBest?: { name: string; tensor: tf.Tensor }[];
 }
 
 /** Metric names where lower is better. */
@@ -116,6 +121,12 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
       await importOptimizerState(optimizer, opts.resume.optimizer, model.namedVariables);
       epoch = opts.resume.epoch;
       step = opts.resume.step;
+      if (opts.resumeBest && data.test && (opts.resume.monitor?.bestEpoch ?? 0) > 0) {
+        const byName = new Map(opts.resumeBest.map((w) => [w.name, w.tensor]));
+        if (model.namedVariables.every((v) => byName.get(v.name)?.size === v.variable.size)) {
+          bestWeights = model.namedVariables.map((v) => tf.clone(byName.get(v.name)!));
+        }
+      }
     }
 
     opts.onEvent({

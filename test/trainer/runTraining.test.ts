@@ -93,6 +93,18 @@ test('abort mid-run keeps the events and the last checkpoint; resume continues f
   assert.equal(firstStep.step, lastStep + 1, 'steps continue where the stopped run ended');
 });
 
+test('a resumed run whose best epoch came before the interruption still scores test with the best weights', async () => {
+  const first = await run({ epochs: 2 });
+  assert.equal(first.outcome.summary?.status, 'completed');
+  const bestTest = first.outcome.summary?.best.test;
+  assert.ok(bestTest, 'the original run scored test');
+  // Nothing is left to train: the summary's test scores can only come from the stored best checkpoint.
+  const resumed = await run({ epochs: 2, resume: first.outcome.runDir, runsDir: path.dirname(first.outcome.runDir!) });
+  assert.equal(resumed.outcome.error, undefined, resumed.outcome.error?.message);
+  assert.equal(resumed.outcome.summary?.bestEpoch, first.outcome.summary?.bestEpoch);
+  assert.deepEqual(resumed.outcome.summary?.best.test, bestTest);
+});
+
 test('same seed, same numbers; another seed, other numbers', async () => {
   const losses = (evs: TrainerEvent[]) => evs.filter((e) => e.type === 'run/step').map((e) => (e as { total: number }).total);
   const a = await run({ epochs: 1 });
