@@ -226,16 +226,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
       dir = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Create experiment here' }))?.[0];
       if (!dir) return;
     }
-    const name = await vscode.window.showInputBox({
-      title: 'New feedback MTL experiment',
-      prompt: `Name (the file is <name>.fmtl.json in ${vscode.workspace.asRelativePath(dir)}; it starts as the penguins sample: 3 tasks, 2 feedback arrows)`,
-      value: 'my-experiment',
-      validateInput: (v) => {
-        if (!/^[A-Za-z0-9_][\w.-]*$/.test(v)) return 'Letters, digits, _ . - only (it becomes a file name).';
-        if (fs.existsSync(path.join(dir.fsPath, `${v}.fmtl.json`))) return `${v}.fmtl.json already exists here.`;
-        return undefined;
-      },
-    });
+    const name = await askExperimentName(dir, 'my-experiment', 'it starts as the penguins sample: 3 tasks, 2 feedback arrows');
     if (!name) return;
     let text: string;
     try {
@@ -264,6 +255,20 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     void workspaceRuns.refresh();
   }
 
+  /** Asks for the new experiment's name: a safe file name not yet taken in `dir`. */
+  function askExperimentName(dir: vscode.Uri, value: string, note: string): Thenable<string | undefined> {
+    return vscode.window.showInputBox({
+      title: 'New feedback MTL experiment',
+      prompt: `Name (the file is <name>.fmtl.json in ${vscode.workspace.asRelativePath(dir)}; ${note})`,
+      value,
+      validateInput: (v) => {
+        if (!/^[A-Za-z0-9_][\w.-]*$/.test(v)) return 'Letters, digits, _ . - only (it becomes a file name).';
+        if (fs.existsSync(path.join(dir.fsPath, `${v}.fmtl.json`))) return `${v}.fmtl.json already exists here.`;
+        return undefined;
+      },
+    });
+  }
+
   /** Text template (the SNIPS sample's model) over an SLU data folder the user picks. */
   async function newSluExperiment(): Promise<void> {
     const data = (await vscode.window.showOpenDialog({
@@ -278,16 +283,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
       return;
     }
     const dir = vscode.Uri.joinPath(data, '..');
-    const name = await vscode.window.showInputBox({
-      title: 'New feedback MTL experiment',
-      prompt: `Name (the file is <name>.fmtl.json in ${vscode.workspace.asRelativePath(dir)}, beside the data folder)`,
-      value: 'my-slu-experiment',
-      validateInput: (v) => {
-        if (!/^[A-Za-z0-9_][\w.-]*$/.test(v)) return 'Letters, digits, _ . - only (it becomes a file name).';
-        if (fs.existsSync(path.join(dir.fsPath, `${v}.fmtl.json`))) return `${v}.fmtl.json already exists here.`;
-        return undefined;
-      },
-    });
+    const name = await askExperimentName(dir, 'my-slu-experiment', 'beside the data folder');
     if (!name) return;
     const template = vscode.Uri.joinPath(context.extensionUri, 'samples', 'snips.fmtl.json');
     let text = new TextDecoder().decode(await vscode.workspace.fs.readFile(template));

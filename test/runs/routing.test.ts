@@ -1,18 +1,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Channel, type Port } from '../../src/shared/channel';
+import { Channel } from '../../src/shared/channel';
+import { portPair as pair } from '../portPair';
 import { RunStore } from '../../src/runs/runStore';
 import type { TrainerCommand, TrainerEvent } from '../../src/shared/trainerProtocol';
 
-/** Two in-memory ports back to back, asynchronous and copying like IPC. */
-function pair(): [Port, Port] {
-  const ls: [((m: unknown) => void)[], ((m: unknown) => void)[]] = [[], []];
-  const mk = (me: 0 | 1): Port => ({
-    post: (m) => { const copy = structuredClone(m); setImmediate(() => ls[1 - me].forEach((l) => l(copy))); },
-    onMessage: (l) => { ls[me].push(l); return { dispose: () => { ls[me].splice(ls[me].indexOf(l), 1); } }; },
-  });
-  return [mk(0), mk(1)];
-}
 
 test('events of two interleaved runs are routed through the Channel into their own runs, commands reach the trainer', async () => {
   const [hostPort, trainerPort] = pair();

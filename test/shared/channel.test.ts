@@ -1,19 +1,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Channel, type Port } from '../../src/shared/channel';
+import { Channel } from '../../src/shared/channel';
+import { portPair as pair } from '../portPair';
 
 type A = { type: 'ping'; n: number } | { type: 'boom' };
 type B = { type: 'pong'; n: number };
 
-/** Two ports wired back to back, delivering asynchronously like postMessage / IPC. */
-function pair(): [Port, Port] {
-  const ls: [((m: unknown) => void)[], ((m: unknown) => void)[]] = [[], []];
-  const mk = (me: 0 | 1): Port => ({
-    post: (m) => { const copy = structuredClone(m); setImmediate(() => ls[1 - me].forEach((l) => l(copy))); },
-    onMessage: (l) => { ls[me].push(l); return { dispose: () => { ls[me].splice(ls[me].indexOf(l), 1); } }; },
-  });
-  return [mk(0), mk(1)];
-}
 
 test('request gets the handler result; notify reaches the typed handler', async () => {
   const [p1, p2] = pair();
