@@ -36,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): FeedbackMtlApi {
   const t0 = performance.now();
   const output = vscode.window.createOutputChannel('Feedback MTL');
   const cfg = vscode.workspace.getConfiguration('feedbackMtl');
-  const runStore = new RunStore({ maxPoints: cfg.get<number>('buffer.maxPoints', 4000) });
+  const runStore = new RunStore({ maxPoints: cfg.get<number>('buffer.maxPoints', 4000), flushMs: 100 });
   const workspaceRuns = new WorkspaceRuns(runStore);
   training = new TrainingController(context, runStore, output);
   const deps: HostDeps = { runStore, workspaceRuns, training, output };

@@ -14,7 +14,7 @@ export function registerCodeLens(_context: vscode.ExtensionContext, deps: HostDe
   const changed = new vscode.EventEmitter<void>();
   const scanned = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const refreshSoon = () => { timer ??= setTimeout(() => { timer = undefined; changed.fire(); }, 250); };
+  const refreshSoon = () => { timer ??= setTimeout(() => { timer = undefined; changed.fire(); }, 1000); };
 
   const provider: vscode.CodeLensProvider = {
     onDidChangeCodeLenses: changed.event,

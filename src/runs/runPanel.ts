@@ -21,7 +21,7 @@ import { parseEventLines, type RunStore } from './runStore';
 
 export const RUN_CHARTS_VIEW_TYPE = 'feedbackMtl.runCharts';
 /** Coalescing window of live events (ms). */
-const FLUSH_MS = 100;
+const FLUSH_MS = 200;
 
 export interface RunPanelDeps {
   runStore: RunStore;
@@ -117,6 +117,7 @@ class RunChartsPanel {
   private channel?: Channel<ChartsToHostMessage, HostToChartsMessage>;
   private hydrated = false;
   private readonly pending = new Map<string, TrainerEvent[]>();
+  private readonly statusSent = new Map<string, string>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
 
@@ -139,6 +140,9 @@ class RunChartsPanel {
       deps.runStore.onDidAppend((runId, events) => this.onAppend(runId, events)),
       deps.runStore.onDidChange((run, runId) => {
         if (!run || !this.runIds.includes(runId) || !this.hydrated) return;
+        // Epoch ends also count as changes (many a second on a small model): only a new status is news here.
+        if (this.statusSent.get(runId) === run.status) return;
+        this.statusSent.set(runId, run.status);
         this.flush();
         this.channel?.notify({ type: 'run/status', runId, status: run.status });
         this.panel.title = this.title();

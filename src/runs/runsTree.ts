@@ -21,7 +21,7 @@ export function registerRunsTree(_context: vscode.ExtensionContext, deps: HostDe
   const provider = new RunsTreeProvider(deps);
   const view = vscode.window.createTreeView('feedbackMtl.runs', { treeDataProvider: provider, canSelectMany: true, showCollapseAll: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const refreshSoon = () => { timer ??= setTimeout(() => { timer = undefined; provider.refresh(); }, 150); };
+  const refreshSoon = () => { timer ??= setTimeout(() => { timer = undefined; provider.refresh(); }, 500); };
   return vscode.Disposable.from(
     view,
     provider,
