@@ -21,7 +21,7 @@ import { parseEventLines, type RunStore } from './runStore';
 
 export const RUN_CHARTS_VIEW_TYPE = 'feedbackMtl.runCharts';
 /** Coalescing window of live events (ms). */
-const FLUSH_MS = 200;
+const FLUSH_MS = 100;
 
 export interface RunPanelDeps {
   runStore: RunStore;
