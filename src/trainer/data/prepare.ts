@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { CsvDataSpec, Experiment, SluDataSpec, TaskSpec } from '../../shared/experimentTypes';
 import { DataError } from './dataError';
 import { encodeCsv, parseCsv } from './csv';
+import { settleInOrder } from './settleInOrder';
 import { readSluSplit, type SluLabelFile, type SluSplitText } from './slu';
 import type { EncodedSplit, LabelColumn, PreparedData, Vocab } from './types';
 import { buildVocab, encodeTokens } from './vocab';
@@ -45,7 +46,7 @@ async function prepareSlu(data: SluDataSpec, tasks: readonly TaskSpec[], baseDir
   }
   const files = tasks.map(labelFileOf);
   const read = (dir: string, limit?: number) => readSluSplit(path.join(root, dir), files, { maxLength, limit });
-  const [train, valid, test] = await Promise.all([
+  const [train, valid, test] = await settleInOrder([
     read(splits.train, data.limitTrain),
     read(splits.valid),
     splits.test !== undefined ? read(splits.test) : Promise.resolve(undefined),

@@ -7,6 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from './dataError';
+import { settleInOrder } from './settleInOrder';
 
 /** A label file to read beside `seq.in`: sentence level (one label a line) or token level (one tag a word). */
 export interface SluLabelFile {
@@ -59,7 +60,7 @@ export async function readSluSplit(dir: string, labelFiles: readonly SluLabelFil
   const limit = opts.limit ?? Infinity;
   const inFile = path.join(dir, 'seq.in');
   const uniq = [...new Map(labelFiles.map((f) => [f.file, f])).values()];
-  const [inLines, ...labelLines] = await Promise.all([readLines(inFile), ...uniq.map((f) => readLines(path.join(dir, f.file)))]);
+  const [inLines, ...labelLines] = await settleInOrder([readLines(inFile), ...uniq.map((f) => readLines(path.join(dir, f.file)))]);
   uniq.forEach((f, k) => {
     if (labelLines[k].length !== inLines.length) {
       const file = path.join(dir, f.file);
