@@ -18,7 +18,7 @@ const builds = [
     platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'],
   },
   {
-    entryPoints: { trainer: 'src/trainer/main.ts', cli: 'src/trainer/cli.ts' },
+    entryPoints: { trainer: 'src/trainer/main.ts', cli: 'src/trainer/cli.ts', gruWorker: 'src/trainer/model/gruWorker.ts' },
     platform: 'node', format: 'cjs', target: 'node20', external: nativeTf,
     banner: { js: '#!/usr/bin/env node' },
   },
@@ -45,6 +45,11 @@ if (args.has('--tests')) {
   if (tests.length) {
     jobs.push({
       ...common, entryPoints: tests, outdir: 'out/test', outbase: 'test',
+      platform: 'node', format: 'cjs', target: 'node20', packages: 'external',
+    });
+    // The BiGRU kernels' second thread, for the tests that check it gives the same bits.
+    jobs.push({
+      ...common, entryPoints: { gruWorker: 'src/trainer/model/gruWorker.ts' }, outdir: 'out', // not under out/test: node --test would run it
       platform: 'node', format: 'cjs', target: 'node20', packages: 'external',
     });
   }

@@ -13,7 +13,8 @@ for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) cpSync(join(wasmD
 
 export async function buildBench(entries) {
   await esbuild.build({
-    entryPoints: Object.fromEntries(entries.map((e) => [e, join(here, `${e}.ts`)])),
+    // Every bundle gets the BiGRU kernels' second thread beside it (see src/trainer/model/gruThreads.ts).
+    entryPoints: { ...Object.fromEntries(entries.map((e) => [e, join(here, `${e}.ts`)])), gruWorker: join(here, '..', 'src/trainer/model/gruWorker.ts') },
     outdir: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
     sourcemap: true, logLevel: 'warning',
     // ESM builds first: jsonc-parser's UMD main cannot be bundled, and one tfjs-core instance.

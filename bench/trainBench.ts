@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendPreference } from '../src/trainer/backend';
+import { gruThreadStatus } from '../src/trainer/model/gruThreads';
 import { makeBatches } from '../src/trainer/data/batches';
 import { prepareData } from '../src/trainer/data/prepare';
 import { loadExperimentFile, requireExperiment } from '../src/trainer/experimentFile';
@@ -104,6 +105,7 @@ async function main() {
     prepMs, firstStepMs: firstStepAt,
     numTensors: { first: numTensors[warmup] ?? null, last: numTensors[numTensors.length - 1] ?? null },
     peakRssMb: process.resourceUsage().maxRSS / 1024,
+    secondThread: gruThreadStatus(),
   }));
 }
 

@@ -28,6 +28,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo } from '../shared/trainerProtocol';
+import { startGruThread } from './model/gruThreads';
 import { registerProjectKernels } from './wasmKernels';
 
 /** What the caller asked for: `auto` tries everything in order; the others force one choice. */
@@ -104,6 +105,24 @@ function bundleDir(): string | undefined {
 
 let wasmPathsSet: string | undefined;
 
+/**
+ * Starts the BiGRU kernels' second thread (`model/gruThreads.ts`) when asked with `FMTL_THREADS=2`,
+ * there is a second core and the bundled worker is beside this bundle. Off by default: on the
+ * 2-vCPU machines we measure on, two busy threads each run ~1.45x slower than one alone, and the
+ * split bought 0.76x per BiGRU layer but nothing measurable per training step (bench/README.md).
+ * Returns a phrase for the backend report.
+ */
+function startSecondThread(): string {
+  if (process.env.FMTL_THREADS !== '2') return 'BiGRU on 1 thread (FMTL_THREADS=2 for two)';
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  if (cores < 2) return 'BiGRU on 1 thread (one core)';
+  const dir = bundleDir();
+  const script = dir ? path.join(dir, 'gruWorker.js') : undefined;
+  if (!script || !fs.existsSync(script)) return 'BiGRU on 1 thread (no gruWorker.js beside the bundle)';
+  startGruThread(script);
+  return 'BiGRU directions on 2 threads';
+}
+
 async function tryWasm(skipped: BackendInfo['skipped']): Promise<Attempt> {
   registerProjectKernels();
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
@@ -122,8 +141,8 @@ async function tryWasm(skipped: BackendInfo['skipped']): Promise<Attempt> {
   if (!(await tf.setBackend('wasm'))) return { reason: 'failed to initialise (the .wasm binary could not be loaded)' };
   const threads = getThreadsCount();
   const where = wasmPathsSet ? `binaries from ${wasmPathsSet}` : 'binaries from the package';
-  // tfjs never uses the threaded wasm build in Node, so one trainer process uses one core.
-  const detail = `SIMD ${simd ? 'on' : 'off'}, ${threads} thread${threads === 1 ? '' : 's'} (threaded wasm is off in Node), ${where}`;
+  // tfjs never uses the threaded wasm build in Node; the BiGRU kernels bring their own second thread.
+  const detail = `SIMD ${simd ? 'on' : 'off'}, ${threads} thread${threads === 1 ? '' : 's'} (threaded wasm is off in Node); ${startSecondThread()}; ${where}`;
   return { info: { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, skipped, detail } };
 }
 

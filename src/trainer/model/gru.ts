@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../rng';
+import { backwardDirection, forwardDirection, WS, type BackwardArrays, type ForwardArrays } from './gruMath';
+import { jsMatMuls, WasmMatMuls, type AnyBackend, type MatMuls } from './gruMatMuls';
+import { gruThreadFor, type DirectionJob } from './gruThreads';
+
+export { tanhF32 } from './gruMath';
 
 /**
  * Bidirectional GRU over padded batches, in PyTorch's formulation (so a PyTorch `nn.GRU` with
@@ -156,115 +161,11 @@ const GRAD_KERNEL = 'FmtlBiGruGrad';
 const fusedBackends = new Set(['wasm', 'cpu']);
 
 /**
- * Matrix products for the kernels: `out[M,N] = a[M,K] · b[K,N]`, where `b` is prepared once and
- * reused (XNNPACK packs it once per kernel call, not per timestep). `done()` frees what the
- * kernel call allocated.
+ * Arrays for the kernels' inputs and outputs. wasm: from a pool of SharedArrayBuffer-backed arrays
+ * (the outputs are copied into the wasm heap, so nothing keeps them; shared so that the second
+ * thread can read and write them). cpu: fresh arrays (the backend keeps the outputs it is given).
  */
-interface MatMuls {
-  prepare(b: Float32Array, K: number, N: number): Prepared;
-  mm(a: Float32Array, M: number, K: number, b: Prepared, out: Float32Array): void;
-  done(): void;
-}
-type Prepared = { K: number; N: number; data?: Float32Array; id?: number; shape?: Uint8Array };
-
-/** Loose view of the backends' internals the kernels use. */
-type AnyBackend = {
-  readSync(dataId: unknown): unknown;
-  disposeData(dataId: unknown): boolean;
-  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-  makeOutput?(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
-  typedArrayFromHeap?(t: tf.TensorInfo): Float32Array;
-  dataIdMap?: { get(dataId: unknown): { id: number } };
-  wasm?: { cwrap(name: string, ret: null, args: string[]): (...a: unknown[]) => void };
-};
-
-type WasmMatMul = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number,
-  transposeA: number, transposeB: number, outId: number) => void;
-let wasmBatchMatMul: WasmMatMul | undefined;
-
-/**
- * wasm: calls the backend's own C++ BatchMatMul (XNNPACK) directly on tensors allocated once per
- * kernel call — no engine, no per-step malloc, no reshape bookkeeping; only the untransposed form,
- * which is the fast one.
- *
- * A class, not closures made per call: V8's optimised kernels inline `mats.mm`, and a fresh
- * closure per kernel call was a "wrong call target" deoptimisation on every call of the first steps.
- */
-class WasmMatMuls implements MatMuls {
-  private readonly owned: tf.TensorInfo[] = [];
-  private readonly scratch = new Map<string, { info: tf.TensorInfo; id: number; shape: Uint8Array }>();
-  private readonly call: WasmMatMul;
-
-  constructor(private readonly backend: AnyBackend) {
-    const { makeOutput, typedArrayFromHeap, dataIdMap, wasm } = backend;
-    if (!makeOutput || !typedArrayFromHeap || !dataIdMap || !wasm) throw new Error('unexpected wasm backend internals');
-    wasmBatchMatMul ??= wasm.cwrap('BatchMatMul', null,
-      ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as unknown as WasmMatMul;
-    this.call = wasmBatchMatMul;
-  }
-
-  private alloc(shape: number[], values?: Float32Array) {
-    const info = this.backend.makeOutput!(shape, 'float32', undefined, values);
-    this.owned.push(info);
-    return { info, id: this.backend.dataIdMap!.get(info.dataId).id, shape: new Uint8Array(new Int32Array(shape).buffer) };
-  }
-
-  private scratchOf(rows: number, cols: number) {
-    const key = `${rows}x${cols}`;
-    let s = this.scratch.get(key);
-    if (!s) { s = this.alloc([1, rows, cols]); this.scratch.set(key, s); }
-    return s;
-  }
-
-  prepare(b: Float32Array, K: number, N: number): Prepared {
-    const t = this.alloc([1, K, N], b);
-    return { K, N, id: t.id, shape: t.shape };
-  }
-
-  mm(a: Float32Array, M: number, K: number, b: Prepared, out: Float32Array): void {
-    const ai = this.scratchOf(M, K);
-    const oi = this.scratchOf(M, b.N);
-    // Views are taken right before use: the wasm heap may have grown (detaching older views).
-    this.backend.typedArrayFromHeap!(ai.info).set(a.length === M * K ? a : a.subarray(0, M * K));
-    this.call(ai.id, ai.shape, 3, b.id!, b.shape!, 3, 0, 0, oi.id);
-    out.set(this.backend.typedArrayFromHeap!(oi.info));
-  }
-
-  done(): void {
-    for (const t of this.owned) this.backend.disposeData(t.dataId);
-    this.owned.length = 0;
-    this.scratch.clear();
-  }
-}
-
-/** Plain loops for the cpu backend (its fallback status does not justify more). */
-class JsMatMuls implements MatMuls {
-  prepare(b: Float32Array, K: number, N: number): Prepared { return { K, N, data: b }; }
-
-  mm(a: Float32Array, M: number, K: number, b: Prepared, out: Float32Array): void {
-    const N = b.N, bd = b.data!;
-    out.fill(0, 0, M * N);
-    for (let i = 0; i < M; i++) {
-      const oi = i * N;
-      for (let k = 0; k < K; k++) {
-        const av = a[i * K + k];
-        if (av === 0) continue;
-        const bk = k * N;
-        for (let j = 0; j < N; j++) out[oi + j] += av * bd[bk + j];
-      }
-    }
-  }
-
-  done(): void {}
-}
-const jsMatMuls = new JsMatMuls();
-
-/**
- * Zero-filled work arrays reused across kernel calls (wasm only: its outputs are copied into the
- * heap, so nothing keeps our arrays; the cpu backend keeps the output arrays it is given). A
- * step's kernels allocated ~5 MB of short-lived arrays, which showed up as GC time.
- */
-const freeArrays = new Map<number, Float32Array[]>();
+const freeShared = new Map<number, Float32Array[]>();
 const MAX_POOLED = 8;
 
 function backendTools(backend: AnyBackend) {
@@ -276,173 +177,75 @@ function backendTools(backend: AnyBackend) {
   /** A zeroed array of n floats, valid until `release()`. */
   const zeros = (n: number): Float32Array => {
     if (!isWasm) return new Float32Array(n);
-    const a = freeArrays.get(n)?.pop();
-    const arr = a ? a.fill(0) : new Float32Array(n);
+    const a = freeShared.get(n)?.pop();
+    const arr = a ? a.fill(0) : new Float32Array(new SharedArrayBuffer(4 * n));
     taken.push(arr);
     return arr;
+  };
+  /** An input's values where the second thread can read them (wasm), or as they are (cpu). */
+  const shareable = (t: tf.TensorInfo): Float32Array => {
+    if (!isWasm) return read(t);
+    const view = backend.typedArrayFromHeap!(t); // a view: copied before the heap can grow
+    const s = zeros(view.length);
+    s.set(view);
+    return s;
   };
   /** Returns the arrays from `zeros` to the pool (after the outputs were copied to the heap). */
   const release = () => {
     for (const a of taken) {
-      let list = freeArrays.get(a.length);
-      if (!list) freeArrays.set(a.length, (list = []));
+      let list = freeShared.get(a.length);
+      if (!list) freeShared.set(a.length, (list = []));
       if (list.length < MAX_POOLED) list.push(a);
     }
     taken.length = 0;
   };
-  return { read, output, zeros, release, mats: isWasm ? new WasmMatMuls(backend) as MatMuls : jsMatMuls };
+  return { isWasm, output, zeros, shareable, release, mats: isWasm ? new WasmMatMuls(backend) as MatMuls : jsMatMuls };
 }
-
-function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
-  return out;
-}
-
-/** Per (direction, time, example) the workspace keeps r, z, n, h W_hn + b_hn and the previous state. */
-const WS = 5;
 
 type KernelArgs<K extends string> = { inputs: Record<K, tf.TensorInfo>; backend: unknown };
 
-function forwardKernel(args: KernelArgs<'xp' | 'recurrent' | 'recurrentBias' | 'mask'>): tf.TensorInfo[] {
-  const { xp: xpInfo, recurrent, recurrentBias, mask } = args.inputs;
-  const { read, output, zeros, release, mats } = backendTools(args.backend as AnyBackend);
-  const [B, T] = xpInfo.shape;
-  const H = recurrent.shape[1], G = 3 * H, BT = B * T;
-  const bh = read(recurrentBias), w = read(recurrent), m = read(mask), xp = read(xpInfo);
-
-  const y = zeros(BT * 2 * H);
-  const ws = zeros(2 * T * B * WS * H);
-  const h = zeros(B * H);
-  const gh = zeros(B * G);
-  for (let dir = 0; dir < 2; dir++) {
-    const pw = mats.prepare(w.subarray(dir * H * G, (dir + 1) * H * G), H, G);
-    h.fill(0);
-    for (let s = 0; s < T; s++) {
-      const t = dir === 0 ? s : T - 1 - s;
-      mats.mm(h, B, H, pw, gh);
-      forwardGates(B, T, H, dir, t, m, xp, gh, bh, h, ws, y);
-    }
-  }
-  mats.done();
-  const outs = [output([B, T, 2 * H], y), output([2, T, B, WS * H], ws)];
-  release();
-  return outs;
+/**
+ * Runs direction 0 here and direction 1 on the second thread when it is ready and the call is big
+ * enough (wasm), else both here. A failed hand-off is redone here: the same result either way.
+ */
+function bothDirections(isWasm: boolean, B: number, T: number, H: number, run: (dir: number) => void,
+  job: (dir: number) => DirectionJob): void {
+  const other = isWasm ? gruThreadFor(B, T, H) : undefined;
+  if (other) other.start(job(1));
+  run(0);
+  if (!other || !other.finish()) run(1);
 }
 
-/**
- * One timestep of one direction, all examples: gates from x's projection and h W_h, the new state
- * into h and y, what the backward pass needs into ws. Its own small function (like
- * `backwardGates`) so V8 optimises it after a few calls with complete type feedback, instead of
- * on-stack-replacing one large kernel mid-loop and deoptimising it on the first branch not yet run
- * (that made the first training steps several times slower than the later ones).
- */
-function forwardGates(B: number, T: number, H: number, dir: number, t: number, m: Float32Array, xp: Float32Array,
-  gh: Float32Array, bh: Float32Array, h: Float32Array, ws: Float32Array, y: Float32Array): void {
-  const G = 3 * H, G2 = 6 * H, bo = dir * G;
-  for (let b = 0; b < B; b++) {
-    if (m[b * T + t] === 0) continue; // state kept, output and workspace stay zero
-    const xo = (b * T + t) * G2 + dir * G, go = b * G, ho = b * H;
-    const wo = ((dir * T + t) * B + b) * WS * H, yo = (b * T + t) * 2 * H + dir * H;
-    for (let j = 0; j < H; j++) {
-      const hp = h[ho + j];
-      const r = 0.5 + 0.5 * tanhF32(0.5 * (xp[xo + j] + gh[go + j] + bh[bo + j]));
-      const z = 0.5 + 0.5 * tanhF32(0.5 * (xp[xo + H + j] + gh[go + H + j] + bh[bo + H + j]));
-      const ghn = gh[go + 2 * H + j] + bh[bo + 2 * H + j];
-      const n = tanhF32(xp[xo + 2 * H + j] + r * ghn);
-      const hn = n + z * (hp - n);
-      ws[wo + j] = r; ws[wo + H + j] = z; ws[wo + 2 * H + j] = n; ws[wo + 3 * H + j] = ghn; ws[wo + 4 * H + j] = hp;
-      h[ho + j] = hn;
-      y[yo + j] = hn;
-    }
-  }
+function forwardKernel(args: KernelArgs<'xp' | 'recurrent' | 'recurrentBias' | 'mask'>): tf.TensorInfo[] {
+  const { xp: xpInfo, recurrent, recurrentBias, mask } = args.inputs;
+  const { isWasm, output, zeros, shareable, release, mats } = backendTools(args.backend as AnyBackend);
+  const [B, T] = xpInfo.shape;
+  const H = recurrent.shape[1], BT = B * T;
+  const a: ForwardArrays = {
+    xp: shareable(xpInfo), w: shareable(recurrent), bh: shareable(recurrentBias), m: shareable(mask),
+    y: zeros(BT * 2 * H), ws: zeros(2 * T * B * WS * H),
+  };
+  bothDirections(isWasm, B, T, H, (dir) => forwardDirection(B, T, H, dir, a, mats), (dir) => ({ kind: 'forward', B, T, H, dir, arrays: a }));
+  mats.done();
+  const outs = [output([B, T, 2 * H], a.y), output([2, T, B, WS * H], a.ws)];
+  release();
+  return outs;
 }
 
 function backwardKernel(args: KernelArgs<'dy' | 'recurrent' | 'ws' | 'mask'>): tf.TensorInfo[] {
   const { dy, recurrent, ws: wsInfo, mask } = args.inputs;
-  const { read, output, zeros, release, mats } = backendTools(args.backend as AnyBackend);
+  const { isWasm, output, zeros, shareable, release, mats } = backendTools(args.backend as AnyBackend);
   const [B, T] = dy.shape;
   const H = recurrent.shape[1], G = 3 * H, G2 = 6 * H, BT = B * T;
-  const g = read(dy), w = read(recurrent), ws = read(wsInfo), m = read(mask);
-
-  const dxp = zeros(BT * G2);
-  const dW = zeros(2 * H * G);
-  const dbh = zeros(2 * G);
-  const dh = zeros(B * H);
-  const dhp = zeros(B * H);
-  const dgh = zeros(T * B * G); // per direction: rows (t, b), the gradient of h W_h + b_h
-  const hpT = zeros(H * T * B); // per direction: previous states, transposed, for dW
-  for (let dir = 0; dir < 2; dir++) {
-    const pwT = mats.prepare(transpose(w.subarray(dir * H * G, (dir + 1) * H * G), H, G), G, H);
-    dh.fill(0); dgh.fill(0); hpT.fill(0);
-    for (let s = T - 1; s >= 0; s--) {
-      const t = dir === 0 ? s : T - 1 - s;
-      backwardGates(B, T, H, dir, t, m, g, ws, dh, dxp, dgh, hpT);
-      mats.mm(dgh.subarray(t * B * G, (t + 1) * B * G), B, G, pwT, dhp);
-      addInto(dh, dhp, B * H);
-    }
-    const pg = mats.prepare(dgh, BT, G);
-    mats.mm(hpT, H, BT, pg, dW.subarray(dir * H * G, (dir + 1) * H * G));
-    sumRows(dgh, BT, G, dbh, dir * G);
-  }
-
+  const a: BackwardArrays = {
+    dy: shareable(dy), w: shareable(recurrent), ws: shareable(wsInfo), m: shareable(mask),
+    dxp: zeros(BT * G2), dW: zeros(2 * H * G), dbh: zeros(2 * G),
+  };
+  bothDirections(isWasm, B, T, H, (dir) => backwardDirection(B, T, H, dir, a, mats), (dir) => ({ kind: 'backward', B, T, H, dir, arrays: a }));
   mats.done();
-  const outs = [output([B, T, G2], dxp), output([2, H, G], dW), output([2, 1, G], dbh)];
+  const outs = [output([B, T, G2], a.dxp), output([2, H, G], a.dW), output([2, 1, G], a.dbh)];
   release();
   return outs;
-}
-
-/**
- * tanh to float32 accuracy (|error| <= 2.2e-7, about one float32 ulp; the gates are stored as
- * float32 anyway): Eigen's rational approximation, the one TensorFlow's CPU kernels use, clamped
- * where float32 tanh is ±1. 4-5x faster than Math.tanh/Math.exp, which were most of the forward
- * kernel's time (three per gate element). sigmoid(a) = 0.5 + 0.5 tanh(a / 2).
- */
-export function tanhF32(x: number): number {
-  if (x > 7.99881172180175781) x = 7.99881172180175781;
-  else if (x < -7.99881172180175781) x = -7.99881172180175781;
-  const x2 = x * x;
-  let p = x2 * -2.76076847742355e-16 + 2.00018790482477e-13;
-  p = x2 * p + -8.60467152213735e-11;
-  p = x2 * p + 5.12229709037114e-08;
-  p = x2 * p + 1.48572235717979e-05;
-  p = x2 * p + 6.37261928875436e-04;
-  p = x2 * p + 4.89352455891786e-03;
-  let q = x2 * 1.19825839466702e-06 + 1.18534705686654e-04;
-  q = x2 * q + 2.26843463243900e-03;
-  q = x2 * q + 4.89352518554385e-03;
-  return (x * p) / q;
-}
-
-/** Gate gradients of one timestep of one direction, all examples (see `forwardGates` for why apart). */
-function backwardGates(B: number, T: number, H: number, dir: number, t: number, m: Float32Array, g: Float32Array,
-  ws: Float32Array, dh: Float32Array, dxp: Float32Array, dgh: Float32Array, hpT: Float32Array): void {
-  const G = 3 * H, G2 = 6 * H, BT = B * T;
-  for (let b = 0; b < B; b++) {
-    if (m[b * T + t] === 0) continue; // state passed through: dh unchanged, no gate gradients
-    const xo = (b * T + t) * G2 + dir * G, ho = b * H, row = t * B + b, go = row * G;
-    const wo = ((dir * T + t) * B + b) * WS * H, yo = (b * T + t) * 2 * H + dir * H;
-    for (let j = 0; j < H; j++) {
-      const dht = dh[ho + j] + g[yo + j];
-      const r = ws[wo + j], z = ws[wo + H + j], n = ws[wo + 2 * H + j], ghn = ws[wo + 3 * H + j], hp = ws[wo + 4 * H + j];
-      const dan = dht * (1 - z) * (1 - n * n);
-      const dar = dan * ghn * r * (1 - r);
-      const daz = dht * (hp - n) * z * (1 - z);
-      dxp[xo + j] = dar; dxp[xo + H + j] = daz; dxp[xo + 2 * H + j] = dan;
-      dgh[go + j] = dar; dgh[go + H + j] = daz; dgh[go + 2 * H + j] = dan * r;
-      dh[ho + j] = dht * z;
-      hpT[j * BT + row] = hp;
-    }
-  }
-}
-
-function addInto(a: Float32Array, b: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) a[i] += b[i];
-}
-
-/** out[offset + j] += sum over rows of a[row, j]. */
-function sumRows(a: Float32Array, rows: number, cols: number, out: Float32Array, offset: number): void {
-  for (let row = 0; row < rows; row++) for (let j = 0; j < cols; j++) out[offset + j] += a[row * cols + j];
 }
 
 let registered = false;

@@ -1,4 +1,6 @@
 import test from 'node:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's CommonJS bundle (what node loads with packages external) registers no gradients;
@@ -7,6 +9,7 @@ import '../../../node_modules/@tensorflow/tfjs-core/dist/register_all_gradients'
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { BiGru, tanhF32 } from '../../../src/trainer/model/gru';
+import { gruThreadReady, gruThreadStatus, setGruThreadMinWork, startGruThread, stopGruThread } from '../../../src/trainer/model/gruThreads';
 import { Rng } from '../../../src/trainer/rng';
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
@@ -255,4 +258,43 @@ test('tanhF32 matches Math.tanh to 2.5e-7 (and sigmoid through it) over the whol
   assert.ok(worstSig < 2.5e-7, `sigmoid max error ${worstSig}`);
   assert.equal(tanhF32(0), 0);
   assert.ok(tanhF32(1e-3) > 0 && tanhF32(-1e-3) < 0, 'odd around 0');
+});
+
+test('wasm: the second thread computes the backward direction with the same bits as one thread', async () => {
+  const script = path.resolve(__dirname, '..', '..', '..', 'gruWorker.js'); // out/gruWorker.js
+  assert.ok(fs.existsSync(script), `the tests build ${script}`);
+  await withBackend('wasm', () => undefined);
+  const Bw = 8, Tw = 7, Dw = 6, Hw = 5;
+  const lens = [7, 5, 1, 0, 3, 7, 2, 6];
+  const run = () => tf.tidy(() => {
+    const gru = new BiGru('enc', Dw, Hw, new Rng(3));
+    const { x, mask } = randomInput(8, Bw, Tw, Dw, lens);
+    const xt = tf.tensor3d(x), mt = tf.tensor2d(mask);
+    const w = tf.tensor3d(randomInput(4, Bw, Tw, 2 * Hw, lens).x);
+    const f = () => tf.sum(tf.mul(gru.apply(xt, mt), w)) as tf.Scalar;
+    const { value, grads } = tf.variableGrads(f, gru.variables);
+    const inputGrad = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(gru.apply(xx as tf.Tensor3D, mt), w)))(xt);
+    const out = {
+      y: Array.from(gru.apply(xt, mt).dataSync()),
+      value: value.dataSync()[0],
+      grads: gru.variables.map((v) => Array.from(grads[v.name].dataSync())),
+      inputGrad: Array.from(inputGrad.dataSync()),
+    };
+    tf.dispose(gru.variables);
+    return out;
+  });
+  const oneThread = run();
+  setGruThreadMinWork(0);
+  startGruThread(script);
+  try {
+    assert.equal(await gruThreadReady(), true, `worker not ready: ${gruThreadStatus().reason}`);
+    const before = gruThreadStatus().jobsDone;
+    const twoThreads = run();
+    // forward (twice: once under the tape, once for y) and backward kernels, each handing off one direction
+    assert.ok(gruThreadStatus().jobsDone - before >= 3, `jobs done by the worker: ${gruThreadStatus().jobsDone - before}`);
+    assert.deepEqual(twoThreads, oneThread);
+  } finally {
+    stopGruThread();
+    setGruThreadMinWork(16 * 1024);
+  }
 });
