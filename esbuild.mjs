@@ -3,6 +3,7 @@
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 const args = new Set(process.argv.slice(2));
 const watch = args.has('--watch');
@@ -63,6 +64,8 @@ function copyWasm() {
 }
 
 copyWasm();
+// The optional native kernels (src/trainer/native): built where g++ and OpenBLAS exist, else a note.
+spawnSync(process.execPath, ['src/trainer/native/build.mjs'], { stdio: 'inherit' });
 if (watch) {
   for (const j of jobs) (await esbuild.context(j)).watch();
 } else {

@@ -21,6 +21,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo, KernelConfig, KernelFunc, NamedTensorInfoMap, NamedAttrMap } from '@tensorflow/tfjs-core';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { nativeBatchMatMul } from './native/batchMatMul';
+import { nativeKernels } from './native/nativeKernels';
 
 /** Marker on kernel configs we registered, so registering again is a no-op (idempotence). */
 const OURS = Symbol.for('feedback-mtl.projectKernel');
@@ -175,6 +177,14 @@ function fusedWithoutBatchBiasBug(parts: WasmParts, orig: KernelConfig): KernelF
   };
 }
 
+/** BatchMatMul through the native kernels when they are loaded and cover the case, else `wasm`. */
+function withNative(wasm: KernelFunc): KernelFunc {
+  return (args) => {
+    const n = nativeKernels();
+    return (n && nativeBatchMatMul(n, args)) ?? wasm(args);
+  };
+}
+
 function isOurs(cfg: KernelConfig | undefined): boolean {
   return !!cfg && (cfg as MarkedConfig)[OURS] === true;
 }
@@ -220,7 +230,7 @@ export function registerProjectKernels(): void {
   if (!isOurs(batchMatMul)) {
     replaceKernel({
       kernelName: tf.BatchMatMul, backendName: 'wasm', setupFunc: batchMatMul.setupFunc, disposeFunc: batchMatMul.disposeFunc,
-      kernelFunc: explicitTranspose(parts, batchMatMul.kernelFunc),
+      kernelFunc: withNative(explicitTranspose(parts, batchMatMul.kernelFunc)),
     });
   }
   if (!isOurs(fused)) {

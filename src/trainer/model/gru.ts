@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../rng';
 import { backwardDirection, forwardDirection, WS, type BackwardArrays, type ForwardArrays } from './gruMath';
-import { jsMatMuls, WasmMatMuls, type AnyBackend, type MatMuls } from './gruMatMuls';
+import { jsMatMuls, NativeMatMuls, WasmMatMuls, type AnyBackend, type MatMuls } from './gruMatMuls';
+import { nativeKernels } from '../native/nativeKernels';
 import { gruThreadFor, type DirectionJob } from './gruThreads';
 
 export { tanhF32 } from './gruMath';
@@ -199,7 +200,13 @@ function backendTools(backend: AnyBackend) {
     }
     taken.length = 0;
   };
-  return { isWasm, output, zeros, shareable, release, mats: isWasm ? new WasmMatMuls(backend) as MatMuls : jsMatMuls };
+  return { isWasm, output, zeros, shareable, release, mats: matMulsFor(isWasm, backend) };
+}
+
+function matMulsFor(isWasm: boolean, backend: AnyBackend): MatMuls {
+  if (!isWasm) return jsMatMuls;
+  const n = nativeKernels();
+  return n ? new NativeMatMuls(n) : new WasmMatMuls(backend);
 }
 
 type KernelArgs<K extends string> = { inputs: Record<K, tf.TensorInfo>; backend: unknown };
@@ -225,7 +232,7 @@ function forwardKernel(args: KernelArgs<'xp' | 'recurrent' | 'recurrentBias' | '
     xp: shareable(xpInfo), w: shareable(recurrent), bh: shareable(recurrentBias), m: shareable(mask),
     y: zeros(BT * 2 * H), ws: zeros(2 * T * B * WS * H),
   };
-  bothDirections(isWasm, B, T, H, (dir) => forwardDirection(B, T, H, dir, a, mats), (dir) => ({ kind: 'forward', B, T, H, dir, arrays: a }));
+  bothDirections(isWasm, B, T, H, (dir) => forwardDirection(B, T, H, dir, a, mats), (dir) => ({ kind: 'forward', B, T, H, dir, native: mats instanceof NativeMatMuls, arrays: a }));
   mats.done();
   const outs = [output([B, T, 2 * H], a.y), output([2, T, B, WS * H], a.ws)];
   release();
@@ -241,7 +248,7 @@ function backwardKernel(args: KernelArgs<'dy' | 'recurrent' | 'ws' | 'mask'>): t
     dy: shareable(dy), w: shareable(recurrent), ws: shareable(wsInfo), m: shareable(mask),
     dxp: zeros(BT * G2), dW: zeros(2 * H * G), dbh: zeros(2 * G),
   };
-  bothDirections(isWasm, B, T, H, (dir) => backwardDirection(B, T, H, dir, a, mats), (dir) => ({ kind: 'backward', B, T, H, dir, arrays: a }));
+  bothDirections(isWasm, B, T, H, (dir) => backwardDirection(B, T, H, dir, a, mats), (dir) => ({ kind: 'backward', B, T, H, dir, native: mats instanceof NativeMatMuls, arrays: a }));
   mats.done();
   const outs = [output([B, T, G2], a.dxp), output([2, H, G], a.dW), output([2, 1, G], a.dbh)];
   release();

@@ -1,8 +1,10 @@
 /**
  * Matrix products for the fused BiGRU kernels (`gru.ts`, and the second thread of `gruWorker.ts`):
- * on wasm straight into the backend's own XNNPACK BatchMatMul, on cpu plain loops.
+ * on wasm through the native kernels (OpenBLAS) when built, else straight into the backend's own
+ * XNNPACK BatchMatMul; on cpu plain loops.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { NativeKernels } from '../native/nativeKernels';
 
 /**
  * Matrix products for the kernels: `out[M,N] = a[M,K] · b[K,N]`, where `b` is prepared once and
@@ -107,3 +109,16 @@ export class JsMatMuls implements MatMuls {
   done(): void {}
 }
 export const jsMatMuls = new JsMatMuls();
+
+/** OpenBLAS through the native kernels (`../native`), straight on the kernels' own arrays: no copies. */
+export class NativeMatMuls implements MatMuls {
+  constructor(private readonly n: NativeKernels) {}
+
+  prepare(b: Float32Array, K: number, N: number): Prepared { return { K, N, data: b }; }
+
+  mm(a: Float32Array, M: number, K: number, b: Prepared, out: Float32Array): void {
+    this.n.sgemmBatch(0, 0, 1, M, b.N, K, a, 0, b.data!, 0, out, 0);
+  }
+
+  done(): void {}
+}

@@ -3,7 +3,8 @@
  * independent (same inputs, disjoint outputs, see `gruMath.ts`), so while the training thread runs
  * the forward direction, a worker thread (`gruWorker.ts`, its own wasm instance) runs the backward
  * one. The results are the same bits as running both on one thread: the same code and the same
- * XNNPACK binary compute the same direction from the same inputs.
+ * matrix products (the job says which: XNNPACK or the native kernels) compute the same direction
+ * from the same inputs.
  *
  * The threaded wasm build of tfjs is off in Node, so this is how a training step uses the second
  * core. Hand-off is synchronous and cheap: the job (typed arrays over SharedArrayBuffers) goes over
@@ -19,9 +20,9 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { BackwardArrays, ForwardArrays } from './gruMath';
 
 /** A job for the worker: one direction of one kernel call. */
-export type DirectionJob =
-  | { kind: 'forward'; B: number; T: number; H: number; dir: number; arrays: ForwardArrays }
-  | { kind: 'backward'; B: number; T: number; H: number; dir: number; arrays: BackwardArrays };
+export type DirectionJob = { B: number; T: number; H: number; dir: number; native: boolean } & (
+  | { kind: 'forward'; arrays: ForwardArrays }
+  | { kind: 'backward'; arrays: BackwardArrays });
 
 /** Slots of the shared control block (Int32). */
 export const CTRL = {

@@ -9,21 +9,30 @@ import * as path from 'node:path';
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { WasmMatMuls, type AnyBackend } from './gruMatMuls';
+import { NativeMatMuls, WasmMatMuls, type AnyBackend, type MatMuls } from './gruMatMuls';
+import { loadNativeKernels, nativeKernels } from '../native/nativeKernels';
 import { backwardDirection, forwardDirection } from './gruMath';
 import { CTRL, type DirectionJob } from './gruThreads';
 
 const { ctrl, port } = workerData as { ctrl: Int32Array; port: MessagePort };
 
-async function startBackend(): Promise<WasmMatMuls> {
+/** XNNPACK through this thread's own wasm backend, and the native kernels when they load here. */
+interface Products { wasm: MatMuls; native?: MatMuls }
+
+async function startBackend(): Promise<Products> {
   // The binaries sit beside the bundle (dist/); elsewhere the package finds its own.
   const here = typeof __dirname === 'string' ? __dirname : undefined;
   if (here && fs.existsSync(path.join(here, 'tfjs-backend-wasm-simd.wasm'))) setWasmPaths(here + path.sep);
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not start');
-  return new WasmMatMuls(tf.backend() as unknown as AnyBackend);
+  loadNativeKernels(here);
+  const n = nativeKernels();
+  return { wasm: new WasmMatMuls(tf.backend() as unknown as AnyBackend), native: n ? new NativeMatMuls(n) : undefined };
 }
 
-function run(job: DirectionJob, mats: WasmMatMuls): void {
+/** Runs a job with the same kind of matrix products as the training thread: the same bits. */
+function run(job: DirectionJob, products: Products): void {
+  const mats = job.native ? products.native : products.wasm;
+  if (!mats) throw new Error('the native kernels did not load in the worker');
   try {
     if (job.kind === 'forward') forwardDirection(job.B, job.T, job.H, job.dir, job.arrays, mats);
     else backwardDirection(job.B, job.T, job.H, job.dir, job.arrays, mats);
@@ -42,9 +51,9 @@ function nextJob(): DirectionJob {
 }
 
 async function main(): Promise<void> {
-  let mats: WasmMatMuls;
+  let products: Products;
   try {
-    mats = await startBackend();
+    products = await startBackend();
   } catch {
     Atomics.store(ctrl, CTRL.state, 2);
     return;
@@ -57,7 +66,7 @@ async function main(): Promise<void> {
     while (seen < posted) {
       const job = nextJob();
       try {
-        run(job, mats);
+        run(job, products);
       } catch {
         Atomics.store(ctrl, CTRL.failed, 1);
       }

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainingSpec } from '../../shared/experimentTypes';
 import type { NamedTensor } from './feedbackModel';
 import type { NamedVariable } from './params';
+import { nativeKernels } from '../native/nativeKernels';
 import { Registry } from './registry';
 
 export type OptimizerFactory = (learningRate: number) => tf.Optimizer;
@@ -82,7 +83,7 @@ type LooseBackend = {
 };
 
 /** Adam's update of element range [0, n): reads x, m, v, g and writes xo, mo, vo (which may alias them). */
-function adamLoop(n: number, x: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array,
+export function adamLoop(n: number, x: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array,
   xo: Float32Array, mo: Float32Array, vo: Float32Array, { lr, beta1, beta2, epsilon, c1, c2 }: AdamAttrs): void {
   const a1 = 1 - beta1, a2 = 1 - beta2;
   // lr (m/c1) / (sqrt(v/c2) + eps) with the constant factors hoisted: one division per element.
@@ -121,7 +122,13 @@ function adamKernel(args: { inputs: Record<'value' | 'm' | 'v' | 'gradient', tf.
     outs = res.map((r) => backend.makeTensorInfo!(value.shape, 'float32', r));
   }
   const [x, m0, v0, g, xo, mo, vo] = views;
-  adamLoop(n, x, m0, v0, g, xo, mo, vo, args.attrs);
+  const nat = nativeKernels();
+  if (nat) {
+    const { lr, beta1, beta2, epsilon, c1, c2 } = args.attrs;
+    nat.adam(n, x, m0, v0, g, xo, mo, vo, lr, beta1, beta2, epsilon, c1, c2); // the same bits, compiled
+  } else {
+    adamLoop(n, x, m0, v0, g, xo, mo, vo, args.attrs);
+  }
   return outs;
 }
 
