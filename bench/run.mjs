@@ -47,18 +47,19 @@ function summary(xs) {
 }
 
 /** Runs a command, returns parsed last JSON line of stdout (throws with stderr on failure). */
-function runJson(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+function runJson(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, env });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${(r.stderr || '').slice(-2000)}`);
   const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{'));
   return JSON.parse(lines[lines.length - 1]);
 }
 
-function trainBench(backend, { staticModel = false, steps = STEPS, warmup = WARMUP, dump } = {}) {
+function trainBench(backend, { staticModel = false, steps = STEPS, warmup = WARMUP, dump, plain = false } = {}) {
   const args = ['bench/out/trainBench.js', '--exp', expFile, '--backend', backend, '--steps', String(steps), '--warmup', String(warmup)];
   if (staticModel) args.push('--static');
   if (dump) args.push('--dump-batches', dump, '--dump-count', String(warmup + steps));
-  return runJson(process.execPath, args);
+  // plain: wasm without the native kernels (src/trainer/native), for the figure they buy
+  return runJson(process.execPath, args, plain ? { ...process.env, FMTL_NATIVE: '0' } : process.env);
 }
 
 function findPython() {
@@ -104,7 +105,7 @@ async function main() {
   // --- ours (wasm: feedback with repeats, the first also dumps the batches for PyTorch; static) and
   // PyTorch on the same batches, interleaved so that a load change on the box hits both alike.
   const batchesFile = join(tmp, 'batches.json');
-  const runs = { wasm: [], wasmStatic: [], cpu: [] };
+  const runs = { wasm: [], wasmStatic: [], wasmPlain: [], cpu: [] };
   const torch = has('--no-torch') ? null : findPython();
   const pt = { 1: [], 2: [], static1: [] };
   if (!torch) log('PyTorch: SKIPPED — no python3 with torch found (Debian: apt-get install python3-torch libopenblas0-pthread; or set PYTHON=/path/to/python3)');
@@ -119,6 +120,10 @@ async function main() {
     }
     log(`wasm static, repeat ${i + 1}/${REPEATS} ...`);
     runs.wasmStatic.push(trainBench('wasm', { staticModel: true }));
+    if (/native kernels \(OpenBLAS\)/.test(runs.wasm[0]?.detail ?? '')) {
+      log(`wasm without the native kernels (FMTL_NATIVE=0), feedback, repeat ${i + 1}/${REPEATS} ...`);
+      runs.wasmPlain.push(trainBench('wasm', { plain: true }));
+    }
     if (torch) {
       log(`PyTorch 1 thread, static, repeat ${i + 1}/${REPEATS} ...`);
       pt.static1.push(runJson(torch.py, ptArgs(1, ['--static'])));
@@ -165,7 +170,7 @@ async function main() {
   const stepStats = {};
   for (const [k, rs] of Object.entries(runs)) {
     if (!rs.length) continue;
-    const key = k === 'wasmStatic' ? 'wasm-static' : k;
+    const key = k === 'wasmStatic' ? 'wasm-static' : k === 'wasmPlain' ? 'wasm-plain' : k;
     msPerStep[key] = r1(median(all(rs)));
     stepStats[key] = { ...summary(all(rs)), cpuMedian: r1(median(rs.flatMap((r) => r.cpuMs))), repeatMedians: rs.map((r) => r1(median(r.stepMs))), peakRssMb: r1(Math.max(...rs.map((r) => r.peakRssMb))) };
   }
@@ -187,6 +192,9 @@ async function main() {
     pytorchStaticMsPerStep: torch ? ptMs.static1 : null,
     pytorchStats: torch ? ptStats : null,
     ratioVsPytorch1: torch && msPerStep.wasm ? Math.round(msPerStep.wasm / ptMs[1] * 100) / 100 : null,
+    // Whether msPerStep.wasm ran with the native kernels (src/trainer/native); wasm-plain without.
+    nativeKernels: /native kernels \(OpenBLAS\)/.test(runs.wasm[0]?.detail ?? ''),
+    ratioPlainWasmVsPytorch1: torch && msPerStep['wasm-plain'] ? Math.round(msPerStep['wasm-plain'] / ptMs[1] * 100) / 100 : null,
     // The same ratio on CPU time per step: meaningful even when other processes load the box.
     ratioVsPytorch1Cpu: torch && stepStats.wasm ? Math.round(stepStats.wasm.cpuMedian / ptStats[1].cpuMedian * 100) / 100 : null,
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
@@ -223,8 +231,9 @@ async function main() {
 function printTable(r) {
   const rows = [];
   const fmt = (s) => (s ? `${s.median} ms  (IQR ${s.p25}–${s.p75}, n=${s.n}; CPU ${s.cpuMedian} ms)` : 'n/a');
-  rows.push(['ours wasm, feedback K=3', fmt(r.stepStats.wasm), `RSS ${r.stepStats.wasm?.peakRssMb} MB`]);
-  rows.push(['ours wasm, static', fmt(r.stepStats['wasm-static']), `RSS ${r.stepStats['wasm-static']?.peakRssMb} MB`]);
+  rows.push([`ours wasm${r.nativeKernels ? ' + native kernels' : ''}, feedback K=3`, fmt(r.stepStats.wasm), `RSS ${r.stepStats.wasm?.peakRssMb} MB`]);
+  if (r.stepStats['wasm-plain']) rows.push(['ours wasm alone (FMTL_NATIVE=0), feedback', fmt(r.stepStats['wasm-plain']), `RSS ${r.stepStats['wasm-plain'].peakRssMb} MB`]);
+  rows.push([`ours wasm${r.nativeKernels ? ' + native kernels' : ''}, static`, fmt(r.stepStats['wasm-static']), `RSS ${r.stepStats['wasm-static']?.peakRssMb} MB`]);
   if (r.stepStats.cpu) rows.push(['ours cpu, feedback K=3', fmt(r.stepStats.cpu), `RSS ${r.stepStats.cpu.peakRssMb} MB`]);
   if (r.pytorchStats) {
     rows.push(['PyTorch 1 thread, feedback', fmt(r.pytorchStats[1]), '']);
@@ -235,6 +244,7 @@ function printTable(r) {
   console.log(`\nFeedback MTL trainer benchmark — ${r.experiment}, batch 32 (ms per training step, median)`);
   for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w)}  ${b}  ${c}`);
   console.log(`  ratio ours(wasm) / PyTorch(1 thread):  ${r.ratioVsPytorch1 ?? 'n/a'}   (on CPU time: ${r.ratioVsPytorch1Cpu ?? 'n/a'}; load average ${r.loadAverage.join(' ')})`);
+  if (r.ratioPlainWasmVsPytorch1) console.log(`  ratio ours(wasm alone) / PyTorch(1 thread): ${r.ratioPlainWasmVsPytorch1}`);
   console.log(`  feedback / static per epoch (wasm):     ${r.feedbackOverStatic}   (PyTorch: ${r.pytorchFeedbackOverStatic ?? 'n/a'})`);
   if (r.epochSeconds) console.log(`  epoch (${r.epochSeconds.stepsPerEpoch} steps, no validation): feedback ${r.epochSeconds.wasm} s, static ${r.epochSeconds.wasmStatic} s`);
   console.log(`  train -> first step event (CLI):       ${r.firstEventMs ?? 'n/a'} ms  (runs: ${r.firstEventRuns.join(', ')})`);

@@ -223,11 +223,31 @@ function bothDirections(isWasm: boolean, B: number, T: number, H: number, run: (
   if (!other || !other.finish()) run(1);
 }
 
+/**
+ * wasm with the native kernels and no second thread: outputs allocated on the wasm heap first,
+ * then every array is a heap view handed to the native code (no copies in or out).
+ */
+function onHeap(backend: AnyBackend, outShapes: number[][], inputs: tf.TensorInfo[]): { outs: tf.TensorInfo[]; views: Float32Array[] } {
+  const outs = outShapes.map((shape) => backend.makeOutput!(shape, 'float32'));
+  // Views only after the allocations (growing the heap detaches earlier views); outputs zeroed
+  // (the heap is not), as masked steps are never written.
+  const views = [...inputs, ...outs].map((t) => backend.typedArrayFromHeap!(t));
+  for (const v of views.slice(inputs.length)) v.fill(0);
+  return { outs, views };
+}
+
 function forwardKernel(args: KernelArgs<'xp' | 'recurrent' | 'recurrentBias' | 'mask'>): tf.TensorInfo[] {
   const { xp: xpInfo, recurrent, recurrentBias, mask } = args.inputs;
-  const { isWasm, output, zeros, shareable, release, mats } = backendTools(args.backend as AnyBackend);
   const [B, T] = xpInfo.shape;
   const H = recurrent.shape[1], BT = B * T;
+  const backend = args.backend as AnyBackend;
+  const native = nativeKernels();
+  if (native && typeof backend.typedArrayFromHeap === 'function' && !gruThreadFor(B, T, H)) {
+    const { outs, views: [xp, w, bh, m, y, ws] } = onHeap(backend, [[B, T, 2 * H], [2, T, B, WS * H]], [xpInfo, recurrent, recurrentBias, mask]);
+    for (let dir = 0; dir < 2; dir++) native.gruForward(B, T, H, dir, xp, w, bh, m, y, ws);
+    return outs;
+  }
+  const { isWasm, output, zeros, shareable, release, mats } = backendTools(backend);
   const a: ForwardArrays = {
     xp: shareable(xpInfo), w: shareable(recurrent), bh: shareable(recurrentBias), m: shareable(mask),
     y: zeros(BT * 2 * H), ws: zeros(2 * T * B * WS * H),
@@ -241,9 +261,16 @@ function forwardKernel(args: KernelArgs<'xp' | 'recurrent' | 'recurrentBias' | '
 
 function backwardKernel(args: KernelArgs<'dy' | 'recurrent' | 'ws' | 'mask'>): tf.TensorInfo[] {
   const { dy, recurrent, ws: wsInfo, mask } = args.inputs;
-  const { isWasm, output, zeros, shareable, release, mats } = backendTools(args.backend as AnyBackend);
   const [B, T] = dy.shape;
   const H = recurrent.shape[1], G = 3 * H, G2 = 6 * H, BT = B * T;
+  const backend = args.backend as AnyBackend;
+  const native = nativeKernels();
+  if (native && typeof backend.typedArrayFromHeap === 'function' && !gruThreadFor(B, T, H)) {
+    const { outs, views: [g, w, ws, m, dxp, dW, dbh] } = onHeap(backend, [[B, T, G2], [2, H, G], [2, 1, G]], [dy, recurrent, wsInfo, mask]);
+    for (let dir = 0; dir < 2; dir++) native.gruBackward(B, T, H, dir, g, w, ws, m, dxp, dW, dbh);
+    return outs;
+  }
+  const { isWasm, output, zeros, shareable, release, mats } = backendTools(backend);
   const a: BackwardArrays = {
     dy: shareable(dy), w: shareable(recurrent), ws: shareable(wsInfo), m: shareable(mask),
     dxp: zeros(BT * G2), dW: zeros(2 * H * G), dbh: zeros(2 * G),

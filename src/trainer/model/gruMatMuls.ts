@@ -12,6 +12,8 @@ import type { NativeKernels } from '../native/nativeKernels';
  * kernel call allocated.
  */
 export interface MatMuls {
+  /** Set when the native kernels run whole directions (gruMath.ts hands them the work). */
+  readonly native?: NativeKernels;
   prepare(b: Float32Array, K: number, N: number): Prepared;
   mm(a: Float32Array, M: number, K: number, b: Prepared, out: Float32Array): void;
   done(): void;
@@ -112,12 +114,12 @@ export const jsMatMuls = new JsMatMuls();
 
 /** OpenBLAS through the native kernels (`../native`), straight on the kernels' own arrays: no copies. */
 export class NativeMatMuls implements MatMuls {
-  constructor(private readonly n: NativeKernels) {}
+  constructor(readonly native: NativeKernels) {}
 
   prepare(b: Float32Array, K: number, N: number): Prepared { return { K, N, data: b }; }
 
   mm(a: Float32Array, M: number, K: number, b: Prepared, out: Float32Array): void {
-    this.n.sgemmBatch(0, 0, 1, M, b.N, K, a, 0, b.data!, 0, out, 0);
+    this.native.sgemmBatch(0, 0, 1, M, b.N, K, a, 0, b.data!, 0, out, 0);
   }
 
   done(): void {}

@@ -2,7 +2,8 @@
  * The arithmetic of one direction of the fused BiGRU kernels (see `gru.ts`): all timesteps of the
  * forward or backward pass of one direction for all examples. The two directions read the same
  * inputs and write disjoint parts of the outputs, so they can run on two threads (`gruThreads.ts`)
- * with results identical to running them one after the other.
+ * with results identical to running them one after the other. With the native kernels
+ * (`../native/fmtlNative.cc`) a whole direction is one native call with the same arithmetic.
  *
  * Layouts (B examples, T steps, H units, G = 3H, gate order r, z, n):
  * - xp [B, T, 2G]: x W_i + b_i, columns [fw r z n | bw r z n]
@@ -37,6 +38,7 @@ const work = new WorkArrays();
 
 /** One direction of the forward pass: writes its half of y and its half of ws. */
 export function forwardDirection(B: number, T: number, H: number, dir: number, a: ForwardArrays, mats: MatMuls): void {
+  if (mats.native) { mats.native.gruForward(B, T, H, dir, a.xp, a.w, a.bh, a.m, a.y, a.ws); return; }
   const G = 3 * H;
   const h = work.get(0, B * H);
   const gh = work.get(1, B * G);
@@ -50,6 +52,7 @@ export function forwardDirection(B: number, T: number, H: number, dir: number, a
 
 /** One direction of the gradient: writes its columns of dxp and its parts of dW and dbh. */
 export function backwardDirection(B: number, T: number, H: number, dir: number, a: BackwardArrays, mats: MatMuls): void {
+  if (mats.native) { mats.native.gruBackward(B, T, H, dir, a.dy, a.w, a.ws, a.m, a.dxp, a.dW, a.dbh); return; }
   const G = 3 * H, BT = B * T;
   const dh = work.get(0, B * H);
   const dhp = work.get(1, B * H);

@@ -20,7 +20,15 @@ export interface NativeKernels {
   adam(n: number, x: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array,
     xo: Float32Array, mo: Float32Array, vo: Float32Array,
     lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number): void;
+  /** One direction of the fused BiGRU forward kernel (layouts in model/gruMath.ts). */
+  gruForward(B: number, T: number, H: number, dir: number, xp: Float32Array, w: Float32Array, bh: Float32Array,
+    m: Float32Array, y: Float32Array, ws: Float32Array): void;
+  /** One direction of the fused BiGRU gradient kernel (layouts in model/gruMath.ts). */
+  gruBackward(B: number, T: number, H: number, dir: number, dy: Float32Array, w: Float32Array, ws: Float32Array,
+    m: Float32Array, dxp: Float32Array, dW: Float32Array, dbh: Float32Array): void;
 }
+
+const FUNCTIONS = ['sgemmBatch', 'adam', 'gruForward', 'gruBackward'] as const;
 
 let native: NativeKernels | undefined;
 let loadedFrom: string | undefined;
@@ -51,7 +59,7 @@ export function loadNativeKernels(bundleDir: string | undefined): string {
   try {
     const mod = { exports: {} as NativeKernels };
     process.dlopen(mod, file);
-    if (typeof mod.exports.sgemmBatch !== 'function' || typeof mod.exports.adam !== 'function') {
+    if (FUNCTIONS.some((f) => typeof mod.exports[f] !== 'function')) {
       return `native kernels at ${file} are from another version (npm run build:native)`;
     }
     native = mod.exports;
