@@ -186,3 +186,22 @@ test('registerProjectKernels is idempotent', async () => {
   // a^T = [[1,3],[2,4]], b^T = [[1,1],[0,1]] -> [[1,4],[2,6]]
   assert.deepEqual([...r[0].values], [1, 4, 2, 6]);
 });
+
+test('wasm Identity shares memory: clones read the same values, outlive their source, and free it last', async () => {
+  assert.ok(await tf.setBackend('wasm'));
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const ids0 = backend.numDataIds();
+  const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const c = tf.clone(a);
+  assert.equal(backend.numDataIds(), ids0 + 1, 'no second buffer');
+  a.dispose();
+  assert.deepEqual(Array.from(c.dataSync()), [1, 2, 3, 4]);
+  c.dispose();
+  assert.equal(backend.numDataIds(), ids0, 'freed with the last reference');
+  // Through the gradient tape (which clones what it saves) the results stay those of cpu.
+  const f = () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.square(x), tf.exp(x))))(tf.tensor([0.5, -1, 2]));
+  const w = Array.from(f().dataSync());
+  assert.ok(await tf.setBackend('cpu'));
+  const cpu = Array.from(f().dataSync());
+  w.forEach((v, i) => assert.ok(Math.abs(v - cpu[i]) < 1e-5, `${v} vs ${cpu[i]}`));
+});
