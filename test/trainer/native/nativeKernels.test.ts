@@ -1,4 +1,6 @@
 import test from 'node:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../../node_modules/@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -8,6 +10,7 @@ import { loadNativeKernels, nativeKernels, setNativeKernels, type NativeKernels 
 import { registerProjectKernels } from '../../../src/trainer/wasmKernels';
 import { adamLoop } from '../../../src/trainer/model/optimizer';
 import { BiGru } from '../../../src/trainer/model/gru';
+import { gruThreadReady, gruThreadStatus, setGruThreadMinWork, startGruThread, stopGruThread } from '../../../src/trainer/model/gruThreads';
 import { Rng } from '../../../src/trainer/rng';
 
 // The addon is optional for a newcomer (no g++ or OpenBLAS: plain wasm), required in CI
@@ -125,4 +128,36 @@ test('BiGRU forward and gradients with native matrix products equal the cpu back
   const want = await on('cpu', false, f);
   const got = await on('wasm', true, f);
   want.forEach((w0, i) => assertClose(got[i], w0, 2e-5, `output ${i}`));
+});
+
+test('native BiGRU with the second thread (FMTL_THREADS=2) gives the same bits as on one thread', { skip }, async () => {
+  const script = path.resolve(__dirname, '..', '..', '..', 'gruWorker.js'); // out/gruWorker.js
+  assert.ok(fs.existsSync(script), `the tests build ${script}`);
+  const B = 8, T = 7, D = 6, H = 5;
+  const rng = new Rng(9);
+  const x = randn(rng, B * T * D), w = randn(rng, B * T * 2 * H);
+  const lengths = [7, 5, 1, 0, 3, 7, 2, 6];
+  const mask = new Float32Array(B * T).map((_, i) => (i % T < lengths[Math.floor(i / T)] ? 1 : 0));
+  const f = () => {
+    const gru = new BiGru('g', D, H, new Rng(4));
+    const xt = tf.tensor3d(x, [B, T, D]), mt = tf.tensor2d(mask, [B, T]);
+    const loss = () => tf.sum(tf.mul(gru.apply(xt, mt), tf.tensor3d(w, [B, T, 2 * H]))) as tf.Scalar;
+    const { value, grads } = tf.variableGrads(loss, gru.variables);
+    const kept = [value, ...gru.variables.map((v) => grads[v.name])].map((t) => t.clone());
+    tf.dispose(gru.variables);
+    return kept;
+  };
+  const oneThread = await on('wasm', true, f);
+  setGruThreadMinWork(0);
+  startGruThread(script);
+  try {
+    assert.equal(await gruThreadReady(), true, `worker not ready: ${gruThreadStatus().reason}`);
+    const before = gruThreadStatus().jobsDone;
+    const twoThreads = await on('wasm', true, f);
+    assert.ok(gruThreadStatus().jobsDone - before >= 2, 'the worker ran directions');
+    assert.deepEqual(twoThreads, oneThread);
+  } finally {
+    stopGruThread();
+    setGruThreadMinWork(16 * 1024);
+  }
 });
