@@ -54,9 +54,10 @@ function runJson(cmd, args, env = process.env) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
-function trainBench(backend, { staticModel = false, steps = STEPS, warmup = WARMUP, dump, plain = false } = {}) {
+function trainBench(backend, { staticModel = false, steps = STEPS, warmup = WARMUP, dump, plain = false, iterations } = {}) {
   const args = ['bench/out/trainBench.js', '--exp', expFile, '--backend', backend, '--steps', String(steps), '--warmup', String(warmup)];
   if (staticModel) args.push('--static');
+  if (iterations !== undefined) args.push('--iterations', String(iterations));
   if (dump) args.push('--dump-batches', dump, '--dump-count', String(warmup + steps));
   // plain: wasm without the native kernels (src/trainer/native), for the figure they buy
   return runJson(process.execPath, args, plain ? { ...process.env, FMTL_NATIVE: '0' } : process.env);
@@ -105,7 +106,7 @@ async function main() {
   // --- ours (wasm: feedback with repeats, the first also dumps the batches for PyTorch; static) and
   // PyTorch on the same batches, interleaved so that a load change on the box hits both alike.
   const batchesFile = join(tmp, 'batches.json');
-  const runs = { wasm: [], wasmStatic: [], wasmPlain: [], cpu: [] };
+  const runs = { wasm: [], wasmStatic: [], wasmK1: [], wasmPlain: [], cpu: [] };
   const torch = has('--no-torch') ? null : findPython();
   const pt = { 1: [], 2: [], static1: [] };
   if (!torch) log('PyTorch: SKIPPED — no python3 with torch found (Debian: apt-get install python3-torch libopenblas0-pthread; or set PYTHON=/path/to/python3)');
@@ -120,6 +121,8 @@ async function main() {
     }
     log(`wasm static, repeat ${i + 1}/${REPEATS} ...`);
     runs.wasmStatic.push(trainBench('wasm', { staticModel: true }));
+    log(`wasm feedback with K = 1, repeat ${i + 1}/${REPEATS} ...`);
+    runs.wasmK1.push(trainBench('wasm', { iterations: 1 }));
     if (/native kernels \(OpenBLAS\)/.test(runs.wasm[0]?.detail ?? '')) {
       log(`wasm without the native kernels (FMTL_NATIVE=0), feedback, repeat ${i + 1}/${REPEATS} ...`);
       runs.wasmPlain.push(trainBench('wasm', { plain: true }));
@@ -170,7 +173,7 @@ async function main() {
   const stepStats = {};
   for (const [k, rs] of Object.entries(runs)) {
     if (!rs.length) continue;
-    const key = k === 'wasmStatic' ? 'wasm-static' : k === 'wasmPlain' ? 'wasm-plain' : k;
+    const key = { wasmStatic: 'wasm-static', wasmPlain: 'wasm-plain', wasmK1: 'wasm-k1' }[k] ?? k;
     msPerStep[key] = r1(median(all(rs)));
     stepStats[key] = { ...summary(all(rs)), cpuMedian: r1(median(rs.flatMap((r) => r.cpuMs))), repeatMedians: rs.map((r) => r1(median(r.stepMs))), peakRssMb: r1(Math.max(...rs.map((r) => r.peakRssMb))) };
   }
@@ -199,6 +202,8 @@ async function main() {
     ratioVsPytorch1Cpu: torch && stepStats.wasm ? Math.round(stepStats.wasm.cpuMedian / ptStats[1].cpuMedian * 100) / 100 : null,
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
     feedbackOverStatic,
+    // The same with K = 1 (one feedback pass): how the cost grows with K.
+    feedbackK1OverStatic: runs.wasmK1.length && runs.wasmStatic.length ? Math.round(mean(all(runs.wasmK1)) / mean(all(runs.wasmStatic)) * 100) / 100 : null,
     pytorchFeedbackOverStatic: torch ? Math.round(mean(all(pt[1])) / mean(all(pt.static1)) * 100) / 100 : null,
     epochSeconds: stepsPerEpoch ? { stepsPerEpoch, wasm: r1(stepsPerEpoch * mean(all(runs.wasm)) / 1000), wasmStatic: r1(stepsPerEpoch * mean(all(runs.wasmStatic)) / 1000) } : null,
     firstEventMs: first.length ? r1(median(first)) : null,
@@ -245,7 +250,7 @@ function printTable(r) {
   for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w)}  ${b}  ${c}`);
   console.log(`  ratio ours(wasm) / PyTorch(1 thread):  ${r.ratioVsPytorch1 ?? 'n/a'}   (on CPU time: ${r.ratioVsPytorch1Cpu ?? 'n/a'}; load average ${r.loadAverage.join(' ')})`);
   if (r.ratioPlainWasmVsPytorch1) console.log(`  ratio ours(wasm alone) / PyTorch(1 thread): ${r.ratioPlainWasmVsPytorch1}`);
-  console.log(`  feedback / static per epoch (wasm):     ${r.feedbackOverStatic}   (PyTorch: ${r.pytorchFeedbackOverStatic ?? 'n/a'})`);
+  console.log(`  feedback / static per epoch (wasm):     ${r.feedbackOverStatic}   (PyTorch: ${r.pytorchFeedbackOverStatic ?? 'n/a'}); with K = 1: ${r.feedbackK1OverStatic ?? 'n/a'}`);
   if (r.epochSeconds) console.log(`  epoch (${r.epochSeconds.stepsPerEpoch} steps, no validation): feedback ${r.epochSeconds.wasm} s, static ${r.epochSeconds.wasmStatic} s`);
   console.log(`  train -> first step event (CLI):       ${r.firstEventMs ?? 'n/a'} ms  (runs: ${r.firstEventRuns.join(', ')})`);
   if (r.startupPhasesMs) console.log(`  start-up phases (ms): ${Object.entries(r.startupPhasesMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);

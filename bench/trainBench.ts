@@ -43,6 +43,8 @@ async function main() {
   const loaded = loadExperimentFile(expPath);
   let exp: Experiment = requireExperiment(loaded);
   if (isStatic) exp = { ...exp, feedback: exp.feedback.map((f) => ({ ...f, enabled: false })) };
+  const iterations = arg('iterations');
+  if (iterations !== undefined) exp = { ...exp, iterations: Number(iterations) }; // K, e.g. 1 to see the cost per iteration
   // One epoch is enough: the run is stopped after warm-up + measured steps.
   exp = { ...exp, training: { ...exp.training, epochs: 1, earlyStopping: undefined } };
   const backend = await initBackend(backendPref);
