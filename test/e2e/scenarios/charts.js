@@ -68,18 +68,12 @@ module.exports = {
     const before = listRuns(ws).map((r) => r.dir);
     const tTrain = Date.now();
     await W.runCommand(page, 'Feedback MTL: Train feedback MTL', { log });
-    let frame;
-    try {
-      // feedbackMtl.charts.openOnTrain (default on): the panel opens beside the editor at run/start;
-      // a webview in code-server needs a few seconds to load while the trainer takes a core.
-      frame = await W.frameWith(page, '#charts-root', 20000);
-      s.measure('chartsOpenOnTrain', Date.now() - tTrain);
-    } catch {
-      log('charts did not open on train (within 20 s); running', commandLabel(pkg, 'feedbackMtl.openRunCharts'));
-      await W.runCommand(page, commandLabel(pkg, 'feedbackMtl.openRunCharts'), { log });
-      await answerRunPick(W, page, /penguins-long/i, 1, log);
-      frame = await W.frameWith(page, '#charts-root', 30000);
-    }
+    // feedbackMtl.charts.openOnTrain (default on): the panel opens beside the editor at run/start,
+    // by itself; a webview in code-server needs a few seconds to load while the trainer takes a
+    // core (measured 6.6 s from the palette command). A panel that never opens fails the scenario.
+    const frame = await W.frameWith(page, '#charts-root', 30000)
+      .catch((e) => { throw new Error(`the charts did not open by themselves on train: ${e.message}`); });
+    s.measure('chartsOpenOnTrain', Date.now() - tTrain);
     const seen = new Set();
     await W.until(page, async () => { const n = await stepsOf(frame); if (n > 0) seen.add(n); return seen.size >= 3; },
       'the charts status "steps: N" to grow three times while training', 120000, 300)
