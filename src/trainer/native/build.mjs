@@ -27,10 +27,16 @@ function nodeHeaders() {
 
 /** OpenBLAS's runtime library (the soname is enough to link against). */
 function openblas() {
-  const r = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
-  const line = (r.stdout ?? '').split('\n').find((l) => /libopenblas\.so\.0\b/.test(l) && /x86-64|AArch64|=>/.test(l));
-  const path = line?.split('=>')[1]?.trim();
-  return path && existsSync(path) ? path : undefined;
+  for (const ldconfig of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
+    const r = spawnSync(ldconfig, ['-p'], { encoding: 'utf8' });
+    if (r.status !== 0) continue;
+    const line = (r.stdout ?? '').split('\n').find((l) => /libopenblas\.so\.0\b/.test(l));
+    const path = line?.split('=>')[1]?.trim();
+    if (path && existsSync(path)) return path;
+  }
+  // Where Debian/Ubuntu and Fedora put it, should ldconfig be unavailable.
+  const known = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib'].map((d) => join(d, 'libopenblas.so.0'));
+  return known.find((p) => existsSync(p));
 }
 
 function main() {
