@@ -5,7 +5,7 @@
  * kernels, their share and call counts per step. Kernel times are measured with the engine's
  * timer (wall), so run it on a quiet box; the shares are what matters.
  *
- *   node bench/out/kernelProfile.js [--exp samples/snips.fmtl.json]
+ *   node bench/out/kernelProfile.js [--exp samples/snips.fmtl.json] [--static | --iterations K]
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,7 +20,11 @@ import { makeOptimizer } from '../src/trainer/model/optimizer';
 async function main() {
   const i = process.argv.indexOf('--exp');
   const loaded = loadExperimentFile(i >= 0 ? process.argv[i + 1] : 'samples/snips.fmtl.json');
-  const exp = requireExperiment(loaded);
+  let exp = requireExperiment(loaded);
+  // --static: every arrow off; --iterations K: another K (how the kernel mix grows per iteration)
+  if (process.argv.includes('--static')) exp = { ...exp, feedback: exp.feedback.map((f) => ({ ...f, enabled: false })) };
+  const k = process.argv.indexOf('--iterations');
+  if (k >= 0) exp = { ...exp, iterations: Number(process.argv[k + 1]) };
   await initBackend('wasm');
   const data = await prepareData(exp, path.dirname(loaded.path));
   const model = buildModel(exp, data, exp.training.seed);
@@ -53,7 +57,7 @@ async function main() {
   console.log(JSON.stringify({
     steps: measured, wallMsPerStep: Math.round(total / measured), kernelMsPerStep: Math.round(kernelMs / measured),
     kernelCallsPerStep: Math.round([...byKernel.values()].reduce((a, e) => a + e.calls, 0) / measured),
-    top: rows.slice(0, 20),
+    top: rows.slice(0, process.argv.includes('--all') ? rows.length : 20),
   }));
 }
 
