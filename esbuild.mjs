@@ -64,6 +64,18 @@ function copyWasm() {
 }
 
 copyWasm();
+// The native kernels' source, build script and Node-API headers ship in dist/native, so that the
+// packaged extension can build them on the user's machine ("Feedback MTL: Build native kernels").
+function copyNativeSource() {
+  mkdirSync('dist/native/include', { recursive: true });
+  for (const f of ['fmtlNative.cc', 'build.mjs']) cpSync(join('src/trainer/native', f), join('dist/native', f));
+  const headers = 'node_modules/node-api-headers/include';
+  if (existsSync(headers)) {
+    for (const f of readdirSync(headers)) if (f.endsWith('.h')) cpSync(join(headers, f), join('dist/native/include', f));
+    cpSync('node_modules/node-api-headers/LICENSE', 'dist/native/include/LICENSE'); // MIT, Node.js
+  }
+}
+copyNativeSource();
 // The optional native kernels (src/trainer/native): built where g++ and OpenBLAS exist, else a note.
 spawnSync(process.execPath, ['src/trainer/native/build.mjs'], { stdio: 'inherit' });
 if (watch) {

@@ -10,6 +10,7 @@ import { registerCodeLens } from './insights/codeLens';
 import { registerDiagnostics } from './insights/diagnostics';
 import { registerHover } from './insights/hover';
 import type { HostDeps } from './runs/hostDeps';
+import { registerNativeKernels } from './runs/nativeKernels';
 import { registerRunPanels } from './runs/runPanel';
 import { RunStore } from './runs/runStore';
 import { registerRunsTree } from './runs/runsTree';
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): FeedbackMtlApi {
     workspaceRuns,
     training,
     timed('commands', () => registerTrainCommands(context, deps)),
+    timed('nativeKernels', () => registerNativeKernels(context, output)),
     timed('runsTree', () => registerRunsTree(context, deps)),
     timed('codeLens', () => registerCodeLens(context, deps)),
     timed('hover', () => registerHover(context, deps)),

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
+import { nativeKernelsEnv } from './nativeKernels';
 import { progressMessage, statusBarText, type ProgressState } from './progressText';
 import type { RunStore } from './runStore';
 import { TrainerProcess, type TrainerOutcome } from './trainerProcess';
@@ -106,6 +107,9 @@ export class TrainingController implements vscode.Disposable {
           state.phase = this.current?.cancelled ? 'stopping' : 'training';
           this.output.appendLine(`[host] run ${e.runId} started ${Date.now() - t0} ms after the command: ${e.runDir} (backend ${e.backend.name}${e.backend.detail ? `, ${e.backend.detail}` : ''})`);
           for (const s of e.backend.skipped ?? []) this.output.appendLine(`[host]   skipped ${s.package}: ${s.reason}`);
+          if (e.backend.name === 'wasm' && process.platform === 'linux' && /no native kernels/.test(e.backend.detail ?? '')) {
+            this.output.appendLine('[host]   tip: "Feedback MTL: Build native kernels" compiles OpenBLAS-backed kernels for this machine (about 2x faster on text models; needs g++ and libopenblas0)');
+          }
           this.statusItem.command = { title: 'Open run', command: 'feedbackMtl.openRun', arguments: [e.runId] };
           // Live charts beside the experiment, without taking focus from the editor.
           if (vscode.workspace.getConfiguration('feedbackMtl').get<boolean>('charts.openOnTrain', true)) {
@@ -133,7 +137,7 @@ export class TrainingController implements vscode.Disposable {
       dirty = true;
     };
     const proc = new TrainerProcess(
-      { trainerPath, execPath: nodePath || undefined, cwd: path.dirname(job.experimentPath) },
+      { trainerPath, execPath: nodePath || undefined, cwd: path.dirname(job.experimentPath), env: nativeKernelsEnv(this.context) },
       request,
       { onEvent, onLog: (line, source) => this.output.appendLine(source === 'trainer' ? line : `[${source}] ${line}`) },
     );
