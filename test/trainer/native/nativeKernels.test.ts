@@ -109,22 +109,27 @@ test('native kernels refuse wrong arguments with an error, not a crash', { skip 
   assert.throws(() => n.adam(10, small, small, small, small, small, small, small, 1, 1, 1, 1, 1, 1), /too short/);
 });
 
-test('BiGRU forward and gradients with native matrix products equal the cpu backend', { skip }, async () => {
-  const B = 6, T = 9, D = 7, H = 5;
-  const rng = new Rng(2);
+/**
+ * A BiGRU over random padded input, as a function for `on()`: the weighted-sum loss, the gradient
+ * of every variable and the output (fresh variables from the same seed on every call).
+ */
+function biGruCase(seed: number, B: number, T: number, D: number, H: number, lengths: number[]): () => tf.Tensor[] {
+  const rng = new Rng(seed);
   const x = randn(rng, B * T * D), w = randn(rng, B * T * 2 * H);
-  const lengths = [9, 4, 1, 0, 7, 9];
   const mask = new Float32Array(B * T).map((_, i) => (i % T < lengths[Math.floor(i / T)] ? 1 : 0));
-  const f = () => {
+  return () => {
     const gru = new BiGru('g', D, H, new Rng(4));
     const xt = tf.tensor3d(x, [B, T, D]), mt = tf.tensor2d(mask, [B, T]);
     const loss = () => tf.sum(tf.mul(gru.apply(xt, mt), tf.tensor3d(w, [B, T, 2 * H]))) as tf.Scalar;
     const { value, grads } = tf.variableGrads(loss, gru.variables);
-    const out = [value, ...gru.variables.map((v) => grads[v.name]), gru.apply(xt, mt)];
-    const kept = out.map((t) => t.clone());
+    const kept = [value, ...gru.variables.map((v) => grads[v.name]), gru.apply(xt, mt)].map((t) => t.clone());
     tf.dispose(gru.variables);
     return kept;
   };
+}
+
+test('BiGRU forward and gradients with native matrix products equal the cpu backend', { skip }, async () => {
+  const f = biGruCase(2, 6, 9, 7, 5, [9, 4, 1, 0, 7, 9]);
   const want = await on('cpu', false, f);
   const got = await on('wasm', true, f);
   want.forEach((w0, i) => assertClose(got[i], w0, 2e-5, `output ${i}`));
@@ -133,20 +138,7 @@ test('BiGRU forward and gradients with native matrix products equal the cpu back
 test('native BiGRU with the second thread (FMTL_THREADS=2) gives the same bits as on one thread', { skip }, async () => {
   const script = path.resolve(__dirname, '..', '..', '..', 'gruWorker.js'); // out/gruWorker.js
   assert.ok(fs.existsSync(script), `the tests build ${script}`);
-  const B = 8, T = 7, D = 6, H = 5;
-  const rng = new Rng(9);
-  const x = randn(rng, B * T * D), w = randn(rng, B * T * 2 * H);
-  const lengths = [7, 5, 1, 0, 3, 7, 2, 6];
-  const mask = new Float32Array(B * T).map((_, i) => (i % T < lengths[Math.floor(i / T)] ? 1 : 0));
-  const f = () => {
-    const gru = new BiGru('g', D, H, new Rng(4));
-    const xt = tf.tensor3d(x, [B, T, D]), mt = tf.tensor2d(mask, [B, T]);
-    const loss = () => tf.sum(tf.mul(gru.apply(xt, mt), tf.tensor3d(w, [B, T, 2 * H]))) as tf.Scalar;
-    const { value, grads } = tf.variableGrads(loss, gru.variables);
-    const kept = [value, ...gru.variables.map((v) => grads[v.name])].map((t) => t.clone());
-    tf.dispose(gru.variables);
-    return kept;
-  };
+  const f = biGruCase(9, 8, 7, 6, 5, [7, 5, 1, 0, 3, 7, 2, 6]);
   const oneThread = await on('wasm', true, f);
   setGruThreadMinWork(0);
   startGruThread(script);
