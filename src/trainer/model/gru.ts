@@ -31,8 +31,10 @@ export { tanhF32 } from './gruMath';
  * timesteps) is ONE registered kernel with ONE gradient kernel (`FmtlBiGru`, `FmtlBiGruGrad`):
  * tfjs spends ~10 µs of bookkeeping per op, and an op-by-op GRU step needs thousands of ops. The
  * kernels do the gate arithmetic in plain loops and hand every matrix product to the backend's own
- * BatchMatMul kernel (XNNPACK on wasm) in its fast, untransposed form. Other backends (tfjs-node,
- * webgl) use the op-by-op graph {@link BiGru.applyOps}, which is also the tests' reference.
+ * BatchMatMul kernel (XNNPACK on wasm) in its fast, untransposed form (`gruMath.ts`). With the
+ * optional native kernels (`../native`) each direction is one native call working on the wasm heap
+ * in place; with `FMTL_THREADS=2` the second direction runs on a worker (`gruThreads.ts`). Other
+ * backends (tfjs-node, webgl) use the op-by-op graph {@link BiGru.applyOps}, the tests' reference.
  */
 export class BiGru {
   /** Trainable variables, in a fixed order (checkpoints rely on their names). */
