@@ -10,9 +10,9 @@ import * as vscode from 'vscode';
 import { formatIssue, parseExperiment } from '../shared/experiment';
 import type { TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatMetric, primaryMetric, runFigures } from '../insights/lensText';
+import { failureText } from './failureText';
 import type { HostDeps } from './hostDeps';
 import { isResumable, type RunInfo } from './runStore';
-import type { TrainerOutcome } from './trainerProcess';
 import { isExperimentUri } from './workspaceRuns';
 
 export function registerTrainCommands(context: vscode.ExtensionContext, deps: HostDeps): vscode.Disposable {
@@ -37,7 +37,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     const checked = await checkExperiment(exp);
     if (!checked) return;
     const res = await training.train({ experimentPath: exp.fsPath, name: checked.name });
-    if (res) await reportResult(res.runId, failureText(res.outcome));
+    if (res) await reportResult(res.runId, failureText(res.outcome, res.nativeKernels));
   }
 
   async function trainAblation(arg?: unknown): Promise<void> {
@@ -66,7 +66,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
         if (!res) return;
         if (res.runId) ids.push(res.runId);
         if (res.outcome.kind !== 'done' || res.outcome.summary.status === 'failed') {
-          await reportResult(res.runId, failureText(res.outcome));
+          await reportResult(res.runId, failureText(res.outcome, res.nativeKernels));
           break;
         }
         if (res.cancelled) break;
@@ -101,7 +101,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     }
     const name = run.config?.name ?? path.basename(run.experimentPath, '.fmtl.json');
     const res = await training.train({ experimentPath: run.experimentPath, name, label: `resume ${run.name}`, request: { resume: run.runDir } });
-    if (res) await reportResult(res.runId, failureText(res.outcome));
+    if (res) await reportResult(res.runId, failureText(res.outcome, res.nativeKernels));
   }
 
   async function reportResult(runId: string | undefined, failure?: string): Promise<void> {
@@ -396,13 +396,6 @@ export async function pickExperiment(arg: unknown, workspaceRuns: HostDeps['work
 }
 
 /** Why a trainer process ended without a result, with its last output lines (the crash report). */
-function failureText(out: TrainerOutcome): string | undefined {
-  // Killed after a stop request: a stopped run (what it wrote is kept); the log says it was killed.
-  if (out.kind === 'done' || out.kind === 'killed') return undefined;
-  const tail = out.lastLines.filter((l) => l.trim()).slice(-3).map((l) => l.trim().slice(0, 200));
-  return tail.length ? `${out.message}. Last output: ${tail.join(' | ')}` : out.message;
-}
-
 /** `species accuracy 93.1, mass RMSE 312` from the run's best validation metrics. */
 function summaryText(run: RunInfo): string {
   const f = runFigures(run);

@@ -29,6 +29,8 @@ export interface TrainResult {
   outcome: TrainerOutcome;
   cancelled: boolean;
   runId?: string;
+  /** The trainer had the native kernels (its backend line said so, or it was handed them). */
+  nativeKernels: boolean;
 }
 
 export class TrainingController implements vscode.Disposable {
@@ -92,6 +94,7 @@ export class TrainingController implements vscode.Disposable {
     const t0 = Date.now();
     const state: ProgressState = { name: job.name, label: job.label, stepsSeen: 0, msSinceFirstStep: 0, phase: 'starting' };
     let firstStepAt: number | undefined;
+    let usedNative = false;
     let dirty = true;
     const tag = request.tag;
 
@@ -107,6 +110,7 @@ export class TrainingController implements vscode.Disposable {
           state.phase = this.current?.cancelled ? 'stopping' : 'training';
           this.output.appendLine(`[host] run ${e.runId} started ${Date.now() - t0} ms after the command: ${e.runDir} (backend ${e.backend.name}${e.backend.detail ? `, ${e.backend.detail}` : ''})`);
           for (const s of e.backend.skipped ?? []) this.output.appendLine(`[host]   skipped ${s.package}: ${s.reason}`);
+          usedNative = /native kernels \(OpenBLAS\)/.test(e.backend.detail ?? '');
           if (e.backend.name === 'wasm' && process.platform === 'linux' && /no native kernels/.test(e.backend.detail ?? '')) {
             this.output.appendLine('[host]   tip: "Feedback MTL: Build native kernels" compiles OpenBLAS-backed kernels for this machine (about 2x faster on text models; needs g++ and libopenblas0)');
           }
@@ -136,8 +140,9 @@ export class TrainingController implements vscode.Disposable {
       }
       dirty = true;
     };
+    const env = nativeKernelsEnv(this.context);
     const proc = new TrainerProcess(
-      { trainerPath, execPath: nodePath || undefined, cwd: path.dirname(job.experimentPath), env: nativeKernelsEnv(this.context) },
+      { trainerPath, execPath: nodePath || undefined, cwd: path.dirname(job.experimentPath), env },
       request,
       { onEvent, onLog: (line, source) => this.output.appendLine(source === 'trainer' ? line : `[${source}] ${line}`) },
     );
@@ -193,7 +198,7 @@ export class TrainingController implements vscode.Disposable {
     // A trainer killed after a stop request is a stopped run whose folder holds what it wrote.
     if (runId) this.store.endLive(runId, outcome.kind === 'done' ? undefined : outcome.message, outcome.kind === 'killed' ? 'stopped' : 'failed');
     this.logOutcome(outcome, Date.now() - t0);
-    return { outcome, cancelled: cur.cancelled, runId };
+    return { outcome, cancelled: cur.cancelled, runId, nativeKernels: usedNative || (!!env.FMTL_NATIVE && env.FMTL_NATIVE !== '0') };
   }
 
   dispose(): void {
