@@ -18,7 +18,7 @@ import type { RunSnapshot, RunViewStatus } from '../shared/runViewProtocol';
 import type {
   CheckpointEvent, EpochEvent, GatesEvent, IterationDeltasEvent, LogEvent, RunStartEvent, RunSummary, StepEvent, TrainerEvent,
 } from '../shared/trainerProtocol';
-import { isTrainerEvent } from '../shared/trainerProtocol';
+import { backendLabel, isTrainerEvent } from '../shared/trainerProtocol';
 import { BoundedSeries } from './boundedSeries';
 import { mergeDeltas, mergeGates, mergeStep } from './eventMerge';
 
@@ -312,7 +312,7 @@ export class RunStore implements Disposable {
       case 'run/start':
         r.start = e;
         i.config = e.config;
-        i.backend = e.backend.name;
+        i.backend = backendLabel(e.backend);
         i.seed = e.seed;
         i.resumedFrom = e.resumedFrom;
         i.experimentPath ??= e.experimentPath;
@@ -477,7 +477,7 @@ export async function readRunFolder(runDir: string, experimentPath?: string): Pr
       config: cfg,
       startedAt,
       summary,
-      backend: summary?.backend ?? start?.backend.name ?? (typeof metaBackend === 'string' ? metaBackend : typeof metaBackend?.name === 'string' ? metaBackend.name : undefined),
+      backend: summary?.backend ?? (start ? backendLabel(start.backend) : undefined) ?? (typeof metaBackend === 'string' ? metaBackend : typeof metaBackend?.name === 'string' ? metaBackend.name : undefined),
       tag: typeof meta?.tag === 'string' ? meta.tag : typeof (meta?.request as { tag?: unknown } | undefined)?.tag === 'string' ? (meta!.request as { tag: string }).tag : undefined,
       seed: typeof meta?.seed === 'number' ? meta.seed : start?.seed,
       resumedFrom: start?.resumedFrom,

@@ -27,6 +27,13 @@ export interface BackendInfo {
   skipped: { package: string; reason: string }[];
   /** e.g. SIMD on/off for wasm, thread count. */
   detail?: string;
+  /** wasm only: the project's native kernels (OpenBLAS and compiled loops) do the heavy work. */
+  native?: boolean;
+}
+
+/** Short name of a backend for tables and lists: `wasm`, `wasm+native`, `tensorflow (GPU)`. */
+export function backendLabel(b: BackendInfo): string {
+  return `${b.name}${b.native ? '+native' : ''}${b.gpu ? ' (GPU)' : ''}`;
 }
 
 export interface RunSizes {

@@ -29,7 +29,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo } from '../shared/trainerProtocol';
 import { startGruThread } from './model/gruThreads';
-import { loadNativeKernels } from './native/nativeKernels';
+import { loadNativeKernels, nativeKernels } from './native/nativeKernels';
 import { registerProjectKernels } from './wasmKernels';
 
 /** What the caller asked for: `auto` tries everything in order; the others force one choice. */
@@ -145,7 +145,7 @@ async function tryWasm(skipped: BackendInfo['skipped']): Promise<Attempt> {
   // tfjs never uses the threaded wasm build in Node; the BiGRU kernels bring their own second thread.
   const nativeNote = loadNativeKernels(bundleDir());
   const detail = `SIMD ${simd ? 'on' : 'off'}, ${threads} thread${threads === 1 ? '' : 's'} (threaded wasm is off in Node); ${nativeNote}; ${startSecondThread()}; ${where}`;
-  return { info: { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, skipped, detail } };
+  return { info: { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false, skipped, detail, native: nativeKernels() !== undefined } };
 }
 
 async function tryCpu(skipped: BackendInfo['skipped']): Promise<Attempt> {

@@ -23,7 +23,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment } from '../shared/experimentTypes';
-import type { BackendInfo, EpochEvent, RunSummary, TaskMetrics, TrainerEvent } from '../shared/trainerProtocol';
+import { backendLabel, type BackendInfo, type EpochEvent, type RunSummary, type TaskMetrics, type TrainerEvent } from '../shared/trainerProtocol';
 import { makeBatches } from './data/batches';
 import type { PreparedData } from './data/types';
 import { evaluate, evaluateSplit, gateSummary, labelledCounts, ReadoutMeans, subsetSplit, trainEvalIndices } from './evaluate';
@@ -319,7 +319,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
     const summary: RunSummary = {
       status, epochs: epoch, steps: step, bestEpoch: mon.bestEpoch,
       best: { valid: mon.bestValid ?? {}, ...(bestTest ? { test: bestTest } : {}) },
-      last: { valid: lastValid }, gates, durationMs: now(), backend: opts.backend.name,
+      last: { valid: lastValid }, gates, durationMs: now(), backend: backendLabel(opts.backend),
     };
     opts.onEvent({ type: 'run/done', runId, t: now(), summary });
     return summary;

@@ -7,6 +7,7 @@
  */
 import type { HostToChartsMessage, RunSnapshot, RunViewMode, RunViewStatus } from '../../src/shared/runViewProtocol';
 import { assertNever } from '../../src/shared/assertNever';
+import { backendLabel } from '../../src/shared/trainerProtocol';
 import { RunModel, epochLossSeries, metricNames, metricSeries } from '../../src/shared/series/runModel';
 import { paletteColor } from '../../src/shared/series/colors';
 import { metricsCsv, metricsJson } from '../../src/shared/series/exportData';
@@ -262,7 +263,7 @@ export class ChartsApp {
       const dot = el('i');
       dot.style.background = this.color(r);
       const s = r.model.start;
-      chip.append(dot, document.createTextNode(runs.length > 1 ? `${r.name}${s ? ` · seed ${s.seed}` : ''}` : s ? `${s.backend.name} · seed ${s.seed} · ${s.sizes.parameters.toLocaleString('en-US')} params · K = ${s.config.iterations}` : r.id));
+      chip.append(dot, document.createTextNode(runs.length > 1 ? `${r.name}${s ? ` · seed ${s.seed}` : ''}` : s ? `${backendLabel(s.backend)} · seed ${s.seed} · ${s.sizes.parameters.toLocaleString('en-US')} params · K = ${s.config.iterations}` : r.id));
       return chip;
     });
     this.header.replaceChildren(h1, ...chips);
