@@ -6,7 +6,7 @@
 #   3. run-all.js: per scenario a fresh code-server (profile, HOME, XDG, TMPDIR, workspace copy),
 #      drive it, screenshots into test/e2e/.shots/, stop it
 # Needs the tools of test/e2e/setup.sh (cached in $FMTL_E2E_TOOLS, default ~/.cache/fmtl-e2e).
-# Usage: bash test/e2e/run.sh [scenario ...]     (workbench, train, graph, charts, insights, native; default all)
+# Usage: bash test/e2e/run.sh [scenario ...]     (workbench, train, graph, charts, insights, template, native; default all)
 # Env: E2E_OUT (screenshots; default test/e2e/.shots), E2E_KEEP=1 (keep per-run folders),
 #      E2E_SKIP_BUILD=1 (reuse dist/).
 set -euo pipefail
