@@ -7,7 +7,8 @@
  *    the library silently runs on the CPU (we then report `gpu: false`).
  * 2. `@tensorflow/tfjs-node` — the same C library, CPU only.
  * 3. `@tensorflow/tfjs-backend-wasm` with the project's kernels (`wasmKernels.ts`) — the embedded
- *    default: installs from the npm registry alone.
+ *    default: installs from the npm registry alone. Where the optional native kernels were built
+ *    (`native/`, OpenBLAS + compiled loops), they do its heavy work (`BackendInfo.native`).
  * 4. `@tensorflow/tfjs-backend-cpu` — plain JavaScript, slow; last resort.
  *
  * The two native packages are `optionalDependencies` and esbuild externals: their install script
