@@ -265,8 +265,15 @@ napi_value GruBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Bumped whenever a function's arguments or meaning change: the loader refuses other versions
+// (an addon built from an older checkout, or before an extension update) instead of calling it wrongly.
+constexpr int kVersion = 1;
+
 napi_value Init(napi_env env, napi_value exports) {
   openblas_set_num_threads(1);
+  napi_value version;
+  napi_create_int32(env, kVersion, &version);
+  napi_set_named_property(env, exports, "version", version);
   napi_property_descriptor props[] = {
       {"sgemmBatch", nullptr, SgemmBatch, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},

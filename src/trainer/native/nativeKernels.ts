@@ -29,6 +29,9 @@ export interface NativeKernels {
 }
 
 const FUNCTIONS = ['sgemmBatch', 'adam', 'gruForward', 'gruBackward'] as const;
+/** `kVersion` of fmtlNative.cc this code calls. */
+export const NATIVE_VERSION = 1;
+const REBUILD = 'rebuild them: npm run build:native, or in VS Code "Feedback MTL: Build native kernels"';
 
 let native: NativeKernels | undefined;
 let loadedFrom: string | undefined;
@@ -57,16 +60,16 @@ export function loadNativeKernels(bundleDir: string | undefined): string {
   const file = candidates(bundleDir).find((f) => fs.existsSync(f));
   if (!file) return 'no native kernels (npm run build:native builds them where g++ and OpenBLAS exist)';
   try {
-    const mod = { exports: {} as NativeKernels };
+    const mod = { exports: {} as NativeKernels & { version?: number } };
     process.dlopen(mod, file);
-    if (FUNCTIONS.some((f) => typeof mod.exports[f] !== 'function')) {
-      return `native kernels at ${file} are from another version (npm run build:native)`;
+    if (mod.exports.version !== NATIVE_VERSION || FUNCTIONS.some((f) => typeof mod.exports[f] !== 'function')) {
+      return `no native kernels: the ones at ${file} are from another version (${mod.exports.version ?? 'none'}, this trainer needs ${NATIVE_VERSION}); ${REBUILD}`;
     }
     native = mod.exports;
     loadedFrom = file;
     return `native kernels (OpenBLAS) from ${file}`;
   } catch (e) {
-    return `native kernels at ${file} failed to load: ${String((e as Error).message ?? e).split('\n')[0]}`;
+    return `no native kernels: the ones at ${file} failed to load (${String((e as Error).message ?? e).split('\n')[0]}); ${REBUILD}`;
   }
 }
 
