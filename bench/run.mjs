@@ -123,7 +123,7 @@ async function main() {
     runs.wasmStatic.push(trainBench('wasm', { staticModel: true }));
     log(`wasm feedback with K = 1, repeat ${i + 1}/${REPEATS} ...`);
     runs.wasmK1.push(trainBench('wasm', { iterations: 1 }));
-    if (/native kernels \(OpenBLAS\)/.test(runs.wasm[0]?.detail ?? '')) {
+    if (runs.wasm[0]?.native === true) {
       log(`wasm without the native kernels (FMTL_NATIVE=0), feedback, repeat ${i + 1}/${REPEATS} ...`);
       runs.wasmPlain.push(trainBench('wasm', { plain: true }));
     }
@@ -196,7 +196,7 @@ async function main() {
     pytorchStats: torch ? ptStats : null,
     ratioVsPytorch1: torch && msPerStep.wasm ? Math.round(msPerStep.wasm / ptMs[1] * 100) / 100 : null,
     // Whether msPerStep.wasm ran with the native kernels (src/trainer/native); wasm-plain without.
-    nativeKernels: /native kernels \(OpenBLAS\)/.test(runs.wasm[0]?.detail ?? ''),
+    nativeKernels: runs.wasm[0]?.native === true,
     ratioPlainWasmVsPytorch1: torch && msPerStep['wasm-plain'] ? Math.round(msPerStep['wasm-plain'] / ptMs[1] * 100) / 100 : null,
     // The same ratio on CPU time per step: meaningful even when other processes load the box.
     ratioVsPytorch1Cpu: torch && stepStats.wasm ? Math.round(stepStats.wasm.cpuMedian / ptStats[1].cpuMedian * 100) / 100 : null,

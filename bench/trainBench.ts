@@ -101,7 +101,7 @@ async function main() {
   fs.rmSync(runDir, { recursive: true, force: true });
 
   console.log(JSON.stringify({
-    backend: backend.name, detail: backend.detail, static: isStatic, iterations: isStatic ? 0 : exp.iterations,
+    backend: backend.name, detail: backend.detail, native: backend.native === true, static: isStatic, iterations: isStatic ? 0 : exp.iterations,
     warmup, steps: stepMs.length - warmup, stepsPerEpoch, parameters,
     stepMs: stepMs.slice(warmup), wallMs: wallMs.slice(warmup), cpuMs: cpuMs.slice(warmup), losses,
     prepMs, firstStepMs: firstStepAt,

@@ -110,7 +110,7 @@ export class TrainingController implements vscode.Disposable {
           state.phase = this.current?.cancelled ? 'stopping' : 'training';
           this.output.appendLine(`[host] run ${e.runId} started ${Date.now() - t0} ms after the command: ${e.runDir} (backend ${e.backend.name}${e.backend.detail ? `, ${e.backend.detail}` : ''})`);
           for (const s of e.backend.skipped ?? []) this.output.appendLine(`[host]   skipped ${s.package}: ${s.reason}`);
-          usedNative = /native kernels \(OpenBLAS\)/.test(e.backend.detail ?? '');
+          usedNative = e.backend.native === true;
           if (e.backend.name === 'wasm' && process.platform === 'linux' && /no native kernels/.test(e.backend.detail ?? '')) {
             this.output.appendLine('[host]   tip: "Feedback MTL: Build native kernels" compiles OpenBLAS-backed kernels for this machine (about 2x faster on text models; needs g++ and libopenblas0)');
           }

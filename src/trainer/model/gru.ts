@@ -177,19 +177,19 @@ function backendTools(backend: AnyBackend) {
   const output = (shape: number[], values: Float32Array): tf.TensorInfo =>
     isWasm ? backend.makeOutput!(shape, 'float32', undefined, values) : backend.makeTensorInfo!(shape, 'float32', values);
   const taken: Float32Array[] = [];
-  /** A zeroed array of n floats, valid until `release()`. */
-  const zeros = (n: number): Float32Array => {
-    if (!isWasm) return new Float32Array(n);
-    const a = freeShared.get(n)?.pop();
-    const arr = a ? a.fill(0) : new Float32Array(new SharedArrayBuffer(4 * n));
+  /** A shared array of n floats from the pool (contents undefined), valid until `release()`. */
+  const take = (n: number): Float32Array => {
+    const arr = freeShared.get(n)?.pop() ?? new Float32Array(new SharedArrayBuffer(4 * n));
     taken.push(arr);
     return arr;
   };
+  /** A zeroed array of n floats, valid until `release()`. */
+  const zeros = (n: number): Float32Array => (isWasm ? take(n).fill(0) : new Float32Array(n));
   /** An input's values where the second thread can read them (wasm), or as they are (cpu). */
   const shareable = (t: tf.TensorInfo): Float32Array => {
     if (!isWasm) return read(t);
     const view = backend.typedArrayFromHeap!(t); // a view: copied before the heap can grow
-    const s = zeros(view.length);
+    const s = take(view.length); // every element is overwritten: no zero fill
     s.set(view);
     return s;
   };
