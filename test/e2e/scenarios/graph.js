@@ -69,6 +69,9 @@ module.exports = {
     // ---- 2. the text beside (below, to keep the graph wide): split, reopen that side as text -----
     await W.runCommand(page, 'View: Split Editor Down', { log });
     await page.waitForTimeout(800);
+    // The split focuses the new (lower) group, but the graph webview above can take focus back
+    // (seen once in CI: the upper editor was reopened as text): focus the lower group explicitly.
+    await W.focusGroup(page, 1, log);
     await W.runCommand(page, 'View: Reopen Editor With...', { log });
     await W.pickQuickItem(page, /^\s*Text Editor/);
     await page.locator('.editor-group-container').nth(1).locator('.editor-instance .monaco-editor').first().waitFor({ timeout: 15000 });
