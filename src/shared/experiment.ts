@@ -432,13 +432,17 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined, enc
   tasks.forEach((t, i) => {
     const P: Path = ['tasks', i];
     if (!isObj(t)) { c.error(P, `a task must be an object, not ${typeName(t)}`); return; }
-    c.keys(t, P, ['id', 'kind', 'label', 'blocks', 'lossWeight', 'title']);
+    c.keys(t, P, ['id', 'kind', 'label', 'blocks', 'lossWeight', 'title', 'output']);
     const id = checkId(c, t, P, 'task');
     if (id !== undefined && RESERVED_TASK_IDS.includes(id)) { c.error([...P, 'id'], `'${id}' is reserved; choose another task id`); }
     const kind = c.oneOf(t, 'kind', P, TASK_KINDS, true);
     const label = c.str(t, 'label', P, true);
     c.num(t, 'lossWeight', P, false, { ge: 0 });
     if (t.title !== undefined) c.str(t, 'title', P, false, false);
+    const output = c.oneOf(t, 'output', P, ['softmax', 'crf'] as const, false);
+    if (output === 'crf' && kind !== undefined && kind !== 'tagging') {
+      c.error([...P, 'output'], `a CRF output decodes a tag sequence, but '${kind}' is not a tagging task — use 'softmax' or leave 'output' out`);
+    }
     const blocks: { type?: string; units?: number }[] = [];
     const b = c.arr(t, 'blocks', P, true);
     b?.forEach((blk, j) => {

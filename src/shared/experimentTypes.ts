@@ -108,6 +108,11 @@ export interface TaskSpec {
   lossWeight?: number;
   /** Display name in the graph editor. */
   title?: string;
+  /**
+   * Output layer of a tagging task: `softmax` (default; each token's tag on its own) or `crf` (a
+   * linear-chain CRF: learned tag transitions, sentence-level loss, Viterbi decoding).
+   */
+  output?: 'softmax' | 'crf';
 }
 
 export interface BlockSpec {

@@ -39,6 +39,8 @@ export interface GraphTask {
   label?: string;
   title?: string;
   lossWeight?: number;
+  /** `output` as written (tagging: 'softmax' or 'crf'). */
+  output?: string;
   blocks: GraphBlock[];
 }
 
@@ -233,7 +235,7 @@ export interface RenameTaskIntent extends IntentBase {
 export interface UpdateTaskIntent extends IntentBase {
   type: 'graph/updateTask';
   id: string;
-  patch: { kind?: TaskKind; label?: string; title?: string | null; lossWeight?: number | null };
+  patch: { kind?: TaskKind; label?: string; title?: string | null; lossWeight?: number | null; output?: 'crf' | null };
 }
 
 /** Insert a block into a task (default: on top, `at` = m + 1); later block numbers shift up. */

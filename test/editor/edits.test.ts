@@ -210,6 +210,13 @@ test('updateTask sets kind/title and removes a key with null', () => {
     replaced(SAMPLE, [['"kind": "classification"', '"kind": "regression"']]));
   expectRefused(SAMPLE, { type: 'graph/updateTask', id: 'intent', patch: { label: ' ' } }, /label source cannot be empty/);
   expectRefused(SAMPLE, { type: 'graph/updateTask', id: 'intent', patch: { lossWeight: -1 } }, /Loss weight/);
+  // A tagging task's output: 'crf' is written, null (softmax, the default) removes the key.
+  const r = run(SAMPLE, { type: 'graph/updateTask', id: 'slots', patch: { output: 'crf' } });
+  assert.ok(r.ok);
+  const withCrf = applyTextEdits(SAMPLE, r.edits);
+  assert.match(withCrf, /"output": "crf"/);
+  expectText(withCrf, { type: 'graph/updateTask', id: 'slots', patch: { output: null } }, SAMPLE);
+  expectRefused(SAMPLE, { type: 'graph/updateTask', id: 'slots', patch: { output: 'hmm' as 'crf' } }, /Unknown task output/);
 });
 
 test('addBlock inserts a copy of the block below and renumbers candidates and layout keys above it', () => {

@@ -291,3 +291,11 @@ test('formatPath and lineColumn', () => {
   assert.deepEqual(lineColumn('ab\ncd', 4), { line: 2, column: 2 });
   assert.deepEqual(lineColumn('ab', 0), { line: 1, column: 1 });
 });
+
+test("task output: 'crf' only on tagging tasks, an unknown output named", () => {
+  assert.deepEqual(errors(mutate(slu, (x) => { x.tasks[1].output = 'crf'; })), []);
+  assert.deepEqual(errors(mutate(slu, (x) => { x.tasks[1].output = 'softmax'; x.tasks[0].output = 'softmax'; })), []);
+  expectError(mutate(slu, (x) => { x.tasks[0].output = 'crf'; }), 'tasks[0].output', /not a tagging task/);
+  expectError(mutate(slu, (x) => { x.tasks[1].output = 'CRF'; }), 'tasks[1].output', /one of 'softmax', 'crf'.*did you mean 'crf'/);
+  expectError(mutate(slu, (x) => { x.tasks[1].output = true; }), 'tasks[1].output', /one of/);
+});

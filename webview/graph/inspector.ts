@@ -148,6 +148,10 @@ export class Inspector {
       (v) => send({ kind: v as 'tagging' })));
     this.row('Label', this.text('task.label', t.label ?? '', (v) => send({ label: v.trim() })));
     this.row('Loss weight', this.number('task.lossWeight', t.lossWeight, { min: 0, placeholder: '1', at: t.id }, (v) => send({ lossWeight: v })));
+    if (t.kind === 'tagging') {
+      this.row('Output', this.select('task.output', [['softmax', 'softmax per token (default)'], ['crf', 'CRF (Viterbi decoding)']], t.output === 'crf' ? 'crf' : 'softmax',
+        (v) => send({ output: v === 'crf' ? 'crf' : null })));
+    }
 
     this.section(`Blocks (h1 is nearest the encoder)`);
     for (const blk of [...t.blocks].reverse()) {

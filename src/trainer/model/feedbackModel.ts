@@ -22,7 +22,7 @@ import { amplifiers, type Amplifier } from './amplifier';
 import { blocks as blockRegistry, type Block } from './block';
 import { Dropout, type BatchTensors, type ForwardCtx } from './context';
 import { encoders, type Encoder } from './encoder';
-import { heads, type Head } from './head';
+import { headName, heads, type Head } from './head';
 import { injections, type Injection } from './injection';
 import { broadcastTokens, lengthMask, maskedMean, stopGradient } from './layers';
 import { ParamScope, type NamedVariable } from './params';
@@ -186,7 +186,7 @@ function build(exp: Experiment, data: PreparedData, seed: number, root: ParamSco
       width = block.outDim;
       return block;
     });
-    const head = heads.get(t.kind)({ inDim: width, outDim: outDims.get(t.id)! }, scope.scope('head'));
+    const head = heads.get(headName(t))({ inDim: width, outDim: outDims.get(t.id)!, task: t }, scope.scope('head'));
     const fed = arrowsSpec.filter((f) => f.to === t.id).flatMap((f) => candidates.get(f.id)!);
     return {
       id: t.id, kind: t.kind, level, outDim: head.outDim, blocks, head,

@@ -1,10 +1,17 @@
 /**
- * Task heads (the output layer after a task's blocks) and their losses. A head gives logits and the
- * output that is fed back and compared across iterations: class probabilities for classification
- * and tagging, the (standardised) value for regression.
+ * Task heads (the output layer after a task's blocks) and their losses. A head gives logits, the
+ * output that is fed back and compared across iterations (class probabilities for classification
+ * and tagging, the (standardised) value for regression) and the decoded prediction (`decode`:
+ * every label the trainer reports or writes goes through it, so a CRF's Viterbi path is used
+ * everywhere a tag is read).
+ *
+ * Registered heads: `classification`, `tagging`, `regression` (a softmax / linear output by task
+ * kind) and `crf` (tagging with a linear-chain CRF, `"output": "crf"` on the task; `crf.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { TaskKind } from '../../shared/experimentTypes';
+import type { TaskKind, TaskSpec } from '../../shared/experimentTypes';
+import type { Batch } from '../data/types';
+import { crfDecode, crfNll } from './crf';
 import { matMulAny } from './layers';
 import type { NamedVariable, ParamScope } from './params';
 import { Registry } from './registry';
@@ -22,6 +29,13 @@ export interface TaskTargets {
   present?: tf.Tensor2D;
   /** Number of labelled items (examples or real tokens); the loss averages over these. */
   count: number;
+  /** Tag ids [B*T] with -1 on padding and unknown tags (CRF). */
+  ids?: Int32Array;
+  /** Real tokens per example [B] (CRF). */
+  lengths?: ArrayLike<number>;
+  /** Batch shape (CRF). */
+  size?: number;
+  seqLen?: number;
 }
 
 export interface Head {
@@ -37,10 +51,18 @@ export interface Head {
   /** Mean loss over labelled items; 0 when the batch has none. */
   loss(logits: tf.Tensor, targets: TaskTargets): tf.Scalar;
   /** Host-side targets for a batch (see `TaskTargets`). */
-  targets(raw: Int32Array | Float32Array): TaskTargets;
+  targets(raw: Int32Array | Float32Array, batch: Batch): TaskTargets;
+  /**
+   * Predictions from the final logits: class / tag ids as float32 ([B] or [B,T]; a CRF's Viterbi
+   * path, 0 on padding) or the standardised regression value [B,1]. `mask` [B,T] for token tasks.
+   */
+  decode(logits: tf.Tensor, mask?: tf.Tensor2D): tf.Tensor;
 }
 
-export type HeadFactory = (where: { inDim: number; outDim: number }, scope: ParamScope) => Head;
+/** Where a head sits: its input width, its output width (classes), and its task. */
+export interface HeadContext { inDim: number; outDim: number; task?: TaskSpec }
+
+export type HeadFactory = (where: HeadContext, scope: ParamScope) => Head;
 
 /** Task kind -> head factory. */
 export const heads = new Registry<HeadFactory>('task kind');
@@ -56,8 +78,14 @@ function softmaxHead(kind: 'classification' | 'tagging'): HeadFactory {
       output: (logits) => tf.softmax(logits),
       loss: (logits, t) => maskedSoftmaxCrossEntropy(tf.reshape(logits, [-1, C]) as tf.Tensor2D, t.oneHot!, t.count),
       targets: (raw) => oneHotTargets(raw as Int32Array, C),
+      decode: (logits) => argMaxIds(logits),
     };
   };
+}
+
+/** Class ids (argmax over the last axis) as float32, the readout's number type. */
+function argMaxIds(logits: tf.Tensor): tf.Tensor {
+  return tf.cast(tf.argMax(logits, -1), 'float32');
 }
 
 heads.register('classification', softmaxHead('classification'));
@@ -71,8 +99,58 @@ heads.register('regression', (where, scope) => {
     output: (logits) => logits,
     loss: (pred, t) => maskedMse(pred as tf.Tensor2D, t.values!, t.present!, t.count),
     targets: (raw) => valueTargets(raw as Float32Array),
+    decode: (value) => value,
   };
 });
+
+/**
+ * `crf`: a tagging head whose per-token logits are the emission scores of a linear-chain CRF with
+ * learned transitions (`trans` [C,C], row = previous tag) and start / end scores, all zero at first.
+ * Loss: the CRF's negative log-likelihood of the gold path over the real tokens, summed over
+ * sentences and divided by the labelled tokens (so it reads on the scale of the per-token loss it
+ * replaces and averages over splits the same way). Prediction: the Viterbi path.
+ *
+ * The fed-back output y^k (and what the convergence loss compares across iterations) is the
+ * per-token softmax of the emission scores, as for the plain tagging head: cheap, differentiable,
+ * and the same kind of signal the other tasks' amplifiers already read. The CRF's marginals would
+ * be the path-aware alternative, at the cost of a forward-backward per feedback pass and its
+ * second-order gradient; the transitions only shape the loss and the decoded path.
+ */
+heads.register('crf', (where, scope) => {
+  const w = scope.weight('W', where.inDim, where.outDim);
+  const b = scope.zeros('b', where.outDim);
+  const C = where.outDim;
+  const trans = scope.zeros('transitions', C * C);
+  const start = scope.zeros('start', C);
+  const end = scope.zeros('end', C);
+  const trans2 = () => tf.reshape(trans, [C, C]) as tf.Tensor2D;
+  return {
+    variables: scope.variables, kind: 'tagging', outDim: C, probabilities: true,
+    logits: (h) => tf.add(matMulAny(h, w as tf.Tensor2D), b),
+    output: (logits) => tf.softmax(logits),
+    loss: (logits, t) => {
+      if (t.count === 0) return tf.scalar(0);
+      const nll = crfNll(logits as tf.Tensor3D, trans2(), start as tf.Tensor1D, end as tf.Tensor1D, t.ids!, t.lengths!);
+      return tf.div(nll, t.count) as tf.Scalar;
+    },
+    targets: (raw, batch) => {
+      const ids = raw as Int32Array;
+      let count = 0;
+      for (let i = 0; i < ids.length; i++) if (ids[i] >= 0 && ids[i] < C) count++;
+      const lengths = batch.lengths ?? new Int32Array(batch.size).fill(batch.seqLen);
+      return { ids, lengths, count, size: batch.size, seqLen: batch.seqLen };
+    },
+    decode: (logits, mask) => {
+      if (!mask) throw new Error('the CRF head decodes token sequences and needs their mask');
+      return crfDecode(logits as tf.Tensor3D, trans2(), start as tf.Tensor1D, end as tf.Tensor1D, mask);
+    },
+  };
+});
+
+/** The head registry name of a task: `crf` for a tagging task with `"output": "crf"`, else its kind. */
+export function headName(task: TaskSpec): string {
+  return task.kind === 'tagging' && task.output === 'crf' ? 'crf' : task.kind;
+}
 
 /**
  * Mean softmax cross-entropy over labelled rows: -sum(onehot * logSoftmax(logits)) / count, where

@@ -36,7 +36,7 @@ export function objective(model: FeedbackModel, result: ForwardResult, batch: Ba
     const f = result.tasks[t.id];
     const raw = batch.targets[t.id];
     if (!raw) throw new Error(`the batch has no targets for task '${t.id}'`);
-    taskLosses.push(t.head.loss(f.logits, t.head.targets(raw)));
+    taskLosses.push(t.head.loss(f.logits, t.head.targets(raw, batch)));
     const d = t.receivesFeedback
       ? iterationDeltas(f.iterates, t.level === 'token' ? result.batch.mask : undefined)
       : tf.zeros([model.iterations]) as tf.Tensor1D; // identical iterates: the deltas are exactly 0

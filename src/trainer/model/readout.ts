@@ -4,7 +4,8 @@
  * point, and a step reports dozens of numbers.
  *
  * Layout: [total, loss_t.., conv_t.., deltas_t,k.., gateProbs_a,l.., predictions_t..]; predictions
- * are class/tag ids (argmax, as floats) or the standardised regression value.
+ * are class/tag ids (the head's `decode`: argmax, or a CRF's Viterbi path; as floats) or the
+ * standardised regression value.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/types';
@@ -35,9 +36,8 @@ export function packReadout(model: FeedbackModel, obj: Objective, res: ForwardRe
   const probs = model.gateProbs();
   for (const a of model.arrows) if (probs[a.id]) parts.push(probs[a.id]);
   for (const t of withPredictions ? model.tasks : []) {
-    const logits = res.tasks[t.id].logits;
-    const p = t.kind === 'regression' ? logits : tf.cast(tf.argMax(logits, -1), 'float32');
-    parts.push(tf.reshape(p, [-1]));
+    // Through the head: a CRF decodes its Viterbi path here, other heads take the argmax.
+    parts.push(tf.reshape(t.head.decode(res.tasks[t.id].logits, res.batch.mask), [-1]));
   }
   return tf.concat(parts.map((p) => tf.reshape(p, [-1]))) as tf.Tensor1D;
 }

@@ -62,6 +62,11 @@ const cases: [string, () => Experiment, PreparedData][] = [
   ['bigru encoder, tagging + classification, sentence->token and token->sentence', () => textExperiment([arrow('i2s', 'intent', 'slots'), arrow('s2i', 'slots', 'intent', { injection: 2 })]), txt],
   ['bigru block (token level) with feedback into it', () => textExperiment([arrow('i2s', 'intent', 'slots', { injection: 'gumbel' })], [
     { type: 'bigru', units: 4, dropout: 0.1 }, { type: 'dense', units: 8, activation: 'relu', dropout: 0 }]), txt],
+  ['crf output on the tagging task, with feedback both ways', () => {
+    const e = textExperiment([arrow('i2s', 'intent', 'slots'), arrow('s2i', 'slots', 'intent', { injection: 2 })]);
+    e.tasks[1].output = 'crf';
+    return e;
+  }, txt],
 ];
 
 for (const [name, mk, data] of cases) {
