@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendPreference } from '../src/trainer/backend';
 import { FusedAdam } from '../src/trainer/model/optimizer';
-import { Rng } from '../src/trainer/rng';
+import { Rng } from '../src/shared/rng';
 import { median } from './stats';
 
 // The SNIPS sample's parameters: embedding, encoder GRU, intent/slot blocks, heads, amplifiers, gates.

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BiGru } from '../src/trainer/model/gru';
-import { Rng } from '../src/trainer/rng';
+import { Rng } from '../src/shared/rng';
 import { initBackend, type BackendPreference } from '../src/trainer/backend';
 import '../src/trainer/model/gradients';
 import { median, spread } from './stats';

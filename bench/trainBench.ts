@@ -17,7 +17,7 @@ import { makeBatches } from '../src/trainer/data/batches';
 import { prepareData } from '../src/trainer/data/prepare';
 import { loadExperimentFile, requireExperiment } from '../src/trainer/experimentFile';
 import { buildModel } from '../src/trainer/model/feedbackModel';
-import { Rng } from '../src/trainer/rng';
+import { Rng } from '../src/shared/rng';
 import { train } from '../src/trainer/train';
 import type { Experiment } from '../src/shared/experimentTypes';
 import type { TrainerEvent } from '../src/shared/trainerProtocol';

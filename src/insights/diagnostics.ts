@@ -1,5 +1,5 @@
 /**
- * Semantic errors of `*.fmtl.json` (from `parseExperiment`, the same validator the trainer uses) in
+ * Semantic errors of `*.fmtl.json` and `*.sweep.json` (from `parseExperiment`, the same validator the trainer uses) in
  * the Problems panel, live while typing (debounced); data files are looked up on open and save and the
  * answers reused while typing.
  * Range mapping is pure (`issueRanges.ts`).
@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseExperiment } from '../shared/experiment';
-import { isExperimentUri } from '../runs/workspaceRuns';
+import { isExperimentUri, isSweepUri } from '../runs/workspaceRuns';
+import { loadSweepFile } from '../sweeps/sweepFile';
 import { issueDiagnostics } from './issueRanges';
 
 const DEBOUNCE_MS = 300;
@@ -20,6 +21,7 @@ export function registerDiagnostics(_context: vscode.ExtensionContext): vscode.D
   // Data-file existence, re-checked on open and save; typing reuses the answers (one stat per new path).
   const exists = new Map<string, boolean>();
   const update = (doc: vscode.TextDocument, recheckFiles: boolean) => {
+    if (isSweepUri(doc.uri) && !doc.isClosed) { updateSweep(doc); return; }
     if (!isExperimentUri(doc.uri) || doc.isClosed) return;
     const text = doc.getText();
     const base = path.dirname(doc.uri.fsPath);
@@ -38,6 +40,18 @@ export function registerDiagnostics(_context: vscode.ExtensionContext): vscode.D
       return diag;
     }));
   };
+  // A sweep file: its own errors, its base experiment's and every cell's, placed in the sweep text.
+  const updateSweep = (doc: vscode.TextDocument) => {
+    const text = doc.getText();
+    const loaded = loadSweepFile(doc.uri.fsPath, text);
+    collection.set(doc.uri, issueDiagnostics(text, loaded.issues).map((d) => {
+      const range = doc.validateRange(new vscode.Range(d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character));
+      const diag = new vscode.Diagnostic(range, d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+      diag.source = 'Feedback MTL sweep';
+      if (d.pathText) diag.code = d.pathText;
+      return diag;
+    }));
+  };
   const soon = (doc: vscode.TextDocument) => {
     const key = doc.uri.toString();
     clearTimeout(timers.get(key));
@@ -48,7 +62,7 @@ export function registerDiagnostics(_context: vscode.ExtensionContext): vscode.D
   return vscode.Disposable.from(
     collection,
     vscode.workspace.onDidOpenTextDocument((doc) => update(doc, true)),
-    vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length && isExperimentUri(e.document.uri)) soon(e.document); }),
+    vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length && (isExperimentUri(e.document.uri) || isSweepUri(e.document.uri))) soon(e.document); }),
     vscode.workspace.onDidSaveTextDocument((doc) => update(doc, true)),
     vscode.workspace.onDidCloseTextDocument((doc) => { clearTimeout(timers.get(doc.uri.toString())); collection.delete(doc.uri); }),
     { dispose: () => { for (const t of timers.values()) clearTimeout(t); } },

@@ -15,6 +15,11 @@ export function isExperimentUri(uri: vscode.Uri | undefined): uri is vscode.Uri 
   return !!uri && uri.scheme === 'file' && uri.path.endsWith('.fmtl.json');
 }
 
+/** True for `*.sweep.json` URIs / documents on disk. */
+export function isSweepUri(uri: vscode.Uri | undefined): uri is vscode.Uri {
+  return !!uri && uri.scheme === 'file' && uri.path.endsWith('.sweep.json');
+}
+
 /**
  * Parent folder of an experiment's run folders: the `feedbackMtl.runsDirectory` setting (relative
  * to the experiment's workspace folder) or `.fmtl/runs` beside the experiment.

@@ -775,7 +775,8 @@ function checkFiles(c: Checker, data: DataInfo, tasks: Map<string, TaskInfo>, ex
 // ---------------------------------------------------------------------------------------------
 // Text positions
 
-function syntaxMessage(e: ParseError): string {
+/** A jsonc-parser syntax error in words (shared with the sweep file's parser). */
+export function syntaxMessage(e: ParseError): string {
   const code = printParseErrorCode(e.error);
   const words: Record<string, string> = {
     InvalidSymbol: 'invalid symbol', InvalidNumberFormat: 'invalid number', PropertyNameExpected: 'property name expected',
@@ -790,9 +791,10 @@ function syntaxMessage(e: ParseError): string {
 
 /**
  * Attach the text range: the node at the issue's path; for unknown keys the key itself; for a
- * missing property the key of the nearest existing parent (the `{` for the root).
+ * missing property the key of the nearest existing parent (the `{` for the root). Shared with the
+ * sweep file's validator, so both place their Problems the same way.
  */
-function locate(root: Node, issue: ExperimentIssue, atKey: boolean): ExperimentIssue {
+export function locate(root: Node, issue: ExperimentIssue, atKey: boolean): ExperimentIssue {
   const node = findNodeAtLocation(root, issue.path);
   if (node) {
     const key = atKey && node.parent?.type === 'property' ? node.parent.children?.[0] : undefined;

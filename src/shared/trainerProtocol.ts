@@ -189,6 +189,13 @@ export interface TrainRequestOptions {
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Override epochs (e.g. quick checks). */
   epochs?: number;
+  /**
+   * Values set at JSON paths of the experiment before the variant (a sweep cell's axes, see
+   * `shared/sweep.ts`); the result is validated again and recorded in `config.json`.
+   */
+  overrides?: { path: (string | number)[]; value: unknown }[];
+  /** Set by a sweep: which sweep, cell and run this is (kept in `meta.json`, shown in the Runs view). */
+  sweep?: { name: string; cellId: string; cellLabel: string; key: string };
 }
 
 export interface TrainRequest {

@@ -4,7 +4,7 @@
  *   fmtl train <file.fmtl.json> [--json] [--epochs N] [--seed N] [--backend auto|tensorflow|wasm|cpu]
  *                               [--runs-dir DIR] [--variant static|fixed|gumbel|asWritten] [--tag T] [--resume RUN_DIR]
  *   fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend ...] [--json]
- *   fmtl validate <file.fmtl.json> [--json]
+ *   fmtl validate <file.fmtl.json|file.sweep.json> [--json]
  *
  * Exit codes: 0 done, 1 invalid input or failed run, 2 usage error, 130 stopped with Ctrl-C.
  * Errors are one clear message; stack traces only with FMTL_DEBUG=1.
@@ -23,6 +23,7 @@ import { formatDuration, formatMetric, gatesTable, ProgressView, summaryTable, t
 import { readRunJson, RUN_FILES, type RunMeta } from './runFolder';
 import { runTraining } from './runTraining';
 import { withDefaults } from '../shared/experiment';
+import { formatSweepIssues, loadSweepFile } from '../sweeps/sweepFile';
 import * as fs from 'node:fs';
 import pkg from '../../package.json';
 
@@ -33,7 +34,7 @@ const USAGE = `usage:
   fmtl train <file.fmtl.json> [--json] [--epochs N] [--seed N] [--backend auto|tensorflow|wasm|cpu]
                               [--runs-dir DIR] [--variant static|fixed|gumbel|asWritten] [--tag TAG] [--resume RUN_DIR]
   fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend auto|tensorflow|wasm|cpu] [--json]
-  fmtl validate <file.fmtl.json> [--json]`;
+  fmtl validate <file.fmtl.json|file.sweep.json> [--json]`;
 
 interface Parsed { positional: string[]; flags: Map<string, string | true> }
 
@@ -84,7 +85,8 @@ const defaultIo = (): CliIo => ({ out: process.stdout, err: process.stderr, cwd:
 /** `fmtl validate`: prints `file:line:col  path  message` lines; 1 if any error. */
 export function cmdValidate(argv: readonly string[], io: CliIo = defaultIo()): number {
   const p = parseArgs(argv, ['json'], []);
-  if (p.positional.length !== 1) throw new UsageError('validate takes one experiment file');
+  if (p.positional.length !== 1) throw new UsageError('validate takes one experiment or sweep file');
+  if (p.positional[0].endsWith('.sweep.json')) return validateSweepFile(path.resolve(io.cwd, p.positional[0]), p.flags.has('json'), io);
   const loaded = loadExperimentFile(path.resolve(io.cwd, p.positional[0]));
   const errors = loaded.issues.filter((i) => i.severity === 'error').length;
   if (p.flags.has('json')) {
@@ -97,6 +99,21 @@ export function cmdValidate(argv: readonly string[], io: CliIo = defaultIo()): n
   if (errors) io.err.write(`${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`);
   else io.out.write(`${displayPath(loaded.path, io.cwd)}: valid${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}\n`);
   return errors ? 1 : 0;
+}
+
+/** `fmtl validate x.sweep.json`: the sweep, its base experiment and every cell. */
+function validateSweepFile(file: string, json: boolean, io: CliIo): number {
+  const loaded = loadSweepFile(file);
+  const errors = loaded.issues.filter((i) => i.severity === 'error').length + (loaded.brokenExperiment ? 1 : 0);
+  if (json) {
+    io.out.write(JSON.stringify({ file: loaded.path, valid: errors === 0, issues: loaded.issues, cells: loaded.sweep?.cells.length, runs: loaded.sweep?.runs.length }) + '\n');
+    return errors ? 1 : 0;
+  }
+  for (const l of formatSweepIssues(loaded, io.cwd)) io.err.write(l + '\n');
+  if (!loaded.sweep) return 1;
+  const s = loaded.sweep;
+  io.out.write(`${displayPath(loaded.path, io.cwd)}: valid (${s.cells.length} cell${s.cells.length === 1 ? '' : 's'} x ${s.seeds.length} seed${s.seeds.length === 1 ? '' : 's'} = ${s.runs.length} runs)\n`);
+  return 0;
 }
 
 /** `fmtl train`. Resolves to the exit code. */

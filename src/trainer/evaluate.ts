@@ -17,7 +17,7 @@ import type { Batch, EncodedSplit, PreparedData } from './data/types';
 import type { FeedbackModel } from './model/feedbackModel';
 import { objective } from './model/objective';
 import { packReadout, unpackReadout, type Readout } from './model/readout';
-import { Rng } from './rng';
+import { Rng } from '../shared/rng';
 
 export type SplitName = 'train' | 'valid' | 'test';
 

@@ -45,7 +45,13 @@ export interface RunMeta {
   /** The data files read, with size and sha256, so a result can be tied to the exact data. */
   data?: { path: string; bytes: number; sha256: string }[];
   /** The request as given (variant, overrides, resume). */
-  request: { variant?: string; tag?: string; epochs?: number; seed?: number; resume?: string; backend?: string };
+  request: {
+    variant?: string; tag?: string; epochs?: number; seed?: number; resume?: string; backend?: string;
+    /** A sweep cell's values set at JSON paths of the experiment. */
+    overrides?: { path: (string | number)[]; value: unknown }[];
+    /** The sweep this run belongs to (`shared/sweep.ts`). */
+    sweep?: { name: string; cellId: string; cellLabel: string; key: string };
+  };
 }
 
 /** `summary.json`: the run summary plus when it was written and why it ended. */

@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { validateExperiment, withDefaults } from '../shared/experiment';
+import { formatPath, validateExperiment, withDefaults } from '../shared/experiment';
+import { applyOverrides } from '../shared/sweep';
 import type { Experiment } from '../shared/experimentTypes';
 import type { RunSummary, TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
 import { describeHardware, initBackend } from './backend';
@@ -132,7 +133,15 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       exp = requireExperiment(loaded);
     }
 
-    // 2. Overrides.
+    // 2. Overrides: a sweep cell's values (not on resume: the snapshot already has them), then the variant.
+    if (options.overrides?.length && !resumedFrom) {
+      exp = applyOverrides(exp, options.overrides);
+      const overrideErrors = validateExperiment(exp).filter((i) => i.severity === 'error');
+      if (overrideErrors.length) {
+        const what = options.overrides.map((o) => `${formatPath(o.path)}=${JSON.stringify(o.value)}`).join(', ');
+        throw new ExperimentFileError(`${what} makes the experiment invalid: ${overrideErrors[0].pathText}: ${overrideErrors[0].message}`, overrideErrors[0].pathText, overrideErrors);
+      }
+    }
     exp = applyVariant(exp, options.variant);
     if (options.epochs !== undefined) {
       if (!(Number.isInteger(options.epochs) && options.epochs >= 1)) throw new ExperimentFileError(`--epochs must be an integer >= 1 (got ${options.epochs})`, 'epochs', []);
@@ -174,7 +183,11 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
         versions: versions(),
         backend,
         hardware: { os: hw.os, cpus: hw.cpus, cpuModel: hw.cpuModel, memoryBytes: hw.memoryBytes },
-        request: { variant: options.variant, tag, epochs: options.epochs, seed: options.seed, resume: options.resume, backend: options.backend },
+        request: {
+          variant: options.variant, tag, epochs: options.epochs, seed: options.seed, resume: options.resume, backend: options.backend,
+          ...(options.overrides?.length ? { overrides: options.overrides } : {}),
+          ...(options.sweep ? { sweep: options.sweep } : {}),
+        },
       },
     });
     runId = folder.id;

@@ -33,7 +33,7 @@ import { gumbelTau } from './model/injection';
 import { objective } from './model/objective';
 import { clipByGlobalNorm, exportOptimizerState, globalNormSquared, importOptimizerState, makeOptimizer } from './model/optimizer';
 import { packReadout, unpackReadout } from './model/readout';
-import { Rng } from './rng';
+import { Rng } from '../shared/rng';
 
 /** Everything a checkpoint holds: weights and optimizer state by name, and where training was. */
 export interface TrainState {

@@ -4,7 +4,7 @@
  */
 import type { Experiment, TaskSpec, FeedbackSpec } from '../../src/shared/experimentTypes';
 import type { Batch, EncodedSplit, PreparedData } from '../../src/trainer/data/types';
-import { Rng } from '../../src/trainer/rng';
+import { Rng } from '../../src/shared/rng';
 
 /** Tabular: 4 features; `cls` = which of 3 regions x0+x1 falls in, `bin` = sign of x2, `reg` = x0 - 2 x3 (+ noise). */
 export function tabularData(n = 96, seed = 1): PreparedData {

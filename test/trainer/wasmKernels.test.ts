@@ -7,7 +7,7 @@ import '../../node_modules/@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerProjectKernels, segmentSumInto } from '../../src/trainer/wasmKernels';
-import { Rng } from '../../src/trainer/rng';
+import { Rng } from '../../src/shared/rng';
 
 registerProjectKernels();
 

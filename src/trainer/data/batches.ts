@@ -8,7 +8,7 @@
  * the whole split from epoch to epoch.
  */
 import type { Experiment } from '../../shared/experimentTypes';
-import { Rng } from '../rng';
+import { Rng } from '../../shared/rng';
 import { PAD_ID, type Batch, type BatchOptions, type EncodedSplit, type PreparedData } from './types';
 
 /** Batches per bucketing chunk. */

@@ -13,7 +13,7 @@
  * numbers standardised with training statistics (NaN = missing, masked out of losses and metrics).
  * Rows are split at random into train/valid/test with a seeded RNG.
  */
-import { Rng } from '../rng';
+import { Rng } from '../../shared/rng';
 import { DataError } from './dataError';
 
 export interface CsvTable {

@@ -9,7 +9,7 @@
  * new mask per site and iteration.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '../rng';
+import { Rng } from '../../shared/rng';
 
 /** A batch on the device. Built once per step from the data layer's typed arrays. */
 export interface BatchTensors {

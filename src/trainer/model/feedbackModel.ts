@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment, FeedbackSpec, TaskKind, TaskLevel } from '../../shared/experimentTypes';
 import { taskLevel } from '../../shared/experimentTypes';
 import type { Batch, PreparedData } from '../data/types';
-import { Rng } from '../rng';
+import { Rng } from '../../shared/rng';
 import { amplifiers, type Amplifier } from './amplifier';
 import { blocks as blockRegistry, type Block } from './block';
 import { Dropout, type BatchTensors, type ForwardCtx } from './context';

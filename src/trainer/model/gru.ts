@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../rng';
+import type { Rng } from '../../shared/rng';
 import { backwardDirection, forwardDirection, WS, type BackwardArrays, type ForwardArrays } from './gruMath';
 import { jsMatMuls, NativeMatMuls, WasmMatMuls, type AnyBackend, type MatMuls } from './gruMatMuls';
 import { nativeKernels } from '../native/nativeKernels';

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GumbelSpec } from '../../shared/experimentTypes';
-import type { Rng } from '../rng';
+import type { Rng } from '../../shared/rng';
 import { stopGradient } from './layers';
 import type { NamedVariable, ParamScope } from './params';
 import { Registry } from './registry';

@@ -8,7 +8,7 @@
  * the path name lives here.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '../rng';
+import { Rng } from '../../shared/rng';
 
 /** A trainable variable with its path name. */
 export interface NamedVariable {

@@ -17,7 +17,7 @@ import { Dropout, type ForwardCtx } from '../../../src/trainer/model/context';
 import { BiGru } from '../../../src/trainer/model/gru';
 import { activate } from '../../../src/trainer/model/layers';
 import { ParamScope } from '../../../src/trainer/model/params';
-import { Rng } from '../../../src/trainer/rng';
+import { Rng } from '../../../src/shared/rng';
 
 const B = 3, T = 5, D = 4, E = 3, U = 6;
 const lengths = [5, 3, 1];

@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { BiGru, tanhF32 } from '../../../src/trainer/model/gru';
 import { gruThreadReady, gruThreadStatus, setGruThreadMinWork, startGruThread, stopGruThread } from '../../../src/trainer/model/gruThreads';
-import { Rng } from '../../../src/trainer/rng';
+import { Rng } from '../../../src/shared/rng';
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 

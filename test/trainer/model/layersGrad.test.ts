@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../../node_modules/@tensorflow/tfjs-core/dist/register_all_gradients';
 import { broadcastTokens, lengthMask, maskedMax } from '../../../src/trainer/model/layers';
-import { Rng } from '../../../src/trainer/rng';
+import { Rng } from '../../../src/shared/rng';
 
 test.before(async () => { await tf.setBackend('cpu'); });
 

@@ -13,7 +13,7 @@ import { maskedMean, maskedMax } from '../../../src/trainer/model/layers';
 import { objective } from '../../../src/trainer/model/objective';
 import { ParamScope } from '../../../src/trainer/model/params';
 import { Registry } from '../../../src/trainer/model/registry';
-import { Rng } from '../../../src/trainer/rng';
+import { Rng } from '../../../src/shared/rng';
 import { arrow, makeBatch, tabularData, tabularExperiment, textData, textExperiment } from '../synthetic';
 
 test.before(async () => { await tf.setBackend('cpu'); });

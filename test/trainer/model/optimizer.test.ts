@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { FusedAdam, makeOptimizer } from '../../../src/trainer/model/optimizer';
-import { Rng } from '../../../src/trainer/rng';
+import { Rng } from '../../../src/shared/rng';
 
 const shapes = [[40, 8], [8], [3, 2, 5]];
 

@@ -11,7 +11,7 @@ import { registerProjectKernels } from '../../../src/trainer/wasmKernels';
 import { adamLoop } from '../../../src/trainer/model/optimizer';
 import { BiGru } from '../../../src/trainer/model/gru';
 import { gruThreadReady, gruThreadStatus, setGruThreadMinWork, startGruThread, stopGruThread } from '../../../src/trainer/model/gruThreads';
-import { Rng } from '../../../src/trainer/rng';
+import { Rng } from '../../../src/shared/rng';
 
 // The addon is optional for a newcomer (no g++ or OpenBLAS: plain wasm), required in CI
 // (.ci/run installs OpenBLAS and sets FMTL_REQUIRE_NATIVE=1), so these tests cannot pass vacuously there.

@@ -1,7 +1,8 @@
 /**
  * Seeded pseudo-random numbers (mulberry32) for everything the trainer draws itself: weight
- * initialisation, shuffling, dropout masks, Gumbel noise. Same seed => same numbers on every
- * backend, which is what makes "same seed => same loss sequence" hold.
+ * initialisation, shuffling, dropout masks, Gumbel noise — and for a sweep's random search and
+ * bootstrap. Same seed => same numbers on every backend, which is what makes "same seed => same
+ * loss sequence" hold. Pure (shared), so the trainer, the sweep expansion and the tables agree.
  */
 export class Rng {
   private state: number;

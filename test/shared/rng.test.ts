@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/trainer/rng';
+import { Rng } from '../../src/shared/rng';
 
 test('same seed gives the same stream; different seeds differ', () => {
   const a = new Rng(7), b = new Rng(7), c = new Rng(8);
