@@ -13,7 +13,7 @@ import { crfNll, crfNllHost, viterbiHost, pathScore, type CrfParams } from '../.
 import { buildModel } from '../../../src/trainer/model/feedbackModel';
 import { objective } from '../../../src/trainer/model/objective';
 import { packReadout, unpackReadout } from '../../../src/trainer/model/readout';
-import { Rng } from '../../../src/trainer/rng';
+import { Rng } from '../../../src/shared/rng';
 import { batchesOf, textData, textExperiment } from '../synthetic';
 
 test.before(async () => { await tf.setBackend('cpu'); });
