@@ -282,6 +282,8 @@ function updateTask(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage,
   if (p.label !== undefined && (typeof p.label !== 'string' || p.label.trim() === '')) refuse('The label source cannot be empty.', it.id);
   if (p.lossWeight !== undefined && p.lossWeight !== null && !(typeof p.lossWeight === 'number' && p.lossWeight >= 0 && Number.isFinite(p.lossWeight))) refuse('Loss weight must be a number >= 0.', it.id);
   if (p.output !== undefined && p.output !== null && p.output !== 'crf') refuse(`Unknown task output "${String(p.output)}".`, it.id);
+  if (p.tokenLevel !== undefined && p.tokenLevel !== null && p.tokenLevel !== true) refuse('tokenLevel is true or absent.', it.id);
+  if (p.vote !== undefined && p.vote !== null && p.vote !== 'majority') refuse(`Unknown vote "${String(p.vote)}".`, it.id);
   for (const [k, v] of Object.entries(p)) {
     if (v === undefined) continue;
     if (v === null || v === '') ed.remove(['tasks', ti, k]); else ed.set(['tasks', ti, k], v as Json);

@@ -61,6 +61,7 @@ export function toGraphModel(v: Obj): GraphModel {
     if (!id) return;
     tasks.push({
       id, index, kind: str(t.kind) ?? '?', label: str(t.label), title: str(t.title), lossWeight: num(t.lossWeight), output: str(t.output),
+      tokenLevel: t.tokenLevel === true ? true : undefined, vote: str(t.vote),
       blocks: arr(t.blocks).map((b, j) => {
         const o = obj(b);
         return { n: j + 1, type: str(o.type) ?? '?', units: num(o.units), activation: str(o.activation), dropout: num(o.dropout) };

@@ -328,7 +328,7 @@ function distance(a: string, b: string): number {
 const ROOT_KEYS = ['$schema', 'name', 'description', 'data', 'encoder', 'tasks', 'feedback', 'iterations', 'convergence', 'gumbel', 'training', 'lossWeighting', 'layout'];
 
 /** What validation learned about one task, for the cross checks. */
-interface TaskInfo { id: string; index: number; kind?: TaskKind; label?: string; blocks?: { type?: string; units?: number }[] }
+interface TaskInfo { id: string; index: number; kind?: TaskKind; label?: string; blocks?: { type?: string; units?: number }[]; tokenTower?: boolean }
 
 function collect(exp: unknown, opts: ValidateOptions): Collected[] {
   const c = new Checker();
@@ -432,7 +432,7 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined, enc
   tasks.forEach((t, i) => {
     const P: Path = ['tasks', i];
     if (!isObj(t)) { c.error(P, `a task must be an object, not ${typeName(t)}`); return; }
-    c.keys(t, P, ['id', 'kind', 'label', 'blocks', 'lossWeight', 'title', 'output']);
+    c.keys(t, P, ['id', 'kind', 'label', 'blocks', 'lossWeight', 'title', 'output', 'tokenLevel', 'vote']);
     const id = checkId(c, t, P, 'task');
     if (id !== undefined && RESERVED_TASK_IDS.includes(id)) { c.error([...P, 'id'], `'${id}' is reserved; choose another task id`); }
     const kind = c.oneOf(t, 'kind', P, TASK_KINDS, true);
@@ -443,6 +443,14 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined, enc
     if (output === 'crf' && kind !== undefined && kind !== 'tagging') {
       c.error([...P, 'output'], `a CRF output decodes a tag sequence, but '${kind}' is not a tagging task — use 'softmax' or leave 'output' out`);
     }
+    const tokenLevel = c.bool(t, 'tokenLevel', P) === true;
+    if (tokenLevel && kind !== undefined && kind !== 'classification') {
+      c.error([...P, 'tokenLevel'], `'tokenLevel' predicts a sentence label at every token; it applies to classification tasks, not '${kind}'${kind === 'tagging' ? ' (tagging is per token already)' : ''}`);
+    }
+    else if (tokenLevel && format === 'csv') c.error([...P, 'tokenLevel'], "'tokenLevel' needs token sequences; CSV data has rows of features");
+    const vote = c.oneOf(t, 'vote', P, ['mean', 'majority'] as const, false);
+    if (vote !== undefined && !tokenLevel) c.warn([...P, 'vote'], "'vote' is only used with \"tokenLevel\": true");
+    const tokenTower = kind === 'tagging' || (kind === 'classification' && tokenLevel);
     const blocks: { type?: string; units?: number }[] = [];
     const b = c.arr(t, 'blocks', P, true);
     b?.forEach((blk, j) => {
@@ -456,8 +464,8 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined, enc
       if (type === 'bigru' && format === 'csv') {
         c.error([...BP, 'type'], "a 'bigru' block needs token sequences; this experiment's data is tabular rows — use 'dense'");
       }
-      else if (type === 'bigru' && kind !== undefined && kind !== 'tagging') {
-        c.error([...BP, 'type'], `a 'bigru' block runs over tokens, but '${kind}' is a sentence-level task (its tower works on the pooled sentence vector) — use 'dense'`);
+      else if (type === 'bigru' && kind !== undefined && !tokenTower) {
+        c.error([...BP, 'type'], `a 'bigru' block runs over tokens, but '${kind}' is a sentence-level task (its tower works on the pooled sentence vector) — use 'dense'${kind === 'classification' ? ', or set "tokenLevel": true' : ''}`);
       }
       if (type === 'bigru' && blk.activation !== undefined) c.warn([...BP, 'activation'], "'activation' is ignored for a 'bigru' block");
       blocks.push({ type, units });
@@ -485,7 +493,7 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined, enc
     }
     if (id === undefined) return;
     if (out.has(id)) { c.error([...P, 'id'], `duplicate task id '${id}' (also tasks[${out.get(id)!.index}])`); return; }
-    out.set(id, { id, index: i, kind, label, blocks: b ? blocks : undefined });
+    out.set(id, { id, index: i, kind, label, blocks: b ? blocks : undefined, tokenTower });
   });
   if (tasks.length > 0 && tasks.every((t) => isObj(t) && t.lossWeight === 0)) c.error(['tasks'], 'every task has lossWeight 0: nothing would be trained');
   return out;
@@ -613,7 +621,7 @@ function blockInputWidth(to: TaskInfo, l: number, encoderType: string | undefine
   }
   if (encoderType === 'bigru' && isObj(encoder) && typeof encoder.hidden === 'number') {
     // Token towers read the BiGRU states (2 x hidden); sentence towers its mean+max pool (4 x hidden).
-    return to.kind === 'tagging' ? 2 * encoder.hidden : to.kind ? 4 * encoder.hidden : undefined;
+    return to.tokenTower ? 2 * encoder.hidden : to.kind ? 4 * encoder.hidden : undefined;
   }
   return undefined;
 }

@@ -113,6 +113,19 @@ export interface TaskSpec {
    * linear-chain CRF: learned tag transitions, sentence-level loss, Viterbi decoding).
    */
   output?: 'softmax' | 'crf';
+  /**
+   * Classification over text only: predict the label at every token (Stack-Propagation style). The
+   * tower's blocks then run per token on the encoder's token states, the loss is each token's
+   * cross-entropy against the sentence label, and the sentence prediction combines the tokens by
+   * `vote`. The task's fed-back output stays one distribution per sentence. Default false.
+   */
+  tokenLevel?: boolean;
+  /**
+   * How a token-level task's tokens decide the sentence label: `mean` (default: the class with the
+   * highest mean token log-probability) or `majority` (each token votes its argmax; ties go to the
+   * higher mean log-probability).
+   */
+  vote?: 'mean' | 'majority';
 }
 
 export interface BlockSpec {
@@ -207,4 +220,12 @@ export interface LayoutSpec {
 /** Level of a task's output, from its kind. */
 export function taskLevel(kind: TaskKind): TaskLevel {
   return kind === 'tagging' ? 'token' : 'sentence';
+}
+
+/**
+ * Level at which a task's blocks and output layer run: its output level, except a token-level
+ * classification task (`tokenLevel`), whose tower runs per token and whose output is per sentence.
+ */
+export function towerLevel(task: Pick<TaskSpec, 'kind' | 'tokenLevel'>): TaskLevel {
+  return task.kind === 'classification' && task.tokenLevel === true ? 'token' : taskLevel(task.kind);
 }

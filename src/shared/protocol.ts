@@ -41,6 +41,9 @@ export interface GraphTask {
   lossWeight?: number;
   /** `output` as written (tagging: 'softmax' or 'crf'). */
   output?: string;
+  /** `tokenLevel` and `vote` as written (classification over text). */
+  tokenLevel?: boolean;
+  vote?: string;
   blocks: GraphBlock[];
 }
 
@@ -231,11 +234,11 @@ export interface RenameTaskIntent extends IntentBase {
   newId: string;
 }
 
-/** Change a task's kind, label, title or loss weight. */
+/** Change a task's kind, label, title, loss weight or output options (null removes the key: its default). */
 export interface UpdateTaskIntent extends IntentBase {
   type: 'graph/updateTask';
   id: string;
-  patch: { kind?: TaskKind; label?: string; title?: string | null; lossWeight?: number | null; output?: 'crf' | null };
+  patch: { kind?: TaskKind; label?: string; title?: string | null; lossWeight?: number | null; output?: 'crf' | null; tokenLevel?: true | null; vote?: 'majority' | null };
 }
 
 /** Insert a block into a task (default: on top, `at` = m + 1); later block numbers shift up. */

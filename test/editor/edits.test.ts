@@ -217,6 +217,12 @@ test('updateTask sets kind/title and removes a key with null', () => {
   assert.match(withCrf, /"output": "crf"/);
   expectText(withCrf, { type: 'graph/updateTask', id: 'slots', patch: { output: null } }, SAMPLE);
   expectRefused(SAMPLE, { type: 'graph/updateTask', id: 'slots', patch: { output: 'hmm' as 'crf' } }, /Unknown task output/);
+  const r2 = run(SAMPLE, { type: 'graph/updateTask', id: 'intent', patch: { tokenLevel: true, vote: 'majority' } });
+  assert.ok(r2.ok);
+  const tokenLevel = applyTextEdits(SAMPLE, r2.edits);
+  assert.match(tokenLevel, /"tokenLevel": true,\s*"vote": "majority"/);
+  expectText(tokenLevel, { type: 'graph/updateTask', id: 'intent', patch: { tokenLevel: null, vote: null } }, SAMPLE);
+  expectRefused(SAMPLE, { type: 'graph/updateTask', id: 'intent', patch: { vote: 'all' as 'majority' } }, /Unknown vote/);
 });
 
 test('addBlock inserts a copy of the block below and renumbers candidates and layout keys above it', () => {

@@ -299,3 +299,21 @@ test("task output: 'crf' only on tagging tasks, an unknown output named", () => 
   expectError(mutate(slu, (x) => { x.tasks[1].output = 'CRF'; }), 'tasks[1].output', /one of 'softmax', 'crf'.*did you mean 'crf'/);
   expectError(mutate(slu, (x) => { x.tasks[1].output = true; }), 'tasks[1].output', /one of/);
 });
+
+test("tokenLevel: classification over text only; 'vote' needs it; a bigru block is then allowed", () => {
+  const ok = mutate(slu, (x) => { x.tasks[0].tokenLevel = true; x.tasks[0].vote = 'majority'; x.tasks[0].blocks[0].type = 'bigru'; });
+  assert.deepEqual(errors(ok), []);
+  expectError(mutate(slu, (x) => { x.tasks[1].tokenLevel = true; }), 'tasks[1].tokenLevel', /classification tasks.*per token already/);
+  expectError(mutate(slu, (x) => { x.tasks[0].tokenLevel = 'yes'; }), 'tasks[0].tokenLevel', /true or false/);
+  expectError(mutate(slu, (x) => { x.tasks[0].tokenLevel = true; x.tasks[0].vote = 'max'; }), 'tasks[0].vote', /'mean', 'majority'/);
+  expectError(mutate(csv, (x) => { x.tasks[0].tokenLevel = true; }), 'tasks[0].tokenLevel', /CSV/);
+  assert.ok(warnings(mutate(slu, (x) => { x.tasks[0].vote = 'mean'; })).some((w) => w.pathText === 'tasks[0].vote'));
+  expectError(mutate(slu, (x) => { x.tasks[0].blocks[0].type = 'bigru'; }), 'tasks[0].blocks[0].type', /"tokenLevel": true/);
+  // 'add' feedback into a token-level tower must match the token width (2 x hidden), not the pooled one.
+  const add = (units: number) => mutate(slu, (x) => {
+    x.tasks[0].tokenLevel = true;
+    x.feedback[1] = { id: 's2i', from: 'slots', to: 'intent', amplifier: { type: 'linear', units }, injection: 1, combine: 'add' };
+  });
+  assert.deepEqual(errors(add(32)), []);
+  expectError(add(64), 'feedback[1].amplifier.units', /\(32\)/);
+});

@@ -129,6 +129,7 @@ const combines: Record<NonNullable<FeedbackSpec['combine']>, true> = { concat: t
 const anneals: Record<NonNullable<GumbelSpec['anneal']>, true> = { exp: true, linear: true, none: true };
 const masks: Record<NonNullable<ConvergenceSpec['dropoutMasks']>, true> = { shared: true, fresh: true };
 const taskOutputs: Record<NonNullable<TaskSpec['output']>, true> = { softmax: true, crf: true };
+const votes: Record<NonNullable<TaskSpec['vote']>, true> = { mean: true, majority: true };
 const encoderTypes: Record<(BiGruEncoderSpec | MlpEncoderSpec)['type'], true> = { bigru: true, mlp: true };
 const formats: Record<(SluDataSpec | CsvDataSpec)['format'], true> = { slu: true, csv: true };
 
@@ -139,6 +140,7 @@ test('schema enums equal the TypeScript unions', () => {
   assert.deepEqual(sorted(def('amplifier').properties.type.enum), sorted(amplifierTypes));
   assert.deepEqual(sorted(def('task').properties.kind.enum), sorted(taskKinds));
   assert.deepEqual(sorted(def('task').properties.output.enum), sorted(taskOutputs));
+  assert.deepEqual(sorted(def('task').properties.vote.enum), sorted(votes));
   assert.deepEqual(sorted(def('activation').enum), sorted(activations));
   assert.deepEqual(sorted(def('block').properties.type.enum), sorted(blockTypes));
   assert.deepEqual(sorted(def('training').properties.optimizer.enum), sorted(optimizers));
@@ -158,7 +160,7 @@ test('schema properties and required fields equal the TypeScript interfaces', ()
       name: true, data: true, encoder: true, tasks: true, feedback: true, iterations: true, convergence: true, gumbel: true,
       training: true, lossWeighting: true,
     } satisfies Req<Experiment>],
-    ['TaskSpec', def('task'), { id: true, kind: true, label: true, blocks: true, lossWeight: true, title: true, output: true } satisfies Keys<TaskSpec>,
+    ['TaskSpec', def('task'), { id: true, kind: true, label: true, blocks: true, lossWeight: true, title: true, output: true, tokenLevel: true, vote: true } satisfies Keys<TaskSpec>,
       { id: true, kind: true, label: true, blocks: true } satisfies Req<TaskSpec>],
     ['BlockSpec', def('block'), { type: true, units: true, activation: true, dropout: true } satisfies Keys<BlockSpec>,
       { type: true, units: true } satisfies Req<BlockSpec>],

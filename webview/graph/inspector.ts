@@ -152,6 +152,14 @@ export class Inspector {
       this.row('Output', this.select('task.output', [['softmax', 'softmax per token (default)'], ['crf', 'CRF (Viterbi decoding)']], t.output === 'crf' ? 'crf' : 'softmax',
         (v) => send({ output: v === 'crf' ? 'crf' : null })));
     }
+    if (t.kind === 'classification' && model.tasks.some((o) => o.kind === 'tagging')) {
+      // Text data (a tagging task exists): the label may be predicted at every token.
+      this.row('', this.checkbox('task.tokenLevel', 'Predict at every token (token-level)', t.tokenLevel === true, (on) => send({ tokenLevel: on ? true : null, ...(on ? {} : { vote: null }) })));
+      if (t.tokenLevel === true) {
+        this.row('Vote', this.select('task.vote', [['mean', 'mean log-probability (default)'], ['majority', 'majority of tokens']], t.vote === 'majority' ? 'majority' : 'mean',
+          (v) => send({ vote: v === 'majority' ? 'majority' : null })));
+      }
+    }
 
     this.section(`Blocks (h1 is nearest the encoder)`);
     for (const blk of [...t.blocks].reverse()) {

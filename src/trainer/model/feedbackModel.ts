@@ -10,12 +10,14 @@
  *
  * Level alignment: a token -> sentence arrow amplifies each token's output, then averages over the
  * real (non-pad) tokens; a sentence -> token arrow amplifies once and repeats the signal over tokens.
+ * A `tokenLevel` classification task outputs per sentence but runs its tower per token: arrows from
+ * it carry a sentence signal, arrows into it are repeated over tokens.
  * Combine `concat` widens the block input by the amplifier's units; `add` adds the signal to it.
  * With a Gumbel gate, candidate block l receives gate_l * amp(y) and the other candidates get zero.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment, FeedbackSpec, TaskKind, TaskLevel } from '../../shared/experimentTypes';
-import { taskLevel } from '../../shared/experimentTypes';
+import { taskLevel, towerLevel } from '../../shared/experimentTypes';
 import type { Batch, PreparedData } from '../data/types';
 import { Rng } from '../../shared/rng';
 import { amplifiers, type Amplifier } from './amplifier';
@@ -41,7 +43,10 @@ export interface NamedTensor {
 export interface TaskModel {
   id: string;
   kind: TaskKind;
+  /** Level of the output y (what feedback arrows from this task carry). */
   level: TaskLevel;
+  /** Level at which the blocks and the head run (token for a `tokenLevel` classification task). */
+  towerLevel: TaskLevel;
   /** Classes (tags) or 1 for regression. */
   outDim: number;
   blocks: Block[];
@@ -164,10 +169,11 @@ function build(exp: Experiment, data: PreparedData, seed: number, root: ParamSco
 
   const tasks: TaskModel[] = exp.tasks.map((t) => {
     const level = taskLevel(t.kind);
+    const tower = towerLevel(t);
     const scope = root.scope(`tasks/${t.id}`);
     let width: number;
-    if (level === 'token') {
-      if (encoder.tokenDim === undefined) throw new Error(`task '${t.id}' tags tokens, but encoder '${exp.encoder.type}' gives no per-token states`);
+    if (tower === 'token') {
+      if (encoder.tokenDim === undefined) throw new Error(`task '${t.id}' ${level === 'token' ? 'tags tokens' : 'predicts at every token'}, but encoder '${exp.encoder.type}' gives no per-token states`);
       width = encoder.tokenDim;
     } else {
       width = encoder.outDim;
@@ -182,14 +188,14 @@ function build(exp: Experiment, data: PreparedData, seed: number, root: ParamSco
           throw new Error(`feedback '${f.id}': combine 'add' needs amplifier.units = the input width of ${t.id} block ${l} (${width}), got ${f.amplifier.units}; use 'concat' or set units to ${width}`);
         }
       }
-      const block = blockRegistry.get(b.type)(b, { level, inDim: width, extraDim, site: `${t.id}/block${l}` }, scope.scope(`block${l}`));
+      const block = blockRegistry.get(b.type)(b, { level: tower, inDim: width, extraDim, site: `${t.id}/block${l}` }, scope.scope(`block${l}`));
       width = block.outDim;
       return block;
     });
     const head = heads.get(headName(t))({ inDim: width, outDim: outDims.get(t.id)!, task: t }, scope.scope('head'));
     const fed = arrowsSpec.filter((f) => f.to === t.id).flatMap((f) => candidates.get(f.id)!);
     return {
-      id: t.id, kind: t.kind, level, outDim: head.outDim, blocks, head,
+      id: t.id, kind: t.kind, level, towerLevel: tower, outDim: head.outDim, blocks, head,
       receivesFeedback: fed.length > 0, firstFedBlock: fed.length ? Math.min(...fed) : t.blocks.length + 1,
     };
   });
@@ -242,8 +248,8 @@ function build(exp: Experiment, data: PreparedData, seed: number, root: ParamSco
           let y = prev.get(a.from.id)!;
           if (stopGrad) y = stopGradient(y);
           let s = a.amplifier.apply(y);
-          if (a.from.level === 'sentence' && a.to.level === 'token') s = broadcastTokens(s, bt.seqLen);
-          else if (a.from.level === 'token' && a.to.level === 'sentence') s = maskedMean(s, bt.mask!);
+          if (a.from.level === 'sentence' && a.to.towerLevel === 'token') s = broadcastTokens(s, bt.seqLen);
+          else if (a.from.level === 'token' && a.to.towerLevel === 'sentence') s = maskedMean(s, bt.mask!);
           const parts = gateParts.get(a.id);
           a.injection.candidates.forEach((l, i) => {
             const key = `${a.to.id}/${l}`;
@@ -263,7 +269,7 @@ function build(exp: Experiment, data: PreparedData, seed: number, root: ParamSco
           continue;
         }
         const c = ctx(k);
-        let h: tf.Tensor = t.level === 'token' ? enc.tokens! : enc.sentence;
+        let h: tf.Tensor = t.towerLevel === 'token' ? enc.tokens! : enc.sentence;
         const start = k > 0 && reusePrefix ? t.firstFedBlock - 1 : 0;
         if (start > 0) h = prefix.get(t.id)!;
         t.blocks.forEach((b, i) => {
@@ -277,7 +283,7 @@ function build(exp: Experiment, data: PreparedData, seed: number, root: ParamSco
           h = b.apply(h, extra, c);
         });
         const logits = t.head.logits(h);
-        const y = t.head.output(logits);
+        const y = t.head.output(logits, bt.mask);
         if (!out[t.id]) out[t.id] = { iterates: [], logits };
         out[t.id].iterates.push(y);
         out[t.id].logits = logits;

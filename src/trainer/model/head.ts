@@ -6,13 +6,14 @@
  * everywhere a tag is read).
  *
  * Registered heads: `classification`, `tagging`, `regression` (a softmax / linear output by task
- * kind) and `crf` (tagging with a linear-chain CRF, `"output": "crf"` on the task; `crf.ts`).
+ * kind), `crf` (tagging with a linear-chain CRF, `"output": "crf"` on the task; `crf.ts`) and
+ * `token-classification` (a sentence label predicted at every token, `"tokenLevel": true`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskKind, TaskSpec } from '../../shared/experimentTypes';
 import type { Batch } from '../data/types';
 import { crfDecode, crfNll } from './crf';
-import { matMulAny } from './layers';
+import { matMulAny, maskedMean } from './layers';
 import type { NamedVariable, ParamScope } from './params';
 import { Registry } from './registry';
 
@@ -36,6 +37,8 @@ export interface TaskTargets {
   /** Batch shape (CRF). */
   size?: number;
   seqLen?: number;
+  /** Token-level classification: the sentence's one-hot over its real tokens, / tokens [B,T,C]. */
+  tokenWeights?: tf.Tensor3D;
 }
 
 export interface Head {
@@ -46,8 +49,11 @@ export interface Head {
   /** Whether `output` is a probability distribution. */
   readonly probabilities: boolean;
   logits(h: tf.Tensor): tf.Tensor;
-  /** Probabilities (softmax over the last axis) or the regression value. */
-  output(logits: tf.Tensor): tf.Tensor;
+  /**
+   * Probabilities (softmax over the last axis) or the regression value; a token-level
+   * classification head gives one distribution per sentence from its token logits and `mask`.
+   */
+  output(logits: tf.Tensor, mask?: tf.Tensor2D): tf.Tensor;
   /** Mean loss over labelled items; 0 when the batch has none. */
   loss(logits: tf.Tensor, targets: TaskTargets): tf.Scalar;
   /** Host-side targets for a batch (see `TaskTargets`). */
@@ -147,9 +153,71 @@ heads.register('crf', (where, scope) => {
   };
 });
 
+/**
+ * `token-classification`: a sentence label predicted at every token (Stack-Propagation's
+ * token-level intent). Logits [B,T,C] per token; loss: each real token's cross-entropy against
+ * its sentence's label, averaged over the sentence's tokens, then over labelled sentences (every
+ * sentence weighs the same, as in the sentence-level metric).
+ *
+ * The sentence decision and the fed-back output: y = softmax(mean over real tokens of the token
+ * log-probabilities), a normalised geometric mean of the token distributions — one distribution
+ * per sentence, differentiable, and its argmax is the `mean` decision, so what is fed back and
+ * compared by the convergence loss agrees with what is predicted. `mean` is the default over a
+ * vote because it weighs each token by its confidence and never ties; `majority` (Stack-
+ * Propagation's vote: each token's argmax counts once, ties to the higher mean log-probability)
+ * is there to reproduce that paper.
+ */
+heads.register('token-classification', (where, scope) => {
+  const w = scope.weight('W', where.inDim, where.outDim);
+  const b = scope.zeros('b', where.outDim);
+  const C = where.outDim;
+  const majority = where.task?.vote === 'majority';
+  /** Mean token log-probabilities over real tokens [B,C]. */
+  const meanLogProb = (logits: tf.Tensor, mask: tf.Tensor2D) => maskedMean(tf.logSoftmax(logits), mask);
+  const needMask = (mask?: tf.Tensor2D): tf.Tensor2D => {
+    if (!mask) throw new Error('a token-level classification head reads token sequences and needs their mask');
+    return mask;
+  };
+  return {
+    variables: scope.variables, kind: 'classification', outDim: C, probabilities: true,
+    logits: (h) => tf.add(matMulAny(h, w as tf.Tensor2D), b),
+    output: (logits, mask) => tf.softmax(meanLogProb(logits, needMask(mask))),
+    loss: (logits, t) => {
+      if (t.count === 0) return tf.scalar(0);
+      return tf.div(tf.neg(tf.sum(tf.mul(t.tokenWeights!, tf.logSoftmax(logits)))), t.count) as tf.Scalar;
+    },
+    targets: (raw, batch) => tokenTargets(raw as Int32Array, batch, C),
+    decode: (logits, mask) => {
+      const m = needMask(mask);
+      const mean = meanLogProb(logits, m);
+      if (!majority) return argMaxIds(mean);
+      // Votes per class plus softmax(mean) (< 1) to break ties by confidence.
+      const votes = tf.sum(tf.mul(tf.oneHot(tf.argMax(logits, -1), C), tf.expandDims(m, 2)), 1);
+      return argMaxIds(tf.add(votes, tf.softmax(mean)));
+    },
+  };
+});
+
+/** Per-token weights [B,T,C] of a token-level classification batch: onehot(label) / real tokens. */
+export function tokenTargets(ids: Int32Array, batch: Batch, C: number): TaskTargets {
+  const B = batch.size, T = batch.seqLen;
+  const wts = new Float32Array(B * T * C);
+  let count = 0;
+  for (let i = 0; i < B; i++) {
+    const c = ids[i];
+    const n = Math.min(batch.lengths ? batch.lengths[i] : T, T);
+    if (!(c >= 0 && c < C) || n === 0) continue;
+    count++;
+    for (let t = 0; t < n; t++) wts[(i * T + t) * C + c] = 1 / n;
+  }
+  return { tokenWeights: tf.tensor3d(wts, [B, T, C]), count };
+}
+
 /** The head registry name of a task: `crf` for a tagging task with `"output": "crf"`, else its kind. */
 export function headName(task: TaskSpec): string {
-  return task.kind === 'tagging' && task.output === 'crf' ? 'crf' : task.kind;
+  if (task.kind === 'tagging' && task.output === 'crf') return 'crf';
+  if (task.kind === 'classification' && task.tokenLevel === true) return 'token-classification';
+  return task.kind;
 }
 
 /**

@@ -67,6 +67,12 @@ const cases: [string, () => Experiment, PreparedData][] = [
     e.tasks[1].output = 'crf';
     return e;
   }, txt],
+  ['token-level intent (majority vote) with a bigru block, feedback both ways', () => {
+    const e = textExperiment([arrow('i2s', 'intent', 'slots'), arrow('s2i', 'slots', 'intent', { injection: 2 })]);
+    e.tasks[0].tokenLevel = true; e.tasks[0].vote = 'majority';
+    e.tasks[0].blocks[0] = { type: 'bigru', units: 4, dropout: 0.1 };
+    return e;
+  }, txt],
 ];
 
 for (const [name, mk, data] of cases) {
