@@ -4,10 +4,12 @@
  *
  * Figures: the latest run of the experiment that has metrics (a live run shows its newest epoch),
  * compared with the previous *finished* run before it. Metrics are the validation metrics of the
- * best epoch (`summary.best.valid`), else the last epoch's. Accuracy and F1 print as percentages with
- * one decimal, the change in percentage points; RMSE/MAE print as values (lower is better).
+ * best epoch (`summary.best.valid`), else the last epoch's. Numbers are written by the metric
+ * catalogue (`shared/metrics/catalogue.ts`).
  */
 import type { TaskKind } from '../shared/experimentTypes';
+import { formatAgo } from '../shared/duration';
+import { formatMetric, formatMetricDelta, headlineMetric, metricInfo, NO_VALUE } from '../shared/metrics/catalogue';
 import type { TaskMetrics } from '../shared/trainerProtocol';
 import type { RunViewStatus } from '../shared/runViewProtocol';
 import type { RunInfo } from '../runs/runStore';
@@ -80,40 +82,6 @@ export function pickRuns(runs: readonly RunFigures[]): { newest?: RunFigures; la
   return { newest: runs[0], latest, previous, gates };
 }
 
-/** Headline metric of a task kind, with how it is shown. */
-export function primaryMetric(kind: TaskKind | undefined, metrics: Record<string, number> | undefined): { name: string; label: string; percent: boolean; lowerIsBetter: boolean } | undefined {
-  const order = kind === 'tagging' ? ['f1', 'tokenAccuracy'] : kind === 'regression' ? ['rmse', 'mae'] : kind === 'classification' ? ['accuracy', 'macroF1']
-    : ['accuracy', 'f1', 'rmse', 'macroF1', 'mae', 'tokenAccuracy'];
-  const name = order.find((m) => metrics && Number.isFinite(metrics[m]));
-  return name ? metricStyle(name) : undefined;
-}
-
-export function metricStyle(name: string): { name: string; label: string; percent: boolean; lowerIsBetter: boolean } {
-  const labels: Record<string, string> = { accuracy: 'accuracy', macroF1: 'macro-F1', f1: 'F1', precision: 'precision', recall: 'recall', tokenAccuracy: 'token accuracy', rmse: 'RMSE', mae: 'MAE' };
-  const lower = name === 'rmse' || name === 'mae';
-  return { name, label: labels[name] ?? name, percent: !lower, lowerIsBetter: lower };
-}
-
-/** `93.1` for 0.931 (percent), `312` / `0.0412` for values (3 significant digits, no exponent). */
-export function formatMetric(value: number, percent: boolean): string {
-  if (!Number.isFinite(value)) return '—';
-  if (percent) return (value * 100).toFixed(1);
-  const a = Math.abs(value);
-  if (a >= 100) return value.toFixed(0);
-  if (a >= 1) return value.toPrecision(3);
-  if (a === 0) return '0';
-  return value.toFixed(Math.min(6, 2 - Math.floor(Math.log10(a))));
-}
-
-/** `(+0.6)`, `(-1.2)`, `(±0.0)`: change in the shown unit. */
-export function formatDelta(now: number, before: number, percent: boolean): string {
-  const d = percent ? (now - before) * 100 : now - before;
-  const digits = percent ? 1 : Math.max(1, Math.min(6, 2 - Math.floor(Math.log10(Math.max(Math.abs(now), Math.abs(before), 1e-12)))));
-  const s = Math.abs(d).toFixed(digits);
-  if (Number(s) === 0) return `(±${s})`;
-  return d > 0 ? `(+${s})` : `(-${s})`;
-}
-
 /** One CodeLens: its title, tooltip, and the run a click opens. */
 export interface LensText {
   title: string;
@@ -125,22 +93,22 @@ export interface LensText {
 export function taskLens(task: Pick<TaskItem, 'id' | 'taskKind'>, latest: RunFigures | undefined, previous: RunFigures | undefined): LensText | undefined {
   if (!latest) return undefined;
   const m = latest.valid?.[task.id];
-  const style = primaryMetric(task.taskKind, m);
+  const style = headlineMetric(task.taskKind, m);
   if (!m || !style) {
     return { title: `${task.id} · no figures in the latest run`, tooltip: `Run ${latest.name} has no validation metrics for task '${task.id}' (added after it ran, or the run stopped before its first epoch).`, runId: latest.id };
   }
   const value = m[style.name];
   const before = previous?.valid?.[task.id]?.[style.name];
-  const delta = before !== undefined && Number.isFinite(before) ? ` ${formatDelta(value, before, style.percent)}` : '';
+  const delta = before !== undefined && Number.isFinite(before) ? ` ${formatMetricDelta(style.name, value, before)}` : '';
   const live = latest.live && latest.status === 'running' ? ` · epoch ${latest.epoch ?? '?'}${latest.epochs ? `/${latest.epochs}` : ''}` : '';
-  const others = Object.entries(m).filter(([k]) => k !== style.name).map(([k, v]) => `${metricStyle(k).label} ${formatMetric(v, metricStyle(k).percent)}`).join(', ');
+  const others = Object.entries(m).filter(([k]) => k !== style.name).map(([k, v]) => `${metricInfo(k).label} ${formatMetric(k, v)}`).join(', ');
   const tooltip = [
     `Validation ${style.label} of '${task.id}' in run ${latest.name} (${latest.status}${latest.backend ? `, ${latest.backend}` : ''})${style.lowerIsBetter ? ' — lower is better' : ''}.`,
     others ? `Also: ${others}.` : '',
     previous && delta ? `Change against the previous finished run ${previous.name}.` : 'No earlier finished run to compare with.',
     'Click to open the run\'s charts.',
   ].filter(Boolean).join('\n');
-  return { title: `${task.id} · ${style.label} ${formatMetric(value, style.percent)}${delta}${live}`, tooltip, runId: latest.id };
+  return { title: `${task.id} · ${style.label} ${formatMetric(style.name, value)}${delta}${live}`, tooltip, runId: latest.id };
 }
 
 /** `intent→slots · gate: block 2 (0.91)`; fixed arrows `intent→slots · block 2 (fixed)`. */
@@ -169,23 +137,14 @@ export function arrowLens(arrow: Pick<ArrowItem, 'id' | 'from' | 'to' | 'injecti
 /** The lens on the first line: the latest run's status and time, e.g. `last run: completed 5 min ago · wasm`. */
 export function fileLens(latest: RunFigures | undefined, now: number): LensText | undefined {
   if (!latest) return undefined;
-  const when = latest.startedAt ? ` ${ago(now - latest.startedAt)}` : '';
+  const when = latest.startedAt ? ` ${formatAgo(now - latest.startedAt)}` : '';
   const overall = latest.valid?._overall?.accuracy;
   const running = latest.live && latest.status === 'running';
   const parts = [`last run: ${latest.status}${running ? latest.epoch ? ` · epoch ${latest.epoch}${latest.epochs ? `/${latest.epochs}` : ''}` : '' : when}`];
-  if (overall !== undefined) parts.push(`overall accuracy ${formatMetric(overall, true)}`);
+  if (overall !== undefined) parts.push(`overall accuracy ${formatMetric('accuracy', overall)}`);
   if (latest.tag) parts.push(latest.tag);
   if (latest.backend) parts.push(latest.backend);
   return { title: parts.join(' · '), tooltip: `Run ${latest.name}. Click to open its charts.`, runId: latest.id };
-}
-
-/** `just now`, `5 min ago`, `3 h ago`, `2 days ago`. */
-export function ago(ms: number): string {
-  const s = Math.max(0, ms) / 1000;
-  if (s < 60) return 'just now';
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400 * 2) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} days ago`;
 }
 
 /**
@@ -200,15 +159,15 @@ export function hoverTable(item: { kind: 'task'; id: string; taskKind?: TaskKind
   const esc = (s: string) => s.replace(/[|\\[\]*_`]/g, (c) => `\\${c}`);
   const rows: string[] = [];
   if (item.kind === 'task') {
-    const style = primaryMetric(item.taskKind, shown.find((r) => r.valid?.[item.id])?.valid?.[item.id]);
+    const style = headlineMetric(item.taskKind, shown.find((r) => r.valid?.[item.id])?.valid?.[item.id]);
     rows.push(`| run | status | ${style?.label ?? 'metric'} | change |`, '|---|---|--:|--:|');
     for (let i = 0; i < shown.length; i++) {
       const r = shown[i];
       const v = style ? r.valid?.[item.id]?.[style.name] : undefined;
       const prev = shown.slice(i + 1).find((p) => FINISHED.has(p.status) && style && p.valid?.[item.id]?.[style.name] !== undefined);
       const pv = style && prev ? prev.valid?.[item.id]?.[style.name] : undefined;
-      const cell = v === undefined || !style ? '—' : formatMetric(v, style.percent);
-      const change = v !== undefined && pv !== undefined && style ? formatDelta(v, pv, style.percent).slice(1, -1) : '';
+      const cell = v === undefined || !style ? NO_VALUE : formatMetric(style.name, v);
+      const change = v !== undefined && pv !== undefined && style ? formatMetricDelta(style.name, v, pv).slice(1, -1) : '';
       rows.push(`| [${esc(r.name)}](${link(r.id)}) | ${r.status} | ${cell} | ${change} |`);
     }
   } else {

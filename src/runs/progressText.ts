@@ -4,6 +4,7 @@
  * ETA: steps left × mean step time since the first step event (start-up and data loading are
  * excluded so the first seconds do not inflate it).
  */
+import { formatDuration } from '../shared/duration';
 
 export interface ProgressState {
   name: string;
@@ -51,13 +52,4 @@ export function etaMs(s: Pick<ProgressState, 'step' | 'plannedSteps' | 'stepsSee
   if (!s.plannedSteps || s.step === undefined || s.stepsSeen < 2 || s.msSinceFirstStep <= 0) return undefined;
   const left = Math.max(0, s.plannedSteps - s.step);
   return (left * s.msSinceFirstStep) / (s.stepsSeen - 1);
-}
-
-/** `45s`, `1m 20s`, `2h 05m`. */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }

@@ -6,7 +6,9 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ago, formatMetric, metricStyle, primaryMetric, runFigures } from '../insights/lensText';
+import { formatAgo } from '../shared/duration';
+import { formatMetric, headlineMetric, metricInfo } from '../shared/metrics/catalogue';
+import { runFigures } from '../insights/lensText';
 import type { HostDeps } from './hostDeps';
 import { isResumable, type RunInfo } from './runStore';
 
@@ -128,8 +130,8 @@ function runItem(run: RunInfo): vscode.TreeItem {
   const tasks = run.config?.tasks ?? [];
   for (const t of tasks) {
     const m = f.valid?.[t.id];
-    const s = primaryMetric(t.kind, m);
-    if (m && s) metrics.push(`${t.id} ${formatMetric(m[s.name], s.percent)}`);
+    const s = headlineMetric(t.kind, m);
+    if (m && s) metrics.push(`${t.id} ${formatMetric(s.name, m[s.name])}`);
   }
   const status = run.status === 'running' && f.epoch ? `epoch ${f.epoch}${f.epochs ? `/${f.epochs}` : ''}` : run.status;
   item.description = [status, metrics.join(' '), run.backend].filter(Boolean).join(' · ');
@@ -141,7 +143,7 @@ function runItem(run: RunInfo): vscode.TreeItem {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escapeMd(run.name)}** — ${run.status}${run.live ? ' (live)' : ''}\n\n`);
   const facts = [
-    run.startedAt ? `started ${ago(Date.now() - run.startedAt)}` : '',
+    run.startedAt ? `started ${formatAgo(Date.now() - run.startedAt)}` : '',
     run.backend ? `backend ${run.backend}` : '',
     run.seed !== undefined ? `seed ${run.seed}` : '',
     run.summary ? `${run.summary.epochs} epochs, ${run.summary.steps} steps, best epoch ${run.summary.bestEpoch}` : '',
@@ -150,7 +152,7 @@ function runItem(run: RunInfo): vscode.TreeItem {
   if (facts.length) md.appendMarkdown(`${facts.join(' · ')}\n\n`);
   const rows: string[] = [];
   for (const [task, m] of Object.entries(f.valid ?? {})) {
-    rows.push(`| ${escapeMd(task === '_overall' ? 'overall' : task)} | ${Object.entries(m).map(([k, v]) => `${metricStyle(k).label} ${formatMetric(v, metricStyle(k).percent)}`).join(', ')} |`);
+    rows.push(`| ${escapeMd(task === '_overall' ? 'overall' : task)} | ${Object.entries(m).map(([k, v]) => `${metricInfo(k).label} ${formatMetric(k, v)}`).join(', ')} |`);
   }
   if (rows.length) md.appendMarkdown(`| task | validation (best epoch) |\n|---|---|\n${rows.join('\n')}\n\n`);
   const gates = Object.entries(f.gates);

@@ -9,7 +9,8 @@ import { applyEdits, modify } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { formatIssue, parseExperiment } from '../shared/experiment';
 import type { TrainRequestOptions } from '../shared/trainerProtocol';
-import { formatMetric, primaryMetric, runFigures } from '../insights/lensText';
+import { formatMetric, headlineMetric } from '../shared/metrics/catalogue';
+import { runFigures } from '../insights/lensText';
 import { failureText } from './failureText';
 import type { HostDeps } from './hostDeps';
 import { isResumable, type RunInfo } from './runStore';
@@ -402,8 +403,8 @@ function summaryText(run: RunInfo): string {
   const parts: string[] = [];
   for (const t of run.config?.tasks ?? []) {
     const m = f.valid?.[t.id];
-    const s = primaryMetric(t.kind, m);
-    if (m && s) parts.push(`${t.id} ${s.label} ${formatMetric(m[s.name], s.percent)}`);
+    const s = headlineMetric(t.kind, m);
+    if (m && s) parts.push(`${t.id} ${s.label} ${formatMetric(s.name, m[s.name])}`);
   }
   return parts.join(', ');
 }
@@ -412,10 +413,10 @@ function runPickItem(r: RunInfo): vscode.QuickPickItem & { run: RunInfo } {
   const f = runFigures(r);
   const first = r.config?.tasks?.[0];
   const m = first ? f.valid?.[first.id] : undefined;
-  const s = first ? primaryMetric(first.kind, m) : undefined;
+  const s = first ? headlineMetric(first.kind, m) : undefined;
   return {
     label: r.name,
-    description: [r.status, s && m ? `${first!.id} ${s.label} ${formatMetric(m[s.name], s.percent)}` : '', r.backend ?? ''].filter(Boolean).join(' · '),
+    description: [r.status, s && m ? `${first!.id} ${s.label} ${formatMetric(s.name, m[s.name])}` : '', r.backend ?? ''].filter(Boolean).join(' · '),
     detail: r.experimentPath ? vscode.workspace.asRelativePath(r.experimentPath) : r.runDir,
     run: r,
   };

@@ -8,6 +8,7 @@
  */
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { taskLevel, type Experiment, type TaskKind } from './experimentTypes';
+import { betterMode, METRICS_BY_KIND } from './metrics/catalogue';
 
 /** One problem in an experiment file. */
 export interface ExperimentIssue {
@@ -45,16 +46,6 @@ export interface ParsedExperiment {
 export const ID_PATTERN = /^[A-Za-z_][\w-]*$/;
 /** Ids a task may not take: `encoder` is a graph node id, `_overall`/`overall` name the SLU sentence metric. */
 export const RESERVED_TASK_IDS: readonly string[] = ['encoder', 'overall', '_overall'];
-
-/** Metrics each task kind reports (names as in `trainerProtocol.ts` `MetricName`). */
-export const METRICS_BY_KIND: Readonly<Record<TaskKind, readonly string[]>> = {
-  classification: ['accuracy', 'macroF1'],
-  tagging: ['f1', 'precision', 'recall', 'tokenAccuracy'],
-  regression: ['rmse', 'mae'],
-};
-
-/** Metrics where lower is better (early stopping mode defaults to `min` for these). */
-export const LOWER_IS_BETTER: readonly string[] = ['rmse', 'mae'];
 
 const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'] as const;
 const TASK_KINDS = ['classification', 'tagging', 'regression'] as const;
@@ -168,15 +159,10 @@ export function withDefaults(input: Experiment): Experiment {
   const tr = exp.training;
   tr.stopGradient ??= false;
   tr.logEvery ??= 10;
-  if (tr.earlyStopping) tr.earlyStopping.mode ??= defaultMode(tr.earlyStopping.metric);
+  if (tr.earlyStopping) tr.earlyStopping.mode ??= betterMode(tr.earlyStopping.metric);
   return exp;
 }
 
-/** `max` unless the metric is an error measure (`rmse`, `mae`). */
-export function defaultMode(metric: string): 'max' | 'min' {
-  const name = metric.includes('.') ? metric.slice(metric.lastIndexOf('.') + 1) : metric;
-  return LOWER_IS_BETTER.includes(name) ? 'min' : 'max';
-}
 
 // ---------------------------------------------------------------------------------------------
 // Validation
@@ -690,8 +676,8 @@ function checkTraining(c: Checker, tr: Obj, tasks: Map<string, TaskInfo>, known:
     c.num(es, 'patience', EP, true, { int: true, ge: 1 });
     const mode = c.oneOf(es, 'mode', EP, ['max', 'min'] as const, false);
     const metric = c.str(es, 'metric', EP, true);
-    if (metric !== undefined && known && checkMonitor(c, metric, [...EP, 'metric'], tasks, format) && mode && mode !== defaultMode(metric)) {
-      c.warn([...EP, 'mode'], `mode '${mode}' for '${metric}': ${defaultMode(metric) === 'max' ? 'higher' : 'lower'} is better for this metric`);
+    if (metric !== undefined && known && checkMonitor(c, metric, [...EP, 'metric'], tasks, format) && mode && mode !== betterMode(metric)) {
+      c.warn([...EP, 'mode'], `mode '${mode}' for '${metric}': ${betterMode(metric) === 'max' ? 'higher' : 'lower'} is better for this metric`);
     }
   }
 }

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment } from '../shared/experimentTypes';
-import { accuracy, macroF1, mae, overallAccuracy, rmse, spanF1, tokenAccuracy } from '../shared/metrics';
+import { accuracy, macroF1, mae, overallAccuracy, rmse, spanF1, tokenAccuracy } from '../shared/metrics/scores';
 import type { TaskMetrics } from '../shared/trainerProtocol';
 import { makeBatches } from './data/batches';
 import type { Batch, EncodedSplit, PreparedData } from './data/types';

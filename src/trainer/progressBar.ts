@@ -4,36 +4,15 @@
  * only side effect is writing to the given stream.
  */
 import type { RunSummary, TaskMetrics, TrainerEvent } from '../shared/trainerProtocol';
-
-/** Metrics shown as values (errors in the target's units), not as percentages. */
-const RAW_METRICS = new Set(['rmse', 'mae', 'loss']);
-
-/** `accuracy 0.9312` -> `93.1`; `rmse 312.456` -> `312`; NaN -> `–`. */
-export function formatMetric(name: string, v: number | undefined): string {
-  if (v === undefined || !Number.isFinite(v)) return '–';
-  if (RAW_METRICS.has(name)) return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
-  return (100 * v).toFixed(1);
-}
-
-/** `1:02:03` / `2:03` / `5s`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '–';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${r}` : `${m}:${r}`;
-}
+import { formatDuration } from '../shared/duration';
+import { formatMetric, headlineMetric, NO_VALUE } from '../shared/metrics/catalogue';
 
 /** `species acc 93.1 · sex acc 85.0 · mass rmse 312` (main metrics only). */
 export function shortMetrics(m: TaskMetrics): string {
-  const main: Record<string, string> = { accuracy: 'acc', f1: 'f1', rmse: 'rmse' };
   const parts: string[] = [];
   for (const [task, metrics] of Object.entries(m)) {
-    for (const [k, label] of Object.entries(main)) {
-      if (metrics[k] !== undefined) parts.push(`${task === '_overall' ? 'overall' : task} ${label} ${formatMetric(k, metrics[k])}`);
-    }
+    const h = headlineMetric(undefined, metrics);
+    if (h) parts.push(`${task === '_overall' ? 'overall' : task} ${h.short} ${formatMetric(h.name, metrics[h.name])}`);
   }
   return parts.join(' · ');
 }
@@ -46,7 +25,7 @@ export function table(rows: string[][], textColumns = 1): string {
 
 /** The final table: one row per task metric; best valid, test at the best epoch, last valid. */
 export function summaryTable(summary: RunSummary): string {
-  const rows: string[][] = [['task', 'metric', `valid@${summary.bestEpoch || '–'}`, 'test', 'last valid']];
+  const rows: string[][] = [['task', 'metric', `valid@${summary.bestEpoch || NO_VALUE}`, 'test', 'last valid']];
   const tasks = new Set([...Object.keys(summary.best.valid), ...Object.keys(summary.last.valid), ...Object.keys(summary.best.test ?? {})]);
   for (const task of tasks) {
     const names = new Set([...Object.keys(summary.best.valid[task] ?? {}), ...Object.keys(summary.last.valid[task] ?? {})]);
@@ -114,7 +93,7 @@ export class ProgressView {
         break;
       }
       case 'run/epoch': {
-        const mon = e.monitor ? `  ${e.monitor.metric} ${formatMetric(e.monitor.metric.split('.').pop()!, e.monitor.value)}${e.monitor.improved ? ' *' : ''}` : '';
+        const mon = e.monitor ? `  ${e.monitor.metric} ${formatMetric(e.monitor.metric, e.monitor.value)}${e.monitor.improved ? ' *' : ''}` : '';
         const loss = Object.values(e.trainLoss).reduce((a, b) => a + b, 0);
         this.print(`epoch ${String(e.epoch).padStart(String(this.epochs).length)}/${this.epochs}  loss ${loss.toFixed(4)}  valid ${shortMetrics(e.valid)}${mon}  ${formatDuration(e.ms)}`);
         break;
@@ -152,7 +131,7 @@ export class ProgressView {
     const rate = done > 0 ? (t - this.startT) / done : NaN;
     const eta = formatDuration(rate * (total - step));
     const cols = Math.max(40, this.out.columns ?? 80);
-    const text = ` ${inEpoch}/${this.stepsPerEpoch}  loss ${this.lossEma?.toFixed(4) ?? '–'}  τ ${tau.toFixed(2)}  ETA ${eta}`;
+    const text = ` ${inEpoch}/${this.stepsPerEpoch}  loss ${this.lossEma?.toFixed(4) ?? NO_VALUE}  τ ${tau.toFixed(2)}  ETA ${eta}`;
     const head = `epoch ${epoch}/${this.epochs} `;
     const barWidth = Math.max(10, Math.min(30, cols - head.length - text.length - 3));
     const frac = Math.min(1, inEpoch / this.stepsPerEpoch);

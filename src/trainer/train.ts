@@ -24,6 +24,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment } from '../shared/experimentTypes';
 import { backendLabel, type BackendInfo, type EpochEvent, type RunSummary, type TaskMetrics, type TrainerEvent } from '../shared/trainerProtocol';
+import { betterMode, metricLeaf, METRICS_BY_KIND } from '../shared/metrics/catalogue';
 import { makeBatches } from './data/batches';
 import type { PreparedData } from './data/types';
 import { evaluate, evaluateSplit, gateSummary, labelledCounts, ReadoutMeans, subsetSplit, trainEvalIndices } from './evaluate';
@@ -86,9 +87,6 @@ export interface TrainOptions {
    */
   resumeBest?: { name: string; tensor: tf.Tensor }[];
 }
-
-/** Metric names where lower is better. */
-const LOWER_IS_BETTER = new Set(['rmse', 'mae', 'loss']);
 
 /**
  * Trains `exp` on prepared data and returns the run summary. Emits `run/start`, `run/step` (every
@@ -362,8 +360,8 @@ interface Monitor { metric: string; mode: 'max' | 'min'; patience?: number }
 export function resolveMonitor(exp: Experiment): Monitor {
   const es = exp.training.earlyStopping;
   const metric = es?.metric ?? defaultMetric(exp);
-  const leaf = metric.includes('.') ? metric.slice(metric.lastIndexOf('.') + 1) : metric;
-  const mode = es?.mode ?? (LOWER_IS_BETTER.has(leaf) ? 'min' : 'max');
+  const leaf = metricLeaf(metric);
+  const mode = es?.mode ?? betterMode(metric);
   if (metric !== 'overall') {
     const i = metric.lastIndexOf('.');
     const task = exp.tasks.find((t) => t.id === metric.slice(0, i));
@@ -375,9 +373,9 @@ export function resolveMonitor(exp: Experiment): Monitor {
   return { metric, mode, ...(es ? { patience: es.patience } : {}) };
 }
 
+/** What early stopping can watch on a task: its reported metrics, then its loss. */
 function metricNames(kind: Experiment['tasks'][number]['kind']): string[] {
-  return kind === 'classification' ? ['accuracy', 'macroF1', 'loss']
-    : kind === 'tagging' ? ['f1', 'precision', 'recall', 'tokenAccuracy', 'loss'] : ['rmse', 'mae', 'loss'];
+  return [...METRICS_BY_KIND[kind], 'loss'];
 }
 
 function defaultMetric(exp: Experiment): string {

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { arrowLens, fileLens, formatDelta, formatMetric, hoverTable, pickRuns, runFigures, taskLens, type RunFigures } from '../../src/insights/lensText';
+import { arrowLens, fileLens, hoverTable, pickRuns, runFigures, taskLens, type RunFigures } from '../../src/insights/lensText';
 import { itemAtOffset, outlineExperiment, LineIndex } from '../../src/insights/experimentOutline';
 import type { RunInfo } from '../../src/runs/runStore';
 
@@ -60,14 +60,6 @@ test('runFigures: best valid metrics, gates from the summary or the argmax of th
   const done = runFigures({ ...base, summary: { status: 'completed', epochs: 1, steps: 1, bestEpoch: 0, best: { valid: { a: { accuracy: 0.8 } } }, last: { valid: { a: { accuracy: 0.7 } } }, gates: { g: { block: 3, prob: 0.6 } }, durationMs: 1, backend: 'wasm' } });
   assert.deepEqual(done.valid, { a: { accuracy: 0.8 } });
   assert.deepEqual(done.gates, { g: { block: 3, prob: 0.6 } });
-});
-
-test('number formats', () => {
-  assert.equal(formatMetric(0.9314, true), '93.1');
-  assert.equal(formatMetric(0.0412, false), '0.0412');
-  assert.equal(formatMetric(12.345, false), '12.3');
-  assert.equal(formatDelta(0.5, 0.5, true), '(±0.0)');
-  assert.equal(formatDelta(0.0412, 0.0452, false), '(-0.0040)');
 });
 
 test('file lens and hover table', () => {

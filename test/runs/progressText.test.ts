@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { etaMs, formatDuration, progressMessage, statusBarText, type ProgressState } from '../../src/runs/progressText';
+import { etaMs, progressMessage, statusBarText, type ProgressState } from '../../src/runs/progressText';
 
 const base: ProgressState = { name: 'penguins', stepsSeen: 0, msSinceFirstStep: 0, phase: 'training' };
 
@@ -17,10 +17,4 @@ test('progress message: epoch, step, ETA from the step rate', () => {
 test('status bar text starts with the pulse and FMTL', () => {
   assert.equal(statusBarText({ ...base, epoch: 1, epochs: 2, loss: 0.41234 }), '$(pulse) FMTL penguins · epoch 1/2 · loss 0.412');
   assert.equal(statusBarText({ ...base, phase: 'starting' }), '$(pulse) FMTL penguins · starting');
-});
-
-test('durations', () => {
-  assert.equal(formatDuration(44_600), '45s');
-  assert.equal(formatDuration(80_000), '1m 20s');
-  assert.equal(formatDuration(7_500_000), '2h 05m');
 });

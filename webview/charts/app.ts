@@ -10,11 +10,12 @@ import { assertNever } from '../../src/shared/assertNever';
 import { backendLabel } from '../../src/shared/trainerProtocol';
 import { RunModel, epochLossSeries, metricNames, metricSeries } from '../../src/shared/series/runModel';
 import { paletteColor } from '../../src/shared/series/colors';
+import { formatMetric, isBetter, metricTitle } from '../../src/shared/metrics/catalogue';
 import { metricsCsv, metricsJson } from '../../src/shared/series/exportData';
 import { LineChart, type ChartLine } from './lineChart';
 import { ConvergenceChart } from './convergenceChart';
 import { GateHeatmap } from './gateHeatmap';
-import { CompareView, fmtMetric } from './compareView';
+import { CompareView } from './compareView';
 import { el, fmtValue, svgToPngBase64, type ExportHandler } from './chartBase';
 import type { ChartsHost, ViewState } from './host';
 
@@ -433,7 +434,7 @@ export class ChartsApp {
     const metricCols: { task: string; metric: string }[] = [];
     for (const r of runs) for (const [task, names] of metricNames(r.model)) for (const m of names) if (!metricCols.some((c) => c.task === task && c.metric === m)) metricCols.push({ task, metric: m });
     for (const { task, metric } of metricCols) {
-      const label = task === '_overall' ? `overall ${metric}` : `${task} ${metric}`;
+      const label = metricTitle(task, metric);
       const c = this.lineChart(`metric/${task}/${metric}`, 'metrics', 'metrics', {
         title: label, fileStem: `metric-${task}-${metric}`, chartId: `metric-${task}-${metric}`, xLabel: 'epoch', xName: 'epoch',
         xIntegerTicks: true, height: 190,
@@ -448,9 +449,8 @@ export class ChartsApp {
         if (tr.x.length) lines.push({ id: `${r.id}/train`, runId: r.id, ...tr, markers: true, width: 1.2, dash: '4 3', label: single ? 'train' : `${r.name} train`, color: single ? paletteColor(0) : this.color(r), opacity: single ? 1 : 0.55, hideInLegend: !single });
         if (va.x.length) lines.push({ id: `${r.id}/valid`, runId: r.id, ...va, markers: true, width: 2, label: single ? 'valid' : r.name, color: single ? paletteColor(1) : this.color(r) });
         if (single && va.y.length) {
-          const lower = metric === 'rmse' || metric === 'mae';
-          const bi = va.y.reduce((b, v, i) => ((lower ? v < va.y[b] : v > va.y[b]) ? i : b), 0);
-          best = `best valid ${fmtMetric(va.y[bi], metric)} at epoch ${va.x[bi]} · last ${fmtMetric(va.y[va.y.length - 1], metric)}`;
+          const bi = va.y.reduce((b, v, i) => (isBetter(metric, v, va.y[b]) ? i : b), 0);
+          best = `best valid ${formatMetric(metric, va.y[bi])} at epoch ${va.x[bi]} · last ${formatMetric(metric, va.y[va.y.length - 1])}`;
         }
       }
       c.chart.update({ lines, caption: best });

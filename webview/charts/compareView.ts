@@ -8,7 +8,8 @@ import { select } from 'd3-selection';
 import type { Experiment } from '../../src/shared/experimentTypes';
 import { diffConfigs } from '../../src/shared/series/configDiff';
 import { groupBySeedlessConfig, meanSpread, meanStd } from '../../src/shared/series/aggregate';
-import { lowerIsBetter, metricNames, metricSeries, type RunModel } from '../../src/shared/series/runModel';
+import { formatMetric, lowerIsBetter, metricTitle, NO_VALUE } from '../../src/shared/metrics/catalogue';
+import { metricNames, metricSeries, type RunModel } from '../../src/shared/series/runModel';
 import { LineChart, type ChartLine } from './lineChart';
 import { el, fmtValue, type ExportHandler } from './chartBase';
 
@@ -100,7 +101,7 @@ export class CompareView {
         { text: String(r.model.epochs.length), cls: 'num' },
         ...cols.map((c, i) => {
           const v = last(r, c);
-          return { text: v === undefined ? '–' : fmtMetric(v, c.metric), cls: `num${v !== undefined && v === best[i] ? ' best' : ''}` };
+          return { text: v === undefined ? NO_VALUE : formatMetric(c.metric, v), cls: `num${v !== undefined && v === best[i] ? ' best' : ''}` };
         }),
       ])
       .join('td').attr('class', (d) => d.cls)
@@ -149,7 +150,7 @@ export class CompareView {
         tr.append(first, el('td', { class: 'num' }, String(members.length)));
         for (const c of cols) {
           const s = meanStd(members.map((r) => r.model.epochs[r.model.epochs.length - 1]?.valid[c.task]?.[c.metric] ?? NaN));
-          tr.append(el('td', { class: 'num' }, s.n ? `${fmtMetric(s.mean, c.metric)} ± ${fmtMetric(s.std, c.metric)}` : '–'));
+          tr.append(el('td', { class: 'num' }, s.n ? `${formatMetric(c.metric, s.mean)} ± ${formatMetric(c.metric, s.std)}` : NO_VALUE));
         }
         table.append(tr);
       }
@@ -182,14 +183,7 @@ export class CompareView {
 }
 
 function colName(c: Column): string {
-  return c.task === '_overall' ? `overall ${c.metric}` : `${c.task} ${c.metric}`;
-}
-
-/** Metrics in [0, 1] read better as percentages with one decimal (93.1), errors as plain numbers. */
-export function fmtMetric(v: number, metric: string): string {
-  if (!Number.isFinite(v)) return '–';
-  if (lowerIsBetter(metric)) return fmtValue(v);
-  return (100 * v).toFixed(1);
+  return metricTitle(c.task, c.metric);
 }
 
 function runLabel(r: { name: string; color: string; id: string }): HTMLElement {

@@ -349,8 +349,3 @@ export function epochLossSeries(model: RunModel, task: string, split: 'train' | 
   }
   return { x, y };
 }
-
-/** Metrics where lower is better (drawn the same; used to pick the best epoch). */
-export function lowerIsBetter(metric: string): boolean {
-  return metric === 'rmse' || metric === 'mae' || metric.endsWith('loss');
-}

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   accuracy, conllSpans, macroF1, mae, overallAccuracy, rmse, spanF1, spanF1ByType, tokenAccuracy,
-} from '../../src/shared/metrics';
+} from '../../../src/shared/metrics/scores';
 
 const spans = (tags: string) => conllSpans(tags ? tags.split(' ') : []).map((s) => `${s.type}[${s.start},${s.end})`);
 
