@@ -17,7 +17,8 @@ import type {
 import type { TrainerEvent } from '../shared/trainerProtocol';
 import { assertNever } from '../shared/assertNever';
 import { thinEvents } from '../trainer/report';
-import { parseEventLines, type RunStore } from './runStore';
+import { hasEventLog, readEvents } from '../runFolder/runFolderReader';
+import type { RunStore } from './runStore';
 
 export const RUN_CHARTS_VIEW_TYPE = 'feedbackMtl.runCharts';
 /** Coalescing window of live events (ms). */
@@ -86,7 +87,7 @@ function toRefs(arg: unknown): string[] {
 async function resolveRun(store: RunStore, ref: string): Promise<string | undefined> {
   const known = store.getRun(ref);
   if (known) return known.id;
-  if (path.isAbsolute(ref) && fs.existsSync(path.join(ref, 'events.jsonl'))) {
+  if (path.isAbsolute(ref) && hasEventLog(ref)) {
     await store.scanRunsDir(path.dirname(ref));
     return store.getRun(ref)?.id;
   }
@@ -95,13 +96,8 @@ async function resolveRun(store: RunStore, ref: string): Promise<string | undefi
 
 /** A run folder the store does not manage (e.g. copied from elsewhere): read its event log once. */
 function readFolderSnapshot(dir: string): RunSnapshot | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const events = thinEvents(parseEventLines(text), { steps: 8000, deltas: 4000, gates: 4000 });
+  if (!hasEventLog(dir)) return undefined;
+  const events = thinEvents(readEvents(dir), { steps: 8000, deltas: 4000, gates: 4000 });
   const start = events.find((e) => e.type === 'run/start');
   const done = events.find((e) => e.type === 'run/done');
   return {

@@ -4,13 +4,11 @@
  * buffers (`BoundedSeries`: newest N exact, older ones downsampled by weighted mean), so memory stays
  * flat on long runs and webviews can be re-hydrated from `snapshot()` at any time.
  *
- * Disk runs are cheap to list: only `summary.json`, `config.json`, `meta.json` and the first line of
- * `events.jsonl` are read; the full event log is read when a snapshot is first asked for.
+ * Disk runs are cheap to list (`runFolder/runFolderReader.ts` reads only what a listing needs); the
+ * full event log is read when a snapshot is first asked for.
  *
  * No vscode import: the store is unit-tested in plain node.
  */
-import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Disposable } from '../shared/channel';
 import type { Experiment } from '../shared/experimentTypes';
@@ -18,7 +16,8 @@ import type { RunSnapshot, RunViewStatus } from '../shared/runViewProtocol';
 import type {
   CheckpointEvent, EpochEvent, GatesEvent, IterationDeltasEvent, LogEvent, RunStartEvent, RunSummary, StepEvent, TrainerEvent,
 } from '../shared/trainerProtocol';
-import { backendLabel, isTrainerEvent } from '../shared/trainerProtocol';
+import { backendLabel } from '../shared/trainerProtocol';
+import { listRunFolders, readEvents, readEventsAsync, readRunFolder, type RunFolderInfo } from '../runFolder/runFolderReader';
 import { BoundedSeries } from './boundedSeries';
 import { mergeDeltas, mergeGates, mergeStep } from './eventMerge';
 
@@ -157,13 +156,8 @@ export class RunStore implements Disposable {
   async load(idOrDir: string): Promise<void> {
     const r = this.record(idOrDir);
     if (!r || r.loaded || !r.info.runDir) { if (r) r.loaded = true; return; }
-    let text: string;
-    try {
-      text = await fsp.readFile(path.join(r.info.runDir, 'events.jsonl'), 'utf8');
-    } catch {
-      text = '';
-    }
-    if (!r.loaded) this.ingestLog(r, text);
+    const events = await readEventsAsync(r.info.runDir);
+    if (!r.loaded) this.ingestLog(r, events);
   }
 
   // ------------------------------------------------------------------ events
@@ -228,16 +222,10 @@ export class RunStore implements Disposable {
    * Known finished runs are not re-read; live runs are never touched.
    */
   async scanRunsDir(runsDir: string, experimentPath?: string): Promise<RunInfo[]> {
-    let names: string[];
-    try {
-      names = (await fsp.readdir(runsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-    } catch {
-      names = [];
-    }
+    const dirs = await listRunFolders(runsDir);
     const found: RunInfo[] = [];
     const seen = new Set<string>();
-    await Promise.all(names.map(async (name) => {
-      const dir = path.join(runsDir, name);
+    await Promise.all(dirs.map(async (dir) => {
       seen.add(normPath(dir));
       const known = this.record(dir);
       if (known && (known.info.live || FINAL.has(known.info.status))) { found.push(known.info); return; }
@@ -360,36 +348,28 @@ export class RunStore implements Disposable {
     }
   }
 
-  private upsertDisk(found: DiskRun): RunInfo {
+  private upsertDisk(found: RunFolderInfo): RunInfo {
     const existing = this.record(found.runDir);
     if (existing) {
       // A re-read never erases what is known (e.g. the experiment a run was attributed to).
-      for (const [k, v] of Object.entries(found.info)) if (v !== undefined) (existing.info as unknown as Record<string, unknown>)[k] = v;
+      for (const [k, v] of Object.entries(found)) if (v !== undefined) (existing.info as unknown as Record<string, unknown>)[k] = v;
       this.emitChange(existing.info);
       return existing.info;
     }
-    const id = this.runs.has(found.info.id) ? `${found.info.id}@${found.runDir}` : found.info.id;
-    const r = this.newRecord({ ...found.info, id, runDir: found.runDir, live: false });
+    const id = this.runs.has(found.id) ? `${found.id}@${found.runDir}` : found.id;
+    const r = this.newRecord({ ...found, id, live: false });
     this.emitChange(r.info);
     return r.info;
   }
 
   private loadSync(r: RunRecord): void {
-    let text = '';
-    if (r.info.runDir) {
-      try {
-        text = fs.readFileSync(path.join(r.info.runDir, 'events.jsonl'), 'utf8');
-      } catch {
-        text = '';
-      }
-    }
-    this.ingestLog(r, text);
+    this.ingestLog(r, r.info.runDir ? readEvents(r.info.runDir) : []);
   }
 
-  private ingestLog(r: RunRecord, text: string): void {
+  private ingestLog(r: RunRecord, events: TrainerEvent[]): void {
     r.loaded = true;
     const info = { ...r.info };
-    for (const e of parseEventLines(text)) {
+    for (const e of events) {
       // Disk ids win over whatever the log says, so a copied folder does not clash.
       const ev = { ...e, runId: r.info.id } as TrainerEvent;
       if (ev.type === 'run/start') r.start = ev;
@@ -419,156 +399,6 @@ export class RunStore implements Disposable {
   private emitChange(run: RunInfo | undefined, runId = run?.id ?? ''): void {
     for (const l of [...this.changeListeners]) safe(() => l(run, runId));
   }
-}
-
-// ------------------------------------------------------------------ disk reading (pure-ish helpers)
-
-interface DiskRun {
-  runDir: string;
-  info: Omit<RunInfo, 'colorIndex' | 'live'> & { live?: false };
-}
-
-/** Parse `events.jsonl` text; skips blank and malformed lines (e.g. a line cut by a crash). */
-export function parseEventLines(text: string): TrainerEvent[] {
-  const out: TrainerEvent[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const e: unknown = JSON.parse(line);
-      if (isTrainerEvent(e)) out.push(e);
-    } catch {
-      // A torn last line after a crash: ignore it.
-    }
-  }
-  return out;
-}
-
-/** Read what is cheap about one run folder; undefined if it does not look like a run. */
-export async function readRunFolder(runDir: string, experimentPath?: string): Promise<DiskRun | undefined> {
-  const [summary, config, meta, first, st] = await Promise.all([
-    readJson<RunSummary>(path.join(runDir, 'summary.json')),
-    readJson<Experiment>(path.join(runDir, 'config.json')),
-    readJson<Record<string, unknown>>(path.join(runDir, 'meta.json')),
-    readFirstEvent(path.join(runDir, 'events.jsonl')),
-    fsp.stat(runDir).catch(() => undefined),
-  ]);
-  if (!summary && !config && !first && !meta) return undefined;
-  const start = first?.type === 'run/start' ? first : undefined;
-  let status: RunViewStatus = summary?.status ?? 'unknown';
-  if (!summary) {
-    const last = await readLastEvent(path.join(runDir, 'events.jsonl'));
-    if (last?.type === 'run/done') status = last.summary.status;
-    else if (last?.type === 'run/error') status = 'failed';
-  }
-  const metaExp = typeof meta?.experimentPath === 'string' ? meta.experimentPath : undefined;
-  let exp = metaExp ?? start?.experimentPath;
-  const cfg = config ?? start?.config;
-  if (!exp && experimentPath) exp = experimentPath;
-  const startedAt = parseTime(meta?.startedAt) ?? parseTime(meta?.started) ?? timeFromName(path.basename(runDir)) ?? st?.birthtimeMs ?? st?.mtimeMs;
-  const metaBackend = meta?.backend as { name?: unknown } | string | undefined;
-  return {
-    runDir,
-    info: {
-      id: (typeof meta?.runId === 'string' ? meta.runId : undefined) ?? first?.runId ?? path.basename(runDir),
-      name: path.basename(runDir),
-      status,
-      experimentPath: exp,
-      runDir,
-      config: cfg,
-      startedAt,
-      summary,
-      backend: summary?.backend ?? (start ? backendLabel(start.backend) : undefined) ?? (typeof metaBackend === 'string' ? metaBackend : typeof metaBackend?.name === 'string' ? metaBackend.name : undefined),
-      tag: typeof meta?.tag === 'string' ? meta.tag : typeof (meta?.request as { tag?: unknown } | undefined)?.tag === 'string' ? (meta!.request as { tag: string }).tag : undefined,
-      seed: typeof meta?.seed === 'number' ? meta.seed : start?.seed,
-      resumedFrom: start?.resumedFrom,
-      hasLastCheckpoint: await hasLastCheckpoint(runDir),
-      error: status === 'failed' ? ((summary as { error?: string } | undefined)?.error ?? 'the run failed (see its events.jsonl)') : undefined,
-    },
-  };
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await fsp.readFile(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-/** First line of a possibly large file. */
-async function readFirstEvent(file: string): Promise<TrainerEvent | undefined> {
-  let fh: fsp.FileHandle | undefined;
-  try {
-    fh = await fsp.open(file, 'r');
-    const chunks: Buffer[] = [];
-    let pos = 0;
-    for (;;) {
-      const buf = Buffer.alloc(64 * 1024);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) break;
-      const part = buf.subarray(0, bytesRead);
-      const nl = part.indexOf(10);
-      if (nl >= 0) { chunks.push(part.subarray(0, nl)); break; }
-      chunks.push(part);
-      pos += bytesRead;
-      if (pos > 16 * 1024 * 1024) return undefined;
-    }
-    return parseEventLines(Buffer.concat(chunks).toString('utf8'))[0];
-  } catch {
-    return undefined;
-  } finally {
-    await fh?.close();
-  }
-}
-
-/** Last complete line of a file (reads only its end). */
-async function readLastEvent(file: string): Promise<TrainerEvent | undefined> {
-  let fh: fsp.FileHandle | undefined;
-  try {
-    fh = await fsp.open(file, 'r');
-    const { size } = await fh.stat();
-    const len = Math.min(size, 256 * 1024);
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n').filter((l) => l.trim());
-    for (let i = lines.length - 1; i >= 0; i--) {
-      const e = parseEventLines(lines[i])[0];
-      if (e) return e;
-    }
-    return undefined;
-  } catch {
-    return undefined;
-  } finally {
-    await fh?.close();
-  }
-}
-
-async function hasLastCheckpoint(runDir: string): Promise<boolean> {
-  for (const dir of [runDir, path.join(runDir, 'checkpoints')]) {
-    try {
-      if ((await fsp.readdir(dir)).some((n) => /^last(\b|[-_.]|$)/i.test(n))) return true;
-    } catch {
-      // no such folder
-    }
-  }
-  return false;
-}
-
-function parseTime(x: unknown): number | undefined {
-  if (typeof x === 'number' && Number.isFinite(x)) return x;
-  if (typeof x === 'string') {
-    const t = Date.parse(x);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
-}
-
-/** `2026-11-23T10-00-00...` or `20261123-100000...` at the start of a run folder name. */
-export function timeFromName(name: string): number | undefined {
-  const m = /(\d{4})-?(\d{2})-?(\d{2})[T_-]?(\d{2})[-:]?(\d{2})[-:]?(\d{2})/.exec(name);
-  if (!m) return undefined;
-  const t = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-  return Number.isNaN(t) ? undefined : t;
 }
 
 /** A run the trainer can continue: it ended early and its `last` checkpoint is on disk. */

@@ -22,7 +22,8 @@ import { buildModel } from './model/feedbackModel';
 import { formatDuration } from '../shared/duration';
 import { formatMetric } from '../shared/metrics/catalogue';
 import { gatesTable, ProgressView, summaryTable, table } from './progressBar';
-import { readRunJson, RUN_FILES, type RunMeta } from './runFolder';
+import { RUN_FILES, type RunMeta } from '../runFolder/runFiles';
+import { readRunJson } from '../runFolder/runFolderReader';
 import { runTraining } from './runTraining';
 import { withDefaults } from '../shared/experiment';
 import { formatSweepIssues, loadSweepFile } from '../sweeps/sweepFile';
@@ -152,7 +153,7 @@ export async function cmdTrain(argv: readonly string[], io: CliIo = defaultIo(),
       if (gates) io.out.write('\n' + gates + '\n');
       io.out.write(`\n${s.status} after ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} (${s.steps} steps) in ${formatDuration(s.durationMs)} on ${s.backend}\n`);
       io.out.write(`run folder: ${displayPath(outcome.runDir!, io.cwd)}\n`);
-      const report = path.join(outcome.runDir!, 'report.html');
+      const report = path.join(outcome.runDir!, RUN_FILES.report);
       if (fs.existsSync(report)) io.out.write(`report:     ${displayPath(report, io.cwd)}  (convergence curves, gate heatmaps, losses; open in a browser)\n`);
     }
   }

@@ -11,6 +11,8 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { RunSummary, TrainerEvent } from '../shared/trainerProtocol';
+import { RUN_FILES } from '../runFolder/runFiles';
+import { readRunJson } from '../runFolder/runFolderReader';
 import type { RunSnapshotMessage, RunViewStatus } from '../shared/runViewProtocol';
 import { RunModel, epochLossSeries, metricNames, metricSeries } from '../shared/series/runModel';
 import { computeLineLayout, lineSvg, xmlEscape, type LineSpec } from '../shared/series/lineLayout';
@@ -37,7 +39,7 @@ export function chartsBundleCandidates(): string[] {
  * supplies the final status (the trainer writes the report before sending `run/done`).
  */
 export async function writeReport(runDir: string, events: TrainerEvent[], opts: { bundlePath?: string } = {}): Promise<string> {
-  const summary = await readSummary(runDir);
+  const summary = readSummary(runDir);
   const all = events.slice();
   if (summary && !all.some((e) => e.type === 'run/done')) {
     const last = all[all.length - 1];
@@ -46,7 +48,7 @@ export async function writeReport(runDir: string, events: TrainerEvent[], opts: 
   const bundlePath = opts.bundlePath ?? chartsBundleCandidates().find((p) => fs.existsSync(p));
   const bundle = bundlePath ? await fsp.readFile(bundlePath, 'utf8') : undefined;
   const html = renderReportHtml(path.basename(runDir), runDir, all, bundle);
-  const out = path.join(runDir, 'report.html');
+  const out = path.join(runDir, RUN_FILES.report);
   const tmp = `${out}.tmp-${process.pid}`;
   await fsp.writeFile(tmp, html, 'utf8');
   await fsp.rename(tmp, out);
@@ -101,13 +103,9 @@ export function thinEvents(events: TrainerEvent[], limits = REPORT_LIMITS): Trai
   });
 }
 
-async function readSummary(runDir: string): Promise<RunSummary | undefined> {
-  try {
-    const s = JSON.parse(await fsp.readFile(path.join(runDir, 'summary.json'), 'utf8')) as RunSummary;
-    return s && typeof s.status === 'string' ? s : undefined;
-  } catch {
-    return undefined;
-  }
+function readSummary(runDir: string): RunSummary | undefined {
+  const s = readRunJson<RunSummary>(runDir, RUN_FILES.summary);
+  return s && typeof s.status === 'string' ? s : undefined;
 }
 
 /** Static fallback: loss, convergence, gates and metrics as inline SVG. */

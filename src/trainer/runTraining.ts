@@ -21,7 +21,9 @@ import { DataError } from './data/dataError';
 import { prepareData } from './data/prepare';
 import { ExperimentFileError, loadExperimentFile, requireExperiment } from './experimentFile';
 import { writeReport } from './report';
-import { defaultRunsDir, readRunJson, RUN_FILES, RunFolder, slug, timestampName, type RunSummaryFile } from './runFolder';
+import { defaultRunsDir, RUN_FILES, slug, timestampName, type RunSummaryFile } from '../runFolder/runFiles';
+import { readRunJson } from '../runFolder/runFolderReader';
+import { RunFolder } from '../runFolder/runFolderWriter';
 import { train, type TrainState } from './train';
 import pkg from '../../package.json';
 

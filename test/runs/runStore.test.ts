@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RunStore, isResumable, parseEventLines, timeFromName } from '../../src/runs/runStore';
+import { RunStore, isResumable } from '../../src/runs/runStore';
 import type { RunStartEvent, RunSummary, TrainerEvent } from '../../src/shared/trainerProtocol';
 import type { Experiment } from '../../src/shared/experimentTypes';
 
@@ -112,10 +112,4 @@ test('scanRunsDir reads summaries cheaply, loads events lazily, and drops delete
   assert.equal(store.getRun('rb'), undefined);
   assert.ok(store.getRun('ra'));
   fs.rmSync(root, { recursive: true });
-});
-
-test('parseEventLines ignores junk; timeFromName reads folder times', () => {
-  assert.equal(parseEventLines('\n{"x":1}\nnot json\n{"type":"run/log","runId":"a","t":0,"level":"info","message":"m"}\n').length, 1);
-  assert.equal(timeFromName('20260102-030405-x'), Date.UTC(2026, 0, 2, 3, 4, 5));
-  assert.equal(timeFromName('my-run'), undefined);
 });

@@ -9,7 +9,7 @@ import { withDefaults } from '../../src/shared/experiment';
 import type { Experiment } from '../../src/shared/experimentTypes';
 import type { RunSummary, TrainerEvent } from '../../src/shared/trainerProtocol';
 import { applyVariant, fingerprintData, runTraining } from '../../src/trainer/runTraining';
-import { readEvents } from '../../src/trainer/runFolder';
+import { readEvents } from '../../src/runFolder/runFolderReader';
 
 const root = path.join(__dirname, '..', '..', '..');
 const quick = path.join(root, 'samples', 'penguins-quick.fmtl.json');

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { TrainerEvent } from '../../src/shared/trainerProtocol';
 import { loadCheckpoint } from '../../src/trainer/checkpointStore';
 import { runTraining } from '../../src/trainer/runTraining';
-import { readEvents } from '../../src/trainer/runFolder';
+import { readEvents } from '../../src/runFolder/runFolderReader';
 
 const root = path.join(__dirname, '..', '..', '..');
 const quick = path.join(root, 'samples', 'penguins-quick.fmtl.json');
