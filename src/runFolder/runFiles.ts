@@ -8,6 +8,8 @@
  *   events.jsonl    every TrainerEvent, one JSON per line, written as it happens
  *   summary.json    RunSummary + status, written at the end (also when stopped or failed)
  *   checkpoints/    best/ and last/ (checkpointStore.ts)
+ *   predictions/    valid.jsonl, test.jsonl: every example's answers at every pass, best checkpoint
+ *                   (trainer/predictionsFile.ts; `fmtl eval --checkpoint last` adds valid-last.jsonl, ...)
  *   report.html     (report.ts)
  * ```
  *
@@ -27,7 +29,18 @@ export const RUN_FILES = {
   summary: 'summary.json',
   checkpoints: 'checkpoints',
   report: 'report.html',
+  predictions: 'predictions',
 } as const;
+
+/** Name of a predictions file inside `predictions/`: `test.jsonl` (best checkpoint), `test-last.jsonl`. */
+export function predictionsFileName(split: 'valid' | 'test', checkpoint: 'best' | 'last' = 'best'): string {
+  return checkpoint === 'best' ? `${split}.jsonl` : `${split}-${checkpoint}.jsonl`;
+}
+
+/** Path of a run's predictions file. */
+export function predictionsPath(runDir: string, split: 'valid' | 'test', checkpoint: 'best' | 'last' = 'best'): string {
+  return path.join(runDir, RUN_FILES.predictions, predictionsFileName(split, checkpoint));
+}
 
 /** What `meta.json` holds. */
 export interface RunMeta {

@@ -4,6 +4,7 @@
  *   fmtl train <file.fmtl.json> [--json] [--epochs N] [--seed N] [--backend auto|tensorflow|wasm|cpu]
  *                               [--runs-dir DIR] [--variant static|fixed|gumbel|asWritten] [--tag T] [--resume RUN_DIR]
  *   fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend ...] [--json]
+ *             (also writes <runDir>/predictions/<split>.jsonl, or <split>-last.jsonl for last)
  *   fmtl validate <file.fmtl.json|file.sweep.json> [--json]
  *
  * Exit codes: 0 done, 1 invalid input or failed run, 2 usage error, 130 stopped with Ctrl-C.
@@ -22,8 +23,9 @@ import { buildModel } from './model/feedbackModel';
 import { formatDuration } from '../shared/duration';
 import { formatMetric } from '../shared/metrics/catalogue';
 import { gatesTable, ProgressView, summaryTable, table } from './progressBar';
-import { RUN_FILES, type RunMeta } from '../runFolder/runFiles';
+import { predictionsFileName, RUN_FILES, type RunMeta } from '../runFolder/runFiles';
 import { readRunJson } from '../runFolder/runFolderReader';
+import { buildPredictions, writePredictions } from './predictionsFile';
 import { runTraining } from './runTraining';
 import { withDefaults } from '../shared/experiment';
 import { formatSweepIssues, loadSweepFile } from '../sweeps/sweepFile';
@@ -181,14 +183,20 @@ export async function cmdEval(argv: readonly string[], io: CliIo = defaultIo()):
   const state = await loadCheckpoint(ckptDir);
   try {
     model.setWeights(state.weights);
-    const r = evaluate(model, data, exp, split);
+    const r = evaluate(model, data, exp, split, { iterations: true });
+    const file = buildPredictions(r, model.tasks, data, data[split]!, {
+      runId: meta.runId ?? path.basename(runDir), checkpoint: { kind: which, epoch: state.epoch, step: state.step }, iterations: model.iterations,
+    });
+    const written = writePredictions(path.join(runDir, RUN_FILES.predictions), predictionsFileName(split, which), file);
+    delete r.answers;
     if (p.flags.has('json')) {
-      io.out.write(JSON.stringify({ runDir, checkpoint: which, epoch: state.epoch, step: state.step, backend: backend.name, ...r }) + '\n');
+      io.out.write(JSON.stringify({ runDir, checkpoint: which, epoch: state.epoch, step: state.step, backend: backend.name, ...r, predictions: written.path }) + '\n');
     } else {
       io.out.write(`${path.basename(runDir)}  checkpoint ${which} (epoch ${state.epoch}, step ${state.step})  split ${split} (${r.examples} examples)  backend ${backend.name}\n\n`);
       io.out.write(metricsTable(r.metrics, r.losses) + '\n');
       const gates = Object.entries(r.gates);
       if (gates.length) io.out.write('\n' + table([['gate', 'block', 'p'], ...gates.map(([id, g]) => [id, String(g.block), g.prob.toFixed(2)])]) + '\n');
+      io.out.write(`\npredictions: ${displayPath(written.path, io.cwd)}  (every example, passes 0..${model.iterations})\n`);
     }
   } finally {
     for (const w of [...state.weights, ...state.optimizer]) w.tensor.dispose();

@@ -10,13 +10,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment } from '../shared/experimentTypes';
-import { accuracy, macroF1, mae, overallAccuracy, rmse, spanF1, tokenAccuracy } from '../shared/metrics/scores';
+import { scoreColumns, type ScoredColumn } from '../shared/predictions/score';
 import type { TaskMetrics } from '../shared/trainerProtocol';
 import { makeBatches } from './data/batches';
 import type { Batch, EncodedSplit, PreparedData } from './data/types';
 import type { FeedbackModel } from './model/feedbackModel';
 import { objective } from './model/objective';
-import { packReadout, unpackReadout, type Readout } from './model/readout';
+import { packIterations, packReadout, unpackIterations, unpackReadout, type IterationAnswers, type Readout } from './model/readout';
 import { Rng } from '../shared/rng';
 
 export type SplitName = 'train' | 'valid' | 'test';
@@ -37,20 +37,37 @@ export interface EvalResult {
   /** Gumbel arrow id -> candidate blocks, softmax(logits), and the block eval uses (argmax). */
   gates: Record<string, { blocks: number[]; probs: number[]; block: number; prob: number }>;
   examples: number;
+  /** With `{ iterations: true }`: every example's answers of every pass y^0..y^K. */
+  answers?: SplitAnswers;
 }
 
-/** Accumulates batch predictions of one split and computes the metric table. */
+export interface EvalOptions {
+  /** Keep every example's decoded answers of every pass (one more small device read per batch). */
+  iterations?: boolean;
+}
+
+/** Per task id: the decoded answer of every pass for every example, [example][k] (see `IterationAnswers`). */
+export type SplitAnswers = Record<string, { labels: Float32Array[][]; probs: Float32Array[][] | null }>;
+
+/**
+ * Accumulates batch predictions of one split and computes the metric table; with `iterations`, also
+ * keeps every example's answers of every pass (for the predictions file).
+ */
 export class PredictionCollector {
   private readonly preds = new Map<string, (Int32Array | number | null)[] | Float32Array>();
+  readonly answers: SplitAnswers | undefined;
 
-  constructor(private readonly model: FeedbackModel, private readonly data: PreparedData, private readonly split: EncodedSplit) {
+  constructor(private readonly model: FeedbackModel, private readonly data: PreparedData, private readonly split: EncodedSplit, iterations = false) {
     for (const t of model.tasks) {
       this.preds.set(t.id, t.kind === 'regression' ? new Float32Array(split.size).fill(NaN) : new Array(split.size).fill(null));
     }
+    if (iterations) {
+      this.answers = Object.fromEntries(model.tasks.map((t) => [t.id, { labels: new Array(split.size), probs: t.kind === 'regression' ? null : new Array(split.size) }]));
+    }
   }
 
-  /** Records a batch's predictions (from `Readout.predictions`). */
-  add(batch: Batch, predictions: Record<string, Float32Array>): void {
+  /** Records a batch's predictions (from `Readout.predictions`) and, if kept, its answers of every pass. */
+  add(batch: Batch, predictions: Record<string, Float32Array>, iterations?: Record<string, IterationAnswers>): void {
     for (const t of this.model.tasks) {
       const p = predictions[t.id];
       const store = this.preds.get(t.id)!;
@@ -63,51 +80,48 @@ export class PredictionCollector {
           (store as (Int32Array | null)[])[ix] = Int32Array.from(p.subarray(b * batch.seqLen, b * batch.seqLen + len));
         }
       }
+      const its = iterations?.[t.id];
+      const keep = this.answers?.[t.id];
+      if (!its || !keep) continue;
+      for (let b = 0; b < batch.size; b++) {
+        const ix = batch.indices[b];
+        const [from, to] = t.level === 'token' ? [b * batch.seqLen, b * batch.seqLen + (batch.lengths ? batch.lengths[b] : batch.seqLen)] : [b, b + 1];
+        keep.labels[ix] = its.labels.map((a) => a.slice(from, to));
+        if (keep.probs && its.probs) keep.probs[ix] = its.probs.map((a) => a.slice(from, to));
+      }
     }
   }
 
   /** Metrics over the examples seen so far (examples never predicted are left out). */
   metrics(): TaskMetrics {
-    const out: TaskMetrics = {};
     const seen = this.seenIndices();
-    let intent: { pred: string[]; gold: (string | null)[] } | undefined;
-    let nClassification = 0;
-    const tagSeqs: { pred: string[][]; gold: string[][] }[] = [];
-    for (const t of this.model.tasks) {
+    const columns: ScoredColumn[] = this.model.tasks.map((t) => {
       const names = this.data.labelNames[t.id] ?? [];
       const store = this.preds.get(t.id)!;
       if (t.kind === 'classification') {
-        nClassification++;
         const rawGold = this.split.rawLabels[t.id] as (string | null)[] | undefined;
         const gold = seen.map((i) => rawGold ? rawGold[i] ?? null : labelName(names, (this.split.labels[t.id] as { values: Int32Array }).values[i]));
         const pred = seen.map((i) => names[(store as number[])[i]] ?? '');
-        out[t.id] = { accuracy: accuracy(pred, gold), macroF1: macroF1(pred, gold, names.length) };
-        intent = { pred, gold };
-      } else if (t.kind === 'tagging') {
-        const rawGold = this.split.rawLabels[t.id] as string[][] | undefined;
-        const gold = seen.map((i) => rawGold ? rawGold[i] : [...(this.split.labels[t.id] as { values: Int32Array[] }).values[i]].map((c) => labelName(names, c) ?? 'O'));
+        return { id: t.id, kind: t.kind, pred, gold, classes: names.length };
+      }
+      if (t.kind === 'tagging') {
+        const gold = seen.map((i) => goldTags(this.split, t.id, names, i));
         // Tokens cut off by maxLength were never predicted: they count as 'O'.
         const pred = seen.map((i, j) => {
           const p = (store as Int32Array[])[i];
           return Array.from({ length: gold[j].length }, (_, k) => (k < p.length ? names[p[k]] ?? 'O' : 'O'));
         });
-        const s = spanF1(pred, gold);
-        out[t.id] = { f1: s.f1, precision: s.precision, recall: s.recall, tokenAccuracy: tokenAccuracy(pred, gold) };
-        tagSeqs.push({ pred, gold });
-      } else {
-        const scale = this.data.targetScale[t.id] ?? { mean: 0, std: 1 };
-        const gold = (this.split.labels[t.id] as { values: Float32Array }).values;
-        const p = seen.map((i) => (store as Float32Array)[i] * scale.std + scale.mean);
-        const g = seen.map((i) => gold[i] * scale.std + scale.mean);
-        out[t.id] = { rmse: rmse(p, g), mae: mae(p, g) };
+        return { id: t.id, kind: t.kind, pred, gold };
       }
-    }
-    // SLU overall accuracy: the intent right and every tag of every tagging task right.
-    if (nClassification === 1 && intent && tagSeqs.length > 0 && this.data.kind === 'text') {
-      const cat = (k: 'pred' | 'gold') => intent!.pred.map((_, j) => tagSeqs.flatMap((s) => s[k][j]));
-      out._overall = { accuracy: overallAccuracy(intent.pred, intent.gold, cat('pred'), cat('gold')) };
-    }
-    return out;
+      const scale = this.data.targetScale[t.id] ?? { mean: 0, std: 1 };
+      const gold = (this.split.labels[t.id] as { values: Float32Array }).values;
+      return {
+        id: t.id, kind: t.kind,
+        pred: seen.map((i) => (store as Float32Array)[i] * scale.std + scale.mean),
+        gold: seen.map((i) => gold[i] * scale.std + scale.mean),
+      };
+    });
+    return scoreColumns(columns, this.data.kind === 'text');
   }
 
   private seenIndices(): number[] {
@@ -122,7 +136,13 @@ export class PredictionCollector {
   }
 }
 
-function labelName(names: string[], id: number): string | null {
+/** Gold tags of example `i` of a tagging task: the raw strings when kept, else the names of the ids ('O' for unknown). */
+export function goldTags(split: EncodedSplit, taskId: string, names: readonly string[], i: number): string[] {
+  const rawGold = split.rawLabels[taskId] as string[][] | undefined;
+  return rawGold ? rawGold[i] : [...(split.labels[taskId] as { values: Int32Array[] }).values[i]].map((c) => labelName(names, c) ?? 'O');
+}
+
+function labelName(names: readonly string[], id: number): string | null {
   return id >= 0 && id < names.length ? names[id] : null;
 }
 
@@ -202,30 +222,43 @@ export function gateSummary(model: FeedbackModel): EvalResult['gates'] {
  * Evaluates `model` on a split in eval mode. `exp` defaults to the experiment the model was built
  * from (so both `evaluate(model, data, 'valid')` and `evaluate(model, data, exp, 'valid')` work).
  */
-export function evaluate(model: FeedbackModel, data: PreparedData, expOrSplit: Experiment | SplitName, maybeSplit?: SplitName): EvalResult {
+export function evaluate(model: FeedbackModel, data: PreparedData, expOrSplit: Experiment | SplitName, maybeSplit?: SplitName, opts: EvalOptions = {}): EvalResult {
   const exp = typeof expOrSplit === 'string' ? model.exp : expOrSplit;
   const split = typeof expOrSplit === 'string' ? expOrSplit : maybeSplit ?? 'valid';
   const enc = data[split];
   if (!enc) throw new Error(`the data has no '${split}' split`);
-  return evaluateSplit(model, data, exp, enc, split);
+  return evaluateSplit(model, data, exp, enc, split, opts);
 }
 
 /** Evaluates `model` on an encoded split (a whole split or a `subsetSplit` of one) in eval mode. */
-export function evaluateSplit(model: FeedbackModel, data: PreparedData, exp: Experiment, enc: EncodedSplit, split: SplitName): EvalResult {
-  const batches = makeBatches(enc, data, exp, { batchSize: exp.training.batchSize, shuffle: false, bucket: true, seed: exp.training.seed });
-  const collector = new PredictionCollector(model, data, enc);
+export function evaluateSplit(model: FeedbackModel, data: PreparedData, exp: Experiment, enc: EncodedSplit, split: SplitName, opts: EvalOptions = {}): EvalResult {
+  const batches = evalBatches(enc, data, exp);
+  const collector = new PredictionCollector(model, data, enc, opts.iterations);
   const means = new ReadoutMeans();
   for (const b of batches) {
-    const packed = tf.tidy(() => {
+    const { packed, its } = tf.tidy(() => {
       const res = model.forward(b, { training: false });
-      return packReadout(model, objective(model, res, b), res);
-    });
+      return { packed: packReadout(model, objective(model, res, b), res), ...(opts.iterations ? { its: packIterations(model, res) } : {}) };
+    }) as { packed: tf.Tensor1D; its?: tf.Tensor1D };
     const r = unpackReadout(model, packed.dataSync() as Float32Array, b);
     packed.dispose();
-    collector.add(b, r.predictions);
+    let answers: Record<string, IterationAnswers> | undefined;
+    if (its) { answers = unpackIterations(model, its.dataSync() as Float32Array, b); its.dispose(); }
+    collector.add(b, r.predictions, answers);
     means.add(r, b.size, labelledCounts(model, b));
   }
-  return { split, metrics: enc.size ? collector.metrics() : {}, ...means.means(model), gates: gateSummary(model), examples: enc.size };
+  return {
+    split, metrics: enc.size ? collector.metrics() : {}, ...means.means(model), gates: gateSummary(model), examples: enc.size,
+    ...(collector.answers ? { answers: collector.answers } : {}),
+  };
+}
+
+/**
+ * The batches evaluation runs a split in (length-bucketed, in a fixed order). `fmtl predict` batches
+ * its inputs the same way, so the same inputs give the same bits as here.
+ */
+export function evalBatches(enc: EncodedSplit, data: Pick<PreparedData, 'featureDim'>, exp: Experiment): Batch[] {
+  return makeBatches(enc, data, exp, { batchSize: exp.training.batchSize, shuffle: false, bucket: true, seed: exp.training.seed });
 }
 
 /** At most this many training examples are scored in eval mode at the end of each epoch. */
@@ -259,5 +292,7 @@ export function subsetSplit(split: EncodedSplit, indices: readonly number[], nam
     ...(split.tokens ? { tokens: pick(split.tokens) } : {}),
     ...(split.words ? { words: pick(split.words) } : {}),
     ...(split.features ? { features: pick(split.features) } : {}),
+    ...(split.rows ? { rows: pick(split.rows) } : {}),
+    ...(split.lines ? { lines: pick(split.lines) } : {}),
   };
 }

@@ -21,9 +21,10 @@ import { DataError } from './data/dataError';
 import { prepareData } from './data/prepare';
 import { ExperimentFileError, loadExperimentFile, requireExperiment } from './experimentFile';
 import { writeReport } from './report';
-import { defaultRunsDir, RUN_FILES, slug, timestampName, type RunSummaryFile } from '../runFolder/runFiles';
+import { defaultRunsDir, predictionsFileName, RUN_FILES, slug, timestampName, type RunSummaryFile } from '../runFolder/runFiles';
 import { readRunJson } from '../runFolder/runFolderReader';
 import { RunFolder } from '../runFolder/runFolderWriter';
+import { writePredictions } from './predictionsFile';
 import { train, type TrainState } from './train';
 import pkg from '../../package.json';
 
@@ -213,6 +214,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       checkpoints: new FileCheckpointStore(folder.checkpointsDir),
       resume,
       resumeBest,
+      predictions: { save: (file) => { writePredictions(path.join(folder!.dir, RUN_FILES.predictions), predictionsFileName(file.header.split), file); } },
     });
     await finish(summary);
     return { runId, runDir: folder.dir, summary };

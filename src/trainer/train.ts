@@ -35,6 +35,8 @@ import { objective } from './model/objective';
 import { clipByGlobalNorm, exportOptimizerState, globalNormSquared, importOptimizerState, makeOptimizer } from './model/optimizer';
 import { packReadout, unpackReadout } from './model/readout';
 import { Rng } from '../shared/rng';
+import { buildPredictions } from './predictionsFile';
+import type { PredictionsFile } from '../shared/predictions/format';
 
 /** Everything a checkpoint holds: weights and optimizer state by name, and where training was. */
 export interface TrainState {
@@ -60,6 +62,13 @@ export interface MonitorState {
   bad: number;
   /** Valid metrics of the best epoch (for the summary). */
   bestValid?: TaskMetrics;
+  /** Global step at the end of the best epoch (absent in old checkpoints). */
+  bestStep?: number;
+}
+
+/** Where the per-example predictions of the best checkpoint go (a run's `predictions/` folder). */
+export interface PredictionsSink {
+  save(file: PredictionsFile): void;
 }
 
 /** Where checkpoints go (H1's fs-based store in a run; an in-memory fake in tests). */
@@ -86,6 +95,8 @@ export interface TrainOptions {
    * scored with the best validation epoch's weights when that epoch came before the interruption.
    */
   resumeBest?: { name: string; tensor: tf.Tensor }[];
+  /** When given, valid and test are scored once more at the end with the best weights, keeping every example's answers. */
+  predictions?: PredictionsSink;
 }
 
 /**
@@ -119,7 +130,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
       await importOptimizerState(optimizer, opts.resume.optimizer, model.namedVariables);
       epoch = opts.resume.epoch;
       step = opts.resume.step;
-      if (opts.resumeBest && data.test && (opts.resume.monitor?.bestEpoch ?? 0) > 0) {
+      if (opts.resumeBest && (data.test || opts.predictions) && (opts.resume.monitor?.bestEpoch ?? 0) > 0) {
         const byName = new Map(opts.resumeBest.map((w) => [w.name, w.tensor]));
         if (model.namedVariables.every((v) => byName.get(v.name)?.size === v.variable.size)) {
           bestWeights = model.namedVariables.map((v) => tf.clone(byName.get(v.name)!));
@@ -284,7 +295,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         const trainMeans = means.means(model);
         const value = monitorValue(monitor.metric, valid.metrics, valid.losses);
         const improved = Number.isFinite(value) && (mon.bestEpoch === 0 || (monitor.mode === 'max' ? value > mon.best : value < mon.best));
-        if (improved) { mon.best = value; mon.bestEpoch = epoch; mon.bad = 0; mon.bestValid = valid.metrics; }
+        if (improved) { mon.best = value; mon.bestEpoch = epoch; mon.bestStep = step; mon.bad = 0; mon.bestValid = valid.metrics; }
         else mon.bad++;
         lastValid = valid.metrics;
         const ev: EpochEvent = {
@@ -294,7 +305,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         };
         opts.onEvent(ev);
         if (improved) {
-          if (data.test) { bestWeights?.forEach((t) => t.dispose()); bestWeights = model.variables.map((v) => tf.clone(v)); }
+          if (data.test || opts.predictions) { bestWeights?.forEach((t) => t.dispose()); bestWeights = model.variables.map((v) => tf.clone(v)); }
           await save('best', epoch);
         }
         await save('last', epoch);
@@ -309,10 +320,24 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
 
     const gates = Object.fromEntries(Object.entries(gateSummary(model)).map(([id, g]) => [id, { block: g.block, prob: g.prob }]));
     let bestTest: TaskMetrics | undefined;
-    if (data.test && bestWeights) {
-      // The test split is scored once, with the weights of the best validation epoch.
+    if (bestWeights) {
+      // The test split is scored once, with the weights of the best validation epoch; with a
+      // predictions sink, valid is scored again with them too, keeping every example's answers.
       model.variables.forEach((v, j) => v.assign(bestWeights![j]));
-      bestTest = evaluate(model, data, exp, 'test').metrics;
+      const checkpoint = { kind: 'best' as const, epoch: mon.bestEpoch, step: mon.bestStep ?? -1 };
+      const keep = opts.predictions !== undefined;
+      for (const split of ['valid', 'test'] as const) {
+        const enc = data[split];
+        if (!enc || (split === 'valid' && !keep)) continue;
+        const r = evaluate(model, data, exp, split, { iterations: keep });
+        if (split === 'test') bestTest = r.metrics;
+        if (keep) {
+          const w0 = performance.now();
+          const file = buildPredictions(r, model.tasks, data, enc, { runId, checkpoint, iterations: model.iterations });
+          opts.predictions!.save(file);
+          opts.onEvent({ type: 'run/log', runId, t: now(), level: 'info', message: `predictions: ${split} (${enc.size} examples, passes 0..${model.iterations}, best checkpoint of epoch ${mon.bestEpoch}) written in ${Math.round(performance.now() - w0)} ms` });
+        }
+      }
     }
     const summary: RunSummary = {
       status, epochs: epoch, steps: step, bestEpoch: mon.bestEpoch,

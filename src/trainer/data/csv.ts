@@ -103,12 +103,22 @@ export interface CsvColumnsSpec {
 
 export interface CsvSplitData {
   name: string;
-  /** Row indices into the table. */
+  /** Row indices into the table (0-based data rows). */
   rows: number[];
+  /** 1-based line of the file where each row starts. */
+  lines: number[];
   features: Float32Array[];
   classes: Record<string, Int32Array>;
   reals: Record<string, Float32Array>;
   raw: Record<string, (string | null)[]>;
+}
+
+/** Standardisation of numeric columns and one-hot values of categorical columns, from the training split. */
+export interface FeatureScaling {
+  numeric: { column: string; mean: number; std: number }[];
+  categorical: { column: string; values: string[] }[];
+  /** Cell texts meaning "missing". */
+  missing: string[];
 }
 
 export interface CsvData {
@@ -117,6 +127,8 @@ export interface CsvData {
   featureNames: string[];
   labelNames: Record<string, string[]>;
   targetScale: Record<string, { mean: number; std: number }>;
+  /** How a row becomes a feature vector (train statistics), so a saved model can encode new rows. */
+  scaling: FeatureScaling;
   train: CsvSplitData;
   valid: CsvSplitData;
   test?: CsvSplitData;
@@ -240,11 +252,16 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
         raw[l.task] = rows.map((r) => (Number.isNaN(v[r]) ? null : table.rows[r][col].trim()));
       }
     });
-    return { name, rows, features, classes, reals, raw };
+    return { name, rows, lines: rows.map((r) => table.lines[r]), features, classes, reals, raw };
   };
 
   return {
     featureDim, featureNames, labelNames, targetScale,
+    scaling: {
+      numeric: numeric.map((f, j) => ({ column: spec.features[j], mean: f.mean, std: f.std })),
+      categorical: cats.map((c, k) => ({ column: spec.categorical![k], values: c.values })),
+      missing: [...missing],
+    },
     train: build('train', parts.train),
     valid: build('valid', parts.valid),
     test: spec.test > 0 ? build('test', parts.test) : undefined,

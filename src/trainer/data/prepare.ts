@@ -133,7 +133,7 @@ async function prepareCsv(data: CsvDataSpec, exp: Experiment, baseDir: string): 
     for (const l of labels) {
       cols[l.task] = l.kind === 'classification' ? { kind: 'class', values: s.classes[l.task] } : { kind: 'real', values: s.reals[l.task] };
     }
-    return { name: s.name, size: s.rows.length, features: s.features, labels: cols, rawLabels: s.raw };
+    return { name: s.name, size: s.rows.length, features: s.features, rows: s.rows.map((r) => r + 1), lines: s.lines, labels: cols, rawLabels: s.raw };
   };
   return {
     kind: 'tabular',

@@ -30,6 +30,9 @@ export interface EncodedSplit {
   words?: string[][];
   /** Tabular: standardised feature vector per example. */
   features?: Float32Array[];
+  /** Tabular: 1-based data row of the CSV file (header not counted) and 1-based line, per example. */
+  rows?: number[];
+  lines?: number[];
   /** Task id -> labels for this split. */
   labels: Record<string, LabelColumn>;
   /**

@@ -84,6 +84,8 @@ export interface TaskForward {
   iterates: tf.Tensor[];
   /** Logits (or value) of the final pass K. */
   logits: tf.Tensor;
+  /** Logits of passes 0..K (what `Head.decode` turns into the answer of each pass). */
+  passLogits: tf.Tensor[];
 }
 
 export interface ForwardResult {
@@ -265,6 +267,7 @@ function build(exp: Experiment, data: PreparedData, seed: number, root: ParamSco
         if (k > 0 && !t.receivesFeedback) {
           const y = out[t.id].iterates[0];
           out[t.id].iterates.push(y);
+          out[t.id].passLogits.push(out[t.id].passLogits[0]);
           next.set(t.id, y);
           continue;
         }
@@ -284,8 +287,9 @@ function build(exp: Experiment, data: PreparedData, seed: number, root: ParamSco
         });
         const logits = t.head.logits(h);
         const y = t.head.output(logits, bt.mask);
-        if (!out[t.id]) out[t.id] = { iterates: [], logits };
+        if (!out[t.id]) out[t.id] = { iterates: [], logits, passLogits: [] };
         out[t.id].iterates.push(y);
+        out[t.id].passLogits.push(logits);
         out[t.id].logits = logits;
         next.set(t.id, y);
       }

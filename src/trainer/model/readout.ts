@@ -42,6 +42,54 @@ export function packReadout(model: FeedbackModel, obj: Objective, res: ForwardRe
   return tf.concat(parts.map((p) => tf.reshape(p, [-1]))) as tf.Tensor1D;
 }
 
+/** Per task: the decoded answer of every pass y^0..y^K of one batch. */
+export interface IterationAnswers {
+  /** [k] -> ids (class/tag, as floats) or values, [B] (sentence) or [B*T] (token). */
+  labels: Float32Array[];
+  /** [k] -> probability of each chosen label, same layout; null for regression. */
+  probs: Float32Array[] | null;
+}
+
+/**
+ * Packs the decoded answers of every pass (labels, then probs, per task and pass) into one tensor
+ * (call inside the caller's tidy): one device read gives the whole y^0..y^K picture of a batch.
+ */
+export function packIterations(model: FeedbackModel, res: ForwardResult): tf.Tensor1D {
+  const parts: tf.Tensor[] = [];
+  for (const t of model.tasks) {
+    const f = res.tasks[t.id];
+    f.passLogits.forEach((logits, k) => {
+      // Through the head, as the final pass's predictions: a CRF's Viterbi path, else the argmax.
+      const labels = t.head.decode(logits, res.batch.mask);
+      parts.push(tf.reshape(labels, [-1]));
+      if (t.head.probabilities) {
+        // The probability y^k gives the chosen label.
+        const y = f.iterates[k];
+        parts.push(tf.reshape(tf.sum(tf.mul(y, tf.oneHot(tf.cast(labels, 'int32'), t.outDim)), -1), [-1]));
+      }
+    });
+  }
+  return tf.concat(parts) as tf.Tensor1D;
+}
+
+/** Splits the values read from `packIterations`' tensor, keyed by task id. */
+export function unpackIterations(model: FeedbackModel, v: Float32Array, batch: Batch): Record<string, IterationAnswers> {
+  let o = 0;
+  const take = (n: number): Float32Array => { const r = v.slice(o, o + n); o += n; return r; };
+  const out: Record<string, IterationAnswers> = {};
+  for (const t of model.tasks) {
+    const n = t.level === 'token' ? batch.size * batch.seqLen : batch.size;
+    const a: IterationAnswers = { labels: [], probs: t.head.probabilities ? [] : null };
+    for (let k = 0; k <= model.iterations; k++) {
+      a.labels.push(take(n));
+      if (a.probs) a.probs.push(take(n));
+    }
+    out[t.id] = a;
+  }
+  if (o !== v.length) throw new Error(`iteration readout layout mismatch: read ${o} of ${v.length} values`);
+  return out;
+}
+
 /** Splits the values read from `packReadout`'s tensor (`withPredictions` as it was packed; without, `predictions` is {}). */
 export function unpackReadout(model: FeedbackModel, v: Float32Array | Int32Array | Uint8Array, batch: Batch, withPredictions = true): Readout {
   const nT = model.tasks.length;
