@@ -25,13 +25,16 @@ function summaryOf(runDir: string): RunSummary {
 }
 
 /** A small SNIPS experiment (300 training sentences, a small model, K = 2) in a temp folder. */
-export function smallSnips(dir: string, epochs = 2): string {
+export function smallSnips(dir: string, epochs = 2, crf = false): string {
   const exp = JSON.parse(fs.readFileSync(path.join(root, 'samples', 'snips.fmtl.json'), 'utf8'));
   exp.name = 'snips-small';
   exp.data.path = path.resolve(root, 'samples', exp.data.path);
   exp.data.limitTrain = 300;
   exp.encoder = { type: 'bigru', embeddingDim: 16, hidden: 16, layers: 1, dropout: 0.1 };
-  for (const t of exp.tasks) t.blocks = [{ type: 'dense', units: 16 }, { type: 'dense', units: 16 }];
+  for (const t of exp.tasks) {
+    t.blocks = [{ type: 'dense', units: 16 }, { type: 'dense', units: 16 }];
+    if (crf && t.kind === 'tagging') t.output = 'crf';
+  }
   exp.iterations = 2;
   exp.training.epochs = epochs;
   exp.training.batchSize = 32;
@@ -110,4 +113,12 @@ test('SNIPS (small): predictions re-score to summary.json by conlleval span F1, 
     for (const a of e.pred.slots) assert.ok(isTagsAnswer(a) && a.tags.length === gold.length && a.p.length === gold.length);
     assert.equal(e.pred.intent.length, 3);
   }
+});
+
+test('SNIPS (small) with a CRF slot head: the file holds the Viterbi answers the metrics scored', async () => {
+  const dir = tmp();
+  const outcome = await runTraining({ experimentPath: smallSnips(dir, 1, true), backend: 'wasm', runsDir: path.join(dir, 'runs') }, () => {});
+  assert.equal(outcome.error, undefined, outcome.error?.message);
+  const summary = summaryOf(outcome.runDir!);
+  assert.deepEqual(metricsOfPredictions(readPred(outcome.runDir!, 'test.jsonl')), summary.best.test);
 });
