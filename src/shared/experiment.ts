@@ -7,7 +7,7 @@
  * length of the offending node (or of its nearest existing parent's key, for a missing property).
  */
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import { taskLevel, type Experiment, type TaskKind } from './experimentTypes';
+import { taskLevel, type CharFeaturesSpec, type Experiment, type TaskKind } from './experimentTypes';
 import { betterMode, METRICS_BY_KIND } from './metrics/catalogue';
 
 /** One problem in an experiment file. */
@@ -161,6 +161,14 @@ export function withDefaults(input: Experiment): Experiment {
   tr.logEvery ??= 10;
   if (tr.earlyStopping) tr.earlyStopping.mode ??= betterMode(tr.earlyStopping.metric);
   return exp;
+}
+
+/** The encoder's character features with defaults applied, or undefined when it has none. */
+export function charFeatures(exp: Pick<Experiment, 'encoder'>): Required<CharFeaturesSpec> | undefined {
+  const e = exp.encoder;
+  if (e.type !== 'bigru' || !e.chars) return undefined;
+  const c = e.chars;
+  return { embeddingDim: c.embeddingDim ?? 32, filters: c.filters ?? 100, widths: c.widths ?? [3], maxWordLength: c.maxWordLength ?? 20 };
 }
 
 
@@ -393,10 +401,22 @@ function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 
   const type = c.oneOf(e, 'type', P, ['bigru', 'mlp'] as const, true);
   c.num(e, 'dropout', P, false, { ge: 0, lt: 1 });
   if (type === 'bigru') {
-    c.keys(e, P, ['type', 'embeddingDim', 'hidden', 'layers', 'dropout']);
+    c.keys(e, P, ['type', 'embeddingDim', 'hidden', 'layers', 'dropout', 'chars', 'wordDropout']);
     c.num(e, 'embeddingDim', P, true, { int: true, ge: 1 });
     c.num(e, 'hidden', P, true, { int: true, ge: 1 });
     c.num(e, 'layers', P, false, { int: true, ge: 1 });
+    c.num(e, 'wordDropout', P, false, { ge: 0, lt: 1, why: 'the probability that a training token is replaced by <unk>' });
+    const ch = c.obj(e, 'chars', P, false);
+    if (ch) {
+      const CP: Path = [...P, 'chars'];
+      c.keys(ch, CP, ['embeddingDim', 'filters', 'widths', 'maxWordLength']);
+      c.num(ch, 'embeddingDim', CP, false, { int: true, ge: 1 });
+      c.num(ch, 'filters', CP, false, { int: true, ge: 1 });
+      c.num(ch, 'maxWordLength', CP, false, { int: true, ge: 1 });
+      const w = c.arr(ch, 'widths', CP, false);
+      if (w && w.length === 0) c.error([...CP, 'widths'], "'widths' must list at least one window width (e.g. [3])");
+      w?.forEach((v, i) => c.numValue(v, [...CP, 'widths', i], 'window width', { int: true, ge: 1, le: 9 }));
+    }
     if (format === 'csv') c.error([...P, 'type'], "a 'bigru' encoder reads token sequences; CSV data has rows of features — use 'mlp'");
   } else if (type === 'mlp') {
     c.keys(e, P, ['type', 'hidden', 'activation', 'dropout']);
@@ -648,7 +668,8 @@ function checkIterations(c: Checker, exp: Obj, enabledArrows: number): void {
   const g = c.obj(exp, 'gumbel', [], true);
   if (g) {
     const P: Path = ['gumbel'];
-    c.keys(g, P, ['tau0', 'tauMin', 'anneal', 'hard']);
+    c.keys(g, P, ['tau0', 'tauMin', 'anneal', 'annealEpochs', 'hard']);
+    c.num(g, 'annealEpochs', P, false, { gt: 0 });
     const tau0 = c.num(g, 'tau0', P, true, { gt: 0 });
     const tauMin = c.num(g, 'tauMin', P, true, { gt: 0 });
     if (tau0 !== undefined && tauMin !== undefined && tauMin > tau0) c.error([...P, 'tauMin'], `tauMin (${tauMin}) must not exceed tau0 (${tau0}): the temperature anneals down from tau0 to tauMin`);
@@ -659,7 +680,7 @@ function checkIterations(c: Checker, exp: Obj, enabledArrows: number): void {
 
 function checkTraining(c: Checker, tr: Obj, tasks: Map<string, TaskInfo>, known: boolean, format: 'slu' | 'csv' | undefined): void {
   const P: Path = ['training'];
-  c.keys(tr, P, ['epochs', 'batchSize', 'optimizer', 'learningRate', 'seed', 'stopGradient', 'clipNorm', 'earlyStopping', 'logEvery']);
+  c.keys(tr, P, ['epochs', 'batchSize', 'optimizer', 'learningRate', 'seed', 'stopGradient', 'clipNorm', 'earlyStopping', 'logEvery', 'lrSchedule']);
   c.num(tr, 'epochs', P, true, { int: true, ge: 1 });
   c.num(tr, 'batchSize', P, true, { int: true, ge: 1 });
   c.oneOf(tr, 'optimizer', P, ['adam', 'sgd', 'rmsprop'] as const, true);
@@ -669,6 +690,21 @@ function checkTraining(c: Checker, tr: Obj, tasks: Map<string, TaskInfo>, known:
   c.bool(tr, 'stopGradient', P);
   c.num(tr, 'clipNorm', P, false, { gt: 0 });
   c.num(tr, 'logEvery', P, false, { int: true, ge: 1 });
+  const ls = c.obj(tr, 'lrSchedule', P, false);
+  if (ls) {
+    const LP = [...P, 'lrSchedule'];
+    c.keys(ls, LP, ['warmupSteps', 'decay', 'decayEpochs', 'minFactor', 'factor', 'patience']);
+    c.num(ls, 'warmupSteps', LP, false, { int: true, ge: 0 });
+    const decay = c.oneOf(ls, 'decay', LP, ['none', 'linear', 'cosine', 'plateau'] as const, false);
+    c.num(ls, 'decayEpochs', LP, false, { gt: 0 });
+    c.num(ls, 'minFactor', LP, false, { ge: 0, le: 1 });
+    c.num(ls, 'factor', LP, false, { gt: 0, lt: 1, why: 'each reduction multiplies the learning rate by it' });
+    c.num(ls, 'patience', LP, false, { int: true, ge: 1 });
+    for (const k of ['factor', 'patience']) {
+      if (ls[k] !== undefined && decay !== 'plateau') c.warn([...LP, k], `'${k}' is only used by decay 'plateau'`);
+    }
+    if (ls.decayEpochs !== undefined && decay !== 'linear' && decay !== 'cosine') c.warn([...LP, 'decayEpochs'], "'decayEpochs' is only used by decay 'linear' or 'cosine'");
+  }
   const es = c.obj(tr, 'earlyStopping', P, false);
   if (es) {
     const EP = [...P, 'earlyStopping'];

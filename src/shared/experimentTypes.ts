@@ -76,6 +76,29 @@ export interface BiGruEncoderSpec {
   /** Stacked BiGRU layers (default 1). */
   layers?: number;
   dropout?: number;
+  /**
+   * Character-level word features concatenated with each word's embedding, so a word never seen
+   * in training (an `<unk>`) is still represented by its spelling. Absent = word embeddings only.
+   */
+  chars?: CharFeaturesSpec;
+  /**
+   * Word dropout: during training each real token is replaced by `<unk>` with this probability
+   * (its characters are kept), so the `<unk>` embedding is trained and the model learns to lean on
+   * the character features for rare words. Default 0.
+   */
+  wordDropout?: number;
+}
+
+/** A character CNN over each word (Ma & Hovy 2016): embed characters, convolve, max-pool over the word. */
+export interface CharFeaturesSpec {
+  /** Character embedding width (default 32). */
+  embeddingDim?: number;
+  /** Filters per window width (default 100); the word's feature width is filters x widths.length. */
+  filters?: number;
+  /** Window widths in characters (default [3]). */
+  widths?: number[];
+  /** Longer words are cut to this many characters (default 20). */
+  maxWordLength?: number;
 }
 
 /** Dense stack over tabular features; produces a row vector. */
@@ -179,8 +202,14 @@ export interface ConvergenceSpec {
 export interface GumbelSpec {
   tau0: number;
   tauMin: number;
-  /** Annealing schedule from tau0 to tauMin over training (default exp). */
+  /** Annealing schedule from tau0 to tauMin (default exp). */
   anneal?: 'exp' | 'linear' | 'none';
+  /**
+   * Horizon of the annealing in epochs (fractions allowed): tau reaches tauMin after this many
+   * epochs' steps and stays there. Default: `training.epochs`. Set it when early stopping may end
+   * the run long before `training.epochs`, or tau would still be high when the run stops.
+   */
+  annealEpochs?: number;
   /** Straight-through hard samples (default false). */
   hard?: boolean;
 }
@@ -195,9 +224,31 @@ export interface TrainingSpec {
   stopGradient?: boolean;
   /** Clip gradients by global norm (default none). */
   clipNorm?: number;
+  /** Learning-rate schedule (default: constant `learningRate`). */
+  lrSchedule?: LrScheduleSpec;
   earlyStopping?: EarlyStoppingSpec;
   /** Emit iteration deltas / gate probabilities every N steps (default 10). */
   logEvery?: number;
+}
+
+/**
+ * Learning rate over training: a linear warm-up from 0 over `warmupSteps`, then `decay`:
+ * `none` keeps `learningRate`; `linear` / `cosine` go down to `learningRate x minFactor` at
+ * `decayEpochs` (then stay); `plateau` multiplies the rate by `factor` each time the early-stopping
+ * metric has not improved for `patience` epochs, never below `learningRate x minFactor`.
+ */
+export interface LrScheduleSpec {
+  /** Steps of linear warm-up (default 0). */
+  warmupSteps?: number;
+  decay?: 'none' | 'linear' | 'cosine' | 'plateau';
+  /** Horizon of `linear` / `cosine` decay in epochs (default `training.epochs`). */
+  decayEpochs?: number;
+  /** Floor as a fraction of `learningRate` (default 0.05). */
+  minFactor?: number;
+  /** `plateau`: multiplier per reduction (default 0.5). */
+  factor?: number;
+  /** `plateau`: epochs without improvement before a reduction (default 1). */
+  patience?: number;
 }
 
 export interface EarlyStoppingSpec {

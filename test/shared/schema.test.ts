@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseExperiment } from '../../src/shared/experiment';
 import type {
+  CharFeaturesSpec, LrScheduleSpec,
   Activation, AmplifierSpec, BiGruEncoderSpec, BlockSpec, ConvergenceSpec, CsvDataSpec, EarlyStoppingSpec, Experiment,
   FeedbackSpec, GumbelSpec, MlpEncoderSpec, SluDataSpec, TaskKind, TaskSpec, TrainingSpec,
 } from '../../src/shared/experimentTypes';
@@ -171,17 +172,22 @@ test('schema properties and required fields equal the TypeScript interfaces', ()
     } satisfies Keys<FeedbackSpec>, { id: true, from: true, to: true, amplifier: true, injection: true } satisfies Req<FeedbackSpec>],
     ['ConvergenceSpec', schema.properties.convergence, { beta: true, lambda: true, startK: true, dropoutMasks: true } satisfies Keys<ConvergenceSpec>,
       { beta: true, lambda: true } satisfies Req<ConvergenceSpec>],
-    ['GumbelSpec', schema.properties.gumbel, { tau0: true, tauMin: true, anneal: true, hard: true } satisfies Keys<GumbelSpec>,
+    ['GumbelSpec', schema.properties.gumbel, { tau0: true, tauMin: true, anneal: true, annealEpochs: true, hard: true } satisfies Keys<GumbelSpec>,
       { tau0: true, tauMin: true } satisfies Req<GumbelSpec>],
     ['TrainingSpec', def('training'), {
       epochs: true, batchSize: true, optimizer: true, learningRate: true, seed: true, stopGradient: true, clipNorm: true,
-      earlyStopping: true, logEvery: true,
+      earlyStopping: true, logEvery: true, lrSchedule: true,
     } satisfies Keys<TrainingSpec>, { epochs: true, batchSize: true, optimizer: true, learningRate: true, seed: true } satisfies Req<TrainingSpec>],
+    ['LrScheduleSpec', def('training').properties.lrSchedule, {
+      warmupSteps: true, decay: true, decayEpochs: true, minFactor: true, factor: true, patience: true,
+    } satisfies Keys<LrScheduleSpec>, {} satisfies Req<LrScheduleSpec>],
+    ['CharFeaturesSpec', def('encoder').else.properties.chars, { embeddingDim: true, filters: true, widths: true, maxWordLength: true } satisfies Keys<CharFeaturesSpec>,
+      {} satisfies Req<CharFeaturesSpec>],
     ['EarlyStoppingSpec', def('training').properties.earlyStopping, { metric: true, mode: true, patience: true } satisfies Keys<EarlyStoppingSpec>,
       { metric: true, patience: true } satisfies Req<EarlyStoppingSpec>],
     ['MlpEncoderSpec', def('encoder').then, { type: true, hidden: true, activation: true, dropout: true } satisfies Keys<MlpEncoderSpec>,
       { type: true, hidden: true } satisfies Req<MlpEncoderSpec>],
-    ['BiGruEncoderSpec', def('encoder').else, { type: true, embeddingDim: true, hidden: true, layers: true, dropout: true } satisfies Keys<BiGruEncoderSpec>,
+    ['BiGruEncoderSpec', def('encoder').else, { type: true, embeddingDim: true, hidden: true, layers: true, dropout: true, chars: true, wordDropout: true } satisfies Keys<BiGruEncoderSpec>,
       { type: true, embeddingDim: true, hidden: true } satisfies Req<BiGruEncoderSpec>],
     ['CsvDataSpec', def('data').then, { format: true, path: true, features: true, categorical: true, split: true, missing: true } satisfies Keys<CsvDataSpec>,
       { format: true, path: true, features: true } satisfies Req<CsvDataSpec>],

@@ -4,6 +4,7 @@
  */
 import type { Experiment, TaskSpec, FeedbackSpec } from '../../src/shared/experimentTypes';
 import type { Batch, EncodedSplit, PreparedData } from '../../src/trainer/data/types';
+import { buildCharVocab } from '../../src/trainer/data/vocab';
 import { Rng } from '../../src/shared/rng';
 
 /** Tabular: 4 features; `cls` = which of 3 regions x0+x1 falls in, `bin` = sign of x2, `reg` = x0 - 2 x3 (+ noise). */
@@ -70,12 +71,14 @@ export function textData(n = 64, seed = 2): PreparedData {
       rawLabels: { intent: rawIntent, slots: rawTags },
     };
   };
+  const train = mk('train', n);
   return {
     kind: 'text', featureDim: 0,
     vocab: { tokens: tokensList, index: new Map(tokensList.map((w, i) => [w, i])) },
+    charVocab: buildCharVocab(train.words!, true),
     labelNames: { intent: ['none', 'has_num'], slots: TAGS },
     targetScale: {},
-    train: mk('train', n), valid: mk('valid', Math.max(8, n >> 2)),
+    train, valid: mk('valid', Math.max(8, n >> 2)),
   };
 }
 

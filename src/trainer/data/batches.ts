@@ -8,8 +8,10 @@
  * the whole split from epoch to epoch.
  */
 import type { Experiment } from '../../shared/experimentTypes';
+import { charFeatures } from '../../shared/experiment';
 import { Rng } from '../../shared/rng';
 import { PAD_ID, type Batch, type BatchOptions, type EncodedSplit, type PreparedData } from './types';
+import { encodeChars } from './vocab';
 
 /** Batches per bucketing chunk. */
 export const BUCKET_CHUNK_BATCHES = 50;
@@ -61,6 +63,8 @@ function buildBatch(split: EncodedSplit, data: Pick<PreparedData, 'featureDim'>,
     batch.tokens = tokens;
     batch.lengths = lengths;
     batch.seqLen = seqLen;
+    const chars = charFeatures(exp);
+    if (chars && data.charVocab && split.words) addChars(batch, split.words, idx, data.charVocab, lowercaseOf(exp), chars.maxWordLength);
   }
   if (split.features) {
     const d = data.featureDim;
@@ -84,6 +88,37 @@ function buildBatch(split: EncodedSplit, data: Pick<PreparedData, 'featureDim'>,
     }
   }
   return batch;
+}
+
+function lowercaseOf(exp: Experiment): boolean {
+  return exp.data.format === 'slu' ? exp.data.lowercase ?? true : true;
+}
+
+/** Character ids of every token slot of a text batch (see `Batch.chars`). */
+function addChars(batch: Batch, words: readonly (readonly string[])[], idx: readonly number[], vocab: PreparedData['charVocab'] & object, lowercase: boolean, maxWordLength: number): void {
+  const { size, seqLen } = batch;
+  const ids: Int32Array[] = [];
+  const charLengths = new Int32Array(size * seqLen);
+  let wordLen = 1;
+  for (let i = 0; i < size; i++) {
+    const ws = words[idx[i]];
+    const n = batch.lengths![i];
+    for (let t = 0; t < n; t++) {
+      const c = encodeChars(ws[t], vocab, lowercase, maxWordLength);
+      ids.push(c);
+      charLengths[i * seqLen + t] = c.length;
+      if (c.length > wordLen) wordLen = c.length;
+    }
+  }
+  const chars = new Int32Array(size * seqLen * wordLen);
+  if (PAD_ID !== 0) chars.fill(PAD_ID);
+  let k = 0;
+  for (let i = 0; i < size; i++) {
+    for (let t = 0; t < batch.lengths![i]; t++) chars.set(ids[k++], (i * seqLen + t) * wordLen);
+  }
+  batch.chars = chars;
+  batch.charLengths = charLengths;
+  batch.wordLen = wordLen;
 }
 
 /** Padding share of a batch list: padded token slots / all token slots (text). */

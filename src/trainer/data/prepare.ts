@@ -12,7 +12,7 @@ import { encodeCsv, parseCsv } from './csv';
 import { settleInOrder } from './settleInOrder';
 import { readSluSplit, type SluLabelFile, type SluSplitText } from './slu';
 import type { EncodedSplit, LabelColumn, PreparedData, Vocab } from './types';
-import { buildVocab, encodeTokens } from './vocab';
+import { buildCharVocab, buildVocab, encodeTokens } from './vocab';
 
 /**
  * Read and encode the experiment's data. `baseDir` is the folder of the experiment file (data paths
@@ -53,6 +53,7 @@ async function prepareSlu(data: SluDataSpec, tasks: readonly TaskSpec[], baseDir
   ]);
 
   const vocab = buildVocab(train.words, { minFreq: data.minFreq ?? 1, lowercase });
+  const charVocab = buildCharVocab(train.words, lowercase);
   const labelNames: Record<string, string[]> = {};
   const index: Record<string, Map<string, number>> = {};
   for (const t of tasks) {
@@ -64,6 +65,7 @@ async function prepareSlu(data: SluDataSpec, tasks: readonly TaskSpec[], baseDir
   return {
     kind: 'text',
     vocab,
+    charVocab,
     featureDim: 0,
     labelNames,
     targetScale: {},

@@ -53,6 +53,15 @@ export interface Batch {
   seqLen: number;
   /** Text: real length of each example. */
   lengths?: Int32Array;
+  /**
+   * Text with character features: [size * seqLen * wordLen] character ids per token slot
+   * (PAD_ID-padded; padding tokens are all PAD_ID), row-major by example, token, character.
+   */
+  chars?: Int32Array;
+  /** Characters of each token slot [size * seqLen] (0 for padding tokens). */
+  charLengths?: Int32Array;
+  /** Character slots per token in `chars` (the batch's longest word, capped). */
+  wordLen?: number;
   /** Tabular: [size * featureDim]. */
   features?: Float32Array;
   featureDim: number;
@@ -66,6 +75,11 @@ export interface Batch {
 export interface PreparedData {
   kind: 'text' | 'tabular';
   vocab?: Vocab;
+  /**
+   * Text: the characters of the training words (`<pad>` = 0, `<unk>` = 1, as `vocab`), for the
+   * encoder's character features. Words are normalised (lower-cased) as for `vocab` first.
+   */
+  charVocab?: Vocab;
   featureDim: number;
   /** Task id -> class or tag names (index = id). Regression tasks: []. */
   labelNames: Record<string, string[]>;

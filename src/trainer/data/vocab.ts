@@ -51,3 +51,26 @@ export function encodeTokens(words: readonly string[], vocab: Vocab, lowercase: 
 }
 
 export { PAD_ID, UNK_ID };
+
+/**
+ * The character vocabulary of the training words: `<pad>` = 0, `<unk>` = 1, then every character
+ * (code point) by descending count, ties by code-point order.
+ */
+export function buildCharVocab(sentences: Iterable<readonly string[]>, lowercase: boolean): Vocab {
+  const counts = new Map<string, number>();
+  for (const s of sentences) {
+    for (const w of s) for (const ch of normalizeToken(w, lowercase)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  const kept = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const tokens = [PAD, UNK, ...kept.map(([t]) => t)];
+  return { tokens, index: new Map(tokens.map((t, i) => [t, i])) };
+}
+
+/** Character ids of a word (code points), cut to `maxLength`; unknown characters -> UNK_ID. */
+export function encodeChars(word: string, chars: Vocab, lowercase: boolean, maxLength: number): Int32Array {
+  const cps = [...normalizeToken(word, lowercase)];
+  const n = Math.min(cps.length, maxLength);
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = chars.index.get(cps[i]) ?? UNK_ID;
+  return ids;
+}

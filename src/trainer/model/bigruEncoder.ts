@@ -1,9 +1,13 @@
 /**
- * `bigru` encoder: token embedding + a stack of bidirectional GRUs (`gru.ts`). Returns the per-token
- * states [B,T,2H] and a sentence vector [B,4H] = [mean | max] over real (non-pad) tokens.
+ * `bigru` encoder: token embedding (with optional character features, `charCnn.ts`, concatenated to
+ * it) + a stack of bidirectional GRUs (`gru.ts`). Returns the per-token states [B,T,2H] and a
+ * sentence vector [B,4H] = [mean | max] over real (non-pad) tokens. Word dropout (`wordDropout`) is
+ * applied to the token ids by the model before the batch reaches `apply`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { charFeatures } from '../../shared/experiment';
 import type { BiGruEncoderSpec } from '../../shared/experimentTypes';
+import { CharCnn } from './charCnn';
 import { encoders, type Encoder } from './encoder';
 import { BiGru } from './gru';
 import { maskedMax, maskedMean } from './layers';
@@ -17,8 +21,11 @@ encoders.register('bigru', (spec, data, scope): Encoder => {
   // Small uniform init, as Keras' Embedding does; the pad row is trained like any other but is
   // masked out of every pooled or recurrent result.
   const embedding = scope.uniform('embedding', [vocabSize, s.embeddingDim], 0.05);
+  const charSpec = charFeatures({ encoder: s });
+  if (charSpec && !data.charVocab) throw new Error("encoder.chars needs the characters of the training words, which this data has not");
+  const chars = charSpec ? new CharCnn(charSpec, data.charVocab!.tokens.length, scope.scope('chars')) : undefined;
   const grus: BiGru[] = [];
-  let width = s.embeddingDim;
+  let width = s.embeddingDim + (chars?.outDim ?? 0);
   for (let i = 0; i < (s.layers ?? 1); i++) {
     const g = new BiGru(scope.uniqueName(`gru${i + 1}`), width, s.hidden, scope.labelRng(`gru${i + 1}`));
     g.variables.forEach((v, j) => scope.adopt(`gru${i + 1}/${GRU_PARTS[j] ?? j}`, v));
@@ -29,10 +36,19 @@ encoders.register('bigru', (spec, data, scope): Encoder => {
     variables: scope.variables,
     tokenDim: width,
     outDim: 2 * width,
+    wordDropout: s.wordDropout ?? 0,
     apply(ctx) {
       const { tokens, mask } = ctx.batch;
       if (!tokens || !mask) throw new Error("encoder 'bigru' needs batch tokens");
-      let x = ctx.dropout.apply(tf.gather(embedding, tokens) as tf.Tensor3D, s.dropout, 'encoder/embedding');
+      let emb = tf.gather(embedding, tokens) as tf.Tensor3D;
+      if (chars) {
+        const { chars: ids, charMask } = ctx.batch;
+        if (!ids || !charMask) throw new Error("encoder.chars needs the batch's character ids");
+        const [B, T] = tokens.shape;
+        const f = tf.reshape(chars.apply(ids, charMask), [B, T, chars.outDim]);
+        emb = tf.concat([emb, f], 2) as tf.Tensor3D;
+      }
+      let x = ctx.dropout.apply(emb, s.dropout, 'encoder/embedding');
       grus.forEach((g, i) => {
         x = ctx.dropout.apply(g.apply(x, mask), s.dropout, `encoder/gru${i + 1}`);
       });

@@ -19,6 +19,10 @@ export interface BatchTensors {
   tokens?: tf.Tensor2D;
   /** Text: 1 for real tokens, 0 for padding [B,T] (float32). */
   mask?: tf.Tensor2D;
+  /** Text with character features: character ids [B*T, wordLen] (int32). */
+  chars?: tf.Tensor2D;
+  /** 1 for real characters [B*T, wordLen]; a padding token counts one (pad) character. */
+  charMask?: tf.Tensor2D;
   /** Tabular: features [B,F]. */
   features?: tf.Tensor2D;
 }

@@ -24,6 +24,11 @@ export interface Encoder {
   readonly outDim: number;
   /** Width of `tokens`, when the encoder produces them. */
   readonly tokenDim?: number;
+  /**
+   * Probability that a real training token is replaced by `<unk>` before the encoder sees it
+   * (word dropout; applied by the model when it turns a training batch into tensors).
+   */
+  readonly wordDropout?: number;
   apply(ctx: ForwardCtx): EncoderOutput;
 }
 

@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment, FeedbackSpec, TaskKind, TaskLevel } from '../../shared/experimentTypes';
 import { taskLevel, towerLevel } from '../../shared/experimentTypes';
-import type { Batch, PreparedData } from '../data/types';
+import { UNK_ID, type Batch, type PreparedData } from '../data/types';
 import { Rng } from '../../shared/rng';
 import { amplifiers, type Amplifier } from './amplifier';
 import { blocks as blockRegistry, type Block } from './block';
@@ -93,6 +93,18 @@ export interface ForwardResult {
   /** Gate weights used in this pass per Gumbel arrow [L] (a sample in training, one-hot in eval). */
   gates: Record<string, tf.Tensor1D>;
   batch: BatchTensors;
+}
+
+/**
+ * Word dropout: a copy of the token ids [B*T] in which each real token (position < its sentence's
+ * length) is replaced by UNK_ID with probability `rate`, drawn from `rng` (seeded per step).
+ */
+export function dropWords(tokens: Int32Array, lengths: Int32Array, seqLen: number, rate: number, rng: Rng): Int32Array {
+  const out = Int32Array.from(tokens);
+  for (let b = 0; b < lengths.length; b++) {
+    for (let t = 0; t < lengths[b]; t++) if (rng.next() < rate) out[b * seqLen + t] = UNK_ID;
+  }
+  return out;
 }
 
 /** A built model. All tensors it returns belong to the caller's tidy scope. */
@@ -219,8 +231,8 @@ function build(exp: Experiment, data: PreparedData, seed: number, root: ParamSco
   const stopGrad = exp.training.stopGradient === true;
 
   function forward(batch: Batch, opts: ForwardOptions): ForwardResult {
-    const bt = toTensors(batch);
     const stepRng = opts.training ? new Rng(seed).fork(`step:${opts.step ?? 0}`) : null;
+    const bt = toTensors(batch, stepRng && encoder.wordDropout ? { rate: encoder.wordDropout, rng: stepRng.fork('wordDropout') } : null);
     const dropout = new Dropout(stepRng ? stepRng.fork('dropout') : null, maskMode);
     const gateRng = stepRng ? stepRng.fork('gumbel') : null;
     const ctx = (iteration: number): ForwardCtx => ({ training: opts.training, batch: bt, dropout, iteration });
@@ -298,12 +310,20 @@ function build(exp: Experiment, data: PreparedData, seed: number, root: ParamSco
     return { tasks: out, gates, batch: bt };
   }
 
-  function toTensors(batch: Batch): BatchTensors {
+  function toTensors(batch: Batch, wordDropout: { rate: number; rng: Rng } | null): BatchTensors {
     const bt: BatchTensors = { size: batch.size, seqLen: batch.seqLen };
     if (batch.tokens) {
-      bt.tokens = tf.tensor2d(batch.tokens, [batch.size, batch.seqLen], 'int32');
       const lengths = batch.lengths ?? new Int32Array(batch.size).fill(batch.seqLen);
+      const ids = wordDropout ? dropWords(batch.tokens, lengths, batch.seqLen, wordDropout.rate, wordDropout.rng) : batch.tokens;
+      bt.tokens = tf.tensor2d(ids, [batch.size, batch.seqLen], 'int32');
       bt.mask = tf.tensor2d(lengthMask(lengths, batch.seqLen), [batch.size, batch.seqLen]);
+      if (batch.chars && batch.charLengths && batch.wordLen) {
+        const n = batch.size * batch.seqLen;
+        // A padding token gets one (pad) character, so every word's max-pool has a real position.
+        const charLens = Int32Array.from(batch.charLengths, (l) => Math.max(1, l));
+        bt.chars = tf.tensor2d(batch.chars, [n, batch.wordLen], 'int32');
+        bt.charMask = tf.tensor2d(lengthMask(charLens, batch.wordLen), [n, batch.wordLen]);
+      }
     }
     if (batch.features) bt.features = tf.tensor2d(batch.features, [batch.size, batch.featureDim]);
     return bt;
