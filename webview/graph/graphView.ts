@@ -11,6 +11,7 @@ import { ENCODER_NODE_ID } from '../../src/shared/protocol';
 import { candidateBlocks, computeLayout, routeArrows } from './layout';
 import type { ArrowGeometry, Layout, LayoutNode } from './layout';
 import { issuesByTarget } from './issues';
+import { arrowCaption, blockSub, blockTitle, FONT, labelSize, MIN_FONT, taskSub, taskTitle, textWidth } from './captions';
 
 /** What is selected: a node (encoder, task output, block) or an arrow. */
 export type GraphSelection = { kind: 'node' | 'arrow'; id: string };
@@ -40,31 +41,12 @@ export interface ViewCallbacks {
 
 type G = Selection<SVGGElement, unknown, null, undefined>;
 const SVG = 'http://www.w3.org/2000/svg';
-
-/** h^n with a superscript, for SVG text. */
-function blockName(n: number): string {
-  const sup = '⁰¹²³⁴⁵⁶⁷⁸⁹';
-  return 'h' + String(n).split('').map((d) => sup[Number(d)]).join('');
-}
-
-function amplifierCaption(a: GraphArrow): string {
-  const units = a.amplifier.units !== undefined ? ` ${a.amplifier.units}` : '';
-  const type = a.amplifier.type === 'label-embedding' ? 'label-emb' : a.amplifier.type;
-  return `${type}${units}${a.combine === 'add' ? ' · add' : ''}`;
-}
-
-function arrowCaption(a: GraphArrow): string {
-  return amplifierCaption(a) + (a.enabled === false ? ' (off)' : '');
-}
-
-/** Label pill width for a caption (11px text). */
-function labelWidth(caption: string): number {
-  return caption.length * 6.3 + 14;
-}
-
-function taskCaption(t: GraphTask): string {
-  return t.kind === 'classification' ? 'classification' : t.kind === 'tagging' ? 'tagging (per token)' : t.kind;
-}
+/** Margin around the fitted drawing, CSS pixels. */
+const FIT_MARGIN = 10;
+/** Largest automatic zoom. */
+const MAX_ZOOM = 1.6;
+/** Radius of a task's output port. */
+const PORT_R = 7;
 
 export class GraphView {
   readonly svg: Selection<SVGSVGElement, unknown, null, undefined>;
@@ -129,20 +111,41 @@ export class GraphView {
     this.svg.call(this.zoomBehavior.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
   }
 
-  /** Zoom to show the whole graph. */
+  /**
+   * Zoom to show the whole drawing (nodes, arrows, labels, forks: its real extent, not just the
+   * node boxes), filling the canvas up to a small margin. Never beyond MAX_ZOOM, so a tiny graph
+   * in a big panel does not turn into a poster.
+   */
   fit(): void {
     this.autoFit = true;
     if (!this.layout) return;
     const el = this.svg.node()!;
     const w = el.clientWidth || 800;
     const h = el.clientHeight || 600;
-    const b = this.layout.bounds;
-    const pad = 90;
-    const k = Math.min(1.4, Math.max(0.2, Math.min(w / (b.w + 2 * pad), h / (b.h + 2 * pad))));
+    const b = this.contentBox();
+    const pad = FIT_MARGIN;
+    const k = Math.min(MAX_ZOOM, Math.max(0.2, Math.min((w - 2 * pad) / b.w, (h - 2 * pad) / b.h)));
     const t = zoomIdentity.translate(w / 2 - k * (b.x + b.w / 2), h / 2 - k * (b.y + b.h / 2)).scale(k);
     this.svg.call(this.zoomBehavior.transform, t);
-    this.fittedBounds = JSON.stringify(b);
+    this.fittedBounds = JSON.stringify(this.layout.bounds);
     this.cb.viewChanged({ x: t.x, y: t.y, k: t.k, auto: true });
+  }
+
+  /** Extent of what is drawn, in graph units (falls back to the node bounds before the first paint). */
+  private contentBox(): { x: number; y: number; w: number; h: number } {
+    const nb = this.layout!.bounds;
+    try {
+      const bb = this.viewport.node()!.getBBox();
+      if (bb.width > 0 && bb.height > 0) return { x: bb.x, y: bb.y, w: bb.width, h: bb.height };
+    } catch {
+      // not rendered yet (hidden panel): node bounds
+    }
+    return nb;
+  }
+
+  /** Smallest text on screen at the current zoom, in CSS pixels (for the status line and tests). */
+  smallestTextPx(): number {
+    return MIN_FONT * this.transform.k;
   }
 
   /** Drop drag overrides (the document now has the positions, or the move was refused). */
@@ -185,7 +188,7 @@ export class GraphView {
       .attr('x', (d) => d.x).attr('y', (d) => d.y).attr('width', (d) => d.w).attr('height', (d) => d.h);
 
     const arrowById = new Map(model.arrows.map((a) => [a.id, a]));
-    this.renderArrows(state, layout, routeArrows(model, layout, (a) => ({ w: labelWidth(arrowCaption(arrowById.get(a.id) ?? a)), h: 20 })), errs);
+    this.renderArrows(state, layout, routeArrows(model, layout, (a) => labelSize(arrowCaption(arrowById.get(a.id) ?? a))), errs);
     this.renderNodes(state, layout, errs);
     if (this.autoFit && !this.dragging && layout.nodes.length && JSON.stringify(layout.bounds) !== this.fittedBounds) this.fit();
   }
@@ -214,22 +217,20 @@ export class GraphView {
       .attr('x', (d) => -d.w / 2).attr('y', (d) => -d.h / 2).attr('width', (d) => d.w).attr('height', (d) => d.h)
       .attr('rx', (d) => (d.kind === 'block' ? 6 : 9));
     nodes.select('text.title').attr('text-anchor', 'middle')
-      .attr('y', (d) => (d.kind === 'block' ? -2 : -4))
+      .attr('y', (d) => (d.kind === 'block' ? (blockSub(tasks.get(d.taskId!)!.blocks[d.n! - 1]) ? -2 : 5) : -4))
       .text((d) => {
         if (d.kind === 'encoder') return 'Shared encoder';
         const t = tasks.get(d.taskId!)!;
-        if (d.kind === 'task') return t.title ? `${t.title}` : t.id;
-        const b = t.blocks[d.n! - 1];
-        return `${blockName(d.n!)}  ${b.type}${b.units !== undefined ? ` ${b.units}` : ''}`;
+        if (d.kind === 'task') return taskTitle(t);
+        return blockTitle(t.blocks[d.n! - 1]);
       });
     nodes.select('text.sub').attr('text-anchor', 'middle')
-      .attr('y', (d) => (d.kind === 'block' ? 12 : 13))
+      .attr('y', (d) => (d.kind === 'block' ? 13 : 14))
       .text((d) => {
         if (d.kind === 'encoder') return model.encoder;
         const t = tasks.get(d.taskId!)!;
-        if (d.kind === 'task') return `${t.title ? `${t.id} · ` : ''}${taskCaption(t)}`;
-        const b = t.blocks[d.n! - 1];
-        return [b.activation, b.dropout !== undefined ? `drop ${b.dropout}` : undefined].filter(Boolean).join(' · ');
+        if (d.kind === 'task') return taskSub(t);
+        return blockSub(t.blocks[d.n! - 1]);
       });
     nodes.select('title').text((d) => (errs.get(d.id) ?? []).map((i) => `${i.severity}: ${i.message}`).join('\n'));
 
@@ -238,7 +239,7 @@ export class GraphView {
       const g = select(els[i]);
       const port = g.selectAll<SVGCircleElement, LayoutNode>('circle.port').data(d.kind === 'task' ? [d] : []);
       port.join((enter) => enter.append('circle').attr('class', 'port').call((s) => this.portBehaviour(s)))
-        .attr('cx', 0).attr('cy', -d.h / 2).attr('r', 7)
+        .attr('cx', 0).attr('cy', -d.h / 2).attr('r', PORT_R)
         .attr('data-port', d.taskId ?? null)
         .attr('aria-hidden', 'true');
       const badge = d.kind === 'task' ? badges?.tasks[d.taskId!] : undefined;
@@ -247,9 +248,12 @@ export class GraphView {
       bEnter.append('rect');
       bEnter.append('text');
       const bAll = bEnter.merge(bg);
-      bAll.attr('transform', `translate(${d.w / 2 - 4},${-d.h / 2})`);
-      bAll.select('text').attr('text-anchor', 'end').attr('x', -6).attr('y', 4).text((s) => s);
-      bAll.select('rect').attr('x', (s) => -12 - s.length * 6.2).attr('y', -8).attr('width', (s) => 12 + s.length * 6.2).attr('height', 16).attr('rx', 8);
+      // Above the box's right half, its left end clear of the output port (top centre).
+      const bw = badge ? Math.ceil(textWidth(badge.text, FONT.badge, true) + 14) : 0;
+      const bx = Math.max(PORT_R + 6, d.w / 2 - bw);
+      bAll.attr('transform', `translate(${bx},${-d.h / 2 - 10})`);
+      bAll.select('text').attr('text-anchor', 'middle').attr('x', bw / 2).attr('dy', '0.35em').text((s) => s);
+      bAll.select('rect').attr('x', 0).attr('y', -9).attr('width', bw).attr('height', 18).attr('rx', 9);
       bg.exit().remove();
       const e = errs.get(d.id);
       const mark = g.selectAll<SVGTextElement, string>('text.err-mark').data(e ? ['!'] : []);
@@ -352,10 +356,10 @@ export class GraphView {
       .classed('selected', (d) => selection?.kind === 'arrow' && selection.id === d.id)
       .classed('disabled', (d) => arrows.get(d.id)?.enabled === false)
       .classed('has-error', (d) => errs.has(d.id));
-    labels.select('text').attr('text-anchor', 'middle').attr('y', 4).text((d) => arrowCaption(arrows.get(d.id)!));
+    labels.select('text').attr('text-anchor', 'middle').attr('dy', '0.35em').text((d) => arrowCaption(arrows.get(d.id)!));
     labels.select('rect').each((d, i, els) => {
-      const w = labelWidth(arrowCaption(arrows.get(d.id)!));
-      select(els[i]).attr('x', -w / 2).attr('y', -10).attr('width', w).attr('height', 20).attr('rx', 10);
+      const { w, h } = labelSize(arrowCaption(arrows.get(d.id)!));
+      select(els[i]).attr('x', -w / 2).attr('y', -h / 2).attr('width', w).attr('height', h).attr('rx', h / 2);
     });
   }
 

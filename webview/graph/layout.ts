@@ -6,14 +6,20 @@
  */
 import type { GraphArrow, GraphModel, Point } from '../../src/shared/protocol';
 import { blockNodeId, ENCODER_NODE_ID } from '../../src/shared/protocol';
+import { blockSub, blockTitle, boxWidth, FONT, taskSub, taskTitle } from './captions';
 
-export const BLOCK_W = 148;
-export const BLOCK_H = 38;
-export const OUTPUT_W = 160;
+/** Smallest block box width (boxes grow to hold their words, see `captions.ts`). */
+export const BLOCK_W = 100;
+export const BLOCK_H = 40;
+/** Smallest task output box width. */
+export const OUTPUT_W = 112;
 export const OUTPUT_H = 48;
 export const ENCODER_H = 46;
-/** Horizontal distance between task columns. */
-export const COLUMN = 320;
+/**
+ * Free space between neighbouring task columns: room for an arrow label pill and a Gumbel fork.
+ * Columns are as wide as their widest box, so the drawing is as compact as its words allow.
+ */
+export const GAP = 84;
 /** Vertical distance between rows (block to block). */
 export const ROW = 72;
 
@@ -42,36 +48,85 @@ export interface Layout {
   bounds: { x: number; y: number; w: number; h: number };
 }
 
+/** Width of every task and block box (from its words) and of each task's column. */
+export function nodeWidths(model: GraphModel): { node: Map<string, number>; column: number[] } {
+  const node = new Map<string, number>();
+  const column = model.tasks.map((t) => {
+    const wt = boxWidth(taskTitle(t), FONT.taskTitle, taskSub(t), OUTPUT_W);
+    node.set(t.id, wt);
+    let w = wt;
+    for (const b of t.blocks) {
+      const wb = boxWidth(blockTitle(b), FONT.title, blockSub(b), BLOCK_W);
+      node.set(blockNodeId(t.id, b.n), wb);
+      w = Math.max(w, wb);
+    }
+    return w;
+  });
+  return { node, column };
+}
+
+/** Extra room per additional Gumbel fork in one gap (forks sit 34 units out from their target column). */
+export const FORK_ROOM = 40;
+
+/**
+ * Centre x of each task column: the first at 0, the next `GAP` beyond the previous column's edge,
+ * plus `FORK_ROOM` for each Gumbel arrow between the two beyond the first (their forks share the gap).
+ */
+export function columnCentres(model: GraphModel): number[] {
+  const { column } = nodeWidths(model);
+  const index = new Map(model.tasks.map((t, i) => [t.id, i]));
+  const forks = column.map(() => 0);
+  for (const a of model.arrows) {
+    const i = index.get(a.from);
+    const j = index.get(a.to);
+    if (a.injection === 'gumbel' && i !== undefined && j !== undefined && Math.abs(i - j) === 1) forks[Math.max(i, j)]++;
+  }
+  const xs: number[] = [];
+  column.forEach((w, i) => xs.push(i === 0 ? 0 : xs[i - 1] + column[i - 1] / 2 + GAP + FORK_ROOM * Math.max(0, forks[i] - 1) + w / 2));
+  return xs;
+}
+
 /** Default centre of every node of `model`. */
 export function defaultPositions(model: GraphModel): Map<string, Point> {
   const out = new Map<string, Point>();
   const maxM = Math.max(1, ...model.tasks.map((t) => t.blocks.length));
   const encoderY = (maxM + 1) * ROW + (OUTPUT_H - BLOCK_H);
-  const n = Math.max(1, model.tasks.length);
-  out.set(ENCODER_NODE_ID, { x: ((n - 1) * COLUMN) / 2, y: encoderY });
+  const xs = columnCentres(model);
+  const span = encoderSpan(model);
+  out.set(ENCODER_NODE_ID, { x: span.x, y: encoderY });
   model.tasks.forEach((t, i) => {
-    const x = i * COLUMN;
+    const x = xs[i];
     t.blocks.forEach((b) => out.set(blockNodeId(t.id, b.n), { x, y: encoderY - b.n * ROW }));
     out.set(t.id, { x, y: encoderY - (t.blocks.length + 1) * ROW - (OUTPUT_H - BLOCK_H) / 2 });
   });
   return out;
 }
 
+/** Centre and width of the default encoder box: under every column, edge to edge. */
+function encoderSpan(model: GraphModel): { x: number; w: number } {
+  const { column } = nodeWidths(model);
+  const xs = columnCentres(model);
+  if (!xs.length) return { x: 0, w: OUTPUT_W };
+  const x0 = xs[0] - column[0] / 2;
+  const x1 = xs[xs.length - 1] + column[column.length - 1] / 2;
+  return { x: (x0 + x1) / 2, w: Math.max(OUTPUT_W, x1 - x0) };
+}
+
 /** Lay out `model`; `overrides` (e.g. a node being dragged) beat the file's layout, which beats defaults. */
 export function computeLayout(model: GraphModel, overrides: Record<string, Point> = {}): Layout {
   const defaults = defaultPositions(model);
+  const widths = nodeWidths(model).node;
   const nodes: LayoutNode[] = [];
-  const n = Math.max(1, model.tasks.length);
   const place = (id: string, kind: NodeKind, w: number, h: number, extra: Partial<LayoutNode> = {}) => {
     const p = overrides[id] ?? model.layout[id];
     const d = defaults.get(id)!;
     nodes.push({ id, kind, w, h, x: p?.x ?? d.x, y: p?.y ?? d.y, pinned: Boolean(model.layout[id]), ...extra });
   };
   // Under the default columns the encoder spans them all; placed by the user it is a compact box.
-  place(ENCODER_NODE_ID, 'encoder', model.layout[ENCODER_NODE_ID] ? OUTPUT_W : Math.max(OUTPUT_W, (n - 1) * COLUMN + OUTPUT_W), ENCODER_H);
+  place(ENCODER_NODE_ID, 'encoder', model.layout[ENCODER_NODE_ID] ? Math.max(OUTPUT_W, boxWidth('Shared encoder', FONT.title, model.encoder, OUTPUT_W)) : encoderSpan(model).w, ENCODER_H);
   for (const t of model.tasks) {
-    for (const b of t.blocks) place(blockNodeId(t.id, b.n), 'block', BLOCK_W, BLOCK_H, { taskId: t.id, n: b.n });
-    place(t.id, 'task', OUTPUT_W, OUTPUT_H, { taskId: t.id });
+    for (const b of t.blocks) place(blockNodeId(t.id, b.n), 'block', widths.get(blockNodeId(t.id, b.n))!, BLOCK_H, { taskId: t.id, n: b.n });
+    place(t.id, 'task', widths.get(t.id)!, OUTPUT_H, { taskId: t.id });
   }
   const x0 = Math.min(...nodes.map((d) => d.x - d.w / 2));
   const y0 = Math.min(...nodes.map((d) => d.y - d.h / 2));

@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { candidateBlocks, columnBox, computeLayout, COLUMN, curve, defaultPositions, entryPoint, pathPoints, portPoint, ROW, routeArrows } from '../../../webview/graph/layout';
+import { candidateBlocks, columnBox, columnCentres, computeLayout, curve, defaultPositions, entryPoint, FORK_ROOM, GAP, nodeWidths, pathPoints, portPoint, ROW, routeArrows } from '../../../webview/graph/layout';
+import { FONT, MIN_FONT, textWidth } from '../../../webview/graph/captions';
 import type { GraphModel } from '../../../src/shared/protocol';
 
 function model(extra: Partial<GraphModel> = {}): GraphModel {
@@ -23,9 +24,11 @@ function model(extra: Partial<GraphModel> = {}): GraphModel {
 test('default layout: encoder at the bottom centred, each task a column of blocks h^1 (lowest) .. h^m topped by its output', () => {
   const p = defaultPositions(model());
   const enc = p.get('encoder')!;
-  assert.equal(enc.x, COLUMN / 2);
+  const [x0, x1] = columnCentres(model());
   assert.equal(p.get('intent/1')!.x, 0);
-  assert.equal(p.get('slots/1')!.x, COLUMN);
+  assert.equal(p.get('slots/1')!.x, x1);
+  const { column } = nodeWidths(model());
+  assert.equal(enc.x, (x0 - column[0] / 2 + x1 + column[1] / 2) / 2, 'encoder centred under the columns, edge to edge');
   // Rows go up (smaller y) from the encoder, one ROW per block.
   assert.equal(p.get('slots/1')!.y, enc.y - ROW);
   assert.equal(p.get('slots/3')!.y, enc.y - 3 * ROW);
@@ -40,10 +43,10 @@ test('positions from the file override defaults node by node; drag overrides bea
   assert.deepEqual([l.byId.get('slots/2')!.x, l.byId.get('slots/2')!.y], [900, 10]);
   assert.equal(l.byId.get('slots/2')!.pinned, true);
   assert.equal(l.byId.get('slots/1')!.pinned, false);
-  assert.equal(l.byId.get('slots/1')!.x, COLUMN);
+  assert.equal(l.byId.get('slots/1')!.x, columnCentres(m)[1]);
   const dragged = computeLayout(m, { 'slots/2': { x: 5, y: 6 } });
   assert.deepEqual([dragged.byId.get('slots/2')!.x, dragged.byId.get('slots/2')!.y], [5, 6]);
-  assert.ok(l.bounds.x + l.bounds.w >= 900 + 74, 'bounds include the moved node');
+  assert.ok(l.bounds.x + l.bounds.w >= 900 + l.byId.get('slots/2')!.w / 2, 'bounds include the moved node');
   assert.equal(l.nodes.length, 1 + 2 + 4);
 });
 
@@ -176,4 +179,19 @@ test('labels stay off nodes and each other on routed arrows too', () => {
   for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) assert.ok(!hit(boxes[i], boxes[j]), `labels ${i} and ${j} overlap`);  // The detoured arrow's label rides on its lane (the top of its path), not in the empty middle.
   const b = geo.find((g) => g.id === 'b')!;
   assert.equal(b.label.y, Math.min(...pathPoints(b.path).map((p) => p.y)));
+});
+
+test('boxes hold their words and columns sit GAP apart (plus room for each extra Gumbel fork in the gap)', () => {
+  const m = model();
+  const l = computeLayout(m);
+  const out = l.byId.get('slots')!;
+  assert.ok(out.w >= textWidth('tagging (per token)', FONT.sub) + 20, 'the task box holds its sub-line');
+  const [i, s] = [l.byId.get('intent/1')!, l.byId.get('slots/1')!];
+  const { column } = nodeWidths(m);
+  assert.equal(s.x - column[1] / 2 - (i.x + column[0] / 2), GAP, 'one Gumbel arrow between them: the plain gap');
+  const two = model({ arrows: [...m.arrows, { id: 's2i-g', index: 2, from: 'slots', to: 'intent', amplifier: { type: 'linear', units: 4 }, injection: 'gumbel' }] });
+  const [a, b] = columnCentres(two);
+  assert.equal(b - a - column[0] / 2 - column[1] / 2, GAP + FORK_ROOM, 'two forks share the gap: one FORK_ROOM more');
+  // Compact enough to stay readable beside the charts: ~520 px at zoom >= 11 / MIN_FONT.
+  assert.ok(l.bounds.w * (11 / MIN_FONT) < 400, `two tasks take ${l.bounds.w} units`);
 });

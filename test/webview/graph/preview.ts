@@ -103,6 +103,18 @@ function sampleText(): string {
   return ed.text;
 }
 
+/**
+ * In the page: the smallest drawn text in CSS pixels (font size times the zoom) and the larger of
+ * the drawing's width / height shares of the canvas. The e2e suite measures the same way.
+ */
+const MEASURE = `(() => {
+  const texts = [...document.querySelectorAll('#graph-canvas svg text')].filter((t) => t.textContent.trim() && t.getBoundingClientRect().width > 0);
+  const minTextPx = Math.min(...texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a));
+  const c = document.querySelector('#graph-canvas').getBoundingClientRect();
+  const d = document.querySelector('#graph-canvas svg g.viewport').getBoundingClientRect();
+  return { minTextPx, fill: Math.max(d.width / c.width, d.height / c.height) };
+})()`;
+
 const failures: string[] = [];
 function check(ok: boolean, what: string): void {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
@@ -243,6 +255,21 @@ async function main(): Promise<void> {
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(OUT, 'graph-dark-sample-layout.png') });
     await page.close();
+    // Readability at the sizes a user meets at 1400x900: the graph beside the charts (with and
+    // without the Explorer open) and alone. Smallest text on screen and how much of the canvas the
+    // drawing uses.
+    for (const [w, h] of [[526, 780], [676, 780], [1052, 780], [700, 700]]) {
+      host = new FakeHost(fs.readFileSync(path.join(ROOT, 'samples', 'penguins-quick.fmtl.json'), 'utf8'));
+      const p = await browser.newPage({ viewport: { width: w, height: h } });
+      await p.exposeFunction('__host', (m: GraphToHostMessage) => host.receive(m));
+      await p.goto(`http://127.0.0.1:${port}/`);
+      await p.waitForSelector('[data-node-id="sex/2"]');
+      await p.waitForTimeout(400);
+      const m = await p.evaluate(MEASURE) as { minTextPx: number; fill: number };
+      check(m.minTextPx >= 11, `penguins at ${w}x${h}: smallest text ${m.minTextPx.toFixed(1)} px (>= 11), drawing fills ${(m.fill * 100).toFixed(0)}% of the canvas width or height`);
+      await p.screenshot({ path: path.join(OUT, `graph-penguins-${w}x${h}.png`) });
+      await p.close();
+    }
   } finally {
     await browser.close();
     server.close();
