@@ -144,15 +144,29 @@ export function computeBadges(model: GraphModel, run: BadgeSource): GraphBadges 
   }
   const arrows: GraphBadges['arrows'] = {};
   for (const a of model.arrows) {
-    const g = run.lastGates?.[a.id];
+    const g = completeGate(run.lastGates?.[a.id] ?? (run.summary?.gates?.[a.id] ? { blocks: [run.summary.gates[a.id].block], probs: [run.summary.gates[a.id].prob] } : undefined), a, model);
     if (g && g.probs.length && g.probs.length === g.blocks.length) {
       let best = 0;
       g.probs.forEach((p, i) => { if (p > g.probs[best]) best = i; });
       arrows[a.id] = { blocks: g.blocks, probs: g.probs, argmax: g.blocks[best], prob: g.probs[best] };
       continue;
     }
-    const s = run.summary?.gates?.[a.id];
-    if (s) arrows[a.id] = { blocks: [s.block], probs: [s.prob], argmax: s.block, prob: s.prob };
   }
   return { runId: run.id, status: run.status, tasks, arrows };
+}
+
+/**
+ * A gate known only by its argmax (runs written before summaries kept the whole distribution):
+ * over two candidate blocks the other one has the rest; over more, the split of the rest is unknown
+ * and the gate stays argmax-only (views then show only the winner's share).
+ */
+export function completeGate(g: { blocks: number[]; probs: number[] } | undefined, a: GraphArrow, model: GraphModel): { blocks: number[]; probs: number[] } | undefined {
+  if (!g || g.blocks.length !== 1) return g;
+  const all = model.tasks.find((t) => t.id === a.to)?.blocks.map((b) => b.n) ?? [];
+  const cands = a.candidates?.length ? a.candidates.filter((c) => all.includes(c)) : all;
+  if (cands.length !== 2 || !cands.includes(g.blocks[0])) return g;
+  const other = cands.find((c) => c !== g.blocks[0])!;
+  const pairs: [number, number][] = [[g.blocks[0], g.probs[0]], [other, 1 - g.probs[0]]];
+  pairs.sort((x, y) => x[0] - y[0]);
+  return { blocks: pairs.map((p) => p[0]), probs: pairs.map((p) => p[1]) };
 }

@@ -333,7 +333,10 @@ export class RunStore implements Disposable {
         i.status = e.summary.status;
         i.backend = e.summary.backend || i.backend;
         if (Object.keys(e.summary.gates ?? {}).length) {
-          i.lastGates = Object.fromEntries(Object.entries(e.summary.gates).map(([k, g]) => [k, { blocks: [g.block], probs: [g.prob] }]));
+          // The whole final distribution when the summary has it; an argmax-only summary (older
+          // runs) must not replace a full distribution already seen in the gate events.
+          const full = Object.entries(e.summary.gates).filter(([k, g]) => g.blocks?.length || !i.lastGates?.[k]);
+          i.lastGates = { ...i.lastGates, ...Object.fromEntries(full.map(([k, g]) => [k, g.blocks?.length && g.probs?.length ? { blocks: g.blocks, probs: g.probs } : { blocks: [g.block], probs: [g.prob] }])) };
         }
         return true;
       case 'run/error':

@@ -134,8 +134,11 @@ export interface RunSummary {
   bestEpoch: number;
   best: { valid: TaskMetrics; test?: TaskMetrics };
   last: { valid: TaskMetrics };
-  /** Final gate argmax per Gumbel arrow: arrow id -> { block, prob }. */
-  gates: Record<string, { block: number; prob: number }>;
+  /**
+   * Final gate per Gumbel arrow: arrow id -> its argmax { block, prob } and the whole distribution
+   * over its candidate blocks (`blocks`, `probs`; absent in runs written before they were added).
+   */
+  gates: Record<string, { block: number; prob: number; blocks?: number[]; probs?: number[] }>;
   durationMs: number;
   backend: string;
 }

@@ -318,7 +318,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
       throw err;
     }
 
-    const gates = Object.fromEntries(Object.entries(gateSummary(model)).map(([id, g]) => [id, { block: g.block, prob: g.prob }]));
+    const gates = Object.fromEntries(Object.entries(gateSummary(model)).map(([id, g]) => [id, { block: g.block, prob: g.prob, blocks: g.blocks, probs: g.probs }]));
     let bestTest: TaskMetrics | undefined;
     if (bestWeights) {
       // The test split is scored once, with the weights of the best validation epoch; with a

@@ -73,3 +73,17 @@ test('computeBadges: best valid headline metric per task over epochs (min for RM
   assert.equal(fromSummary.arrows.intent_to_slots.argmax, 3);
   assert.deepEqual(headlineMetric('regression'), { metric: 'rmse', label: 'RMSE', higher: false, percent: false });
 });
+
+test('computeBadges: a two-way gate known only by its argmax shows both shares (74 / 26), not 74 / 0', () => {
+  const m = readGraph(SAMPLE).model!;
+  m.arrows[0].candidates = [1, 3];
+  const summary = { status: 'completed' as const, epochs: 1, steps: 1, bestEpoch: 1, best: { valid: {} }, last: { valid: {} }, durationMs: 1, backend: 'cpu' };
+  const b = computeBadges(m, { id: 'r', status: 'completed', epochs: [], summary: { ...summary, gates: { intent_to_slots: { block: 3, prob: 0.74 } } } });
+  assert.deepEqual(b.arrows.intent_to_slots.blocks, [1, 3]);
+  assert.equal(b.arrows.intent_to_slots.probs[0].toFixed(2), '0.26');
+  assert.equal(b.arrows.intent_to_slots.argmax, 3);
+  // Over three candidates the rest's split is unknown: argmax only, nothing invented.
+  m.arrows[0].candidates = undefined;
+  const three = computeBadges(m, { id: 'r', status: 'completed', epochs: [], lastGates: { intent_to_slots: { blocks: [2], probs: [0.6] } } });
+  assert.deepEqual(three.arrows.intent_to_slots.blocks, [2]);
+});

@@ -113,3 +113,15 @@ test('scanRunsDir reads summaries cheaply, loads events lazily, and drops delete
   assert.ok(store.getRun('ra'));
   fs.rmSync(root, { recursive: true });
 });
+
+test('gates: run/done keeps the whole distribution; an argmax-only summary does not erase the one the gate events gave', () => {
+  const store = new RunStore({ maxPoints: 100, flushMs: 5 });
+  store.append(start('r1', '/w/.fmtl/runs/r1'));
+  store.append({ type: 'run/gates', runId: 'r1', t: 1, step: 1, epoch: 1, tau: 1, gates: { g: { blocks: [1, 2], probs: [0.3, 0.7] } } });
+  store.append({ type: 'run/done', runId: 'r1', t: 2, summary });
+  assert.deepEqual(store.getRun('r1')!.lastGates!.g, { blocks: [1, 2], probs: [0.3, 0.7] });
+  store.append(start('r2', '/w/.fmtl/runs/r2'));
+  store.append({ type: 'run/done', runId: 'r2', t: 2, summary: { ...summary, gates: { g: { block: 2, prob: 0.74, blocks: [1, 2], probs: [0.26, 0.74] } } } });
+  assert.deepEqual(store.getRun('r2')!.lastGates!.g, { blocks: [1, 2], probs: [0.26, 0.74] });
+  store.dispose();
+});

@@ -248,10 +248,10 @@ export class GraphView {
       bEnter.append('rect');
       bEnter.append('text');
       const bAll = bEnter.merge(bg);
-      // Above the box's right half, its left end clear of the output port (top centre).
+      // Centred above the box and lifted clear of the output port (top centre), which stays free
+      // for dragging (the badge takes no pointer events).
       const bw = badge ? Math.ceil(textWidth(badge.text, FONT.badge, true) + 14) : 0;
-      const bx = Math.max(PORT_R + 6, d.w / 2 - bw);
-      bAll.attr('transform', `translate(${bx},${-d.h / 2 - 10})`);
+      bAll.attr('transform', `translate(${-bw / 2},${-d.h / 2 - PORT_R - 12})`);
       bAll.select('text').attr('text-anchor', 'middle').attr('x', bw / 2).attr('dy', '0.35em').text((s) => s);
       bAll.select('rect').attr('x', 0).attr('y', -9).attr('width', bw).attr('height', 18).attr('rx', 9);
       bg.exit().remove();
@@ -316,7 +316,7 @@ export class GraphView {
       const probOf = (n: number) => {
         if (!gate) return undefined;
         const j = gate.blocks.indexOf(n);
-        return j >= 0 ? gate.probs[j] : 0;
+        return j >= 0 ? gate.probs[j] : undefined;
       };
       const br = g.select('g.branches').selectAll<SVGGElement, ArrowGeometry['branches'][number]>('g.branch').data(d.branches, (b) => String(b.block))
         .join((enter) => {
@@ -330,11 +330,8 @@ export class GraphView {
         .style('stroke-width', (b) => { const p = probOf(b.block); return p === undefined ? null : `${1.2 + 5 * p}px`; })
         .classed('unlearned', () => !gate);
       // Probability next to the fork end of its branch, above or below it, clear of the arrowhead.
-      const vertical = d.branches.some((b) => Math.abs(b.end.y - d.fork!.y) > Math.abs(b.end.x - d.fork!.x));
       br.select('text')
-        .attr('x', (b) => (vertical ? d.fork!.x + (b.end.x > d.fork!.x ? 6 : -6) : d.fork!.x + (b.end.x - d.fork!.x) * 0.5 + (b.end.x >= d.fork!.x ? 4 : -4)))
-        .attr('y', (b) => (vertical ? (b.end.y < d.fork!.y ? b.end.y - 5 : b.end.y + 13) : d.fork!.y + (b.end.y - d.fork!.y) * 0.5 + 4))
-        .attr('text-anchor', (b) => (b.end.x >= d.fork!.x ? 'start' : 'end'))
+        .attr('x', (b) => b.share.x).attr('y', (b) => b.share.y).attr('text-anchor', (b) => b.share.anchor)
         .text((b) => { const p = probOf(b.block); return p === undefined ? '' : `${Math.round(p * 100)}%`; });
       const fork = g.selectAll<SVGPathElement, Point>('path.fork').data(d.fork ? [d.fork] : []);
       fork.join('path').attr('class', 'fork').attr('d', (f) => `M${f.x},${f.y - 7} L${f.x + 7},${f.y} L${f.x},${f.y + 7} L${f.x - 7},${f.y} z`);

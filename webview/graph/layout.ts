@@ -195,13 +195,19 @@ export function bezierPoint(p0: Point, p1: Point, p2: Point, p3: Point, t: numbe
   };
 }
 
+/** Where a Gumbel branch's learned share ("74%") is written: beside the fork end of its branch. */
+export interface ShareLabel { x: number; y: number; anchor: 'start' | 'end' }
+
+/** Room a share label takes (graph units), for keeping arrow labels off it. */
+const SHARE_BOX = { w: 34, h: 15 };
+
 /** Geometry of one feedback arrow. */
 export interface ArrowGeometry {
   id: string;
   /** Main path: output port -> target block (fixed) or -> fork point (Gumbel). */
   path: string;
   /** Gumbel branches: fork -> each candidate block. */
-  branches: { block: number; path: string; end: Point }[];
+  branches: { block: number; path: string; end: Point; share: ShareLabel }[];
   /** Label anchor (amplifier caption). */
   label: Point;
   /** The fork point of a Gumbel arrow. */
@@ -300,11 +306,15 @@ function routeAll(model: GraphModel, layout: Layout, labelSize: (a: GraphArrow) 
         fork = { x: cx + side * (Math.max(...targets.map((t) => t.w / 2)) + 34), y: cy + shift, dx: side, dy: 0 };
       }
       const start = portPoint(src, fork);
-      const branches = blocks.map(({ n, node }) => {
-        const end = entryPoint(node, fork, shift / 2, stack);
+      const ends = blocks.map(({ node }) => entryPoint(node, fork, shift / 2, stack));
+      const vertical = ends.some((e) => Math.abs(e.y - fork.y) > Math.abs(e.x - fork.x));
+      const branches = blocks.map(({ n }, bi) => {
+        const end = ends[bi];
         const c = stack === 'horizontal' ? { x: end.x, y: (fork.y + end.y) / 2 } : { x: (fork.x + end.x) / 2, y: end.y };
-        return { block: n, end, path: `M${r(fork.x)},${r(fork.y)} Q${r(c.x)},${r(c.y)} ${r(end.x)},${r(end.y)}` };
+        return { block: n, end, path: `M${r(fork.x)},${r(fork.y)} Q${r(c.x)},${r(c.y)} ${r(end.x)},${r(end.y)}`, share: shareLabel(fork, end, vertical) };
       });
+      // The share labels are drawn whatever happens: arrow labels must keep off them.
+      for (const b of branches) taken.push({ x: b.share.anchor === 'start' ? b.share.x : b.share.x - SHARE_BOX.w, y: b.share.y - SHARE_BOX.h + 3, ...SHARE_BOX });
       const { path, lane } = route(start, fork, obstaclesExcept(src.id, a.to));
       const label = placeLabel(path, branches.map((b) => b.end), a, lane);
       out.push({ id: a.id, path, branches, fork: { x: fork.x, y: fork.y }, start, label });
@@ -317,6 +327,13 @@ function routeAll(model: GraphModel, layout: Layout, labelSize: (a: GraphArrow) 
     out.push({ id: a.id, path, branches: [], start, label: placeLabel(path, [], a, lane) });
   }
   return { out, detours: lanes };
+}
+
+/** Position of a branch's share label: above / below a vertical fan's branch end, else halfway along it. */
+function shareLabel(fork: Point, end: Point, vertical: boolean): ShareLabel {
+  const anchor = end.x >= fork.x ? 'start' : 'end';
+  if (vertical) return { x: fork.x + (end.x > fork.x ? 6 : -6), y: end.y < fork.y ? end.y - 5 : end.y + 13, anchor };
+  return { x: fork.x + (end.x - fork.x) * 0.5 + (end.x >= fork.x ? 4 : -4), y: fork.y + (end.y - fork.y) * 0.5 + 4, anchor };
 }
 
 /**
