@@ -13,7 +13,7 @@
  *   refused while a fixed arrow injects into exactly that block, or a Gumbel arrow has it as its only
  *   candidate (the arrow would lose its meaning silently): retarget or delete the arrow first.
  *   The last block of a task cannot go.
- * - New arrow ids are `<from>_to_<to>` and new task ids `task`, with `-2`, `-3`... on collision.
+ * - New arrow ids are `<from>-to-<to>` (as in the samples) and new task ids `task`, with `-2`, `-3`... on collision.
  *   Arrow ids do not follow task renames: run folders refer to arrows by id.
  * - Switching an arrow to a fixed injection drops its `candidates` (they only mean something for
  *   Gumbel).
@@ -173,7 +173,7 @@ function addFeedback(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage
   if (dup) refuse(`"${it.from}" already feeds "${it.to}" (arrow "${dup.id}"): edit that arrow instead.`, dup.id ?? it.to);
   if (it.injection !== 'gumbel') checkBlock(doc, ti, it.injection, it.to);
   if (it.amplifier) checkAmplifier(it.amplifier);
-  const id = uniqueId(`${it.from}_to_${it.to}`, doc.arrows.map((a) => a.id));
+  const id = uniqueId(`${it.from}-to-${it.to}`, doc.arrows.map((a) => a.id));
   const amplifier = (it.amplifier ?? { ...DEFAULT_AMPLIFIER }) as unknown as Json;
   ed.append(['feedback'], { id, from: it.from, to: it.to, amplifier, injection: it.injection });
   return { created: id };

@@ -12,6 +12,7 @@ import type { TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatMetric, headlineMetric } from '../shared/metrics/catalogue';
 import { runFigures } from '../insights/lensText';
 import { failureText } from './failureText';
+import { templateShape } from './templateShape';
 import type { HostDeps } from './hostDeps';
 import { isResumable, type RunInfo } from './runStore';
 import { isExperimentUri } from './workspaceRuns';
@@ -227,14 +228,14 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
       dir = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Create experiment here' }))?.[0];
       if (!dir) return;
     }
-    const name = await askExperimentName(dir, 'my-experiment', 'it starts as the penguins sample: 3 tasks, 2 feedback arrows');
-    if (!name) return;
     let text: string;
     try {
       text = new TextDecoder().decode(await vscode.workspace.fs.readFile(template));
     } catch {
       throw new Error(`the template ${template.fsPath} is missing from the extension`);
     }
+    const name = await askExperimentName(dir, 'my-experiment', `it starts as the penguins sample: ${templateShape(text)}`);
+    if (!name) return;
     // The data path: an existing penguins.csv of the workspace, else a copy beside the new file.
     const target = vscode.Uri.joinPath(dir, `${name}.fmtl.json`);
     const found = (await vscode.workspace.findFiles('**/penguins.csv', '**/node_modules/**', 5))[0];
@@ -249,8 +250,6 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     const fmt = { formattingOptions: { insertSpaces: true, tabSize: 2 } };
     text = applyEdits(text, modify(text, ['name'], name, fmt));
     text = applyEdits(text, modify(text, ['data', 'path'], csvRel, fmt));
-    // The sample points at the schema inside the repo; the extension provides it by file pattern.
-    text = applyEdits(text, modify(text, ['$schema'], undefined, fmt));
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
     await vscode.commands.executeCommand('vscode.open', target);
     void workspaceRuns.refresh();
@@ -293,7 +292,6 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     text = applyEdits(text, modify(text, ['description'], `Intent + slots on ${path.basename(data.fsPath)}, with feedback both ways (from the SNIPS template).`, fmt));
     text = applyEdits(text, modify(text, ['data', 'path'], path.basename(data.fsPath), fmt));
     if (!fs.existsSync(path.join(data.fsPath, 'test'))) text = applyEdits(text, modify(text, ['data', 'splits', 'test'], undefined, fmt));
-    text = applyEdits(text, modify(text, ['$schema'], undefined, fmt));
     const target = vscode.Uri.joinPath(dir, `${name}.fmtl.json`);
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
     await vscode.commands.executeCommand('vscode.open', target);

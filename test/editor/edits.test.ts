@@ -58,21 +58,21 @@ test('addFeedback appends a formatted arrow after the last one, keeping its trai
     `\t\t} // the paper's main arrow\n`,
     `\t\t}, // the paper's main arrow
 \t\t{
-\t\t\t"id": "slots_to_intent",
+\t\t\t"id": "slots-to-intent",
 \t\t\t"from": "slots",
 \t\t\t"to": "intent",
 \t\t\t"amplifier": { "type": "linear", "units": 16 },
 \t\t\t"injection": 1
 \t\t}
 `]]));
-  assert.equal(r.created, 'slots_to_intent');
+  assert.equal(r.created, 'slots-to-intent');
 });
 
 test('addFeedback: Gumbel injection, custom amplifier, id collision gets -2, creates the feedback array when absent', () => {
-  const taken = SAMPLE.replace('"id": "intent_to_slots"', '"id": "slots_to_intent"');
+  const taken = SAMPLE.replace('"id": "intent_to_slots"', '"id": "slots-to-intent"');
   const r = run(taken, { type: 'graph/addFeedback', from: 'slots', to: 'intent', injection: 'gumbel', amplifier: { type: 'mlp', units: 8 } });
   assert.ok(r.ok);
-  assert.equal(r.created, 'slots_to_intent-2');
+  assert.equal(r.created, 'slots-to-intent-2');
   assert.match(applyTextEdits(taken, r.edits), /"amplifier": \{ "type": "mlp", "units": 8 \},\n\t\t\t"injection": "gumbel"\n/);
 
   const none = '{\n  "name": "x",\n  "tasks": [{ "id": "a", "blocks": [{}] }, { "id": "b", "blocks": [{}] }]\n}\n';
@@ -81,7 +81,7 @@ test('addFeedback: Gumbel injection, custom amplifier, id collision gets -2, cre
   "tasks": [{ "id": "a", "blocks": [{}] }, { "id": "b", "blocks": [{}] }],
   "feedback": [
     {
-      "id": "a_to_b",
+      "id": "a-to-b",
       "from": "a",
       "to": "b",
       "amplifier": { "type": "linear", "units": 16 },

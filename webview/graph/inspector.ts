@@ -96,7 +96,8 @@ export class Inspector {
       (v) => send({ amplifier: { activation: v ? (v as 'relu') : null } })));
 
     this.section('Injection');
-    const inj: Opt[] = [['gumbel', 'Gumbel gate (learn the block)'], ...blocks.map((b): Opt => [String(b.n), `h${b.n} · ${b.type}${b.units ? ` ${b.units}` : ''}`])];
+    const gumbelOffered = blocks.length > 1 || a.injection === 'gumbel';
+    const inj: Opt[] = [...(gumbelOffered ? [['gumbel', 'Gumbel gate (learn the block)'] as Opt] : []), ...blocks.map((b): Opt => [String(b.n), `h${b.n} · ${b.type}${b.units ? ` ${b.units}` : ''}`])];
     this.row('Into', this.select('injection', inj, a.injection === undefined ? '' : String(a.injection),
       (v) => send({ injection: v === 'gumbel' ? 'gumbel' : Number(v) })));
     if (a.injection === 'gumbel') {
@@ -187,17 +188,30 @@ export class Inspector {
     const targets: Opt[] = [];
     for (const o of model.tasks) {
       if (o.id === t.id) continue;
-      targets.push([`${o.id}|gumbel`, `${o.id} · Gumbel gate over its blocks`]);
+      // A gate over a single block has nothing to choose: offered only from two blocks on.
+      if (o.blocks.length > 1) targets.push([`${o.id}|gumbel`, `${o.id} · Gumbel gate over its ${o.blocks.length} blocks`]);
       for (const bb of o.blocks) targets.push([`${o.id}|${bb.n}`, `${o.id} · h${bb.n} (${bb.type})`]);
     }
     if (targets.length) {
-      const pick = this.select('feedback.target', targets, targets[0][0], () => undefined);
-      pick.setAttribute('aria-label', `Target of a new feedback arrow from ${t.id}`);
+      // Preselect a task this one does not feed yet (the same pair again would be refused).
+      const fed = new Set(model.arrows.filter((a) => a.from === t.id).map((a) => a.to));
+      const first = targets.find(([v]) => !fed.has(v.split('|')[0])) ?? targets[0];
+      const pick = this.select('feedback.target', targets, first[0], () => undefined) as HTMLElement & { value: string; open?: boolean };
+      pick.setAttribute('aria-label', `Target of a new feedback arrow from ${t.id}; Enter adds it`);
       this.row('Target', pick);
-      this.actions(this.button('Add feedback', () => {
-        const [to, inj] = String((pick as HTMLElement & { value: string }).value).split('|');
+      const add = () => {
+        const [to, inj] = String(pick.value).split('|');
         this.cb.send({ type: 'graph/addFeedback', from: t.id, to, injection: inj === 'gumbel' ? 'gumbel' : Number(inj) });
-      }, false, 'feedback.add'));
+      };
+      // Keyboard path (A on a task, then Enter): Enter on the closed list adds; with the list open,
+      // Enter picks an option as usual. Capture on the row runs before the control's own handler.
+      pick.parentElement!.addEventListener('keydown', (ev) => {
+        if (ev.key !== 'Enter' || pick.open || this.state?.readOnly) return;
+        ev.preventDefault();
+        ev.stopPropagation();
+        add();
+      }, true);
+      this.actions(this.button('Add feedback', add, false, 'feedback.add'));
     } else {
       this.note('Add another task first: feedback goes from one task to another.');
     }

@@ -194,13 +194,13 @@ async function main(): Promise<void> {
         await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 4 });
         await page.screenshot({ path: path.join(OUT, 'graph-dark-connecting.png') });
         await page.mouse.up();
-        await page.waitForSelector('[data-arrow-id="intent_to_domain"]');
-        check(host.text.includes('"id": "intent_to_domain"'), 'drag from a port adds the arrow to the text');
+        await page.waitForSelector('[data-arrow-id="intent-to-domain"]');
+        check(host.text.includes('"id": "intent-to-domain"'), 'drag from a port adds the arrow to the text');
         // The new arrow is selected: change its amplifier in the inspector.
         await page.waitForSelector('#inspector [name="amplifier.type"]');
         await page.evaluate(`(() => { const s = document.querySelector('#inspector [name="amplifier.type"]'); s.value = 'mlp'; s.dispatchEvent(new Event('change')); })()`);
         await page.waitForSelector('#inspector [name="amplifier.hidden"]');
-        check(/"id": "intent_to_domain",[^}]*"type": "mlp"/.test(host.text), 'inspector change edits the amplifier');
+        check(/"id": "intent-to-domain",[^}]*"type": "mlp"/.test(host.text), 'inspector change edits the amplifier');
         // Keyboard: focus an arrow, Delete.
         await page.focus('[data-arrow-id="slots-to-intent"]');
         await page.keyboard.press('Delete');
@@ -212,7 +212,7 @@ async function main(): Promise<void> {
         await page.waitForSelector('#inspector [name="feedback.target"]');
         await page.evaluate(`(() => { const s = document.querySelector('#inspector [name="feedback.target"]'); s.value = 'intent|1'; })()`);
         await page.click('#inspector [name="feedback.add"]');
-        await page.waitForSelector('[data-arrow-id="domain_to_intent"]');
+        await page.waitForSelector('[data-arrow-id="domain-to-intent"]');
         check(/"from": "domain",\s*"to": "intent",[^}]*\}[^}]*"injection": 1/.test(host.text), 'keyboard path adds a fixed arrow');
         // A refused gesture: the same arrow again.
         await page.focus('[data-node-id="domain"]');
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
         host.version++;
         await page.evaluate(`window.postMessage({ fmtl: 1, body: ${JSON.stringify(host.snapshot())} }, '*')`);
         await page.waitForSelector('#graph-banner:not([hidden])');
-        check(await page.isVisible('[data-arrow-id="domain_to_intent"]'), 'last good drawing kept');
+        check(await page.isVisible('[data-arrow-id="domain-to-intent"]'), 'last good drawing kept');
         check(/Line \d+, column \d+/.test((await page.textContent('#graph-errors')) ?? ''), 'syntax error listed with line and column');
         await page.screenshot({ path: path.join(OUT, 'graph-dark-broken-json.png') });
         const posted = await page.evaluate('window.__posted');
