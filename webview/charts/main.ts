@@ -5,8 +5,24 @@
 import { ChartsApp } from './app';
 import { embeddedSnapshot, inVsCode, reportHost, vscodeHost, type ChartsHost } from './host';
 import { CHARTS_CSS, CHARTS_CSS_EXTRA } from './styles';
+import { RUN_PALETTE, seriesVar } from '../../src/shared/series/colors';
+
+/**
+ * The series colours as typed custom properties: their computed value is then a resolved colour
+ * (not the `rgb(from ...)` expression), which canvas drawing and SVG/PNG exports can use.
+ */
+function registerSeriesColors(): void {
+  for (const c of RUN_PALETTE) {
+    try {
+      CSS.registerProperty({ name: seriesVar(c), syntax: '<color>', inherits: true, initialValue: c.fallback });
+    } catch {
+      // already registered (hot reload) or not supported: the untyped property still draws
+    }
+  }
+}
 
 function boot(): void {
+  registerSeriesColors();
   const style = document.createElement('style');
   // Under the panel's CSP, styles carry the page nonce (set on our own <script> tag).
   const nonce = (document.currentScript as HTMLScriptElement | null)?.nonce || document.querySelector<HTMLScriptElement>('script[nonce]')?.nonce;

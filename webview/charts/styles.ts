@@ -3,7 +3,10 @@
  * same look. Every colour is a VS Code theme variable with a fallback for the report (light theme);
  * `prefers-color-scheme: dark` darkens the report outside VS Code.
  */
+import { seriesColorCss } from '../../src/shared/series/colors';
+
 export const CHARTS_CSS = `
+body { ${seriesColorCss()} }
 :root {
   --fg: var(--vscode-foreground, #1f2328);
   --muted: var(--vscode-descriptionForeground, #656d76);
@@ -27,6 +30,23 @@ export const CHARTS_CSS = `
     --tip-bg: #161b22; --tip-border: #30363d;
   }
 }
+/* High contrast themes define no secondary button colours (VS Code leaves them unset there), so
+   the report fallbacks above would paint white text on a near-white button: outline buttons in the
+   theme's own foreground and contrast border instead, and no half-transparent tool buttons. */
+body.vscode-high-contrast, body.vscode-high-contrast-light {
+  --btn-bg: transparent;
+  --btn-fg: var(--vscode-foreground);
+  --btn-hover: var(--vscode-toolbar-hoverBackground, transparent);
+  --border: var(--vscode-contrastBorder, var(--vscode-widget-border, currentColor));
+}
+body.vscode-high-contrast button.fmtl-btn, body.vscode-high-contrast-light button.fmtl-btn {
+  border-color: var(--vscode-contrastBorder, var(--vscode-button-border, currentColor));
+}
+body.vscode-high-contrast button.fmtl-btn[aria-pressed=true], body.vscode-high-contrast-light button.fmtl-btn[aria-pressed=true] {
+  border-color: var(--vscode-contrastActiveBorder, var(--vscode-focusBorder));
+  outline: 1px dashed var(--vscode-contrastActiveBorder, var(--vscode-focusBorder));
+}
+body.vscode-high-contrast figure.fmtl-chart > header .tools, body.vscode-high-contrast-light figure.fmtl-chart > header .tools { opacity: 1; }
 html, body { margin: 0; padding: 0; background: var(--bg); color: var(--fg); font-family: var(--font); font-size: 13px; }
 #charts-root { padding: 12px 16px 40px; max-width: 1600px; margin: 0 auto; }
 .fmtl-header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 16px; margin-bottom: 4px; }

@@ -21,10 +21,24 @@ export const RUN_PALETTE: readonly PaletteColor[] = [
   { name: 'yellow', cssVar: '--vscode-charts-yellow', fallback: '#cca700' },
 ];
 
+/**
+ * Our opaque copy of a slot's theme colour (`--fmtl-series-<name>`). Some themes' chart colours are
+ * translucent (Light Modern's orange is 33 % opaque: a pale peach line on white); the webview sets
+ * these from the theme variables with the alpha dropped (see `seriesColorCss`).
+ */
+export function seriesVar(c: PaletteColor): string {
+  return `--fmtl-series-${c.name}`;
+}
+
 /** CSS colour expression of palette slot `i` (wraps around). */
 export function paletteColor(i: number): string {
   const c = RUN_PALETTE[((i % RUN_PALETTE.length) + RUN_PALETTE.length) % RUN_PALETTE.length];
-  return `var(${c.cssVar}, ${c.fallback})`;
+  return `var(${seriesVar(c)}, ${c.fallback})`;
+}
+
+/** CSS declarations that define every `--fmtl-series-*` as its theme colour, made opaque. */
+export function seriesColorCss(): string {
+  return RUN_PALETTE.map((c) => `${seriesVar(c)}: rgb(from var(${c.cssVar}, ${c.fallback}) r g b);`).join(' ');
 }
 
 /** 32-bit FNV-1a of a string: a deterministic, well-spread hash for colour slots. */

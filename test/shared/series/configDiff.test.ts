@@ -36,5 +36,5 @@ test('assignColors: stable per id, distinct while slots remain, existing kept', 
   const again = assignColors(['r0', 'r2'], new Map(m));
   assert.equal(again.get('r2'), m.get('r2'));
   assert.ok(![...m.values()].includes(again.get('r0')!));
-  assert.equal(paletteColor(7), 'var(--vscode-charts-orange, #d18616)');
+  assert.equal(paletteColor(7), 'var(--fmtl-series-orange, #d18616)');
 });
