@@ -31,11 +31,23 @@ export interface GraphEditorDeps {
 
 /** Register the custom editor. */
 export function registerGraphEditor(context: vscode.ExtensionContext, deps: GraphEditorDeps): vscode.Disposable {
-  return vscode.window.registerCustomEditorProvider(GRAPH_EDITOR_VIEW_TYPE, new GraphEditorProvider(context, deps), {
-    // State survives hiding through vscode.setState + a fresh snapshot on `webview/ready`.
-    webviewOptions: { retainContextWhenHidden: false },
-    supportsMultipleEditorsPerDocument: true,
-  });
+  /** The graph editor the user is in (keybindings are scoped to it by `activeCustomEditorId`). */
+  const active = (): GraphPanel | undefined => [...GraphPanel.open].find((p) => p.isActive());
+  const inActive = (f: (p: GraphPanel) => void) => () => {
+    const p = active();
+    if (p) f(p);
+    else void vscode.window.showInformationMessage('Feedback MTL: open an experiment in the task graph editor first.');
+  };
+  return vscode.Disposable.from(
+    vscode.window.registerCustomEditorProvider(GRAPH_EDITOR_VIEW_TYPE, new GraphEditorProvider(context, deps), {
+      // State survives hiding through vscode.setState + a fresh snapshot on `webview/ready`.
+      webviewOptions: { retainContextWhenHidden: false },
+      supportsMultipleEditorsPerDocument: true,
+    }),
+    vscode.commands.registerCommand('feedbackMtl.graph.fit', inActive((p) => p.command('fit'))),
+    vscode.commands.registerCommand('feedbackMtl.graph.addFeedback', inActive((p) => p.command('addFeedback'))),
+    vscode.commands.registerCommand('feedbackMtl.graph.openAsText', inActive((p) => p.showText())),
+  );
 }
 
 /** Intents of one document run one at a time, each against the text its predecessor produced. */
@@ -71,6 +83,8 @@ class GraphEditorProvider implements vscode.CustomTextEditorProvider {
 
 /** One open graph editor: a panel bound to a document. */
 class GraphPanel {
+  /** Every open graph editor (for the commands that act on the active one). */
+  static readonly open = new Set<GraphPanel>();
   private readonly channel: Channel<GraphToHostMessage, HostToGraphMessage>;
   private readonly subs: Disposable[] = [];
   private ready = false;
@@ -97,8 +111,23 @@ class GraphPanel {
       deps.runStore.onDidAppend(() => this.scheduleBadges()),
       deps.runStore.onDidChange(() => this.scheduleBadges()),
     );
+    GraphPanel.open.add(this);
     panel.onDidDispose(() => this.dispose());
     if (document.uri.scheme === 'file') void deps.workspaceRuns?.scanExperiment(document.uri.fsPath).then(() => this.scheduleBadges(), () => undefined);
+  }
+
+  isActive(): boolean {
+    return this.panel.active;
+  }
+
+  /** Run a graph command in the webview. */
+  command(command: 'fit' | 'addFeedback'): void {
+    this.channel.notify({ type: 'graph/command', command });
+  }
+
+  /** The file as text beside the graph. */
+  showText(): void {
+    void vscode.commands.executeCommand('vscode.openWith', this.document.uri, 'default', vscode.ViewColumn.Beside);
   }
 
   private receive(msg: GraphToHostMessage): void {
@@ -110,7 +139,7 @@ class GraphPanel {
         void this.refreshBadges().then(() => this.sendSnapshot());
         return;
       case 'graph/showText':
-        void vscode.commands.executeCommand('vscode.openWith', this.document.uri, 'default', vscode.ViewColumn.Beside);
+        this.showText();
         return;
       case 'graph/addFeedback': case 'graph/deleteFeedback': case 'graph/updateFeedback': case 'graph/addTask':
       case 'graph/removeTask': case 'graph/renameTask': case 'graph/updateTask': case 'graph/addBlock':
@@ -207,6 +236,7 @@ class GraphPanel {
   }
 
   private dispose(): void {
+    GraphPanel.open.delete(this);
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
     if (this.badgeTimer) clearTimeout(this.badgeTimer);
     for (const s of this.subs) s.dispose();

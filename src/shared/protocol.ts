@@ -166,8 +166,17 @@ export interface AppliedMessage {
   created?: string;
 }
 
+/**
+ * A command of the graph editor run from VS Code (palette, keybinding, walkthrough): zoom to fit,
+ * or start adding feedback from the selected task (else the first task).
+ */
+export interface GraphCommandMessage {
+  type: 'graph/command';
+  command: 'fit' | 'addFeedback';
+}
+
 /** Host -> graph webview. */
-export type HostToGraphMessage = SnapshotMessage | BadgesMessage | RefusedMessage | AppliedMessage;
+export type HostToGraphMessage = SnapshotMessage | BadgesMessage | RefusedMessage | AppliedMessage | GraphCommandMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Webview -> host

@@ -6,6 +6,7 @@ import { ChartsApp } from './app';
 import { embeddedSnapshot, inVsCode, reportHost, vscodeHost, type ChartsHost } from './host';
 import { CHARTS_CSS, CHARTS_CSS_EXTRA } from './styles';
 import { RUN_PALETTE, seriesVar } from '../../src/shared/series/colors';
+import { keepOpaque } from '../opaqueColors';
 
 /**
  * The series colours as typed custom properties: their computed value is then a resolved colour
@@ -29,6 +30,7 @@ function boot(): void {
   if (nonce) style.nonce = nonce;
   style.textContent = CHARTS_CSS + CHARTS_CSS_EXTRA;
   document.head.append(style);
+  if (inVsCode()) keepOpaque(Object.fromEntries(RUN_PALETTE.map((c) => [seriesVar(c), [c.cssVar]])));
   let root = document.getElementById('charts-root');
   if (!root) {
     root = document.createElement('main');

@@ -13,6 +13,13 @@ import { GraphView } from './graphView';
 import type { GraphSelection } from './graphView';
 import { Inspector } from './inspector';
 import { issueTarget } from './issues';
+import { keepOpaque } from '../opaqueColors';
+
+keepOpaque({
+  '--fmtl-orange': ['--vscode-charts-orange', '--vscode-editorWarning-foreground'],
+  '--fmtl-blue': ['--vscode-charts-blue', '--vscode-focusBorder'],
+  '--fmtl-green': ['--vscode-charts-green', '--vscode-focusBorder'],
+});
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -190,6 +197,15 @@ channel.onAny((msg) => {
         save();
         render();
         requestAnimationFrame(() => view.focus(created));
+      }
+      return;
+    case 'graph/command':
+      if (msg.command === 'fit') { view.fit(); return; }
+      if (model && !readOnly()) {
+        // From the selected task (or a selected block's task), else the first task.
+        const selTask = selection?.kind === 'node' ? selection.id.split('/')[0] : undefined;
+        const from = model.tasks.find((t) => t.id === selTask)?.id ?? model.tasks[0]?.id;
+        if (from) { inspector.startAddFeedback(from); setSelection({ kind: 'node', id: from }); }
       }
       return;
     default:

@@ -24,7 +24,7 @@ export const RUN_PALETTE: readonly PaletteColor[] = [
 /**
  * Our opaque copy of a slot's theme colour (`--fmtl-series-<name>`). Some themes' chart colours are
  * translucent (Light Modern's orange is 33 % opaque: a pale peach line on white); the webview sets
- * these from the theme variables with the alpha dropped (see `seriesColorCss`).
+ * these from the theme variables with the alpha dropped (`seriesColorCss`, webview/opaqueColors.ts).
  */
 export function seriesVar(c: PaletteColor): string {
   return `--fmtl-series-${c.name}`;
@@ -36,9 +36,9 @@ export function paletteColor(i: number): string {
   return `var(${seriesVar(c)}, ${c.fallback})`;
 }
 
-/** CSS declarations that define every `--fmtl-series-*` as its theme colour, made opaque. */
+/** CSS declarations that define every `--fmtl-series-*` as its theme colour (the webview then makes them opaque). */
 export function seriesColorCss(): string {
-  return RUN_PALETTE.map((c) => `${seriesVar(c)}: rgb(from var(${c.cssVar}, ${c.fallback}) r g b);`).join(' ');
+  return RUN_PALETTE.map((c) => `${seriesVar(c)}: var(${c.cssVar}, ${c.fallback});`).join(' ');
 }
 
 /** 32-bit FNV-1a of a string: a deterministic, well-spread hash for colour slots. */

@@ -74,4 +74,61 @@ async function findInTextEditor(page, groupIndex, text) {
 /** Does a find-widget count mean at least one match? */
 const found = (count) => !!count && !/no results/i.test(count) && !/^0\b/.test(count);
 
-module.exports = { centre, drag, setField, findInTextEditor, found };
+/** The graph editor's frame for the active document, opening it with "Reopen Editor With" if it opened as text. */
+async function graphFrame(W, page, log) {
+  const end = Date.now() + 30000;
+  while (Date.now() < end) {
+    try {
+      return await W.frameWith(page, '#graph-root', 2000);
+    } catch {
+      if (await W.activeIsTextEditor(page)) break; // opened as text: no point waiting for the webview
+    }
+  }
+  log('the file opened as text, not in the graph editor; using "Reopen Editor With..."');
+  await W.runCommand(page, 'View: Reopen Editor With...', { log });
+  await W.pickQuickItem(page, /graph/i);
+  return W.frameWith(page, '#graph-root', 30000);
+}
+
+/**
+ * Readability of the graph drawing, measured in its frame: the smallest drawn text in CSS pixels
+ * (font size x zoom), how much of the canvas the drawing fills (the larger of its width and height
+ * shares), and the canvas and inspector boxes.
+ */
+function graphReadability(frame) {
+  return frame.evaluate(() => {
+    const texts = [...document.querySelectorAll('#graph-canvas svg text')].filter((t) => t.textContent.trim() && t.getBoundingClientRect().width > 0);
+    const minTextPx = Math.min(...texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a));
+    const c = document.querySelector('#graph-canvas').getBoundingClientRect();
+    const d = document.querySelector('#graph-canvas svg g.viewport').getBoundingClientRect();
+    const ins = document.querySelector('#inspector').getBoundingClientRect();
+    const root = document.querySelector('#graph-root').getBoundingClientRect();
+    return {
+      minTextPx, fill: Math.max(d.width / c.width, d.height / c.height), texts: texts.length,
+      canvas: { w: Math.round(c.width), h: Math.round(c.height) }, inspector: { w: Math.round(ins.width), h: Math.round(ins.height) },
+      root: { w: Math.round(root.width), h: Math.round(root.height) },
+    };
+  });
+}
+
+/**
+ * WCAG contrast ratio of CSS rgb()/rgba() colour `a` drawn over the opaque background `b` (a
+ * translucent `a` is composited over `b` first: a 33 % orange on white is a pale peach).
+ */
+function contrast(a, b) {
+  const rgba = (c) => { const v = (c.match(/[\d.]+/g) || ['0', '0', '0']).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  const [fr, fg, fb, fa] = rgba(a);
+  const [br, bg, bb] = rgba(b);
+  a = `rgb(${fr * fa + br * (1 - fa)}, ${fg * fa + bg * (1 - fa)}, ${fb * fa + bb * (1 - fa)})`;
+  const lum = (c) => {
+    const [r, g, bl] = (c.match(/[\d.]+/g) || ['0', '0', '0']).slice(0, 3).map(Number).map((v) => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+module.exports = { centre, drag, setField, findInTextEditor, found, graphFrame, graphReadability, contrast };

@@ -6,25 +6,9 @@
 const fs = require('fs');
 const path = require('path');
 const { hasCustomEditor, missingFiles } = require('../lib/contributes');
-const { drag, setField, findInTextEditor, found } = require('../lib/webview');
+const { drag, setField, findInTextEditor, found, graphFrame } = require('../lib/webview');
 
 const arrowIds = (frame) => frame.locator('[data-arrow-id]').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-arrow-id')))]);
-
-/** The graph editor's frame for the active document, opening it with "Reopen Editor With" if it opened as text. */
-async function graphFrame(W, page, log) {
-  const end = Date.now() + 30000;
-  while (Date.now() < end) {
-    try {
-      return await W.frameWith(page, '#graph-root', 2000);
-    } catch {
-      if (await W.activeIsTextEditor(page)) break; // opened as text: no point waiting for the webview
-    }
-  }
-  log('the file opened as text, not in the graph editor; using "Reopen Editor With..."');
-  await W.runCommand(page, 'View: Reopen Editor With...', { log });
-  await W.pickQuickItem(page, /graph/i);
-  return W.frameWith(page, '#graph-root', 30000);
-}
 
 /** Is `selector` in the graph frame on screen inside the graph editor (not under another part)? */
 async function onScreen(page, frame, selector) {

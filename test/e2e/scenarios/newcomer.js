@@ -1,0 +1,115 @@
+// Issue 13, a newcomer's first minutes: open the sample in the graph editor (Explorer open, as on a
+// first start) -> Train -> the charts open beside it by themselves -> the graph is still readable
+// (smallest text >= 11 px, the drawing fills its canvas, the inspector under it rather than
+// squeezing it) -> the two-way gate reads "p % / 1-p %" and the inspector lists it -> the graph and
+// the charts in Light Modern, Dark Modern and Dark High Contrast (screenshots for the README),
+// with readable export and toggle buttons in High Contrast.
+'use strict';
+const { listRuns, runsOf } = require('../lib/runs');
+const { hasCommand, missingFiles } = require('../lib/contributes');
+const { graphFrame, graphReadability, contrast } = require('../lib/webview');
+
+/** Switch the colour theme like a user: Preferences: Color Theme, type its name, Enter. */
+async function setTheme(W, page, name, log) {
+  await W.runCommand(page, 'Preferences: Color Theme', { log });
+  const input = page.locator('.quick-input-widget input[type="text"]');
+  await input.waitFor({ timeout: 10000 });
+  await input.fill(name);
+  // the filter puts the theme first (the row also shows its description): pick it
+  await W.pickQuickItem(page, new RegExp(W.reEscape(name)));
+  await page.waitForTimeout(1500); // webviews restyle on the theme message
+}
+
+/** Colour, background and opacity of a button in a frame (background: first opaque ancestor). */
+function buttonColours(frame, selector) {
+  return frame.locator(selector).first().evaluate((b) => {
+    let bg = 'rgba(0, 0, 0, 0)';
+    for (let e = b; e && /rgba\(0, 0, 0, 0\)|transparent/.test(bg); e = e.parentElement) bg = getComputedStyle(e).backgroundColor;
+    let opacity = 1;
+    for (let e = b; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+    return { fg: getComputedStyle(b).color, bg, opacity, text: b.textContent.trim() };
+  });
+}
+
+module.exports = {
+  skip({ repo, pkg }) {
+    if (!hasCommand(pkg, 'feedbackMtl.train')) return 'command feedbackMtl.train not contributed';
+    return missingFiles(repo, ['webview/graph/captions.ts', 'webview/charts/main.ts']);
+  },
+
+  async run({ s, W, page, files, log }) {
+    const ws = s.ws;
+    const exp = files.experiment;
+
+    // ---- 1. open the sample as a newcomer does: Explorer open, the graph editor --------------------
+    await W.openFile(page, files.quick, log);
+    let g = await graphFrame(W, page, log);
+    for (const t of exp.tasks) await g.locator(`[data-node-id="${t.id}"]`).first().waitFor({ timeout: 15000 });
+    await page.waitForTimeout(500);
+    const alone = await graphReadability(g);
+    log('graph alone:', JSON.stringify(alone));
+    if (alone.minTextPx < 11) throw new Error(`graph alone: smallest text ${alone.minTextPx.toFixed(1)} px < 11`);
+    if (alone.fill < 0.85) throw new Error(`graph alone: the drawing fills only ${(alone.fill * 100).toFixed(0)}% of its canvas`);
+    s.measure('graphAloneMinTextPx', Math.round(alone.minTextPx * 10) / 10);
+    await s.shot('graph-alone');
+
+    // ---- 2. Train: the charts open beside; the graph stays readable --------------------------------
+    const known = listRuns(ws).map((r) => r.dir);
+    await W.runCommand(page, 'Feedback MTL: Train feedback MTL', { log });
+    const charts = await W.frameWith(page, '#charts-root', 30000);
+    const run = await W.until(page, () => runsOf(ws, files.quick).find((r) => !known.includes(r.dir) && r.done),
+      'the run to finish', 120000, 500);
+    log('run', run.name, run.status);
+    await W.until(page, async () => /completed|early-stopped/.test(await charts.locator('#charts-status').first().innerText().catch(() => '')),
+      'the charts to say the run finished', 20000, 300);
+    g = await W.frameWith(page, '#graph-root', 10000);
+    await page.waitForTimeout(800);
+    const beside = await graphReadability(g);
+    log('graph beside the charts:', JSON.stringify(beside));
+    s.measure('graphBesideChartsMinTextPx', Math.round(beside.minTextPx * 10) / 10);
+    s.measure('graphBesideChartsFill', Math.round(beside.fill * 100) / 100);
+    if (beside.minTextPx < 11) throw new Error(`graph beside the charts: smallest text ${beside.minTextPx.toFixed(1)} px < 11`);
+    if (beside.fill < 0.85) throw new Error(`graph beside the charts: the drawing fills only ${(beside.fill * 100).toFixed(0)}% of its canvas`);
+    if (beside.canvas.w < 0.95 * beside.root.w) throw new Error(`graph beside the charts: the canvas is ${beside.canvas.w} of ${beside.root.w} px wide (the inspector squeezes it)`);
+
+    // ---- 3. the learned two-way gate: both shares on the graph, both rows in the inspector ---------
+    const gumbel = (exp.feedback || []).find((f) => f.injection === 'gumbel');
+    if (gumbel) {
+      const shares = await W.until(page, async () => {
+        const t = await g.locator(`[data-arrow-id="${gumbel.id}"] .branch text`).allTextContents();
+        return t.filter((x) => /%/.test(x)).length >= 2 ? t : null;
+      }, `gate shares on ${gumbel.id}`, 15000, 300);
+      const sum = shares.map((x) => Number(x.replace(/[^\d.]/g, ''))).reduce((a, b) => a + b, 0);
+      log(`gate ${gumbel.id}:`, JSON.stringify(shares));
+      if (Math.abs(sum - 100) > 1.5) throw new Error(`gate shares of ${gumbel.id} ${JSON.stringify(shares)} do not add up to 100 %`);
+      await g.locator(`[data-arrow-id="${gumbel.id}"]`).first().click({ force: true });
+      const rows = await W.until(page, async () => { const n = await g.locator('#inspector .gate-table tr').count(); return n || null; }, 'the learned gate table', 10000, 200);
+      const cands = gumbel.candidates ? gumbel.candidates.length : exp.tasks.find((t) => t.id === gumbel.to).blocks.length;
+      if (rows !== cands) throw new Error(`the inspector lists ${rows} gate rows for ${cands} candidate blocks`);
+    }
+    await s.shot('graph-beside-charts');
+
+    // ---- 4. themes: the graph and the charts in Light Modern, High Contrast, Dark Modern -----------
+    for (const [theme, tag] of [['Light Modern', 'light'], ['Dark High Contrast', 'high-contrast'], ['Dark Modern', 'dark']]) {
+      await setTheme(W, page, theme, log);
+      const chartsNow = await W.frameWith(page, '#charts-root', 10000);
+      const exportBtn = await buttonColours(chartsNow, 'button.fmtl-btn:has-text("Export CSV")');
+      const toggle = await buttonColours(chartsNow, 'figure.fmtl-chart header .tools button.fmtl-btn');
+      const cr = [contrast(exportBtn.fg, exportBtn.bg), contrast(toggle.fg, toggle.bg)];
+      log(`${theme}: export ${JSON.stringify(exportBtn)} contrast ${cr[0].toFixed(1)}; toggle ${JSON.stringify(toggle)} contrast ${cr[1].toFixed(1)}`);
+      if (tag === 'high-contrast') {
+        if (cr[0] < 7) throw new Error(`High Contrast: "${exportBtn.text}" contrast ${cr[0].toFixed(1)} < 7 (${exportBtn.fg} on ${exportBtn.bg})`);
+        if (cr[1] < 7 || toggle.opacity < 1) throw new Error(`High Contrast: "${toggle.text}" contrast ${cr[1].toFixed(1)}, opacity ${toggle.opacity}`);
+      } else if (cr[0] < 4.5) {
+        throw new Error(`${theme}: "${exportBtn.text}" contrast ${cr[0].toFixed(1)} < 4.5`);
+      }
+      const gNow = await W.frameWith(page, '#graph-root', 10000);
+      const arrowStroke = await gNow.locator('.arrow:not(.selected) .arrow-line').first().evaluate((p) => getComputedStyle(p).stroke);
+      const bg = await gNow.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
+      const arrowContrast = contrast(arrowStroke, bg);
+      log(`${theme}: unselected arrow ${arrowStroke} on ${bg}: contrast ${arrowContrast.toFixed(1)}`);
+      if (arrowContrast < 3) throw new Error(`${theme}: unselected arrows ${arrowStroke} on ${bg} have contrast ${arrowContrast.toFixed(1)} < 3`);
+      await s.shot(`theme-${tag}`);
+    }
+  },
+};
