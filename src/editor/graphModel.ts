@@ -8,6 +8,8 @@ import type { ParseError } from 'jsonc-parser';
 import { lineColumn, parseExperiment } from '../shared/experiment';
 import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point, TextIssue } from '../shared/protocol';
 import type { EpochEvent, RunSummary, TaskMetrics } from '../shared/trainerProtocol';
+import type { TaskKind } from '../shared/experimentTypes';
+import { formatMetric, metricInfo, METRICS_BY_KIND } from '../shared/metrics/catalogue';
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -107,13 +109,6 @@ export function toGraphModel(v: Obj): GraphModel {
   };
 }
 
-/** The headline metric of a task kind and whether higher is better. */
-export function headlineMetric(kind: string): { metric: string; label: string; higher: boolean; percent: boolean } {
-  if (kind === 'tagging') return { metric: 'f1', label: 'F1', higher: true, percent: true };
-  if (kind === 'regression') return { metric: 'rmse', label: 'RMSE', higher: false, percent: false };
-  return { metric: 'accuracy', label: 'acc', higher: true, percent: true };
-}
-
 /** What the badges need from a run (a subset of the run store's `RunInfo`). */
 export interface BadgeSource {
   id: string;
@@ -133,14 +128,13 @@ export interface BadgeSource {
 export function computeBadges(model: GraphModel, run: BadgeSource): GraphBadges {
   const tasks: GraphBadges['tasks'] = {};
   for (const t of model.tasks) {
-    const h = headlineMetric(t.kind);
-    const values: number[] = run.epochs.map((e) => e.valid?.[t.id]?.[h.metric]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-    const fromSummary = (run.summary?.best.valid as TaskMetrics | undefined)?.[t.id]?.[h.metric];
+    const h = metricInfo(METRICS_BY_KIND[t.kind as TaskKind]?.[0] ?? 'accuracy');
+    const values: number[] = run.epochs.map((e) => e.valid?.[t.id]?.[h.name]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    const fromSummary = (run.summary?.best.valid as TaskMetrics | undefined)?.[t.id]?.[h.name];
     if (typeof fromSummary === 'number') values.push(fromSummary);
     if (!values.length) continue;
-    const value = h.higher ? Math.max(...values) : Math.min(...values);
-    const text = h.percent ? `${h.label} ${(value * 100).toFixed(1)}` : `${h.label} ${value.toPrecision(3)}`;
-    tasks[t.id] = { metric: h.metric, value, text };
+    const value = h.lowerIsBetter ? Math.min(...values) : Math.max(...values);
+    tasks[t.id] = { metric: h.name, value, text: `${h.short} ${formatMetric(h.name, value)}` };
   }
   const arrows: GraphBadges['arrows'] = {};
   for (const a of model.arrows) {

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { computeBadges, headlineMetric, readGraph } from '../../src/editor/graphModel';
+import { computeBadges, readGraph } from '../../src/editor/graphModel';
 import { issueTarget } from '../../webview/graph/issues';
 import type { EpochEvent } from '../../src/shared/trainerProtocol';
 import { SAMPLE } from './fixture';
@@ -71,7 +71,9 @@ test('computeBadges: best valid headline metric per task over epochs (min for RM
   assert.equal(fromSummary.tasks.intent.value, 0.5);
   assert.equal(fromSummary.tasks.slots, undefined);
   assert.equal(fromSummary.arrows.intent_to_slots.argmax, 3);
-  assert.deepEqual(headlineMetric('regression'), { metric: 'rmse', label: 'RMSE', higher: false, percent: false });
+  const reg = { ...m, tasks: m.tasks.map((t) => (t.id === 'intent' ? { ...t, kind: 'regression' } : t)) };
+  const r = computeBadges(reg, { id: 'run-3', status: 'completed', epochs: [epoch({ intent: { rmse: 12.34 } }), epoch({ intent: { rmse: 10.5 } }), epoch({ intent: { rmse: 11 } })] });
+  assert.equal(r.tasks.intent.text, 'RMSE 10.5', 'lower is better for RMSE, 3 significant digits');
 });
 
 test('computeBadges: a two-way gate known only by its argmax shows both shares (74 / 26), not 74 / 0', () => {

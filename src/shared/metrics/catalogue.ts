@@ -16,7 +16,7 @@ export interface MetricInfo {
   name: string;
   /** Words for views: `accuracy`, `macro-F1`, `RMSE`. */
   label: string;
-  /** Short column label of the CLI progress lines: `acc`, `f1`, `rmse`. */
+  /** Short label for tight places (graph badges, CLI progress lines): `acc`, `F1`, `RMSE`. */
   short: string;
   /** `%` for fractions shown as percentages, `target` for errors in the regression target's units, `` for losses. */
   unit: '%' | 'target' | '';
@@ -31,13 +31,13 @@ const ERROR = { unit: 'target', lowerIsBetter: true, percent: false } as const;
 
 const CATALOGUE: Readonly<Record<string, Omit<MetricInfo, 'name'>>> = {
   accuracy: { label: 'accuracy', short: 'acc', ...PERCENT },
-  macroF1: { label: 'macro-F1', short: 'macroF1', ...PERCENT },
-  f1: { label: 'F1', short: 'f1', ...PERCENT },
-  precision: { label: 'precision', short: 'prec', ...PERCENT },
-  recall: { label: 'recall', short: 'rec', ...PERCENT },
-  tokenAccuracy: { label: 'token accuracy', short: 'tokAcc', ...PERCENT },
-  rmse: { label: 'RMSE', short: 'rmse', ...ERROR },
-  mae: { label: 'MAE', short: 'mae', ...ERROR },
+  macroF1: { label: 'macro-F1', short: 'mF1', ...PERCENT },
+  f1: { label: 'F1', short: 'F1', ...PERCENT },
+  precision: { label: 'precision', short: 'P', ...PERCENT },
+  recall: { label: 'recall', short: 'R', ...PERCENT },
+  tokenAccuracy: { label: 'token accuracy', short: 'tok acc', ...PERCENT },
+  rmse: { label: 'RMSE', short: 'RMSE', ...ERROR },
+  mae: { label: 'MAE', short: 'MAE', ...ERROR },
 };
 
 /** Metrics each task kind reports, headline first (names as in `trainerProtocol.ts` `MetricName`). */

@@ -12,7 +12,7 @@ test('every metric a task kind reports is in the catalogue with a label, a unit 
       assert.equal(m.percent, !m.lowerIsBetter, `${n}: fractions are percentages, errors are not`);
     }
   }
-  assert.deepEqual(metricInfo('macroF1'), { name: 'macroF1', label: 'macro-F1', short: 'macroF1', unit: '%', lowerIsBetter: false, percent: true });
+  assert.deepEqual(metricInfo('macroF1'), { name: 'macroF1', label: 'macro-F1', short: 'mF1', unit: '%', lowerIsBetter: false, percent: true });
   assert.equal(metricInfo('rmse').unit, 'target');
 });
 
