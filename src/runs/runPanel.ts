@@ -16,7 +16,7 @@ import type {
 } from '../shared/runViewProtocol';
 import type { TrainerEvent } from '../shared/trainerProtocol';
 import { assertNever } from '../shared/assertNever';
-import { thinEvents } from '../trainer/report';
+import { thinEvents } from '../shared/series/thinEvents';
 import { hasEventLog, readEvents } from '../runFolder/runFolderReader';
 import type { RunStore } from './runStore';
 

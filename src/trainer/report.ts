@@ -19,9 +19,11 @@ import { computeLineLayout, lineSvg, xmlEscape, type LineSpec } from '../shared/
 import { computeHeatmapLayout, heatmapSvg } from '../shared/series/heatmapLayout';
 import { emaSmooth } from '../shared/series/smoothing';
 import { paletteColor } from '../shared/series/colors';
+import { thinEvents, type ThinLimits } from '../shared/series/thinEvents';
+import { metricTitle } from '../shared/metrics/catalogue';
 
 /** Upper bounds on embedded high-rate events, so a 100,000-step run still gives a small file. */
-export const REPORT_LIMITS = { steps: 4000, deltas: 2000, gates: 2000 };
+export const REPORT_LIMITS: ThinLimits = { steps: 4000, deltas: 2000, gates: 2000 };
 
 /** Where the built charts bundle may be, in order: next to the running bundle, then the repo's dist/. */
 export function chartsBundleCandidates(): string[] {
@@ -57,7 +59,7 @@ export async function writeReport(runDir: string, events: TrainerEvent[], opts: 
 
 /** The report's HTML (pure; exported for tests). Without `bundle`, a static SVG report. */
 export function renderReportHtml(name: string, runDir: string, events: TrainerEvent[], bundle?: string): string {
-  const thinned = thinEvents(events);
+  const thinned = thinEvents(events, REPORT_LIMITS);
   const start = thinned.find((e) => e.type === 'run/start');
   const done = thinned.find((e) => e.type === 'run/done');
   const status: RunViewStatus = done?.type === 'run/done' ? done.summary.status : thinned.some((e) => e.type === 'run/error') ? 'failed' : 'unknown';
@@ -80,27 +82,6 @@ export function renderReportHtml(name: string, runDir: string, events: TrainerEv
 /** JSON safe inside a <script> element (no `</script>`, no `<!--`). */
 export function jsonForScript(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-/**
- * Keeps every low-rate event and an evenly spaced subset (always including the last) of the
- * high-rate ones beyond `REPORT_LIMITS`.
- */
-export function thinEvents(events: TrainerEvent[], limits = REPORT_LIMITS): TrainerEvent[] {
-  const count = { steps: 0, deltas: 0, gates: 0 };
-  const kind = (e: TrainerEvent): keyof typeof count | undefined =>
-    e.type === 'run/step' ? 'steps' : e.type === 'run/iterationDeltas' && e.split === 'train' ? 'deltas' : e.type === 'run/gates' ? 'gates' : undefined;
-  for (const e of events) { const k = kind(e); if (k) count[k]++; }
-  const seen = { steps: 0, deltas: 0, gates: 0 };
-  return events.filter((e) => {
-    const k = kind(e);
-    if (!k) return true;
-    const i = seen[k]++;
-    const n = count[k];
-    if (n <= limits[k]) return true;
-    const stride = n / limits[k];
-    return i === n - 1 || Math.floor(i / stride) !== Math.floor((i + 1) / stride);
-  });
 }
 
 function readSummary(runDir: string): RunSummary | undefined {
@@ -144,7 +125,7 @@ function staticBody(name: string, m: RunModel): string {
   parts.push('<h2 style="font-size:15px">Metrics</h2>');
   for (const [task, names] of metricNames(m)) {
     for (const metric of names) {
-      parts.push(chart(`${task === '_overall' ? 'overall' : task} ${metric}`, [
+      parts.push(chart(metricTitle(task, metric), [
         { id: 'train', label: 'train', color: paletteColor(0), ...metricSeries(m, task, metric, 'train'), markers: true, dash: '4 3' },
         { id: 'valid', label: 'valid', color: paletteColor(1), ...metricSeries(m, task, metric, 'valid'), markers: true, width: 2 },
       ], { xLabel: 'epoch', xIntegerTicks: true }));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { jsonForScript, renderReportHtml, thinEvents, writeReport } from '../../src/trainer/report';
+import { jsonForScript, renderReportHtml, writeReport } from '../../src/trainer/report';
 import { syntheticRun } from '../../bench/framesSynthetic';
 import type { TrainerEvent } from '../../src/shared/trainerProtocol';
 
@@ -29,16 +29,6 @@ test('static fallback renders SVG charts of every section', () => {
   assert.ok(!html.includes('<script'));
   for (const s of ['slots: ‖y^(k+1) − y^k‖ by iteration', 'intent2slots', 'slots loss', 'overall accuracy']) assert.ok(html.includes(s), s);
   assert.ok((html.match(/<svg /g) ?? []).length >= 8);
-});
-
-test('thinEvents bounds high-rate events, keeps the last and all rare ones', () => {
-  const ev = [...syntheticRun({ epochs: 2, stepsPerEpoch: 500, logEvery: 1 })];
-  const out = thinEvents(ev, { steps: 100, deltas: 50, gates: 50 });
-  const steps = out.filter((e) => e.type === 'run/step');
-  assert.equal(steps.length, 100);
-  assert.equal((steps[steps.length - 1] as { step: number }).step, 1000);
-  assert.equal(out.filter((e) => e.type === 'run/epoch').length, 2);
-  assert.equal(out.filter((e) => e.type === 'run/iterationDeltas' && e.split === 'valid').length, 2);
 });
 
 test('writeReport writes report.html and takes the status from summary.json', async () => {
