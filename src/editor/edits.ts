@@ -21,8 +21,8 @@
 import { parse } from 'jsonc-parser';
 import type { ParseError } from 'jsonc-parser';
 import type { Activation, BlockSpec } from '../shared/experimentTypes';
-import type { IntentMessage, Point } from '../shared/protocol';
-import { blockNodeId, ENCODER_NODE_ID } from '../shared/protocol';
+import type { IntentMessage, Point } from '../shared/graphEditorProtocol';
+import { blockNodeId, ENCODER_NODE_ID } from '../shared/graphEditorProtocol';
 import { assertNever } from '../shared/assertNever';
 import { ID_PATTERN, RESERVED_TASK_IDS } from '../shared/experiment';
 import { JsonTextEditor } from './jsonTextEditor';

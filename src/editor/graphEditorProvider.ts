@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { Channel } from '../shared/channel';
 import type { Disposable, Port } from '../shared/channel';
 import { assertNever } from '../shared/assertNever';
-import type { GraphBadges, GraphToHostMessage, HostToGraphMessage, IntentMessage, SnapshotMessage } from '../shared/protocol';
+import type { GraphBadges, GraphToHostMessage, HostToGraphMessage, IntentMessage, SnapshotMessage } from '../shared/graphEditorProtocol';
 import type { EpochEvent } from '../shared/trainerProtocol';
 import type { RunStore } from '../runs/runStore';
 import { computeEdits } from './edits';

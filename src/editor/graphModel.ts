@@ -6,7 +6,7 @@
 import { parseTree, getNodeValue, printParseErrorCode } from 'jsonc-parser';
 import type { ParseError } from 'jsonc-parser';
 import { lineColumn, parseExperiment } from '../shared/experiment';
-import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point, TextIssue } from '../shared/protocol';
+import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point, TextIssue } from '../shared/graphEditorProtocol';
 import type { EpochEvent, RunSummary, TaskMetrics } from '../shared/trainerProtocol';
 import type { TaskKind } from '../shared/experimentTypes';
 import { formatMetric, metricInfo, METRICS_BY_KIND } from '../shared/metrics/catalogue';

@@ -5,7 +5,7 @@ import { applyTextEdits, computeEdits, invertEdits, uniqueId } from '../../src/e
 import type { EditOutcome } from '../../src/editor/edits';
 import { composeEdit, JsonTextEditor } from '../../src/editor/jsonTextEditor';
 import type { TextEdit } from '../../src/editor/jsonTextEditor';
-import type { IntentMessage } from '../../src/shared/protocol';
+import type { IntentMessage } from '../../src/shared/graphEditorProtocol';
 import { SAMPLE } from './fixture';
 
 type Intent = IntentMessage extends infer I ? (I extends IntentMessage ? Omit<I, 'baseVersion'> : never) : never;

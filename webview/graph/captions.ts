@@ -4,7 +4,7 @@
  * The layout sizes boxes and spaces columns from these, so that the fitted drawing can keep every
  * text at a readable size instead of shrinking fixed-size boxes into a thumbnail.
  */
-import type { GraphArrow, GraphBlock, GraphTask } from '../../src/shared/protocol';
+import type { GraphArrow, GraphBlock, GraphTask } from '../../src/shared/graphEditorProtocol';
 
 /**
  * Font sizes in graph units (at zoom 1 they are CSS pixels); keep in step with `media/graph.css`.

@@ -6,8 +6,8 @@
  */
 import { drag, select, zoom, zoomIdentity } from 'd3';
 import type { D3DragEvent, Selection, ZoomBehavior, ZoomTransform } from 'd3';
-import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point } from '../../src/shared/protocol';
-import { ENCODER_NODE_ID } from '../../src/shared/protocol';
+import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point } from '../../src/shared/graphEditorProtocol';
+import { ENCODER_NODE_ID } from '../../src/shared/graphEditorProtocol';
 import { candidateBlocks, computeLayout, routeArrows } from './layout';
 import type { ArrowGeometry, Layout, LayoutNode } from './layout';
 import { issuesByTarget } from './issues';

@@ -1,6 +1,6 @@
 /** Which node or arrow an experiment issue belongs to (pure, so it is tested without a DOM). */
-import type { GraphIssue, GraphModel } from '../../src/shared/protocol';
-import { blockNodeId, ENCODER_NODE_ID } from '../../src/shared/protocol';
+import type { GraphIssue, GraphModel } from '../../src/shared/graphEditorProtocol';
+import { blockNodeId, ENCODER_NODE_ID } from '../../src/shared/graphEditorProtocol';
 
 /**
  * The node id (`task`, `task/n`, `encoder`) or arrow id an issue points at, or `undefined` for

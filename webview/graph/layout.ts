@@ -4,8 +4,8 @@
  * the bottom up, topped by its output. Positions stored in the file (`layout.nodes`, node centres in
  * graph units) override the defaults node by node.
  */
-import type { GraphArrow, GraphModel, Point } from '../../src/shared/protocol';
-import { blockNodeId, ENCODER_NODE_ID } from '../../src/shared/protocol';
+import type { GraphArrow, GraphModel, Point } from '../../src/shared/graphEditorProtocol';
+import { blockNodeId, ENCODER_NODE_ID } from '../../src/shared/graphEditorProtocol';
 import { blockSub, blockTitle, boxWidth, FONT, taskSub, taskTitle } from './captions';
 
 /** Smallest block box width (boxes grow to hold their words, see `captions.ts`). */

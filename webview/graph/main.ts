@@ -7,8 +7,8 @@ import type { Port } from '../../src/shared/channel';
 import { assertNever } from '../../src/shared/assertNever';
 import type {
   GraphBadges, GraphIssue, GraphModel, GraphToHostMessage, HostToGraphMessage, IntentDraft, IntentMessage, TextIssue,
-} from '../../src/shared/protocol';
-import { ENCODER_NODE_ID } from '../../src/shared/protocol';
+} from '../../src/shared/graphEditorProtocol';
+import { ENCODER_NODE_ID } from '../../src/shared/graphEditorProtocol';
 import { GraphView } from './graphView';
 import type { GraphSelection } from './graphView';
 import { Inspector } from './inspector';

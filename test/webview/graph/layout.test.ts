@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { candidateBlocks, columnBox, columnCentres, computeLayout, curve, defaultPositions, entryPoint, FORK_ROOM, GAP, nodeWidths, pathPoints, portPoint, ROW, routeArrows } from '../../../webview/graph/layout';
 import { FONT, MIN_FONT, textWidth } from '../../../webview/graph/captions';
-import type { GraphModel } from '../../../src/shared/protocol';
+import type { GraphModel } from '../../../src/shared/graphEditorProtocol';
 
 function model(extra: Partial<GraphModel> = {}): GraphModel {
   return {

@@ -17,7 +17,7 @@ import { computeBadges, readGraph } from '../../../src/editor/graphModel';
 import { graphHtml, makeNonce } from '../../../src/editor/graphHtml';
 import { JsonTextEditor } from '../../../src/editor/jsonTextEditor';
 import { applyTextEdits, computeEdits } from '../../../src/editor/edits';
-import type { GraphToHostMessage, HostToGraphMessage, SnapshotMessage } from '../../../src/shared/protocol';
+import type { GraphToHostMessage, HostToGraphMessage, SnapshotMessage } from '../../../src/shared/graphEditorProtocol';
 
 const ROOT = process.cwd();
 const OUT = path.join(ROOT, 'out', 'preview');
