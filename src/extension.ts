@@ -11,7 +11,7 @@ import { registerDiagnostics } from './insights/diagnostics';
 import { registerHover } from './insights/hover';
 import type { HostDeps } from './runs/hostDeps';
 import { registerNativeKernels } from './runs/nativeKernels';
-import { registerRunPanels } from './runs/runPanel';
+import { registerChartsPanels } from './charts/chartsPanel';
 import { RunStore } from './runs/runStore';
 import { registerRunsTree } from './runs/runsTree';
 import { registerTrainCommands } from './runs/trainCommands';
@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): FeedbackMtlApi {
     timed('hover', () => registerHover(context, deps)),
     timed('diagnostics', () => registerDiagnostics(context)),
     timed('graphEditor', () => registerGraphEditor(context, { runStore, workspaceRuns })),
-    timed('runPanels', () => registerRunPanels(context, { runStore, output })),
+    timed('chartsPanels', () => registerChartsPanels(context, { runStore, output })),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('feedbackMtl.buffer.maxPoints')) runStore.setMaxPoints(vscode.workspace.getConfiguration('feedbackMtl').get<number>('buffer.maxPoints', 4000));
     }),

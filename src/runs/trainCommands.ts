@@ -162,7 +162,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     await openCharts(picked.map((p) => p.run.id));
   }
 
-  /** Charts panel of one run, or the compare view of several (registered by runPanel.ts). */
+  /** Charts panel of one run, or the compare view of several (registered by charts/chartsPanel.ts). */
   async function openCharts(ids: string[]): Promise<void> {
     const all = await vscode.commands.getCommands(true);
     if (!all.includes('feedbackMtl.openRunCharts')) {

@@ -55,7 +55,7 @@ module.exports = {
     for (const c of ['feedbackMtl.openRunCharts', 'feedbackMtl.train', 'feedbackMtl.stop', 'feedbackMtl.trainAblation', 'feedbackMtl.compareRuns']) {
       if (!hasCommand(pkg, c)) return `command ${c} not contributed in package.json yet`;
     }
-    return missingFiles(repo, ['src/extension.ts', 'src/runs/runPanel.ts', 'webview/charts/main.ts', 'src/trainer/main.ts']);
+    return missingFiles(repo, ['src/extension.ts', 'src/charts/chartsPanel.ts', 'webview/charts/main.ts', 'src/trainer/main.ts']);
   },
 
   async run({ s, W, page, pkg, files, log }) {

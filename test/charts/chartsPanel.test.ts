@@ -74,7 +74,7 @@ const m = Module as unknown as { _load: (req: string, ...rest: unknown[]) => unk
 const orig = m._load;
 m._load = function (req: string, ...rest: unknown[]) { return req === 'vscode' ? fake.api : orig.call(this, req, ...rest); };
 test.after(() => { m._load = orig; });
-const { registerRunPanels } = require('../../src/runs/runPanel') as typeof import('../../src/runs/runPanel');
+const { registerChartsPanels } = require('../../src/charts/chartsPanel') as typeof import('../../src/charts/chartsPanel');
 
 const body = (m: unknown) => (m as { body?: { type: string } }).body as Record<string, unknown> & { type: string };
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,7 +91,7 @@ test('opens a panel, hydrates on ready, streams coalesced events, re-hydrates af
     const store = new RunStore({ flushMs: 0 });
     const events: TrainerEvent[] = [...syntheticRun({ runId: 'r1', epochs: 1, stepsPerEpoch: 20, logEvery: 5 })];
     for (const e of events.slice(0, 10)) store.append(e);
-    const reg = registerRunPanels({ extensionUri: fake.api.Uri.file(ext) } as never, { runStore: store });
+    const reg = registerChartsPanels({ extensionUri: fake.api.Uri.file(ext) } as never, { runStore: store });
     await fake.commands.get('feedbackMtl.openRunCharts')!('r1');
     assert.equal(fake.panels.length, 1);
     const p = fake.panels[0];
@@ -165,7 +165,7 @@ test('a run folder the store does not know is read from its events.jsonl', async
   fake.errors.length = 0;
   try {
     const store = new RunStore({ flushMs: 0 });
-    const reg = registerRunPanels({ extensionUri: fake.api.Uri.file(ext) } as never, { runStore: store });
+    const reg = registerChartsPanels({ extensionUri: fake.api.Uri.file(ext) } as never, { runStore: store });
     await fake.commands.get('feedbackMtl.openRunCharts')!(runDir);
     assert.deepEqual(fake.errors, []);
     const p = fake.panels[0];

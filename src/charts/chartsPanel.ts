@@ -18,19 +18,19 @@ import type { TrainerEvent } from '../shared/trainerProtocol';
 import { assertNever } from '../shared/assertNever';
 import { thinEvents } from '../shared/series/thinEvents';
 import { hasEventLog, readEvents } from '../runFolder/runFolderReader';
-import type { RunStore } from './runStore';
+import type { RunStore } from '../runs/runStore';
 
 export const RUN_CHARTS_VIEW_TYPE = 'feedbackMtl.runCharts';
 /** Coalescing window of live events (ms). */
 const FLUSH_MS = 100;
 
-export interface RunPanelDeps {
+export interface ChartsPanelDeps {
   runStore: RunStore;
   output?: vscode.OutputChannel;
 }
 
 /** Registers `feedbackMtl.openRunCharts` (arg: run id, run folder path or Uri, or an array of them). */
-export function registerRunPanels(context: vscode.ExtensionContext, deps: RunPanelDeps): vscode.Disposable {
+export function registerChartsPanels(context: vscode.ExtensionContext, deps: ChartsPanelDeps): vscode.Disposable {
   const panels = new Map<string, RunChartsPanel>();
   /** `opts.beside`: open in the column beside the active editor without taking focus (used on train). */
   const open = async (arg?: unknown, opts?: { beside?: boolean }): Promise<void> => {
@@ -119,7 +119,7 @@ class RunChartsPanel {
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly deps: RunPanelDeps,
+    private readonly deps: ChartsPanelDeps,
     private readonly runIds: string[],
     private readonly adhoc: Map<string, RunSnapshot>,
     private readonly onDispose: () => void,
