@@ -2,8 +2,8 @@
  * Wiring only: build the shared host state, then let each feature register itself. Nothing here
  * touches the disk or starts a process; features do their work lazily (first view, lens or command).
  */
-import { loadedAt } from './runs/loadClock';
-import { apiReadyAt } from './runs/apiClock';
+import { loadedAt } from './activation/loadClock';
+import { apiReadyAt } from './activation/apiClock';
 import * as vscode from 'vscode';
 import { registerGraphEditor } from './editor/graphEditorProvider';
 import { registerCodeLens } from './insights/codeLens';
