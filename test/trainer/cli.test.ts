@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cmdEval, cmdTrain, cmdValidate, parseArgs, type CliIo } from '../../src/trainer/cli';
-import { ProgressView, summaryTable } from '../../src/trainer/progressBar';
+import { ProgressView } from '../../src/trainer/cliProgress';
+import { summaryTable } from '../../src/trainer/cliTables';
 import type { TrainerEvent } from '../../src/shared/trainerProtocol';
 
 const root = path.join(__dirname, '..', '..', '..');
