@@ -1,11 +1,11 @@
 /**
  * CodeLens in `*.fmtl.json`: the latest run's headline metric above each task (with the change
  * against the previous finished run), the gate choice above each feedback arrow, and the last run's
- * status on the first line. A click opens that run's charts. Texts come from `lensText.ts`.
+ * status on the first line. A click opens that run's charts. Texts come from `lensAndHoverText.ts`.
  */
 import * as vscode from 'vscode';
 import type { HostDeps } from '../runs/hostDeps';
-import { arrowLens, fileLens, pickRuns, runFigures, taskLens, type LensText } from './lensText';
+import { arrowLens, fileLens, pickRuns, runFigures, taskLens, type LensText } from './lensAndHoverText';
 import { outlineExperiment } from './experimentOutline';
 
 const SELECTOR: vscode.DocumentSelector = { scheme: 'file', pattern: '**/*.fmtl.json' };

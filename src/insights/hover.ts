@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { HostDeps } from '../runs/hostDeps';
 import { itemAtOffset, outlineExperiment } from './experimentOutline';
-import { hoverTable, runFigures } from './lensText';
+import { hoverTable, runFigures } from './lensAndHoverText';
 
 export function registerHover(_context: vscode.ExtensionContext, deps: HostDeps): vscode.Disposable {
   return vscode.languages.registerHoverProvider({ scheme: 'file', pattern: '**/*.fmtl.json' }, {

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { arrowLens, fileLens, hoverTable, pickRuns, runFigures, taskLens, type RunFigures } from '../../src/insights/lensText';
+import { arrowLens, fileLens, hoverTable, pickRuns, runFigures, taskLens, type RunFigures } from '../../src/insights/lensAndHoverText';
 import { itemAtOffset, outlineExperiment, LineIndex } from '../../src/insights/experimentOutline';
 import type { RunInfo } from '../../src/runs/runStore';
 
