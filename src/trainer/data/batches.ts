@@ -45,11 +45,11 @@ export function batchOrder(split: EncodedSplit, opts: BatchOptions): number[][] 
  * `lengths`; tag targets [size·seqLen] with -1 on padding. Tabular: `features` [size·featureDim].
  * Class targets [size] (-1 = unknown/missing), real targets [size] (NaN = missing).
  */
-export function makeBatches(split: EncodedSplit, data: Pick<PreparedData, 'featureDim'>, exp: Experiment, opts: BatchOptions): Batch[] {
+export function makeBatches(split: EncodedSplit, data: Pick<PreparedData, 'featureDim' | 'charVocab'>, exp: Experiment, opts: BatchOptions): Batch[] {
   return batchOrder(split, opts).map((idx) => buildBatch(split, data, exp, idx));
 }
 
-function buildBatch(split: EncodedSplit, data: Pick<PreparedData, 'featureDim'>, exp: Experiment, idx: number[]): Batch {
+function buildBatch(split: EncodedSplit, data: Pick<PreparedData, 'featureDim' | 'charVocab'>, exp: Experiment, idx: number[]): Batch {
   const size = idx.length;
   const indices = Int32Array.from(idx);
   const batch: Batch = { size, indices, seqLen: 0, featureDim: 0, targets: {} };

@@ -18,7 +18,7 @@ import { CharCnn } from '../../../src/trainer/model/charCnn';
 import { buildModel, dropWords } from '../../../src/trainer/model/feedbackModel';
 import { lengthMask } from '../../../src/trainer/model/layers';
 import { ParamScope } from '../../../src/trainer/model/params';
-import { Rng } from '../../../src/trainer/rng';
+import { Rng } from '../../../src/shared/rng';
 import { train } from '../../../src/trainer/train';
 import { arrow, textData, textExperiment } from '../synthetic';
 
