@@ -10,6 +10,8 @@ import { registerCodeLens } from './insights/codeLens';
 import { registerDiagnostics } from './insights/diagnostics';
 import { registerHover } from './insights/hover';
 import type { HostDeps } from './runs/hostDeps';
+import type { InsightsDeps } from './insights/insightsDeps';
+import { runFigures } from './runs/runFigures';
 import { registerNativeKernels } from './runs/nativeKernels';
 import { registerChartsPanels } from './charts/chartsPanel';
 import { RunStore } from './runs/runStore';
@@ -39,8 +41,15 @@ export function activate(context: vscode.ExtensionContext): FeedbackMtlApi {
   const cfg = vscode.workspace.getConfiguration('feedbackMtl');
   const runStore = new RunStore({ maxPoints: cfg.get<number>('buffer.maxPoints', 4000), flushMs: 100 });
   const workspaceRuns = new WorkspaceRuns(runStore);
-  training = new TrainingController(context, runStore, output);
-  const deps: HostDeps = { runStore, workspaceRuns, training, output };
+  const controller = new TrainingController(context, runStore, output);
+  training = controller;
+  const deps: HostDeps = { runStore, workspaceRuns, training: controller, output };
+  const insights: InsightsDeps = {
+    runFigures: (experimentPath) => runStore.listRuns(experimentPath).map(runFigures),
+    scanExperiment: (experimentPath) => workspaceRuns.scanExperiment(experimentPath),
+    isTraining: () => controller.isTraining,
+    onDidChange: (listener) => vscode.Disposable.from(runStore.onDidChange(listener), controller.onDidChangeState(listener)),
+  };
 
   // Each feature's registration is timed, so a slow one shows up in the log by name.
   const times: string[] = [];
@@ -58,8 +67,8 @@ export function activate(context: vscode.ExtensionContext): FeedbackMtlApi {
     timed('commands', () => registerTrainCommands(context, deps)),
     timed('nativeKernels', () => registerNativeKernels(context, output)),
     timed('runsTree', () => registerRunsTree(context, deps)),
-    timed('codeLens', () => registerCodeLens(context, deps)),
-    timed('hover', () => registerHover(context, deps)),
+    timed('codeLens', () => registerCodeLens(context, insights)),
+    timed('hover', () => registerHover(context, insights)),
     timed('diagnostics', () => registerDiagnostics(context)),
     timed('graphEditor', () => registerGraphEditor(context, { runStore, workspaceRuns })),
     timed('chartsPanels', () => registerChartsPanels(context, { runStore, output })),

@@ -4,13 +4,13 @@
  * status on the first line. A click opens that run's charts. Texts come from `lensAndHoverText.ts`.
  */
 import * as vscode from 'vscode';
-import type { HostDeps } from '../runs/hostDeps';
-import { arrowLens, fileLens, pickRuns, runFigures, taskLens, type LensText } from './lensAndHoverText';
+import type { InsightsDeps } from './insightsDeps';
+import { arrowLens, fileLens, pickRuns, taskLens, type LensText } from './lensAndHoverText';
 import { outlineExperiment } from './experimentOutline';
 
 const SELECTOR: vscode.DocumentSelector = { scheme: 'file', pattern: '**/*.fmtl.json' };
 
-export function registerCodeLens(_context: vscode.ExtensionContext, deps: HostDeps): vscode.Disposable {
+export function registerCodeLens(_context: vscode.ExtensionContext, deps: InsightsDeps): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
   const scanned = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -24,10 +24,10 @@ export function registerCodeLens(_context: vscode.ExtensionContext, deps: HostDe
       if (!scanned.has(file)) {
         // First look at this file: read its runs from disk, then redraw.
         scanned.add(file);
-        void deps.workspaceRuns.scanExperiment(file).then(refreshSoon, () => undefined);
+        void deps.scanExperiment(file).then(refreshSoon, () => undefined);
       }
       const outline = outlineExperiment(doc.getText());
-      const runs = deps.runStore.listRuns(file).map(runFigures);
+      const runs = deps.runFigures(file);
       const { newest, latest, previous, gates } = pickRuns(runs);
       const lenses: vscode.CodeLens[] = [];
       const at = (offset: number, t: LensText | undefined) => {
@@ -39,7 +39,7 @@ export function registerCodeLens(_context: vscode.ExtensionContext, deps: HostDe
           : { title: t.title, tooltip: t.tooltip, command: '' }));
       };
       at(outline.headOffset, fileLens(newest, Date.now()));
-      if (!newest && vscode.workspace.isTrusted && !deps.training.isTraining) {
+      if (!newest && vscode.workspace.isTrusted && !deps.isTraining()) {
         const pos = doc.positionAt(outline.headOffset);
         lenses.push(new vscode.CodeLens(new vscode.Range(pos.line, 0, pos.line, 0),
           { title: '$(play) Train feedback MTL', tooltip: 'Train this experiment (no runs yet)', command: 'feedbackMtl.train', arguments: [doc.uri] }));
@@ -53,8 +53,7 @@ export function registerCodeLens(_context: vscode.ExtensionContext, deps: HostDe
   return vscode.Disposable.from(
     vscode.languages.registerCodeLensProvider(SELECTOR, provider),
     changed,
-    deps.runStore.onDidChange(refreshSoon),
-    deps.training.onDidChangeState(refreshSoon),
+    deps.onDidChange(refreshSoon),
     vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('feedbackMtl.codeLens.enabled')) changed.fire(); }),
     { dispose: () => { if (timer) clearTimeout(timer); } },
   );

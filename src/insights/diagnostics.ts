@@ -8,11 +8,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseExperiment } from '../shared/experiment';
-import { isExperimentUri, isSweepUri } from '../runs/workspaceRuns';
+import { isExperimentPath, isSweepPath } from '../shared/fileKinds';
 import { loadSweepFile } from '../sweeps/sweepFile';
 import { issueDiagnostics } from './issueRanges';
 
 const DEBOUNCE_MS = 300;
+
+const isExperimentUri = (uri: vscode.Uri): boolean => uri.scheme === 'file' && isExperimentPath(uri.path);
+const isSweepUri = (uri: vscode.Uri): boolean => uri.scheme === 'file' && isSweepPath(uri.path);
 
 export function registerDiagnostics(_context: vscode.ExtensionContext): vscode.Disposable {
   const collection = vscode.languages.createDiagnosticCollection('feedbackMtl');

@@ -3,17 +3,17 @@
  * a small table of the experiment's last runs, each row linking to that run's charts.
  */
 import * as vscode from 'vscode';
-import type { HostDeps } from '../runs/hostDeps';
+import type { InsightsDeps } from './insightsDeps';
 import { itemAtOffset, outlineExperiment } from './experimentOutline';
-import { hoverTable, runFigures } from './lensAndHoverText';
+import { hoverTable } from './lensAndHoverText';
 
-export function registerHover(_context: vscode.ExtensionContext, deps: HostDeps): vscode.Disposable {
+export function registerHover(_context: vscode.ExtensionContext, deps: InsightsDeps): vscode.Disposable {
   return vscode.languages.registerHoverProvider({ scheme: 'file', pattern: '**/*.fmtl.json' }, {
     provideHover(doc, position) {
       const outline = outlineExperiment(doc.getText());
       const item = itemAtOffset(outline, doc.offsetAt(position));
       if (!item) return undefined;
-      const runs = deps.runStore.listRuns(doc.uri.fsPath).map(runFigures);
+      const runs = deps.runFigures(doc.uri.fsPath);
       const link = (runId: string) => `command:feedbackMtl.openRun?${encodeURIComponent(JSON.stringify([runId]))}`;
       const md = new vscode.MarkdownString(hoverTable(item, runs, link));
       md.isTrusted = { enabledCommands: ['feedbackMtl.openRun'] };

@@ -10,63 +10,8 @@
 import type { TaskKind } from '../shared/experimentTypes';
 import { formatAgo } from '../shared/duration';
 import { formatMetric, formatMetricDelta, headlineMetric, metricInfo, NO_VALUE } from '../shared/metrics/catalogue';
-import type { TaskMetrics } from '../shared/trainerProtocol';
-import type { RunViewStatus } from '../shared/runViewProtocol';
-import type { RunInfo } from '../runs/runStore';
+import { FINISHED_STATUSES, type RunFigures } from '../shared/runFigures';
 import type { ArrowItem, TaskItem } from './experimentOutline';
-
-/** What the lens needs of a run (a projection of `RunInfo`). */
-export interface RunFigures {
-  id: string;
-  name: string;
-  status: RunViewStatus;
-  live: boolean;
-  startedAt?: number;
-  backend?: string;
-  /** Ablation variant / user tag, if any. */
-  tag?: string;
-  /** Validation metrics per task. */
-  valid?: TaskMetrics;
-  /** Gate argmax per Gumbel arrow. */
-  gates: Record<string, { block: number; prob: number }>;
-  /** Epoch the figures come from (live runs), 1-based as the trainer counts. */
-  epoch?: number;
-  epochs?: number;
-}
-
-const FINISHED: ReadonlySet<RunViewStatus> = new Set(['completed', 'early-stopped', 'stopped']);
-
-/** Project a store run to its figures. */
-export function runFigures(r: RunInfo): RunFigures {
-  const valid = nonEmpty(r.summary?.best?.valid) ?? nonEmpty(r.summary?.last?.valid) ?? nonEmpty(r.lastEpoch?.valid);
-  let gates: RunFigures['gates'] = {};
-  if (r.summary?.gates && Object.keys(r.summary.gates).length) gates = r.summary.gates;
-  else if (r.lastGates) {
-    for (const [arrow, g] of Object.entries(r.lastGates)) {
-      let best = -1;
-      for (let i = 0; i < g.probs.length; i++) if (best < 0 || g.probs[i] > g.probs[best]) best = i;
-      if (best >= 0) gates[arrow] = { block: g.blocks[best] ?? best + 1, prob: g.probs[best] };
-    }
-  }
-  return {
-    id: r.id,
-    name: r.name,
-    status: r.status,
-    live: r.live,
-    startedAt: r.startedAt,
-    backend: r.backend,
-    tag: r.tag ?? tagFromName(r.name),
-    valid,
-    gates,
-    epoch: r.lastEpoch?.epoch,
-    epochs: r.config?.training?.epochs,
-  };
-}
-
-/** `…-ablation-static` -> `ablation-static`. */
-export function tagFromName(name: string): string | undefined {
-  return /(ablation-(?:static|fixed|gumbel))$/.exec(name)?.[1];
-}
 
 /**
  * Which runs the lenses show, from runs newest first: `newest` (the file lens: a run that just
@@ -77,7 +22,7 @@ export function tagFromName(name: string): string | undefined {
 export function pickRuns(runs: readonly RunFigures[]): { newest?: RunFigures; latest?: RunFigures; previous?: RunFigures; gates?: RunFigures } {
   const i = runs.findIndex((r) => r.valid);
   const latest = i >= 0 ? runs[i] : undefined;
-  const previous = i >= 0 ? runs.slice(i + 1).find((r) => FINISHED.has(r.status) && r.valid) : undefined;
+  const previous = i >= 0 ? runs.slice(i + 1).find((r) => FINISHED_STATUSES.has(r.status) && r.valid) : undefined;
   const gates = runs.find((r) => Object.keys(r.gates).length) ?? latest;
   return { newest: runs[0], latest, previous, gates };
 }
@@ -164,7 +109,7 @@ export function hoverTable(item: { kind: 'task'; id: string; taskKind?: TaskKind
     for (let i = 0; i < shown.length; i++) {
       const r = shown[i];
       const v = style ? r.valid?.[item.id]?.[style.name] : undefined;
-      const prev = shown.slice(i + 1).find((p) => FINISHED.has(p.status) && style && p.valid?.[item.id]?.[style.name] !== undefined);
+      const prev = shown.slice(i + 1).find((p) => FINISHED_STATUSES.has(p.status) && style && p.valid?.[item.id]?.[style.name] !== undefined);
       const pv = style && prev ? prev.valid?.[item.id]?.[style.name] : undefined;
       const cell = v === undefined || !style ? NO_VALUE : formatMetric(style.name, v);
       const change = v !== undefined && pv !== undefined && style ? formatMetricDelta(style.name, v, pv).slice(1, -1) : '';
@@ -179,8 +124,4 @@ export function hoverTable(item: { kind: 'task'; id: string; taskKind?: TaskKind
     }
   }
   return `${title}\n\n${rows.join('\n')}`;
-}
-
-function nonEmpty(m: TaskMetrics | undefined): TaskMetrics | undefined {
-  return m && Object.keys(m).length ? m : undefined;
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatAgo } from '../shared/duration';
 import { formatMetric, headlineMetric, metricInfo } from '../shared/metrics/catalogue';
-import { runFigures } from '../insights/lensAndHoverText';
+import { runFigures } from './runFigures';
 import type { HostDeps } from './hostDeps';
 import { isResumable, type RunInfo } from './runStore';
 

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { formatIssue, parseExperiment } from '../shared/experiment';
 import type { TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatMetric, headlineMetric } from '../shared/metrics/catalogue';
-import { runFigures } from '../insights/lensAndHoverText';
+import { runFigures } from './runFigures';
 import { failureText } from './failureText';
 import { templateShape } from './templateShape';
 import type { HostDeps } from './hostDeps';

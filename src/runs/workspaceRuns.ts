@@ -5,19 +5,19 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { EXPERIMENT_GLOB, isExperimentPath, isSweepPath } from '../shared/fileKinds';
 import type { RunStore } from './runStore';
 
-export const EXPERIMENT_GLOB = '**/*.fmtl.json';
 const EXCLUDE = '**/{node_modules,.fmtl,.git}/**';
 
 /** True for `*.fmtl.json` URIs / documents on disk. */
 export function isExperimentUri(uri: vscode.Uri | undefined): uri is vscode.Uri {
-  return !!uri && uri.scheme === 'file' && uri.path.endsWith('.fmtl.json');
+  return !!uri && uri.scheme === 'file' && isExperimentPath(uri.path);
 }
 
 /** True for `*.sweep.json` URIs / documents on disk. */
 export function isSweepUri(uri: vscode.Uri | undefined): uri is vscode.Uri {
-  return !!uri && uri.scheme === 'file' && uri.path.endsWith('.sweep.json');
+  return !!uri && uri.scheme === 'file' && isSweepPath(uri.path);
 }
 
 /**

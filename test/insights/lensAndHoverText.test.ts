@@ -1,6 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { arrowLens, fileLens, hoverTable, pickRuns, runFigures, taskLens, type RunFigures } from '../../src/insights/lensAndHoverText';
+import { arrowLens, fileLens, hoverTable, pickRuns, taskLens } from '../../src/insights/lensAndHoverText';
+import type { RunFigures } from '../../src/shared/runFigures';
+import { runFigures } from '../../src/runs/runFigures';
 import { itemAtOffset, outlineExperiment, LineIndex } from '../../src/insights/experimentOutline';
 import type { RunInfo } from '../../src/runs/runStore';
 
