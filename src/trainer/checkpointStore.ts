@@ -28,7 +28,7 @@ export interface CheckpointState {
   epoch: number;
   step: number;
   /** Early-stopping state (`MonitorState` of train.ts), kept as JSON in the metadata. */
-  monitor?: { metric: string; best: number; bestEpoch: number; bad: number; bestValid?: Record<string, Record<string, number>> };
+  monitor?: { metric: string; best: number; bestEpoch: number; bad: number; bestValid?: Record<string, Record<string, number>>; lr?: { factor: number; bad: number } };
 }
 
 export const MODEL_JSON = 'model.json';

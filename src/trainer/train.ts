@@ -34,6 +34,7 @@ import { gumbelTau } from './model/injection';
 import { objective } from './model/objective';
 import { clipByGlobalNorm, exportOptimizerState, globalNormSquared, importOptimizerState, makeOptimizer } from './model/optimizer';
 import { packReadout, unpackReadout } from './model/readout';
+import { LrSchedule, setLearningRate, type LrState } from './lrSchedule';
 import { Rng } from '../shared/rng';
 import { buildPredictions } from './predictionsFile';
 import type { PredictionsFile } from '../shared/predictions/format';
@@ -64,6 +65,8 @@ export interface MonitorState {
   bestValid?: TaskMetrics;
   /** Global step at the end of the best epoch (absent in old checkpoints). */
   bestStep?: number;
+  /** Learning-rate plateau state (`training.lrSchedule.decay: plateau`). */
+  lr?: LrState;
 }
 
 /** Where the per-example predictions of the best checkpoint go (a run's `predictions/` folder). */
@@ -122,7 +125,9 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
   let bestWeights: tf.Tensor[] | null = null;
   try {
     const stepsPerEpoch = Math.ceil(data.train.size / tr.batchSize);
-    const totalSteps = Math.max(1, tr.epochs * stepsPerEpoch);
+    // Gumbel temperature horizon: a stated number of epochs (default: all planned epochs).
+    const tauSteps = Math.max(1, Math.round((exp.gumbel.annealEpochs ?? tr.epochs) * stepsPerEpoch));
+    const schedule = new LrSchedule(tr, stepsPerEpoch);
     let epoch = 0;
     let step = 0;
     if (opts.resume) {
@@ -165,8 +170,8 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         mon.best = rm.best; mon.bestEpoch = rm.bestEpoch; mon.bestValid = rm.bestValid;
       }
     }
+    if (rm) schedule.restore(rm.lr);
     let lastValid: TaskMetrics = {};
-    const stepRate = tr.learningRate;
 
     let lastSavedAt = -1;
     const save = async (kind: 'best' | 'last', epochsDone: number): Promise<void> => {
@@ -208,7 +213,9 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
           if (opts.signal?.aborted) { status = 'stopped'; break; }
           const batch = batches[i];
           const s0 = performance.now();
-          const tau = gumbelTau(exp.gumbel, step, totalSteps);
+          const tau = gumbelTau(exp.gumbel, step, tauSteps);
+          const lr = schedule.rate(step);
+          setLearningRate(optimizer, lr);
           // Forward + backward; the readout (with the squared gradient norm appended) is read ONCE,
           // and the update is applied only if loss and gradients are finite. The backends run ops
           // eagerly, so reading before the update costs no overlap.
@@ -267,7 +274,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
           opts.onEvent({
             type: 'run/step', runId, t: now(), step, epoch: epoch + 1,
             losses: byTask(r.losses), convergence: byTask(r.convergence), total: r.total,
-            lr: stepRate, tau, ms: performance.now() - s0,
+            lr, tau, ms: performance.now() - s0,
           });
           if (step % logEvery === 0) {
             if (model.iterations > 0) {
@@ -289,7 +296,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         }
         if (Object.keys(valid.gates).length) {
           const gates = Object.fromEntries(Object.entries(valid.gates).map(([id, g]) => [id, { blocks: g.blocks, probs: g.probs }]));
-          opts.onEvent({ type: 'run/gates', runId, t: now(), step, epoch, tau: gumbelTau(exp.gumbel, Math.max(0, step - 1), totalSteps), gates });
+          opts.onEvent({ type: 'run/gates', runId, t: now(), step, epoch, tau: gumbelTau(exp.gumbel, Math.max(0, step - 1), tauSteps), gates });
         }
         const trainEvalResult = evaluateSplit(model, data, exp, trainEvalSplit, 'train');
         const trainMeans = means.means(model);
@@ -297,6 +304,10 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         const improved = Number.isFinite(value) && (mon.bestEpoch === 0 || (monitor.mode === 'max' ? value > mon.best : value < mon.best));
         if (improved) { mon.best = value; mon.bestEpoch = epoch; mon.bestStep = step; mon.bad = 0; mon.bestValid = valid.metrics; }
         else mon.bad++;
+        if (schedule.onEpochEnd(improved)) {
+          opts.onEvent({ type: 'run/log', runId, t: now(), level: 'info', message: `learning rate reduced to ${schedule.rate(step).toPrecision(3)} after epoch ${epoch} (${monitor.metric} did not improve)` });
+        }
+        mon.lr = schedule.state();
         lastValid = valid.metrics;
         const ev: EpochEvent = {
           type: 'run/epoch', runId, t: now(), epoch, step,
@@ -309,7 +320,8 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
           await save('best', epoch);
         }
         await save('last', epoch);
-        if (monitor.patience !== undefined && mon.bad > monitor.patience) status = 'early-stopped';
+        // patience N: stop after N epochs in a row without improvement.
+        if (monitor.patience !== undefined && mon.bad >= monitor.patience) status = 'early-stopped';
         if (opts.signal?.aborted && epoch < tr.epochs && status === 'completed') status = 'stopped';
       }
       if (status === 'stopped') await save('last', epoch);

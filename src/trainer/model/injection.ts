@@ -82,8 +82,10 @@ export function gumbelNoise(u: number): number {
 }
 
 /**
- * Temperature at `step` (0-based) of `totalSteps`: `exp` goes geometrically and `linear` linearly
- * from tau0 (step 0) to tauMin (last step); `none` keeps tau0. Never below tauMin.
+ * Temperature at `step` (0-based) over a horizon of `totalSteps` (the trainer passes
+ * `gumbel.annealEpochs`, default `training.epochs`, times the steps per epoch): `exp` goes
+ * geometrically and `linear` linearly from tau0 (step 0) to tauMin (step totalSteps - 1), then stays
+ * at tauMin; `none` keeps tau0. Never below tauMin.
  */
 export function gumbelTau(spec: GumbelSpec, step: number, totalSteps: number): number {
   const frac = totalSteps > 1 ? Math.min(1, Math.max(0, step / (totalSteps - 1))) : 1;
