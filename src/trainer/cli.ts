@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import type { Experiment } from '../shared/experimentTypes';
-import type { TaskMetrics, TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
+import { backendLabel, type TaskMetrics, type TrainerEvent, type TrainRequestOptions } from '../shared/trainerProtocol';
 import { initBackend, type BackendPreference } from './backend';
 import { loadCheckpoint, resolveCheckpointDir } from './checkpointStore';
 import { DataError } from './data/dataError';
@@ -191,9 +191,10 @@ export async function cmdEval(argv: readonly string[], io: CliIo = defaultIo()):
     const written = writePredictions(path.join(runDir, RUN_FILES.predictions), predictionsFileName(split, which), file);
     delete r.answers;
     if (p.flags.has('json')) {
-      io.out.write(JSON.stringify({ runDir, checkpoint: which, epoch: state.epoch, step: state.step, backend: backend.name, ...r, predictions: written.path }) + '\n');
+      io.out.write(JSON.stringify({ runDir, checkpoint: which, epoch: state.epoch, step: state.step, backend: backendLabel(backend), ...r, predictions: written.path }) + '
+');
     } else {
-      io.out.write(`${path.basename(runDir)}  checkpoint ${which} (epoch ${state.epoch}, step ${state.step})  split ${split} (${r.examples} examples)  backend ${backend.name}\n\n`);
+      io.out.write(`${path.basename(runDir)}  checkpoint ${which} (epoch ${state.epoch}, step ${state.step})  split ${split} (${r.examples} examples)  backend ${backendLabel(backend)}\n\n`);
       io.out.write(metricsTable(r.metrics, r.losses) + '\n');
       const gates = Object.entries(r.gates);
       if (gates.length) io.out.write('\n' + table([['gate', 'block', 'p'], ...gates.map(([id, g]) => [id, String(g.block), g.prob.toFixed(2)])]) + '\n');

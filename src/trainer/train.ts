@@ -27,6 +27,7 @@ import { backendLabel, type BackendInfo, type EpochEvent, type RunSummary, type 
 import { betterMode, metricLeaf, METRICS_BY_KIND } from '../shared/metrics/catalogue';
 import { makeBatches } from './data/batches';
 import type { PreparedData } from './data/types';
+import { unseenLabels, unseenLabelsText } from './data/unseenLabels';
 import { evaluate, evaluateSplit, gateSummary, labelledCounts, ReadoutMeans, subsetSplit, trainEvalIndices } from './evaluate';
 import { ExperimentFileError } from './experimentFile';
 import { buildModel, type FeedbackModel, type NamedTensor } from './model/feedbackModel';
@@ -160,6 +161,13 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         ? `train metrics: all ${data.train.size} training examples, eval mode, at each epoch end`
         : `train metrics: a fixed sample of ${trainEval.length} of ${data.train.size} training examples, eval mode, at each epoch end`,
     });
+    for (const message of unseenLabelsText(unseenLabels(data), data)) opts.onEvent({ type: 'run/log', runId, t: now(), level: 'warn', message });
+    for (const t of model.tasks.filter((x) => x.kind === 'classification')) {
+      opts.onEvent({
+        type: 'run/log', runId, t: now(), level: 'info',
+        message: `${t.id} macro-F1: the mean of per-class F1 over the classes that occur in the split's gold labels or predictions (${t.outDim} classes known from training; a class absent from both is left out)`,
+      });
+    }
 
     let status: RunSummary['status'] = 'completed';
     const mon: MonitorState = { metric: monitor.metric, best: monitor.mode === 'max' ? -Infinity : Infinity, bestEpoch: 0, bad: 0 };

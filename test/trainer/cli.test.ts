@@ -81,7 +81,10 @@ test('train --json prints one event per line; eval re-scores the best checkpoint
   assert.equal(r.checkpoint, 'best');
   // The test metrics of the summary were computed with the best epoch's weights: eval must agree.
   assert.ok(done.type === 'run/done');
-  if (done.type === 'run/done') assert.deepEqual(r.metrics, done.summary.best.test);
+  if (done.type === 'run/done') {
+    assert.deepEqual(r.metrics, done.summary.best.test);
+    assert.equal(r.backend, done.summary.backend, 'eval names the backend as the run summary does');
+  }
 
   const text = capture(root);
   assert.equal(await cmdEval([runDir, '--split', 'valid', '--backend', 'cpu'], text), 0);

@@ -90,6 +90,15 @@ export interface PreparedData {
   test?: EncodedSplit;
 }
 
+/** A label (class or tag) that a valid/test split holds but training never showed. */
+export interface UnseenLabel {
+  task: string;
+  split: 'valid' | 'test';
+  label: string;
+  /** Examples (classes) or tokens (tags) that carry it. */
+  count: number;
+}
+
 export interface BatchOptions {
   batchSize: number;
   /** Shuffle (with `seed`) — training only. */
