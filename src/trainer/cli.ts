@@ -191,8 +191,7 @@ export async function cmdEval(argv: readonly string[], io: CliIo = defaultIo()):
     const written = writePredictions(path.join(runDir, RUN_FILES.predictions), predictionsFileName(split, which), file);
     delete r.answers;
     if (p.flags.has('json')) {
-      io.out.write(JSON.stringify({ runDir, checkpoint: which, epoch: state.epoch, step: state.step, backend: backendLabel(backend), ...r, predictions: written.path }) + '
-');
+      io.out.write(JSON.stringify({ runDir, checkpoint: which, epoch: state.epoch, step: state.step, backend: backendLabel(backend), ...r, predictions: written.path }) + '\n');
     } else {
       io.out.write(`${path.basename(runDir)}  checkpoint ${which} (epoch ${state.epoch}, step ${state.step})  split ${split} (${r.examples} examples)  backend ${backendLabel(backend)}\n\n`);
       io.out.write(metricsTable(r.metrics, r.losses) + '\n');
