@@ -6,6 +6,7 @@
  *   fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend ...] [--json]
  *             (also writes <runDir>/predictions/<split>.jsonl, or <split>-last.jsonl for last)
  *   fmtl validate <file.fmtl.json|file.sweep.json> [--json]
+ *   fmtl sweep <file.sweep.json> [--workers N] [--backend ...] [--out DIR]
  *
  * Exit codes: 0 done, 1 invalid input or failed run, 2 usage error, 130 stopped with Ctrl-C.
  * Errors are one clear message; stack traces only with FMTL_DEBUG=1.
@@ -30,6 +31,7 @@ import { buildPredictions, writePredictions } from './predictionsFile';
 import { runTraining } from './runTraining';
 import { withDefaults } from '../shared/experiment';
 import { formatSweepIssues, loadSweepFile } from '../sweeps/sweepFile';
+import { runSweepCommand, SweepError } from '../sweeps/sweepCommand';
 import * as fs from 'node:fs';
 import pkg from '../../package.json';
 
@@ -40,7 +42,8 @@ const USAGE = `usage:
   fmtl train <file.fmtl.json> [--json] [--epochs N] [--seed N] [--backend auto|tensorflow|wasm|cpu]
                               [--runs-dir DIR] [--variant static|fixed|gumbel|asWritten] [--tag TAG] [--resume RUN_DIR]
   fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend auto|tensorflow|wasm|cpu] [--json]
-  fmtl validate <file.fmtl.json|file.sweep.json> [--json]`;
+  fmtl validate <file.fmtl.json|file.sweep.json> [--json]
+  fmtl sweep <file.sweep.json> [--workers N] [--backend auto|tensorflow|wasm|cpu] [--out DIR]`;
 
 interface Parsed { positional: string[]; flags: Map<string, string | true> }
 
@@ -164,6 +167,25 @@ export async function cmdTrain(argv: readonly string[], io: CliIo = defaultIo(),
   return outcome.summary?.status === 'stopped' ? 130 : 0;
 }
 
+/** `fmtl sweep`: every run of a sweep file on a local pool of trainer processes, then its table. */
+export async function cmdSweep(argv: readonly string[], io: CliIo = defaultIo(), signal?: AbortSignal): Promise<number> {
+  const p = parseArgs(argv, [], ['workers', 'backend', 'out']);
+  if (p.positional.length !== 1) throw new UsageError('sweep takes one sweep file (*.sweep.json)');
+  const out = p.flags.get('out');
+  try {
+    return await runSweepCommand({
+      file: p.positional[0],
+      workers: intFlag(p, 'workers', 1) ?? 1,
+      backend: oneOfFlag(p, 'backend', BACKENDS),
+      out: typeof out === 'string' ? out : undefined,
+      trainerPath: path.join(__dirname, 'trainer.js'),
+    }, io, signal);
+  } catch (e) {
+    if (e instanceof SweepError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
 /** `fmtl eval`: re-scores a run's checkpoint on a split. */
 export async function cmdEval(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
   const p = parseArgs(argv, ['json'], ['split', 'checkpoint', 'backend']);
@@ -230,6 +252,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const io = defaultIo();
   try {
     switch (cmd) {
+      case 'sweep':
       case 'train': {
         const ac = new AbortController();
         let presses = 0;
@@ -244,7 +267,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
         };
         process.on('SIGINT', onSigint);
         try {
-          return await cmdTrain(rest, io, ac.signal);
+          return await (cmd === 'sweep' ? cmdSweep : cmdTrain)(rest, io, ac.signal);
         } finally {
           process.off('SIGINT', onSigint);
         }

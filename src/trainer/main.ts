@@ -52,6 +52,10 @@ channel.on('trainer/stop', () => {
   abort.abort();
 });
 
+// Ctrl-C in a terminal reaches the whole process group, so `fmtl sweep`'s trainers get it too. The
+// parent decides: it sends trainer/stop (this saves the last checkpoint), or leaves (disconnect below).
+process.on('SIGINT', () => {});
+
 process.on('disconnect', () => {
   if (leaving) return;
   // The host is gone (window closed, extension reloaded): stop, keep the run, leave. The last
