@@ -12,9 +12,12 @@
  * of the paired difference; this is the CI over test examples. Without per-example scores it
  * resamples the per-seed differences (a coarse CI with few seeds) and says so.
  */
+import { formatMetric } from './metrics/catalogue';
 import { meanStd } from './series/aggregate';
 import { baselineOf, type Sweep } from './sweep';
 import { Rng } from './rng';
+import type { PredictionsFile } from './predictions/format';
+import { columnsOf, metricsOfPredictions, type ScoredColumn } from './predictions/score';
 
 /** One finished run's numbers, as read from its folder. */
 export interface SweepRunResult {
@@ -72,6 +75,40 @@ export interface SweepTable {
   /** Runs finished / all. */
   finished: number;
   runs: number;
+}
+
+/**
+ * Per-example terms of the metrics that are means over examples, from a run's predictions file
+ * (pass K, as the run's metrics): accuracy (1 right, 0 wrong, examples with a gold label), MAE
+ * (|prediction − gold|), the SLU sentence accuracy `_overall.accuracy` (intent and every tag
+ * right). A term list is kept only if its mean equals the metric recomputed from the file by
+ * `metricsOfPredictions`, so the bootstrap resamples exactly what the table reports.
+ */
+export function exampleTerms(file: PredictionsFile): Record<string, number[]> {
+  const cols = columnsOf(file);
+  const out: Record<string, number[]> = {};
+  let intent: (ScoredColumn & { kind: 'classification' }) | undefined;
+  const tags: (ScoredColumn & { kind: 'tagging' })[] = [];
+  for (const c of cols) {
+    if (c.kind === 'classification') {
+      intent = intent ? undefined : c;
+      out[`${c.id}.accuracy`] = c.gold.flatMap((g, j) => (g === null ? [] : [c.pred[j] === g ? 1 : 0]));
+    } else if (c.kind === 'regression') {
+      out[`${c.id}.mae`] = c.gold.flatMap((g, j) => (Number.isFinite(g) && Number.isFinite(c.pred[j]) ? [Math.abs(c.pred[j] - g)] : []));
+    } else tags.push(c);
+  }
+  const nClass = cols.filter((c) => c.kind === 'classification').length;
+  if (nClass === 1 && intent && tags.length && file.header.input === 'text') {
+    const it = intent;
+    out['_overall.accuracy'] = it.gold.flatMap((g, j) => (g === null ? [] : [it.pred[j] === g && tags.every((t) => t.pred[j].length === t.gold[j].length && t.pred[j].every((x, q) => x === t.gold[j][q])) ? 1 : 0]));
+  }
+  const metrics = metricsOfPredictions(file);
+  for (const [k, terms] of Object.entries(out)) {
+    const dot = k.lastIndexOf('.');
+    const want = metrics[k.slice(0, dot)]?.[k.slice(dot + 1)];
+    if (!terms.length || want === undefined || Math.abs(mean(terms) - want) > 1e-9 * Math.max(1, Math.abs(want))) delete out[k];
+  }
+  return out;
 }
 
 /** Resamples of the bootstrap. */
@@ -166,17 +203,13 @@ export function pairedDiff(pairs: { a: number; b: number; aEx?: number[]; bEx?: 
   return { diff, lo: percentile(stats, 0.025), hi: percentile(stats, 0.975), pairs: pairs.length, over: byExamples ? 'examples' : 'seeds' };
 }
 
-/** How a metric value is printed (the caller's house format: percent for accuracies, raw for errors). */
-export type MetricFormat = (metric: string, value: number) => string;
-
-/** A signed difference in the metric's own format: `+1.2`, `-0.4`. */
-function signed(fmt: MetricFormat, metric: string, v: number): string {
-  const s = fmt(metric, Math.abs(v));
-  return `${v < 0 ? '-' : '+'}${s}`;
+/** A signed difference in the metric's own unit (percentage points for percentages): `+1.2`, `-0.4`. */
+function signed(metric: string, v: number): string {
+  return `${v < 0 ? '-' : '+'}${formatMetric(metric, Math.abs(v))}`;
 }
 
 /** The table as markdown: mean ± std per cell, then the paired comparison against the baseline. */
-export function sweepTableMarkdown(t: SweepTable, fmt: MetricFormat): string {
+export function sweepTableMarkdown(t: SweepTable): string {
   const name = (k: string) => k.replace(/^_overall\./, 'overall.');
   const metricOf = (k: string) => k.slice(k.lastIndexOf('.') + 1);
   const lines: string[] = [];
@@ -187,15 +220,19 @@ export function sweepTableMarkdown(t: SweepTable, fmt: MetricFormat): string {
   for (const r of t.rows) {
     const cells = t.metrics.map((k) => {
       const m = r.metrics[k];
-      return m && m.n ? `${fmt(metricOf(k), m.mean)} ± ${fmt(metricOf(k), m.std)}` : '–';
+      return m && m.n ? `${formatMetric(metricOf(k), m.mean)} ± ${formatMetric(metricOf(k), m.std)}` : '–';
     });
     lines.push(`| ${r.label}${r.baselineId ? '' : ' (baseline)'} | ${r.finished}/${r.seeds} | ${cells.join(' | ')} |`);
   }
   const compared = t.rows.filter((r) => r.vsBaseline && Object.keys(r.vsBaseline).length);
   if (compared.length) {
-    const overs = new Set(compared.flatMap((r) => Object.values(r.vsBaseline!).map((d) => d.over)));
+    const by = (o: PairedDiff['over']) => t.metrics.filter((k) => compared.some((r) => r.vsBaseline![k]?.over === o)).map(name);
+    const byExamples = by('examples'), bySeeds = by('seeds');
     lines.push('', `## Against the baseline (paired by seed)`, '');
-    lines.push(`Δ = mean over paired seeds of (cell − baseline), [95% bootstrap CI, ${t.bootstrap.resamples} resamples ${[...overs].map((o) => (o === 'examples' ? 'of test examples' : 'of the per-seed differences: the run folders have no per-example predictions, so this CI reflects seed noise only and is coarse with few seeds')).join('; ')}].`, '');
+    lines.push(`Δ = mean over paired seeds of (cell − baseline) [95% bootstrap CI, ${t.bootstrap.resamples} resamples].`);
+    if (byExamples.length) lines.push(`CI over ${t.split} examples (the same examples resampled for both cells and every seed): ${byExamples.join(', ')}.`);
+    if (bySeeds.length) lines.push(`CI over the per-seed differences (the metric is not a mean over examples, or the run folders have no per-example predictions; it reflects seed noise only and is coarse with few seeds): ${bySeeds.join(', ')}.`);
+    lines.push('');
     const h2 = ['cell', 'vs', 'pairs', ...t.metrics.map(name)];
     lines.push(`| ${h2.join(' | ')} |`, `|${h2.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`);
     const labelOf = new Map(t.rows.map((r) => [r.cellId, r.label]));
@@ -205,7 +242,7 @@ export function sweepTableMarkdown(t: SweepTable, fmt: MetricFormat): string {
         const d = r.vsBaseline![k];
         if (!d) return '–';
         const m = metricOf(k);
-        return `${signed(fmt, m, d.diff)} [${signed(fmt, m, d.lo)}, ${signed(fmt, m, d.hi)}]`;
+        return `${signed(m, d.diff)} [${signed(m, d.lo)}, ${signed(m, d.hi)}]`;
       });
       lines.push(`| ${r.label} | ${labelOf.get(r.baselineId!) ?? r.baselineId} | ${pairs} | ${cells.join(' | ')} |`);
     }

@@ -15,7 +15,8 @@
 import type { Sweep, SweepRun } from '../shared/sweep';
 import type { TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
 import { TrainerProcess, type TrainerLaunch, type TrainerOutcome } from '../runs/trainerProcess';
-import { readRunJson, RUN_FILES, type RunSummaryFile } from '../trainer/runFolder';
+import { RUN_FILES, type RunSummaryFile } from '../runFolder/runFiles';
+import { readRunJson } from '../runFolder/runFolderReader';
 import { cellRecords, cellRunsDir, runState } from './sweepFolder';
 
 /** Where one run of the sweep stands. */

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import type { SweepRun } from '../shared/sweep';
 import type { TrainRequestOptions } from '../shared/trainerProtocol';
-import { formatDuration } from '../trainer/progressBar';
+import { formatDuration } from '../shared/duration';
 import { runLocalPool, type PoolRunUpdate } from './localPool';
 import { defaultSweepDir, writeSweepInfo } from './sweepFolder';
 import { formatSweepIssues, loadSweepFile, sweepName } from './sweepFile';

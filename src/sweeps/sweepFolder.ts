@@ -4,7 +4,7 @@
  * ```
  * <sweep file's folder>/.fmtl/sweeps/<sweep name>/
  *   sweep.json         the sweep as expanded (cells, runs), the files it came from, when it started
- *   runs/<cell id>/    the cell's run folders (runFolder.ts), one per seed: <time>-<name>-seed<N>
+ *   runs/<cell id>/    the cell's run folders (src/runFolder), one per seed: <time>-<name>-seed<N>
  *   table.md           mean ± std per cell and the paired comparison against the baseline
  *   table.json         the same numbers (shared/sweepTable.ts), read by the extension's sweep view
  * ```
@@ -17,7 +17,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Sweep, SweepRun } from '../shared/sweep';
 import type { SweepTable } from '../shared/sweepTable';
-import { readRunJson, RUN_FILES, writeJsonAtomic, type RunMeta, type RunSummaryFile } from '../trainer/runFolder';
+import { RUN_FILES, type RunMeta, type RunSummaryFile } from '../runFolder/runFiles';
+import { readRunJson } from '../runFolder/runFolderReader';
+import { writeJsonAtomic } from '../runFolder/runFolderWriter';
 
 /** File names inside a sweep folder. */
 export const SWEEP_FILES = { sweep: 'sweep.json', runs: 'runs', tableMd: 'table.md', tableJson: 'table.json' } as const;

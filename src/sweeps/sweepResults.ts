@@ -4,22 +4,26 @@
  * experiment has no test split), then `shared/sweepTable.ts` for the statistics and the markdown.
  */
 import type { Sweep } from '../shared/sweep';
-import { buildSweepTable, sweepTableMarkdown, type SweepRunResult, type SweepTable } from '../shared/sweepTable';
-import { formatMetric } from '../trainer/progressBar';
-import { readRunJson, RUN_FILES, type RunSummaryFile } from '../trainer/runFolder';
+import { buildSweepTable, exampleTerms, sweepTableMarkdown, type SweepRunResult, type SweepTable } from '../shared/sweepTable';
+import * as fs from 'node:fs';
+import { parsePredictions } from '../shared/predictions/format';
+import { predictionsPath, RUN_FILES, type RunSummaryFile } from '../runFolder/runFiles';
+import { readRunJson } from '../runFolder/runFolderReader';
 import * as path from 'node:path';
 import { cellRecords, runState, writeTable } from './sweepFolder';
 
 /**
- * Per-example terms of a run's metrics on a split, for the bootstrap over test examples.
- *
- * The seam for per-example predictions: run folders do not hold per-example predictions yet, so
- * this answers undefined and the table's CI resamples the per-seed differences instead (and says
- * so). Once `predictions/test.jsonl` exists, this reads it and returns, per `task.metric` that is a
- * mean over examples (accuracy: 1 right / 0 wrong per example), the terms in example order.
+ * Per-example terms of a run's metrics on a split (best checkpoint), for the bootstrap over test
+ * examples: read from `predictions/<split>.jsonl`. Undefined when the run folder has none (older
+ * runs) or it cannot be read; the table then resamples the per-seed differences and says so.
  */
-export function perExampleTerms(_runDir: string, _split: 'test' | 'valid'): Record<string, number[]> | undefined {
-  return undefined;
+export function perExampleTerms(runDir: string, split: 'test' | 'valid'): Record<string, number[]> | undefined {
+  const file = predictionsPath(runDir, split);
+  try {
+    return exampleTerms(parsePredictions(fs.readFileSync(file, 'utf8'), file));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The finished runs' results and the split they were read on. */
@@ -50,7 +54,7 @@ export function collectResults(sweepDir: string, sweep: Sweep): { results: Sweep
 export function writeSweepTable(sweepDir: string, name: string, sweep: Sweep): { table: SweepTable; markdown: string } {
   const { results, split } = collectResults(sweepDir, sweep);
   const table = buildSweepTable({ ...sweep, name }, results, split);
-  const markdown = sweepTableMarkdown(table, formatMetric);
+  const markdown = sweepTableMarkdown(table);
   writeTable(sweepDir, table, markdown);
   return { table, markdown };
 }

@@ -1,7 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { validateSweep } from '../../src/shared/sweep';
-import { buildSweepTable, pairedDiff, sweepTableMarkdown } from '../../src/shared/sweepTable';
+import { buildSweepTable, exampleTerms, pairedDiff, sweepTableMarkdown } from '../../src/shared/sweepTable';
+import type { PredictionsFile } from '../../src/shared/predictions/format';
 import { Rng } from '../../src/shared/rng';
 
 const sweep = { ...validateSweep({ experiment: 'e', seeds: [1, 2, 3], variants: ['static', 'gumbel'] }).sweep!, name: 't' };
@@ -28,11 +29,11 @@ test('mean ± sample std per cell over seeds, paired differences against the sta
   assert.equal(d.over, 'seeds');
   assert.ok(Math.abs(d.diff - 0.03) < 1e-12 && Math.abs(d.lo - 0.03) < 1e-12 && Math.abs(d.hi - 0.03) < 1e-12);
   assert.deepEqual(g.vsBaseline!['b.rmse'], { diff: -1, lo: -1, hi: -1, pairs: 2, over: 'seeds' });
-  const md = sweepTableMarkdown(t, (m, v) => (m === 'rmse' ? v.toFixed(1) : (100 * v).toFixed(1)));
-  assert.match(md, /\| variant=static \(baseline\) \| 3\/3 \| 82\.0 ± 2\.0 \| 12\.0 ± 2\.0 \|/);
-  assert.match(md, /\| variant=gumbel \| variant=static \| 2 \| \+3\.0 \[\+3\.0, \+3\.0\] \| -1\.0 \[-1\.0, -1\.0\] \|/);
+  const md = sweepTableMarkdown(t);
+  assert.match(md, /\| variant=static \(baseline\) \| 3\/3 \| 82\.0 ± 2\.0 \| 12\.0 ± 2\.00 \|/);
+  assert.match(md, /\| variant=gumbel \| variant=static \| 2 \| \+3\.0 \[\+3\.0, \+3\.0\] \| -1\.00 \[-1\.00, -1\.00\] \|/);
   assert.match(md, /test split at the best-valid checkpoint/);
-  assert.match(md, /per-seed differences: the run folders have no per-example predictions/);
+  assert.match(md, /CI over the per-seed differences \(the metric is not a mean over examples, or the run folders have no per-example predictions; [^)]*\): a\.accuracy, b\.rmse\./);
 });
 
 test('bootstrap over test examples: paired resampling of the same examples; the CI covers the difference and is seeded', () => {
@@ -50,4 +51,20 @@ test('bootstrap over test examples: paired resampling of the same examples; the 
   assert.deepEqual([same.diff, same.lo, same.hi], [0, 0, 0]);
   // Mismatched lengths fall back to the seeds.
   assert.equal(pairedDiff([{ a: 1, b: 0, aEx: [1], bEx: [0, 1] }], new Rng(3)).over, 'seeds');
+});
+
+test('per-example terms from a predictions file: accuracy, MAE and SLU sentence accuracy, each equal on average to the scored metric', () => {
+  const file = {
+    header: {
+      format: 'fmtl-predictions', version: 1, runId: 'r', split: 'test', checkpoint: { kind: 'best', epoch: 1, step: 1 }, iterations: 1, input: 'text',
+      tasks: [{ id: 'intent', kind: 'classification', labels: ['a', 'b'] }, { id: 'slots', kind: 'tagging', labels: ['O', 'B-x'] }], gates: {}, examples: 3,
+    },
+    examples: [
+      { i: 0, gold: { intent: 'a', slots: ['O', 'B-x'] }, pred: { intent: [{ label: 'b', p: 0.6 }, { label: 'a', p: 0.7 }], slots: [{ tags: ['O', 'O'], p: [1, 1] }, { tags: ['O', 'B-x'], p: [1, 1] }] } },
+      { i: 1, gold: { intent: 'b', slots: ['O', 'O'] }, pred: { intent: [{ label: 'b', p: 0.9 }, { label: 'b', p: 0.9 }], slots: [{ tags: ['O', 'O'], p: [1, 1] }, { tags: ['B-x', 'O'], p: [1, 1] }] } },
+      { i: 2, gold: { intent: 'a', slots: ['O', 'O'] }, pred: { intent: [{ label: 'a', p: 0.9 }, { label: 'b', p: 0.5 }], slots: [{ tags: ['O', 'O'], p: [1, 1] }, { tags: ['O', 'O'], p: [1, 1] }] } },
+    ],
+  } as unknown as PredictionsFile;
+  const t = exampleTerms(file);
+  assert.deepEqual(t, { 'intent.accuracy': [1, 1, 0], '_overall.accuracy': [1, 0, 0] });
 });
