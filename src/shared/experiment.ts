@@ -401,7 +401,7 @@ function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 
   const type = c.oneOf(e, 'type', P, ['bigru', 'mlp'] as const, true);
   c.num(e, 'dropout', P, false, { ge: 0, lt: 1 });
   if (type === 'bigru') {
-    c.keys(e, P, ['type', 'embeddingDim', 'hidden', 'layers', 'dropout', 'chars', 'wordDropout']);
+    c.keys(e, P, ['type', 'embeddingDim', 'hidden', 'layers', 'dropout', 'chars', 'wordDropout', 'attention']);
     c.num(e, 'embeddingDim', P, true, { int: true, ge: 1 });
     c.num(e, 'hidden', P, true, { int: true, ge: 1 });
     c.num(e, 'layers', P, false, { int: true, ge: 1 });
@@ -417,6 +417,7 @@ function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 
       if (w && w.length === 0) c.error([...CP, 'widths'], "'widths' must list at least one window width (e.g. [3])");
       w?.forEach((v, i) => c.numValue(v, [...CP, 'widths', i], 'window width', { int: true, ge: 1, le: 9 }));
     }
+    checkAttention(c, e, P);
     if (format === 'csv') c.error([...P, 'type'], "a 'bigru' encoder reads token sequences; CSV data has rows of features — use 'mlp'");
   } else if (type === 'mlp') {
     c.keys(e, P, ['type', 'hidden', 'activation', 'dropout']);
@@ -426,6 +427,21 @@ function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 
     if (format === 'slu') c.error([...P, 'type'], "an 'mlp' encoder reads feature rows; SLU data is token sequences — use 'bigru'");
   }
   return type;
+}
+
+/** `encoder.attention`: heads and dim positive integers, dim a multiple of heads, dropout in [0, 1). */
+function checkAttention(c: Checker, e: Obj, P: Path): void {
+  const a = c.obj(e, 'attention', P, false);
+  if (!a) return;
+  const AP = [...P, 'attention'];
+  c.keys(a, AP, ['heads', 'dim', 'dropout', 'combine']);
+  const heads = c.num(a, 'heads', AP, true, { int: true, ge: 1 });
+  const dim = c.num(a, 'dim', AP, true, { int: true, ge: 1 });
+  c.num(a, 'dropout', AP, false, { ge: 0, lt: 1 });
+  c.oneOf(a, 'combine', AP, ['concat', 'add'] as const, false);
+  if (heads !== undefined && dim !== undefined && dim % heads !== 0) {
+    c.error([...AP, 'dim'], `'dim' (${dim}) must be a multiple of 'heads' (${heads}): each head gets dim / heads units`);
+  }
 }
 
 /** Returns undefined when `tasks` is not a list at all (then references to tasks are not checked). */
@@ -626,8 +642,13 @@ function blockInputWidth(to: TaskInfo, l: number, encoderType: string | undefine
     return typeof last === 'number' ? last : undefined;
   }
   if (encoderType === 'bigru' && isObj(encoder) && typeof encoder.hidden === 'number') {
-    // Token towers read the BiGRU states (2 x hidden); sentence towers its mean+max pool (4 x hidden).
-    return to.tokenTower ? 2 * encoder.hidden : to.kind ? 4 * encoder.hidden : undefined;
+    // Token towers read the BiGRU states (2 x hidden, + attention dim when concatenated); sentence
+    // towers their mean+max pool (twice that).
+    const att = isObj(encoder.attention) ? encoder.attention : undefined;
+    const attDim = att && att.combine !== 'add' ? (typeof att.dim === 'number' ? att.dim : undefined) : 0;
+    if (attDim === undefined) return undefined;
+    const tokenWidth = 2 * encoder.hidden + attDim;
+    return to.tokenTower ? tokenWidth : to.kind ? 2 * tokenWidth : undefined;
   }
   return undefined;
 }

@@ -87,6 +87,8 @@ export interface BiGruEncoderSpec {
    * the character features for rare words. Default 0.
    */
   wordDropout?: number;
+  /** Optional self-attention over the recurrent states (absent = none). */
+  attention?: AttentionSpec;
 }
 
 /** A character CNN over each word (Ma & Hovy 2016): embed characters, convolve, max-pool over the word. */
@@ -99,6 +101,20 @@ export interface CharFeaturesSpec {
   widths?: number[];
   /** Longer words are cut to this many characters (default 20). */
   maxWordLength?: number;
+}
+
+/** Multi-head self-attention over a text encoder's token states (padding masked). */
+export interface AttentionSpec {
+  heads: number;
+  /** Width of queries, keys and values (all heads together); a multiple of `heads`. */
+  dim: number;
+  /** Dropout on the attention weights (default 0). */
+  dropout?: number;
+  /**
+   * `concat` (default): token states become [recurrent | attention], width + dim; `add`: the
+   * attention output is projected back to the recurrent width and added (residual).
+   */
+  combine?: 'concat' | 'add';
 }
 
 /** Dense stack over tabular features; produces a row vector. */

@@ -317,3 +317,22 @@ test("tokenLevel: classification over text only; 'vote' needs it; a bigru block 
   assert.deepEqual(errors(add(32)), []);
   expectError(add(64), 'feedback[1].amplifier.units', /\(32\)/);
 });
+
+test('encoder.attention: heads, dim (a multiple of heads), dropout, combine; widths for combine add', () => {
+  const withAtt = (a: unknown) => mutate(slu, (x) => { x.encoder.attention = a; });
+  assert.deepEqual(errors(withAtt({ heads: 4, dim: 32, dropout: 0.1, combine: 'add' })), []);
+  expectError(withAtt({ heads: 3, dim: 32 }), 'encoder.attention.dim', /multiple of 'heads'/);
+  expectError(withAtt({ heads: 0, dim: 32 }), 'encoder.attention.heads', />= 1/);
+  expectError(withAtt({ dim: 32 }), 'encoder.attention.heads', /missing required/);
+  expectError(withAtt({ heads: 2, dim: 32, dropout: 1 }), 'encoder.attention.dropout', /< 1/);
+  expectError(withAtt({ heads: 2, dim: 32, combine: 'sum' }), 'encoder.attention.combine', /'concat', 'add'/);
+  expectError(withAtt(4), 'encoder.attention', /must be an object/);
+  assert.ok(warnings(withAtt({ heads: 2, dim: 32, head: 1 })).some((w) => w.pathText === 'encoder.attention.head'));
+  // combine 'add' into slots block 1 must match the token width: 2 x 16 + 8 with concatenated attention.
+  const add = (units: number) => mutate(slu, (x) => {
+    x.encoder.attention = { heads: 2, dim: 8 };
+    x.feedback[0] = { id: 'i2s', from: 'intent', to: 'slots', amplifier: { type: 'linear', units }, injection: 1, combine: 'add' };
+  });
+  assert.deepEqual(errors(add(40)), []);
+  expectError(add(32), 'feedback[0].amplifier.units', /\(40\)/);
+});

@@ -9,7 +9,7 @@ import { parseExperiment } from '../../src/shared/experiment';
 import type {
   CharFeaturesSpec, LrScheduleSpec,
   Activation, AmplifierSpec, BiGruEncoderSpec, BlockSpec, ConvergenceSpec, CsvDataSpec, EarlyStoppingSpec, Experiment,
-  FeedbackSpec, GumbelSpec, MlpEncoderSpec, SluDataSpec, TaskKind, TaskSpec, TrainingSpec,
+  AttentionSpec, FeedbackSpec, GumbelSpec, MlpEncoderSpec, SluDataSpec, TaskKind, TaskSpec, TrainingSpec,
 } from '../../src/shared/experimentTypes';
 
 const root = join(__dirname, '..', '..', '..');
@@ -187,8 +187,10 @@ test('schema properties and required fields equal the TypeScript interfaces', ()
       { metric: true, patience: true } satisfies Req<EarlyStoppingSpec>],
     ['MlpEncoderSpec', def('encoder').then, { type: true, hidden: true, activation: true, dropout: true } satisfies Keys<MlpEncoderSpec>,
       { type: true, hidden: true } satisfies Req<MlpEncoderSpec>],
-    ['BiGruEncoderSpec', def('encoder').else, { type: true, embeddingDim: true, hidden: true, layers: true, dropout: true, chars: true, wordDropout: true } satisfies Keys<BiGruEncoderSpec>,
+    ['BiGruEncoderSpec', def('encoder').else, { type: true, embeddingDim: true, hidden: true, layers: true, dropout: true, chars: true, wordDropout: true, attention: true } satisfies Keys<BiGruEncoderSpec>,
       { type: true, embeddingDim: true, hidden: true } satisfies Req<BiGruEncoderSpec>],
+    ['AttentionSpec', def('encoder').else.properties.attention, { heads: true, dim: true, dropout: true, combine: true } satisfies Keys<AttentionSpec>,
+      { heads: true, dim: true } satisfies Req<AttentionSpec>],
     ['CsvDataSpec', def('data').then, { format: true, path: true, features: true, categorical: true, split: true, missing: true } satisfies Keys<CsvDataSpec>,
       { format: true, path: true, features: true } satisfies Req<CsvDataSpec>],
     ['SluDataSpec', def('data').else, {

@@ -1,7 +1,8 @@
 /**
  * `bigru` encoder: token embedding (with optional character features, `charCnn.ts`, concatenated to
- * it) + a stack of bidirectional GRUs (`gru.ts`). Returns the per-token states [B,T,2H] and a
- * sentence vector [B,4H] = [mean | max] over real (non-pad) tokens. Word dropout (`wordDropout`) is
+ * it) + a stack of bidirectional GRUs (`gru.ts`), then optional self-attention (`attention.ts`).
+ * Returns the per-token states [B,T,W] (W = 2H, or 2H + dim with concatenated attention) and a
+ * sentence vector [B,2W] = [mean | max] over real (non-pad) tokens. Word dropout (`wordDropout`) is
  * applied to the token ids by the model before the batch reaches `apply`.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,6 +10,7 @@ import { charFeatures } from '../../shared/experiment';
 import type { BiGruEncoderSpec } from '../../shared/experimentTypes';
 import { CharCnn } from './charCnn';
 import { encoders, type Encoder } from './encoder';
+import { SelfAttention } from './attention';
 import { BiGru } from './gru';
 import { maskedMax, maskedMean } from './layers';
 
@@ -32,6 +34,8 @@ encoders.register('bigru', (spec, data, scope): Encoder => {
     grus.push(g);
     width = 2 * s.hidden;
   }
+  const attention = s.attention ? new SelfAttention(s.attention, width, scope.scope('attention'), 'encoder/attention') : undefined;
+  if (attention) width = attention.outDim;
   return {
     variables: scope.variables,
     tokenDim: width,
@@ -52,6 +56,7 @@ encoders.register('bigru', (spec, data, scope): Encoder => {
       grus.forEach((g, i) => {
         x = ctx.dropout.apply(g.apply(x, mask), s.dropout, `encoder/gru${i + 1}`);
       });
+      if (attention) x = attention.apply(x, mask, ctx);
       const sentence = tf.concat([maskedMean(x, mask), maskedMax(x, mask)], 1) as tf.Tensor2D;
       return { tokens: x, sentence };
     },

@@ -73,6 +73,16 @@ const cases: [string, () => Experiment, PreparedData][] = [
     e.tasks[0].blocks[0] = { type: 'bigru', units: 4, dropout: 0.1 };
     return e;
   }, txt],
+  ['self-attention over the encoder states (concat, 2 heads, dropout)', () => {
+    const e = textExperiment([arrow('i2s', 'intent', 'slots')]);
+    e.encoder = { type: 'bigru', embeddingDim: 8, hidden: 6, layers: 1, dropout: 0, attention: { heads: 2, dim: 8, dropout: 0.1 } };
+    return e;
+  }, txt],
+  ['self-attention, residual add', () => {
+    const e = textExperiment([arrow('s2i', 'slots', 'intent', { injection: 2 })]);
+    e.encoder = { type: 'bigru', embeddingDim: 8, hidden: 6, layers: 1, dropout: 0, attention: { heads: 3, dim: 6, combine: 'add' } };
+    return e;
+  }, txt],
 ];
 
 for (const [name, mk, data] of cases) {
