@@ -7,9 +7,12 @@ import { parseTree, getNodeValue, printParseErrorCode } from 'jsonc-parser';
 import type { ParseError } from 'jsonc-parser';
 import { lineColumn, parseExperiment } from '../shared/experiment';
 import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point, TextIssue } from '../shared/graphEditorProtocol';
-import type { EpochEvent, RunSummary, TaskMetrics } from '../shared/trainerProtocol';
+import type { EpochEvent, RunSummary } from '../shared/trainerProtocol';
 import type { TaskKind } from '../shared/experimentTypes';
-import { formatMetric, metricInfo, METRICS_BY_KIND } from '../shared/metrics/catalogue';
+import { formatMetric, METRICS_BY_KIND } from '../shared/metrics/catalogue';
+import { headlineText, runHeadline } from '../shared/metrics/headline';
+
+const isTaskKind = (k: string): k is TaskKind => Object.hasOwn(METRICS_BY_KIND, k);
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -123,20 +126,20 @@ export interface BadgeSource {
 }
 
 /**
- * Badges of one run for the tasks and arrows of `model`: per task the best validation value of its
- * headline metric over the epochs (or the summary's best epoch), per Gumbel arrow the newest gate
- * distribution (or the summary's argmax).
+ * Badges of one run for the tasks and arrows of `model`: per task its headline figure (the same
+ * number every other view shows: validation at the best-validation checkpoint, see
+ * `shared/metrics/headline.ts`), per Gumbel arrow the newest gate distribution (or the summary's).
  */
 export function computeBadges(model: GraphModel, run: BadgeSource): GraphBadges {
   const tasks: GraphBadges['tasks'] = {};
-  for (const t of model.tasks) {
-    const h = metricInfo(METRICS_BY_KIND[t.kind as TaskKind]?.[0] ?? 'accuracy');
-    const values: number[] = run.epochs.map((e) => e.valid?.[t.id]?.[h.name]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-    const fromSummary = (run.summary?.best.valid as TaskMetrics | undefined)?.[t.id]?.[h.name];
-    if (typeof fromSummary === 'number') values.push(fromSummary);
-    if (!values.length) continue;
-    const value = h.lowerIsBetter ? Math.min(...values) : Math.max(...values);
-    tasks[t.id] = { metric: h.name, value, text: `${h.short} ${formatMetric(h.name, value)}` };
+  const kinds = Object.fromEntries(model.tasks.map((t) => [t.id, (isTaskKind(t.kind) ? t.kind : undefined)]));
+  const h = runHeadline({ summary: run.summary, epochs: run.epochs }, kinds);
+  for (const [id, th] of Object.entries(h?.tasks ?? {})) {
+    const { metric } = th;
+    tasks[id] = {
+      metric: metric.name, value: th.valid, text: `${metric.short} ${formatMetric(metric.name, th.valid)}`, label: headlineText(th),
+      ...(th.test !== undefined ? { test: th.test, testText: `${metric.label} ${formatMetric(metric.name, th.test)}` } : {}),
+    };
   }
   const arrows: GraphBadges['arrows'] = {};
   for (const a of model.arrows) {
@@ -148,7 +151,7 @@ export function computeBadges(model: GraphModel, run: BadgeSource): GraphBadges 
       continue;
     }
   }
-  return { runId: run.id, status: run.status, tasks, arrows };
+  return { runId: run.id, status: run.status, tasks, arrows, ...(h ? { where: h.where } : {}) };
 }
 
 /**

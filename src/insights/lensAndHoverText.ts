@@ -2,9 +2,10 @@
  * The words of the inline metric views: CodeLens titles above tasks and arrows, the file-level lens,
  * and the hover tables. Pure (no vscode), so every format is unit-tested.
  *
- * Figures: the latest run of the experiment that has metrics (a live run shows its newest epoch),
- * compared with the previous *finished* run before it. Metrics are the validation metrics of the
- * best epoch (`summary.best.valid`), else the last epoch's. Numbers are written by the metric
+ * Figures: the latest run of the experiment that has metrics, compared with the previous *finished*
+ * run before it. Metrics are the run's headline numbers (`shared/metrics/headline.ts`: validation
+ * metrics at the best-validation checkpoint, best so far for a live run, and the test metrics of
+ * that checkpoint), and every title says so. Numbers are written by the metric
  * catalogue (`shared/metrics/catalogue.ts`).
  */
 import type { TaskKind } from '../shared/experimentTypes';
@@ -47,13 +48,17 @@ export function taskLens(task: Pick<TaskItem, 'id' | 'taskKind'>, latest: RunFig
   const delta = before !== undefined && Number.isFinite(before) ? ` ${formatMetricDelta(style.name, value, before)}` : '';
   const live = latest.live && latest.status === 'running' ? ` · epoch ${latest.epoch ?? '?'}${latest.epochs ? `/${latest.epochs}` : ''}` : '';
   const others = Object.entries(m).filter(([k]) => k !== style.name).map(([k, v]) => `${metricInfo(k).label} ${formatMetric(k, v)}`).join(', ');
+  const testValue = latest.test?.[task.id]?.[style.name];
+  const test = testValue !== undefined && Number.isFinite(testValue) ? ` · test ${formatMetric(style.name, testValue)}` : '';
+  const where = latest.where ? ` (${latest.where})` : '';
   const tooltip = [
-    `Validation ${style.label} of '${task.id}' in run ${latest.name} (${latest.status}${latest.backend ? `, ${latest.backend}` : ''})${style.lowerIsBetter ? ' — lower is better' : ''}.`,
+    `Validation ${style.label} of '${task.id}' in run ${latest.name} (${latest.status}${latest.backend ? `, ${latest.backend}` : ''})${latest.where ? `, at the best-validation checkpoint: ${latest.where}` : ''}${style.lowerIsBetter ? ' — lower is better' : ''}.`,
+    test ? `Test ${style.label} of the same checkpoint:${test.slice(7)}.` : '',
     others ? `Also: ${others}.` : '',
     previous && delta ? `Change against the previous finished run ${previous.name}.` : 'No earlier finished run to compare with.',
     'Click to open the run\'s charts.',
   ].filter(Boolean).join('\n');
-  return { title: `${task.id} · ${style.label} ${formatMetric(style.name, value)}${delta}${live}`, tooltip, runId: latest.id };
+  return { title: `${task.id} · ${style.label} ${formatMetric(style.name, value)}${delta}${where}${test}${live}`, tooltip, runId: latest.id };
 }
 
 /** `intent→slots · gate: block 2 (0.91)`; fixed arrows `intent→slots · block 2 (fixed)`. */

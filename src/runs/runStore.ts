@@ -48,6 +48,8 @@ export interface RunInfo {
   resumedFrom?: string;
   /** Newest epoch event: valid metrics while a run is going. */
   lastEpoch?: EpochEvent;
+  /** Newest epoch that improved the early-stopping monitor: the best-validation checkpoint so far. */
+  bestEpochSoFar?: EpochEvent;
   /** Newest gate probabilities per Gumbel arrow. */
   lastGates?: GatesEvent['gates'];
   /** Newest step number / epoch seen. */
@@ -321,6 +323,7 @@ export class RunStore implements Disposable {
       case 'run/epoch':
         r.rare.push(e);
         i.lastEpoch = e;
+        if (e.monitor?.improved) i.bestEpochSoFar = e;
         i.lastStep = { step: e.step, epoch: e.epoch, t: e.t };
         return true;
       case 'run/checkpoint':

@@ -134,7 +134,7 @@ function runItem(run: RunInfo): vscode.TreeItem {
     if (m && s) metrics.push(`${t.id} ${formatMetric(s.name, m[s.name])}`);
   }
   const status = run.status === 'running' && f.epoch ? `epoch ${f.epoch}${f.epochs ? `/${f.epochs}` : ''}` : run.status;
-  item.description = [status, metrics.join(' '), run.backend].filter(Boolean).join(' · ');
+  item.description = [status, metrics.length ? `${metrics.join(' ')} (${f.where})` : '', run.backend].filter(Boolean).join(' · ');
   item.iconPath = statusIcon(run);
   const resumable = isResumable(run);
   item.contextValue = `fmtlRun:${run.status}${resumable ? ':resumable' : ''}`;
@@ -151,10 +151,14 @@ function runItem(run: RunInfo): vscode.TreeItem {
   ].filter(Boolean);
   if (facts.length) md.appendMarkdown(`${facts.join(' · ')}\n\n`);
   const rows: string[] = [];
+  const cell = (m: Record<string, number> | undefined) => (m ? Object.entries(m).map(([k, v]) => `${metricInfo(k).label} ${formatMetric(k, v)}`).join(', ') : '–');
   for (const [task, m] of Object.entries(f.valid ?? {})) {
-    rows.push(`| ${escapeMd(task === '_overall' ? 'overall' : task)} | ${Object.entries(m).map(([k, v]) => `${metricInfo(k).label} ${formatMetric(k, v)}`).join(', ')} |`);
+    rows.push(`| ${escapeMd(task === '_overall' ? 'overall' : task)} | ${cell(m)} |${f.test ? ` ${cell(f.test[task])} |` : ''}`);
   }
-  if (rows.length) md.appendMarkdown(`| task | validation (best epoch) |\n|---|---|\n${rows.join('\n')}\n\n`);
+  if (rows.length) {
+    const head = f.test ? `| task | validation (${f.where}) | test (same checkpoint) |\n|---|---|---|` : `| task | validation (${f.where}) |\n|---|---|`;
+    md.appendMarkdown(`${head}\n${rows.join('\n')}\n\n`);
+  }
   const gates = Object.entries(f.gates);
   if (gates.length) md.appendMarkdown(`Gates: ${gates.map(([a, g]) => `${escapeMd(a)} → block ${g.block} (${g.prob.toFixed(2)})`).join(', ')}\n\n`);
   if (run.error) md.appendMarkdown(`**Error:** ${escapeMd(run.error)}\n\n`);

@@ -10,7 +10,8 @@ import * as vscode from 'vscode';
 import { formatIssue, parseExperiment } from '../shared/experiment';
 import type { TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatMetric, headlineMetric } from '../shared/metrics/catalogue';
-import { runFigures } from './runFigures';
+import { runFigures, taskKinds } from './runFigures';
+import { runHeadline, type TaskHeadline } from '../shared/metrics/headline';
 import { failureText } from './failureText';
 import { templateShape } from './templateShape';
 import type { HostDeps } from './hostDeps';
@@ -395,16 +396,15 @@ export async function pickExperiment(arg: unknown, workspaceRuns: HostDeps['work
 }
 
 /** Why a trainer process ended without a result, with its last output lines (the crash report). */
-/** `species accuracy 93.1, mass RMSE 312` from the run's best validation metrics. */
+/** `valid, best epoch 3: species accuracy 93.1, mass RMSE 312; test: species accuracy 92.0, mass RMSE 330` (the run's headline numbers). */
 function summaryText(run: RunInfo): string {
-  const f = runFigures(run);
-  const parts: string[] = [];
-  for (const t of run.config?.tasks ?? []) {
-    const m = f.valid?.[t.id];
-    const s = headlineMetric(t.kind, m);
-    if (m && s) parts.push(`${t.id} ${s.label} ${formatMetric(s.name, m[s.name])}`);
-  }
-  return parts.join(', ');
+  const h = runHeadline({ summary: run.summary, epochs: [run.bestEpochSoFar, run.lastEpoch].filter((e) => e !== undefined) }, taskKinds(run));
+  if (!h) return '';
+  const each = (pick: (t: TaskHeadline) => number | undefined) => Object.entries(h.tasks)
+    .filter(([, t]) => pick(t) !== undefined).map(([id, t]) => `${id} ${t.metric.label} ${formatMetric(t.metric.name, pick(t))}`).join(', ');
+  const valid = each((t) => t.valid);
+  const test = each((t) => t.test);
+  return valid ? `${h.where}: ${valid}${test ? `; test: ${test}` : ''}` : '';
 }
 
 function runPickItem(r: RunInfo): vscode.QuickPickItem & { run: RunInfo } {

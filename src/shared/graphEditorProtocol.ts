@@ -112,8 +112,14 @@ export interface GraphBadges {
   runId: string;
   /** e.g. `completed`, `running`, `stopped`. */
   status: string;
-  /** task id -> best validation figure of the latest run. */
-  tasks: Record<string, { metric: string; value: number; text: string }>;
+  /**
+   * task id -> the latest run's headline figure (`shared/metrics/headline.ts`): validation value at
+   * the best-validation checkpoint, `text` as drawn (`acc 93.1`), the test value of the same
+   * checkpoint when scored, and `label` in words for tooltips and the inspector.
+   */
+  tasks: Record<string, { metric: string; value: number; text: string; label: string; test?: number; testText?: string }>;
+  /** Where every task figure comes from: `valid, best epoch 7`. */
+  where?: string;
   /** arrow id -> learned gate distribution (Gumbel arrows) and its argmax. */
   arrows: Record<string, { blocks: number[]; probs: number[]; argmax: number; prob: number }>;
 }

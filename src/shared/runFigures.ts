@@ -16,8 +16,12 @@ export interface RunFigures {
   backend?: string;
   /** Ablation variant / user tag, if any. */
   tag?: string;
-  /** Validation metrics per task. */
+  /** Validation metrics per task at the run's headline checkpoint (`shared/metrics/headline.ts`). */
   valid?: TaskMetrics;
+  /** Test metrics at the same checkpoint, when the run scored them. */
+  test?: TaskMetrics;
+  /** Where the figures come from: `valid, best epoch 7`. */
+  where?: string;
   /** Gate argmax per Gumbel arrow. */
   gates: Record<string, { block: number; prob: number }>;
   /** Epoch the figures come from (live runs), 1-based as the trainer counts. */

@@ -55,15 +55,17 @@ function epoch(valid: EpochEvent['valid']): EpochEvent {
   return { type: 'run/epoch', runId: 'r', t: 0, epoch: 1, step: 1, train: {}, valid, trainLoss: {}, validLoss: {}, ms: 1 };
 }
 
-test('computeBadges: best valid headline metric per task over epochs (min for RMSE), gate argmax per arrow', () => {
+test('computeBadges: headline figure per task at the best-validation checkpoint (not each metric\'s own best epoch), gate argmax per arrow', () => {
   const m = readGraph(SAMPLE).model!;
   const b = computeBadges(m, {
     id: 'run-1', status: 'running',
-    epochs: [epoch({ intent: { accuracy: 0.91 }, slots: { f1: 0.8 } }), epoch({ intent: { accuracy: 0.95 }, slots: { f1: 0.78 } })],
+    epochs: [{ ...epoch({ intent: { accuracy: 0.91 }, slots: { f1: 0.8 } }), epoch: 1, monitor: { metric: 'intent.accuracy', value: 0.91, best: 0.91, improved: true } },
+      { ...epoch({ intent: { accuracy: 0.95 }, slots: { f1: 0.78 } }), epoch: 2, monitor: { metric: 'intent.accuracy', value: 0.95, best: 0.95, improved: true } }],
     lastGates: { intent_to_slots: { blocks: [1, 2, 3], probs: [0.1, 0.7, 0.2] } },
   });
-  assert.deepEqual(b.tasks.intent, { metric: 'accuracy', value: 0.95, text: 'acc 95.0' });
-  assert.equal(b.tasks.slots.text, 'F1 80.0');
+  assert.deepEqual(b.tasks.intent, { metric: 'accuracy', value: 0.95, text: 'acc 95.0', label: 'accuracy 95.0' });
+  assert.equal(b.tasks.slots.text, 'F1 78.0', 'slots at the best checkpoint (epoch 2), not its own best epoch');
+  assert.equal(b.where, 'valid, best epoch so far 2');
   assert.deepEqual(b.arrows.intent_to_slots, { blocks: [1, 2, 3], probs: [0.1, 0.7, 0.2], argmax: 2, prob: 0.7 });
   const fromSummary = computeBadges(m, {
     id: 'run-2', status: 'completed', epochs: [],
@@ -72,9 +74,11 @@ test('computeBadges: best valid headline metric per task over epochs (min for RM
   assert.equal(fromSummary.tasks.intent.value, 0.5);
   assert.equal(fromSummary.tasks.slots, undefined);
   assert.equal(fromSummary.arrows.intent_to_slots.argmax, 3);
+  assert.equal(fromSummary.where, 'valid, best epoch 1');
   const reg = { ...m, tasks: m.tasks.map((t) => (t.id === 'intent' ? { ...t, kind: 'regression' } : t)) };
-  const r = computeBadges(reg, { id: 'run-3', status: 'completed', epochs: [epoch({ intent: { rmse: 12.34 } }), epoch({ intent: { rmse: 10.5 } }), epoch({ intent: { rmse: 11 } })] });
-  assert.equal(r.tasks.intent.text, 'RMSE 10.5', 'lower is better for RMSE, 3 significant digits');
+  const mon = (improved: boolean) => ({ metric: 'intent.rmse', value: 0, best: 0, improved });
+  const r = computeBadges(reg, { id: 'run-3', status: 'completed', epochs: [{ ...epoch({ intent: { rmse: 12.34 } }), epoch: 1, monitor: mon(true) }, { ...epoch({ intent: { rmse: 10.5 } }), epoch: 2, monitor: mon(true) }, { ...epoch({ intent: { rmse: 11 } }), epoch: 3, monitor: mon(false) }] });
+  assert.equal(r.tasks.intent.text, 'RMSE 10.5', 'the best-validation checkpoint (epoch 2), 3 significant digits');
 });
 
 test('computeBadges: a two-way gate known only by its argmax shows both shares (74 / 26), not 74 / 0', () => {

@@ -93,3 +93,12 @@ test('outline: tasks and arrows with id ranges, hover lookup by id and by from/t
   assert.equal(o.name, 'x');
   assert.deepEqual(outlineExperiment('{ broken').tasks, []);
 });
+
+test('task lens says its split and checkpoint and shows the test score of the same checkpoint (the run headline)', () => {
+  const base = { id: 'r', name: 'r', colorIndex: 0, status: 'completed', live: false, hasLastCheckpoint: true } as RunInfo;
+  const f = runFigures({ ...base, config: { tasks: [{ id: 'mass', kind: 'regression' }] } as RunInfo['config'],
+    summary: { status: 'completed', epochs: 5, steps: 5, bestEpoch: 4, best: { valid: { mass: { rmse: 331, mae: 250 } }, test: { mass: { rmse: 340 } } }, last: { valid: { mass: { rmse: 325 } } }, gates: {}, durationMs: 1, backend: 'wasm' } });
+  assert.equal(f.where, 'valid, best epoch 4');
+  assert.equal(taskLens({ id: 'mass', taskKind: 'regression' }, f, undefined)?.title, 'mass · RMSE 331 (valid, best epoch 4) · test 340');
+  assert.match(taskLens({ id: 'mass', taskKind: 'regression' }, f, undefined)!.tooltip, /Test RMSE of the same checkpoint: 340\./);
+});

@@ -1,5 +1,7 @@
 /**
- * Run comparison: a table of runs (final valid metrics, best per column in bold), the config
+ * Run comparison: a table of runs (each run's headline numbers — validation metrics at its
+ * best-validation checkpoint and the test scores of that checkpoint, `shared/metrics/headline.ts`,
+ * as in every other view — best per column in bold), the config
  * differences between them, and — when several seeds of one config are open — mean ± std per
  * config, as a table and as banded curves. The overlaid loss and metric curves live in the
  * loss/metrics sections (one colour per run everywhere).
@@ -10,6 +12,7 @@ import { diffConfigs } from '../../src/shared/series/configDiff';
 import { groupBySeedlessConfig, meanSpread, meanStd } from '../../src/shared/series/aggregate';
 import { formatMetric, lowerIsBetter, metricTitle, NO_VALUE } from '../../src/shared/metrics/catalogue';
 import { metricNames, metricSeries, type RunModel } from '../../src/shared/series/runModel';
+import { runHeadline, type RunHeadline } from '../../src/shared/metrics/headline';
 import { LineChart, type ChartLine } from './lineChart';
 import { el, fmtValue, type ExportHandler } from './chartBase';
 
@@ -42,7 +45,7 @@ export class CompareView {
   constructor(container: HTMLElement, private readonly options: CompareViewOptions) {
     this.element = el('div', { class: 'fmtl-compare' });
     container.append(this.element);
-    this.element.append(el('h3', { class: 'fmtl-subhead' }, 'Runs (last epoch, validation)'));
+    this.element.append(el('h3', { class: 'fmtl-subhead' }, 'Runs (validation at each run\'s best-validation checkpoint; test of the same checkpoint)'));
     this.runsTable = el('table', { class: 'fmtl-table runs' });
     this.element.append(this.runsTable);
     this.element.append(el('h3', { class: 'fmtl-subhead' }, 'Config differences'));
@@ -83,14 +86,20 @@ export class CompareView {
   }
 
   private renderRuns(runs: CompareRun[], cols: Column[]): void {
-    const last = (r: CompareRun, c: Column) => r.model.epochs[r.model.epochs.length - 1]?.valid[c.task]?.[c.metric];
-    const best = cols.map((c) => {
-      const vals = runs.map((r) => last(r, c)).filter((v): v is number => Number.isFinite(v));
+    const heads = new Map(runs.map((r) => [r.id, headlineOf(r)]));
+    const at = (r: CompareRun, c: Column) => heads.get(r.id)?.valid[c.task]?.[c.metric];
+    // Test columns: each task's headline metric, when some run scored the test split.
+    const testCols = cols.filter((c) => runs.some((r) => heads.get(r.id)?.tasks[c.task]?.metric.name === c.metric && heads.get(r.id)?.tasks[c.task]?.test !== undefined));
+    const testAt = (r: CompareRun, c: Column) => { const h = heads.get(r.id)?.tasks[c.task]; return h?.metric.name === c.metric ? h.test : undefined; };
+    const bestOf = (get: (r: CompareRun, c: Column) => number | undefined) => (c: Column) => {
+      const vals = runs.map((r) => get(r, c)).filter((v): v is number => v !== undefined && Number.isFinite(v));
       return vals.length < 2 ? undefined : lowerIsBetter(c.metric) ? Math.min(...vals) : Math.max(...vals);
-    });
+    };
+    const best = cols.map(bestOf(at));
+    const bestTest = testCols.map(bestOf(testAt));
     const t = select(this.runsTable);
     t.selectAll('thead').data([0]).join('thead').selectAll('tr').data([0]).join('tr')
-      .selectAll('th').data(['run', 'seed', 'status', 'epochs', ...cols.map(colName)]).join('th').text((d) => d);
+      .selectAll('th').data(['run', 'seed', 'status', 'epochs', 'checkpoint', ...cols.map((c) => `${colName(c)} (valid)`), ...testCols.map((c) => `${colName(c)} (test)`)]).join('th').text((d) => d);
     const rows = t.selectAll('tbody').data([0]).join('tbody').selectAll<HTMLTableRowElement, CompareRun>('tr').data(runs, (r) => r.id).join('tr')
       .attr('data-run-id', (r) => r.id);
     rows.selectAll<HTMLTableCellElement, { html?: HTMLElement; text?: string; cls: string }>('td')
@@ -99,9 +108,14 @@ export class CompareView {
         { text: r.model.start ? String(r.model.start.seed) : '–', cls: 'num' },
         { text: r.model.status, cls: '' },
         { text: String(r.model.epochs.length), cls: 'num' },
+        { text: heads.get(r.id) ? `${heads.get(r.id)!.checkpoint === 'best' ? 'best' : 'last'} epoch ${heads.get(r.id)!.epoch}${heads.get(r.id)!.live ? ' (so far)' : ''}` : NO_VALUE, cls: '' },
         ...cols.map((c, i) => {
-          const v = last(r, c);
+          const v = at(r, c);
           return { text: v === undefined ? NO_VALUE : formatMetric(c.metric, v), cls: `num${v !== undefined && v === best[i] ? ' best' : ''}` };
+        }),
+        ...testCols.map((c, i) => {
+          const v = testAt(r, c);
+          return { text: v === undefined ? NO_VALUE : formatMetric(c.metric, v), cls: `num${v !== undefined && v === bestTest[i] ? ' best' : ''}` };
         }),
       ])
       .join('td').attr('class', (d) => d.cls)
@@ -149,7 +163,7 @@ export class CompareView {
         first.append(runLabel(members[0]), document.createTextNode(members.length > 1 ? ` + ${members.length - 1} more` : ''));
         tr.append(first, el('td', { class: 'num' }, String(members.length)));
         for (const c of cols) {
-          const s = meanStd(members.map((r) => r.model.epochs[r.model.epochs.length - 1]?.valid[c.task]?.[c.metric] ?? NaN));
+          const s = meanStd(members.map((r) => headlineOf(r)?.valid[c.task]?.[c.metric] ?? NaN));
           tr.append(el('td', { class: 'num' }, s.n ? `${formatMetric(c.metric, s.mean)} ± ${formatMetric(c.metric, s.std)}` : NO_VALUE));
         }
         table.append(tr);
@@ -192,4 +206,12 @@ function runLabel(r: { name: string; color: string; id: string }): HTMLElement {
   sw.style.background = r.color;
   span.append(sw, document.createTextNode(r.name));
   return span;
+}
+
+/** A run's headline numbers (the same checkpoint and split as every other view). */
+function headlineOf(r: CompareRun): RunHeadline | undefined {
+  const tasks = (r.config ?? r.model.start?.config)?.tasks ?? [];
+  const kinds = tasks.length ? Object.fromEntries(tasks.map((t) => [t.id, t.kind]))
+    : Object.fromEntries([...metricNames(r.model).keys()].filter((t) => t !== '_overall').map((task) => [task, undefined]));
+  return runHeadline({ summary: r.model.done?.summary, epochs: r.model.epochs }, kinds);
 }

@@ -267,7 +267,7 @@ export class GraphView {
     const t = model.tasks.find((x) => x.id === d.taskId)!;
     if (d.kind === 'task') {
       const b = badges?.tasks[t.id];
-      return `Task ${t.id}, ${t.kind}, ${t.blocks.length} block${t.blocks.length === 1 ? '' : 's'}${b ? `, latest run ${b.text}` : ''}. Press A to add feedback from it${err}`;
+      return `Task ${t.id}, ${t.kind}, ${t.blocks.length} block${t.blocks.length === 1 ? '' : 's'}${b ? `, latest run ${b.label}${badges?.where ? ` (${badges.where})` : ''}${b.testText ? `, test ${b.testText}` : ''}` : ''}. Press A to add feedback from it${err}`;
     }
     const b = t.blocks[d.n! - 1];
     return `Block h${d.n} of task ${t.id}: ${b.type}${b.units !== undefined ? ` ${b.units} units` : ''}${b.activation ? `, ${b.activation}` : ''}${err}`;

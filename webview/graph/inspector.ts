@@ -142,7 +142,7 @@ export class Inspector {
     this.heading(`Task ${t.id}`, t.id);
     const send = (patch: Extract<IntentDraft, { type: 'graph/updateTask' }>['patch']) => this.cb.send({ type: 'graph/updateTask', id: t.id, patch });
     const b = badges?.tasks[t.id];
-    if (b) this.note(`Latest run ${badges!.runId} (${badges!.status}): best ${b.text}`);
+    if (b) this.note(`Latest run ${badges!.runId} (${badges!.status}): ${b.label}${badges!.where ? ` (${badges!.where})` : ''}${b.testText ? `; test ${b.testText} (same checkpoint)` : ''}`);
     this.row('Id', this.text('task.id', t.id, (v) => this.cb.send({ type: 'graph/renameTask', id: t.id, newId: v.trim() })));
     this.row('Title', this.text('task.title', t.title ?? '', (v) => send({ title: v.trim() || null }), 'optional'));
     this.row('Kind', this.select('task.kind', [['classification', 'classification'], ['tagging', 'tagging'], ['regression', 'regression']], t.kind,

@@ -236,7 +236,7 @@ function render(opts: { badgesOnly?: boolean } = {}): void {
     `${model.tasks.length} task${model.tasks.length === 1 ? '' : 's'}`,
     `${model.arrows.length} arrow${model.arrows.length === 1 ? '' : 's'}`,
     ro ? 'read-only' : nErr ? `${nErr} error${nErr > 1 ? 's' : ''}` : 'valid',
-    badges ? `run ${badges.runId} (${badges.status})` : '',
+    badges ? `run ${badges.runId} (${badges.status})${badges.where ? `, figures: ${badges.where}` : ''}` : '',
   ].filter(Boolean).join(' · ');
 }
 
