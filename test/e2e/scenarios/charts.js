@@ -132,6 +132,23 @@ module.exports = {
     }
     const ids = await runIdsIn(cmp, '#compare');
     log('compare shows runs:', JSON.stringify(ids));
+    // Issue 13: the runs table quotes each run's best-validation checkpoint (as summary.json does),
+    // not its last epoch, and says so.
+    const table = await cmp.locator('#compare table.runs').first().evaluate((t) => ({
+      head: [...t.querySelectorAll('thead th')].map((th) => th.textContent.trim()),
+      rows: [...t.querySelectorAll('tbody tr')].map((tr) => ({ id: tr.getAttribute('data-run-id'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent.trim()) })),
+    }));
+    const col = table.head.indexOf('species accuracy (valid)');
+    const cp = table.head.indexOf('checkpoint');
+    if (col < 0 || cp < 0) throw new Error(`compare table columns: ${JSON.stringify(table.head)}`);
+    for (const r of triple) {
+      const row = table.rows.find((x) => x.cells[0].includes(r.name));
+      if (!row) throw new Error(`no compare row for ${r.name}: ${JSON.stringify(table.rows.map((x) => x.cells[0]))}`);
+      const want = (r.done.summary.best.valid.species.accuracy * 100).toFixed(1);
+      if (row.cells[col] !== want || row.cells[cp] !== `best epoch ${r.done.summary.bestEpoch}`) {
+        throw new Error(`compare row of ${r.name}: ${row.cells[cp]} / ${row.cells[col]}, summary.json best epoch ${r.done.summary.bestEpoch} / ${want}`);
+      }
+    }
     await cmp.locator('#compare').first().scrollIntoViewIfNeeded().catch(() => {});
     await page.waitForTimeout(300);
     await s.shot('compare');

@@ -72,6 +72,26 @@ module.exports = {
     if (beside.fill < 0.85) throw new Error(`graph beside the charts: the drawing fills only ${(beside.fill * 100).toFixed(0)}% of its canvas`);
     if (beside.canvas.w < 0.95 * beside.root.w) throw new Error(`graph beside the charts: the canvas is ${beside.canvas.w} of ${beside.root.w} px wide (the inspector squeezes it)`);
 
+    // ---- 2b. one run, one set of numbers: the toast and the graph badges quote the same checkpoint
+    const summary = run.done.summary;
+    const toast = await W.until(page, async () => (await W.notificationTexts(page)).find((t) => /Trained /.test(t)), 'the end-of-training toast', 20000, 300);
+    log('toast:', toast);
+    if (!toast.includes(`valid, best epoch ${summary.bestEpoch}`)) throw new Error(`the toast does not say its split and checkpoint ("valid, best epoch ${summary.bestEpoch}"): ${toast}`);
+    if (summary.best.test && !/test: /.test(toast)) throw new Error(`the run scored the test split but the toast shows no test scores: ${toast}`);
+    const status = await g.locator('.toolbar .status').first().innerText();
+    if (!status.includes(`valid, best epoch ${summary.bestEpoch}`)) throw new Error(`the graph does not say where its figures come from: ${status}`);
+    for (const t of exp.tasks) {
+      const badge = await W.until(page, () => g.locator(`[data-node-id="${t.id}"] g.badge text`).first().textContent().catch(() => null), `the badge of ${t.id}`, 10000, 200);
+      const inToast = new RegExp(`\\b${W.reEscape(t.id)} [\\w-]+ ([\\d.]+)`).exec(toast);
+      const b = /([\d.]+)\s*$/.exec(badge);
+      if (!inToast || !b || inToast[1] !== b[1]) throw new Error(`${t.id}: badge "${badge}" and toast "${inToast && inToast[0]}" disagree`);
+      const metric = t.kind === 'regression' ? 'rmse' : t.kind === 'tagging' ? 'f1' : 'accuracy';
+      const v = summary.best.valid[t.id][metric];
+      const expected = metric === 'rmse' ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)) : (v * 100).toFixed(1);
+      if (b[1] !== expected) throw new Error(`${t.id}: badge ${b[1]} is not the best-validation checkpoint's ${metric} ${expected} (summary.json)`);
+    }
+    log('badges, toast and summary.json agree:', status);
+
     // ---- 3. the learned two-way gate: both shares on the graph, both rows in the inspector ---------
     const gumbel = (exp.feedback || []).find((f) => f.injection === 'gumbel');
     if (gumbel) {
