@@ -16,6 +16,8 @@ import type {
 } from '../shared/runViewProtocol';
 import type { TrainerEvent } from '../shared/trainerProtocol';
 import { assertNever } from '../shared/assertNever';
+import { escapeHtml } from '../shared/escape';
+import { makeNonce, webviewMessagePage, webviewPage } from '../shared/webviewPage';
 import { thinEvents } from '../shared/series/thinEvents';
 import { hasEventLog, readEvents } from '../runFolder/runFolderReader';
 import type { RunStore } from '../runs/runStore';
@@ -167,17 +169,9 @@ class RunChartsPanel {
     const webview = this.panel.webview;
     const scriptFile = vscode.Uri.joinPath(distWebview, 'charts.js');
     if (!fs.existsSync(scriptFile.fsPath)) {
-      webview.html = `<!doctype html><html><body><p>The charts bundle is missing (${escapeHtml(scriptFile.fsPath)}). Run <code>npm run build</code>.</p></body></html>`;
+      webview.html = webviewMessagePage('Charts', `The charts bundle is missing (${escapeHtml(scriptFile.fsPath)}). Run <code>npm run build</code>.`);
       return;
     }
-    const nonce = makeNonce();
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data: blob:`,
-      `style-src ${webview.cspSource} 'unsafe-inline'`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
     this.channel?.dispose();
     const port: Port = {
       post: (m) => { void webview.postMessage(m); },
@@ -186,13 +180,10 @@ class RunChartsPanel {
     this.channel = new Channel<ChartsToHostMessage, HostToChartsMessage>(port);
     this.channel.onAny((m) => this.onMessage(m));
     this.channel.on('charts/export', (m) => this.save(m));
-    webview.html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(this.title())}</title></head>
-<body><main id="charts-root"></main>
-<script nonce="${nonce}" src="${webview.asWebviewUri(scriptFile)}"></script></body></html>`;
+    webview.html = webviewPage({
+      cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: webview.asWebviewUri(scriptFile).toString(),
+      title: this.title(), body: '<main id="charts-root"></main>', inlineStyles: true, blobImages: true,
+    });
   }
 
   private onMessage(m: ChartsToHostMessage): void {
@@ -273,17 +264,6 @@ class RunChartsPanel {
     this.panel.dispose();
     this.onDispose();
   }
-}
-
-function makeNonce(): string {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let s = '';
-  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
-  return s;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** File names from the webview are suggestions: keep them to one safe path segment. */

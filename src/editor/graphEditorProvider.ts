@@ -18,7 +18,8 @@ import type { RunStore } from '../runs/runStore';
 import { computeEdits } from './edits';
 import { computeBadges, readGraph } from './graphModel';
 import type { ReadResult } from './graphModel';
-import { graphHtml, makeNonce } from './graphHtml';
+import { makeNonce } from '../shared/webviewPage';
+import { graphHtml } from './graphHtml';
 
 export const GRAPH_EDITOR_VIEW_TYPE = 'feedbackMtl.graphEditor';
 

@@ -10,6 +10,7 @@
  */
 import type { TaskKind } from '../shared/experimentTypes';
 import { formatAgo } from '../shared/duration';
+import { escapeMarkdown } from '../shared/escape';
 import { formatMetric, formatMetricDelta, headlineMetric, metricInfo, NO_VALUE } from '../shared/metrics/catalogue';
 import { FINISHED_STATUSES, type RunFigures } from '../shared/runFigures';
 import type { ArrowItem, TaskItem } from './experimentOutline';
@@ -106,7 +107,6 @@ export function hoverTable(item: { kind: 'task'; id: string; taskKind?: TaskKind
   const shown = runs.filter((r) => r.valid || Object.keys(r.gates).length).slice(0, max);
   const title = item.kind === 'task' ? `**Task \`${item.id}\`** — last runs` : `**Feedback \`${item.id}\`** (${item.from ?? '?'}→${item.to ?? '?'}) — last runs`;
   if (!shown.length) return `${title}\n\nNo runs with figures yet.`;
-  const esc = (s: string) => s.replace(/[|\\[\]*_`]/g, (c) => `\\${c}`);
   const rows: string[] = [];
   if (item.kind === 'task') {
     const style = headlineMetric(item.taskKind, shown.find((r) => r.valid?.[item.id])?.valid?.[item.id]);
@@ -118,14 +118,14 @@ export function hoverTable(item: { kind: 'task'; id: string; taskKind?: TaskKind
       const pv = style && prev ? prev.valid?.[item.id]?.[style.name] : undefined;
       const cell = v === undefined || !style ? NO_VALUE : formatMetric(style.name, v);
       const change = v !== undefined && pv !== undefined && style ? formatMetricDelta(style.name, v, pv).slice(1, -1) : '';
-      rows.push(`| [${esc(r.name)}](${link(r.id)}) | ${r.status} | ${cell} | ${change} |`);
+      rows.push(`| [${escapeMarkdown(r.name)}](${link(r.id)}) | ${r.status} | ${cell} | ${change} |`);
     }
   } else {
     rows.push('| run | status | gate |', '|---|---|---|');
     for (const r of shown) {
       const g = r.gates[item.id];
       const cell = item.injection !== 'gumbel' ? `block ${item.injection ?? '?'} (fixed)` : g ? `block ${g.block} (${g.prob.toFixed(2)})` : '—';
-      rows.push(`| [${esc(r.name)}](${link(r.id)}) | ${r.status} | ${cell} |`);
+      rows.push(`| [${escapeMarkdown(r.name)}](${link(r.id)}) | ${r.status} | ${cell} |`);
     }
   }
   return `${title}\n\n${rows.join('\n')}`;

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatAgo } from '../shared/duration';
+import { escapeMarkdown } from '../shared/escape';
 import { formatMetric, headlineMetric, metricInfo } from '../shared/metrics/catalogue';
 import { runFigures } from './runFigures';
 import type { HostDeps } from './hostDeps';
@@ -141,7 +142,7 @@ function runItem(run: RunInfo): vscode.TreeItem {
   item.command = { title: 'Open run', command: 'feedbackMtl.openRun', arguments: [run.id] };
 
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${escapeMd(run.name)}** — ${run.status}${run.live ? ' (live)' : ''}\n\n`);
+  md.appendMarkdown(`**${escapeMarkdown(run.name)}** — ${run.status}${run.live ? ' (live)' : ''}\n\n`);
   const facts = [
     run.startedAt ? `started ${formatAgo(Date.now() - run.startedAt)}` : '',
     run.backend ? `backend ${run.backend}` : '',
@@ -153,15 +154,15 @@ function runItem(run: RunInfo): vscode.TreeItem {
   const rows: string[] = [];
   const cell = (m: Record<string, number> | undefined) => (m ? Object.entries(m).map(([k, v]) => `${metricInfo(k).label} ${formatMetric(k, v)}`).join(', ') : '–');
   for (const [task, m] of Object.entries(f.valid ?? {})) {
-    rows.push(`| ${escapeMd(task === '_overall' ? 'overall' : task)} | ${cell(m)} |${f.test ? ` ${cell(f.test[task])} |` : ''}`);
+    rows.push(`| ${escapeMarkdown(task === '_overall' ? 'overall' : task)} | ${cell(m)} |${f.test ? ` ${cell(f.test[task])} |` : ''}`);
   }
   if (rows.length) {
     const head = f.test ? `| task | validation (${f.where}) | test (same checkpoint) |\n|---|---|---|` : `| task | validation (${f.where}) |\n|---|---|`;
     md.appendMarkdown(`${head}\n${rows.join('\n')}\n\n`);
   }
   const gates = Object.entries(f.gates);
-  if (gates.length) md.appendMarkdown(`Gates: ${gates.map(([a, g]) => `${escapeMd(a)} → block ${g.block} (${g.prob.toFixed(2)})`).join(', ')}\n\n`);
-  if (run.error) md.appendMarkdown(`**Error:** ${escapeMd(run.error)}\n\n`);
+  if (gates.length) md.appendMarkdown(`Gates: ${gates.map(([a, g]) => `${escapeMarkdown(a)} → block ${g.block} (${g.prob.toFixed(2)})`).join(', ')}\n\n`);
+  if (run.error) md.appendMarkdown(`**Error:** ${escapeMarkdown(run.error)}\n\n`);
   if (run.runDir) md.appendMarkdown(`\`${run.runDir}\``);
   item.tooltip = md;
   return item;
@@ -184,6 +185,3 @@ function statusIcon(run: RunInfo): vscode.ThemeIcon {
   }
 }
 
-function escapeMd(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|]/g, (c) => `\\${c}`);
-}

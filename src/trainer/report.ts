@@ -15,12 +15,13 @@ import { RUN_FILES } from '../runFolder/runFiles';
 import { readRunJson } from '../runFolder/runFolderReader';
 import type { RunSnapshotMessage, RunViewStatus } from '../shared/runViewProtocol';
 import { RunModel, epochLossSeries, metricNames, metricSeries } from '../shared/series/runModel';
-import { computeLineLayout, lineSvg, xmlEscape, type LineSpec } from '../shared/series/lineLayout';
+import { computeLineLayout, lineSvg, type LineSpec } from '../shared/series/lineLayout';
 import { computeHeatmapLayout, heatmapSvg } from '../shared/series/heatmapLayout';
 import { emaSmooth } from '../shared/series/smoothing';
 import { paletteColor } from '../shared/series/colors';
 import { thinEvents, type ThinLimits } from '../shared/series/thinEvents';
 import { metricTitle } from '../shared/metrics/catalogue';
+import { escapeHtml } from '../shared/escape';
 
 /** Upper bounds on embedded high-rate events, so a 100,000-step run still gives a small file. */
 export const REPORT_LIMITS: ThinLimits = { steps: 4000, deltas: 2000, gates: 2000 };
@@ -68,7 +69,7 @@ export function renderReportHtml(name: string, runDir: string, events: TrainerEv
     type: 'run/snapshot', mode: 'single',
     runs: [{ id: runId, name, colorIndex: 0, config: start?.type === 'run/start' ? start.config : undefined, runDir, status, events: thinned }],
   };
-  const title = `${xmlEscape(name)} · Feedback MTL report`;
+  const title = `${escapeHtml(name)} · Feedback MTL report`;
   const head = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`
     + `<meta name="generator" content="Feedback MTL"><title>${title}</title></head>`;
   if (bundle) {
@@ -92,10 +93,10 @@ function readSummary(runDir: string): RunSummary | undefined {
 /** Static fallback: loss, convergence, gates and metrics as inline SVG. */
 function staticBody(name: string, m: RunModel): string {
   const W = 520, H = 220;
-  const parts: string[] = [`<h1 style="font-size:18px">${xmlEscape(name)}</h1>`,
+  const parts: string[] = [`<h1 style="font-size:18px">${escapeHtml(name)}</h1>`,
     `<p style="color:#656d76">Static report (the interactive charts bundle was not found when this run finished). `
-    + `steps: ${m.steps} · epochs: ${m.epochs.length} · ${xmlEscape(m.status)}</p>`];
-  const card = (title: string, svg: string) => `<figure style="display:inline-block;margin:6px;vertical-align:top"><figcaption style="font-weight:600;font-size:13px">${xmlEscape(title)}</figcaption>${svg}</figure>`;
+    + `steps: ${m.steps} · epochs: ${m.epochs.length} · ${escapeHtml(m.status)}</p>`];
+  const card = (title: string, svg: string) => `<figure style="display:inline-block;margin:6px;vertical-align:top"><figcaption style="font-weight:600;font-size:13px">${escapeHtml(title)}</figcaption>${svg}</figure>`;
   let n = 0;
   const chart = (title: string, lines: LineSpec[], extra: { yLog?: boolean; xLabel?: string; xIntegerTicks?: boolean } = {}) =>
     card(title, lineSvg(computeLineLayout({ lines, width: W, height: H, ...extra }), undefined, `c${n++}`));

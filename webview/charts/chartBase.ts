@@ -115,11 +115,6 @@ export class ChartFrame {
   }
 }
 
-/** HTML-escapes text for tooltips. */
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
 /** Renders an SVG string to PNG (base64, no prefix) at `scale`x for crisp exports. */
 export async function svgToPngBase64(svg: string, width: number, height: number, scale = 2): Promise<string> {
   const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));

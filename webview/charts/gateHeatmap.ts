@@ -7,7 +7,8 @@
 import { select, type Selection } from 'd3-selection';
 import type { GateGrid } from '../../src/shared/series/runModel';
 import { argmax, columnAt, computeHeatmapLayout, heatmapSvg, probColor, type HeatmapLayout } from '../../src/shared/series/heatmapLayout';
-import { ChartFrame, el, esc, fmtValue, type ChartFrameOptions } from './chartBase';
+import { escapeHtml as esc } from '../../src/shared/escape';
+import { ChartFrame, el, fmtValue, type ChartFrameOptions } from './chartBase';
 import { currentSvgTheme } from './theme';
 
 export interface GateHeatmapData {

@@ -13,7 +13,8 @@ import { scaleLinear } from 'd3-scale';
 import { computeLineLayout, layoutScales, lineSvg, type LaidOutLine, type LineLayout, type LineSpec, type Tick } from '../../src/shared/series/lineLayout';
 import { emaSmooth } from '../../src/shared/series/smoothing';
 import { xExtent, type Domain } from '../../src/shared/series/extent';
-import { ChartFrame, esc, fmtValue, type ChartFrameOptions } from './chartBase';
+import { escapeHtml as esc } from '../../src/shared/escape';
+import { ChartFrame, fmtValue, type ChartFrameOptions } from './chartBase';
 import { currentSvgTheme } from './theme';
 
 /** A line plus whether the app-wide smoothing applies to it (noisy step series: yes; epoch points: no). */

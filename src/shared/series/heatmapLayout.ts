@@ -9,7 +9,8 @@
 import { scaleLinear } from 'd3-scale';
 import { interpolateCividis } from 'd3-scale-chromatic';
 import { rgb } from 'd3-color';
-import { formatTick, xmlEscape, DEFAULT_SVG_THEME, type SvgTheme, type Tick } from './lineLayout';
+import { escapeHtml } from '../escape';
+import { formatTick, DEFAULT_SVG_THEME, type SvgTheme, type Tick } from './lineLayout';
 
 export interface HeatmapInput {
   /** 1-based candidate block numbers (rows, top to bottom). */
@@ -146,7 +147,7 @@ export function columnAt(l: HeatmapLayout, px: number): HeatColumn | undefined {
 export function heatmapSvg(l: HeatmapLayout, theme: SvgTheme = DEFAULT_SVG_THEME, gradientId = 'cividis'): string {
   const { plot } = l;
   const p: string[] = [];
-  p.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}" viewBox="0 0 ${l.width} ${l.height}" font-family="${xmlEscape(theme.fontFamily)}" font-size="${theme.fontSize}">`);
+  p.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}" viewBox="0 0 ${l.width} ${l.height}" font-family="${escapeHtml(theme.fontFamily)}" font-size="${theme.fontSize}">`);
   if (theme.background) p.push(`<rect width="${l.width}" height="${l.height}" fill="${theme.background}"/>`);
   const stops = Array.from({ length: 11 }, (_, i) => `<stop offset="${i * 10}%" stop-color="${probColor(1 - i / 10)}"/>`).join('');
   p.push(`<defs><linearGradient id="${gradientId}" x1="0" x2="0" y1="0" y2="1">${stops}</linearGradient></defs>`);
@@ -163,11 +164,11 @@ export function heatmapSvg(l: HeatmapLayout, theme: SvgTheme = DEFAULT_SVG_THEME
   }
   if (l.selectedX !== undefined) p.push(`<line x1="${l.selectedX}" x2="${l.selectedX}" y1="${plot.y}" y2="${plot.y + plot.h}" stroke="${theme.foreground}" stroke-width="1.5" stroke-dasharray="3 2"/>`);
   p.push(`<g fill="${theme.muted}" text-anchor="end">`);
-  for (const r of l.rows) p.push(`<text x="${plot.x - 6}" y="${round(r.y + r.h / 2)}" dy="0.32em">${xmlEscape(r.label)}</text>`);
+  for (const r of l.rows) p.push(`<text x="${plot.x - 6}" y="${round(r.y + r.h / 2)}" dy="0.32em">${escapeHtml(r.label)}</text>`);
   p.push('</g>');
   const bottom = plot.y + plot.h;
   p.push(`<g fill="${theme.muted}" text-anchor="middle">`);
-  for (const t of l.xTicks) p.push(`<text x="${t.pos}" y="${bottom + 14}">${xmlEscape(t.label)}</text>`);
+  for (const t of l.xTicks) p.push(`<text x="${t.pos}" y="${bottom + 14}">${escapeHtml(t.label)}</text>`);
   p.push('</g>');
   p.push(`<text x="${plot.x + plot.w}" y="${l.height - 2}" text-anchor="end" fill="${theme.muted}">step</text>`);
   const g = l.legend;

@@ -9,6 +9,7 @@ import { line as d3line, area as d3area } from 'd3-shape';
 import { format as d3format } from 'd3-format';
 import { minMaxDownsample, visibleRange, type XY } from './downsample';
 import { xExtent, yExtent, type Domain } from './extent';
+import { escapeHtml } from '../escape';
 
 /** One line. Colours are CSS colour expressions (e.g. `var(--vscode-charts-blue, #3794ff)`). */
 export interface LineSpec extends XY {
@@ -219,11 +220,6 @@ export function cssFallback(color: string): string {
   return m ? cssFallback(m[1].trim()) : color;
 }
 
-/** Escapes text for XML content and attribute values. */
-export function xmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
 /**
  * Standalone SVG of a line layout. Deterministic (same layout -> same string), so tests compare it
  * exactly. `clipId` must be unique within the document that embeds it.
@@ -232,22 +228,22 @@ export function lineSvg(l: LineLayout, theme: SvgTheme = DEFAULT_SVG_THEME, clip
   const col = theme.resolve ?? cssFallback;
   const { plot } = l;
   const p: string[] = [];
-  p.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}" viewBox="0 0 ${l.width} ${l.height}" font-family="${xmlEscape(theme.fontFamily)}" font-size="${theme.fontSize}">`);
+  p.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${l.width}" height="${l.height}" viewBox="0 0 ${l.width} ${l.height}" font-family="${escapeHtml(theme.fontFamily)}" font-size="${theme.fontSize}">`);
   if (theme.background) p.push(`<rect width="${l.width}" height="${l.height}" fill="${theme.background}"/>`);
   p.push(`<defs><clipPath id="${clipId}"><rect x="${plot.x}" y="${plot.y}" width="${plot.w}" height="${plot.h}"/></clipPath></defs>`);
   p.push(`<g stroke="${theme.grid}" stroke-width="1">`);
   for (const t of l.yTicks) p.push(`<line x1="${plot.x}" x2="${plot.x + plot.w}" y1="${t.pos}" y2="${t.pos}"/>`);
   p.push('</g>');
   p.push(`<g fill="${theme.muted}" text-anchor="end">`);
-  for (const t of l.yTicks) p.push(`<text x="${plot.x - 6}" y="${t.pos}" dy="0.32em">${xmlEscape(t.label)}</text>`);
+  for (const t of l.yTicks) p.push(`<text x="${plot.x - 6}" y="${t.pos}" dy="0.32em">${escapeHtml(t.label)}</text>`);
   p.push('</g>');
   const bottom = plot.y + plot.h;
   p.push(`<line x1="${plot.x}" x2="${plot.x + plot.w}" y1="${bottom}" y2="${bottom}" stroke="${theme.muted}"/>`);
   p.push(`<g fill="${theme.muted}" text-anchor="middle">`);
-  for (const t of l.xTicks) p.push(`<text x="${t.pos}" y="${bottom + 14}">${xmlEscape(t.label)}</text>`);
+  for (const t of l.xTicks) p.push(`<text x="${t.pos}" y="${bottom + 14}">${escapeHtml(t.label)}</text>`);
   p.push('</g>');
-  if (l.xLabel) p.push(`<text x="${plot.x + plot.w}" y="${l.height - 2}" text-anchor="end" fill="${theme.muted}">${xmlEscape(l.xLabel)}</text>`);
-  if (l.yLabel) p.push(`<text transform="translate(10,${plot.y + plot.h / 2}) rotate(-90)" text-anchor="middle" fill="${theme.muted}">${xmlEscape(l.yLabel)}</text>`);
+  if (l.xLabel) p.push(`<text x="${plot.x + plot.w}" y="${l.height - 2}" text-anchor="end" fill="${theme.muted}">${escapeHtml(l.xLabel)}</text>`);
+  if (l.yLabel) p.push(`<text transform="translate(10,${plot.y + plot.h / 2}) rotate(-90)" text-anchor="middle" fill="${theme.muted}">${escapeHtml(l.yLabel)}</text>`);
   p.push(`<g clip-path="url(#${clipId})" fill="none">`);
   for (const ln of l.lines) {
     const c = col(ln.color);
@@ -260,7 +256,7 @@ export function lineSvg(l: LineLayout, theme: SvgTheme = DEFAULT_SVG_THEME, clip
     p.push(`<g fill="${theme.foreground}">`);
     for (const e of l.legend) {
       p.push(`<line x1="${e.x}" x2="${e.x + 14}" y1="${e.y}" y2="${e.y}" stroke="${col(e.color)}" stroke-width="2"${e.dash ? ` stroke-dasharray="${e.dash}"` : ''}/>`);
-      p.push(`<text x="${e.x + 18}" y="${e.y}" dy="0.32em">${xmlEscape(e.label)}</text>`);
+      p.push(`<text x="${e.x + 18}" y="${e.y}" dy="0.32em">${escapeHtml(e.label)}</text>`);
     }
     p.push('</g>');
   }
