@@ -19,7 +19,7 @@ const builds = [
     platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'],
   },
   {
-    entryPoints: { trainer: 'src/trainer/main.ts', cli: 'src/trainer/cli.ts', gruWorker: 'src/trainer/model/gruWorker.ts' },
+    entryPoints: { trainer: 'src/trainer/main.ts', cli: 'src/trainer/cli.ts', gruWorker: 'src/trainer/model/gruWorker.ts', model: 'src/trainer/savedModel.ts' },
     platform: 'node', format: 'cjs', target: 'node20', external: nativeTf,
     banner: { js: '#!/usr/bin/env node' },
   },

@@ -7,6 +7,8 @@
  *             (also writes <runDir>/predictions/<split>.jsonl, or <split>-last.jsonl for last)
  *   fmtl validate <file.fmtl.json|file.sweep.json> [--json]
  *   fmtl sweep <file.sweep.json> [--workers N] [--backend ...] [--out DIR]
+ *   fmtl export <runDir> --out DIR [--checkpoint best|last]      (a model folder: savedModel.ts)
+ *   fmtl predict <modelDir|runDir> ["sentence" ...] [--input file.txt|file.csv] [--iterations] [--json]
  *
  * Exit codes: 0 done, 1 invalid input or failed run, 2 usage error, 130 stopped with Ctrl-C.
  * Errors are one clear message; stack traces only with FMTL_DEBUG=1.
@@ -28,6 +30,10 @@ import { gatesTable, summaryTable, table } from './cliTables';
 import { predictionsFileName, RUN_FILES, type RunMeta } from '../runFolder/runFiles';
 import { readRunJson } from '../runFolder/runFolderReader';
 import { buildPredictions, writePredictions } from './predictionsFile';
+import { exportModel, loadModel, loadRunModel, MODEL_FILES } from './savedModel';
+import type { ModelInput } from './data/preprocessing';
+import { parseCsv } from './data/csv';
+import { predictionLines } from '../shared/predictions/answerText';
 import { runTraining } from './runTraining';
 import { withDefaults } from '../shared/experiment';
 import { formatSweepIssues, loadSweepFile } from '../sweeps/sweepFile';
@@ -43,7 +49,9 @@ const USAGE = `usage:
                               [--runs-dir DIR] [--variant static|fixed|gumbel|asWritten] [--tag TAG] [--resume RUN_DIR]
   fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend auto|tensorflow|wasm|cpu] [--json]
   fmtl validate <file.fmtl.json|file.sweep.json> [--json]
-  fmtl sweep <file.sweep.json> [--workers N] [--backend auto|tensorflow|wasm|cpu] [--out DIR]`;
+  fmtl sweep <file.sweep.json> [--workers N] [--backend auto|tensorflow|wasm|cpu] [--out DIR]
+  fmtl export <runDir> --out DIR [--checkpoint best|last]
+  fmtl predict <modelDir|runDir> ["a sentence" ...] [--input file.txt|file.csv] [--iterations] [--json] [--backend ...]`;
 
 interface Parsed { positional: string[]; flags: Map<string, string | true> }
 
@@ -228,6 +236,63 @@ export async function cmdEval(argv: readonly string[], io: CliIo = defaultIo()):
   return 0;
 }
 
+/** `fmtl export`: a run's checkpoint as a self-contained model folder. */
+export async function cmdExport(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  const p = parseArgs(argv, [], ['out', 'checkpoint']);
+  if (p.positional.length !== 1) throw new UsageError('export takes one run folder');
+  const out = p.flags.get('out');
+  if (typeof out !== 'string') throw new UsageError('export needs --out DIR');
+  const runDir = path.resolve(io.cwd, p.positional[0]);
+  await initBackend('cpu'); // only to encode the weights
+  const r = await exportModel(runDir, path.resolve(io.cwd, out), oneOfFlag(p, 'checkpoint', ['best', 'last'] as const));
+  const s = r.manifest.source;
+  io.out.write(`${displayPath(r.dir, io.cwd)}: ${s.runId}, checkpoint ${s.checkpoint} (epoch ${s.epoch}, step ${s.step}), ${(r.bytes / 1e6).toFixed(1)} MB\n`);
+  io.out.write(`use it: fmtl predict ${displayPath(r.dir, io.cwd)} "your input"   or   loadModel('${displayPath(r.dir, io.cwd)}') in code\n`);
+  return 0;
+}
+
+/** `fmtl predict`: a model folder (or a run folder) answers sentences or CSV rows. */
+export async function cmdPredict(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  const p = parseArgs(argv, ['json', 'iterations'], ['input', 'backend', 'checkpoint']);
+  if (p.positional.length < 1) throw new UsageError('predict takes a model folder, then the inputs (or --input FILE)');
+  const dir = path.resolve(io.cwd, p.positional[0]);
+  const inputs: ModelInput[] = p.positional.slice(1);
+  const file = p.flags.get('input');
+  const labels: string[] = inputs.map((_, i) => `input ${i + 1}`);
+  if (typeof file === 'string') {
+    const f = path.resolve(io.cwd, file);
+    let text: string;
+    try { text = fs.readFileSync(f, 'utf8'); } catch { throw new CliError(`cannot read ${f}`); }
+    if (/\.csv$/i.test(f)) {
+      const table = parseCsv(text, f);
+      table.rows.forEach((row, i) => { inputs.push(Object.fromEntries(table.header.map((h, j) => [h, row[j]]))); labels.push(`${path.basename(f)}:${table.lines[i]}`); });
+    } else {
+      text.split('\n').forEach((l, i) => { if (l.trim()) { inputs.push(l); labels.push(`${path.basename(f)}:${i + 1}`); } });
+    }
+  }
+  if (!inputs.length) throw new UsageError('nothing to predict: give sentences after the model folder or --input FILE');
+  const backend = oneOfFlag(p, 'backend', BACKENDS) ?? 'auto';
+  const isModel = fs.existsSync(path.join(dir, MODEL_FILES.manifest));
+  const model = isModel ? await loadModel(dir, { backend }) : await loadRunModel(dir, oneOfFlag(p, 'checkpoint', ['best', 'last'] as const), { backend });
+  try {
+    const preds = model.predict(inputs);
+    const iterations = p.flags.has('iterations');
+    preds.forEach((r, i) => {
+      if (p.flags.has('json')) {
+        const answer = Object.fromEntries(Object.entries(r.pred).map(([id, a]) => [id, a[a.length - 1]]));
+        io.out.write(JSON.stringify({ input: inputs[i], ...(r.tokens ? { tokens: r.tokens } : {}), answer, ...(iterations ? { passes: r.pred } : {}) }) + '\n');
+        return;
+      }
+      const head = r.tokens ? r.tokens.join(' ') : labels[i];
+      io.out.write(`${i ? '\n' : ''}${head}\n`);
+      for (const l of predictionLines(model.tasks, r.pred, r.tokens, iterations)) io.out.write(`  ${l}\n`);
+    });
+  } finally {
+    model.dispose();
+  }
+  return 0;
+}
+
 function metricsTable(m: TaskMetrics, losses: Record<string, number>): string {
   const rows = [['task', 'metric', 'value']];
   for (const [task, ms] of Object.entries(m)) {
@@ -273,6 +338,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
         }
       }
       case 'eval': return await cmdEval(rest, io);
+      case 'export': return await cmdExport(rest, io);
+      case 'predict': return await cmdPredict(rest, io);
       case 'validate': return cmdValidate(rest, io);
       case '--version': case '-v': io.out.write(`fmtl ${(pkg as { version: string }).version}\n`); return 0;
       case undefined: case 'help': case '--help': case '-h': io.out.write(USAGE + '\n'); return cmd === undefined ? 2 : 0;

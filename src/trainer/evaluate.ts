@@ -62,7 +62,7 @@ export class PredictionCollector {
       this.preds.set(t.id, t.kind === 'regression' ? new Float32Array(split.size).fill(NaN) : new Array(split.size).fill(null));
     }
     if (iterations) {
-      this.answers = Object.fromEntries(model.tasks.map((t) => [t.id, { labels: new Array(split.size), probs: t.kind === 'regression' ? null : new Array(split.size) }]));
+      this.answers = Object.fromEntries(model.tasks.map((t) => [t.id, { labels: new Array(split.size), probs: t.head.probabilities ? new Array(split.size) : null }]));
     }
   }
 
@@ -80,16 +80,8 @@ export class PredictionCollector {
           (store as (Int32Array | null)[])[ix] = Int32Array.from(p.subarray(b * batch.seqLen, b * batch.seqLen + len));
         }
       }
-      const its = iterations?.[t.id];
-      const keep = this.answers?.[t.id];
-      if (!its || !keep) continue;
-      for (let b = 0; b < batch.size; b++) {
-        const ix = batch.indices[b];
-        const [from, to] = t.level === 'token' ? [b * batch.seqLen, b * batch.seqLen + (batch.lengths ? batch.lengths[b] : batch.seqLen)] : [b, b + 1];
-        keep.labels[ix] = its.labels.map((a) => a.slice(from, to));
-        if (keep.probs && its.probs) keep.probs[ix] = its.probs.map((a) => a.slice(from, to));
-      }
     }
+    if (this.answers && iterations) keepAnswers(this.answers, this.model, batch, iterations);
   }
 
   /** Metrics over the examples seen so far (examples never predicted are left out). */
@@ -134,6 +126,35 @@ export class PredictionCollector {
     }
     return r;
   }
+}
+
+/** Stores a batch's answers of every pass per example (by `batch.indices`), cut to each example's tokens. */
+function keepAnswers(into: SplitAnswers, model: FeedbackModel, batch: Batch, iterations: Record<string, IterationAnswers>): void {
+  for (const t of model.tasks) {
+    const its = iterations[t.id];
+    const keep = into[t.id];
+    for (let b = 0; b < batch.size; b++) {
+      const ix = batch.indices[b];
+      const [from, to] = t.level === 'token' ? [b * batch.seqLen, b * batch.seqLen + (batch.lengths ? batch.lengths[b] : batch.seqLen)] : [b, b + 1];
+      keep.labels[ix] = its.labels.map((a) => a.slice(from, to));
+      if (keep.probs && its.probs) keep.probs[ix] = its.probs.map((a) => a.slice(from, to));
+    }
+  }
+}
+
+/**
+ * Every example's answers of every pass, for a split without labels (new inputs): the same batches
+ * and the same forward pass as `evaluateSplit`, without the objective.
+ */
+export function answerSplit(model: FeedbackModel, data: Pick<PreparedData, 'featureDim' | 'charVocab'>, exp: Experiment, enc: EncodedSplit): SplitAnswers {
+  const out: SplitAnswers = Object.fromEntries(model.tasks.map((t) => [t.id, { labels: new Array(enc.size), probs: t.head.probabilities ? new Array(enc.size) : null }]));
+  for (const b of evalBatches(enc, data, exp)) {
+    const packed = tf.tidy(() => packIterations(model, model.forward(b, { training: false })));
+    const v = packed.dataSync() as Float32Array;
+    packed.dispose();
+    keepAnswers(out, model, b, unpackIterations(model, v, b));
+  }
+  return out;
 }
 
 /** Gold tags of example `i` of a tagging task: the raw strings when kept, else the names of the ids ('O' for unknown). */
@@ -257,7 +278,7 @@ export function evaluateSplit(model: FeedbackModel, data: PreparedData, exp: Exp
  * The batches evaluation runs a split in (length-bucketed, in a fixed order). `fmtl predict` batches
  * its inputs the same way, so the same inputs give the same bits as here.
  */
-export function evalBatches(enc: EncodedSplit, data: Pick<PreparedData, 'featureDim'>, exp: Experiment): Batch[] {
+export function evalBatches(enc: EncodedSplit, data: Pick<PreparedData, 'featureDim' | 'charVocab'>, exp: Experiment): Batch[] {
   return makeBatches(enc, data, exp, { batchSize: exp.training.batchSize, shuffle: false, bucket: true, seed: exp.training.seed });
 }
 

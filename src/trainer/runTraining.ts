@@ -23,8 +23,9 @@ import { ExperimentFileError, loadExperimentFile, requireExperiment } from './ex
 import { writeReport } from './report';
 import { defaultRunsDir, predictionsFileName, RUN_FILES, slug, timestampName, type RunSummaryFile } from '../runFolder/runFiles';
 import { readRunJson } from '../runFolder/runFolderReader';
-import { RunFolder } from '../runFolder/runFolderWriter';
+import { RunFolder, writeJsonAtomic } from '../runFolder/runFolderWriter';
 import { writePredictions } from './predictionsFile';
+import { preprocessingOf } from './data/preprocessing';
 import { train, type TrainState } from './train';
 import pkg from '../../package.json';
 
@@ -194,6 +195,8 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       },
     });
     runId = folder.id;
+    // What a saved model needs to read new inputs (vocabulary, label maps, scaling).
+    writeJsonAtomic(path.join(folder.dir, RUN_FILES.preprocessing), preprocessingOf(exp, data));
     const warnings = resumedFrom ? [] : loaded.issues.filter((i) => i.severity === 'warning');
 
     // 5. Train.

@@ -11,6 +11,7 @@ import { metricsOfPredictions } from '../../src/shared/predictions/score';
 import type { RunSummary } from '../../src/shared/trainerProtocol';
 import { runTraining } from '../../src/trainer/runTraining';
 import { cmdEval } from '../../src/trainer/cli';
+import { smallSnips } from './smallSnips';
 
 const root = path.join(__dirname, '..', '..', '..');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-pred-'));
@@ -22,27 +23,6 @@ function readPred(runDir: string, name: string) {
 
 function summaryOf(runDir: string): RunSummary {
   return JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as RunSummary;
-}
-
-/** A small SNIPS experiment (300 training sentences, a small model, K = 2) in a temp folder. */
-export function smallSnips(dir: string, epochs = 2, crf = false): string {
-  const exp = JSON.parse(fs.readFileSync(path.join(root, 'samples', 'snips.fmtl.json'), 'utf8'));
-  exp.name = 'snips-small';
-  exp.data.path = path.resolve(root, 'samples', exp.data.path);
-  exp.data.limitTrain = 300;
-  exp.encoder = { type: 'bigru', embeddingDim: 16, hidden: 16, layers: 1, dropout: 0.1 };
-  for (const t of exp.tasks) {
-    t.blocks = [{ type: 'dense', units: 16 }, { type: 'dense', units: 16 }];
-    if (crf && t.kind === 'tagging') t.output = 'crf';
-  }
-  exp.iterations = 2;
-  exp.training.epochs = epochs;
-  exp.training.batchSize = 32;
-  exp.training.learningRate = 0.01;
-  delete exp.training.earlyStopping;
-  const file = path.join(dir, 'snips-small.fmtl.json');
-  fs.writeFileSync(file, JSON.stringify(exp, null, 2));
-  return file;
 }
 
 test('penguins: predictions/{valid,test}.jsonl re-score to summary.json (accuracy, macro-F1, RMSE, MAE) and fmtl eval writes the same', async () => {

@@ -69,6 +69,14 @@ export interface ExamplePrediction {
   pred: Record<string, Answer[]>;
 }
 
+/** What a saved model answers for one new input (`loadModel(dir).predict`, `fmtl predict`, Try the model). */
+export interface InputPrediction {
+  /** Text: the tokens the model read (after the whitespace split and the maxLength cut). */
+  tokens?: string[];
+  /** Task id -> answers of passes 0..K. */
+  pred: Record<string, Answer[]>;
+}
+
 /** A whole predictions file, parsed. */
 export interface PredictionsFile {
   header: PredictionsHeader;

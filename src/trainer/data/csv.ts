@@ -15,6 +15,8 @@
  */
 import { Rng } from '../../shared/rng';
 import { DataError } from './dataError';
+import type { FeatureScaling } from './types';
+import { featureVector } from './preprocessing';
 
 export interface CsvTable {
   header: string[];
@@ -111,14 +113,6 @@ export interface CsvSplitData {
   classes: Record<string, Int32Array>;
   reals: Record<string, Float32Array>;
   raw: Record<string, (string | null)[]>;
-}
-
-/** Standardisation of numeric columns and one-hot values of categorical columns, from the training split. */
-export interface FeatureScaling {
-  numeric: { column: string; mean: number; std: number }[];
-  categorical: { column: string; values: string[] }[];
-  /** Cell texts meaning "missing". */
-  missing: string[];
 }
 
 export interface CsvData {
@@ -219,18 +213,14 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
     }
   });
 
+  const scaling: FeatureScaling = {
+    numeric: numeric.map((f, j) => ({ column: spec.features[j], mean: f.mean, std: f.std })),
+    categorical: cats.map((c, k) => ({ column: spec.categorical![k], values: c.values })),
+    missing: [...missing],
+  };
+  const catIndex = cats.map((c) => c.index);
   const build = (name: string, rows: number[]): CsvSplitData => {
-    const features = rows.map((r) => {
-      const x = new Float32Array(featureDim);
-      numeric.forEach((f, j) => { const v = f.v[r]; x[j] = Number.isNaN(v) ? 0 : (v - f.mean) / f.std; });
-      let o = numeric.length;
-      for (const c of cats) {
-        const id = c.index.get(table.rows[r][c.col].trim());
-        if (id !== undefined) x[o + id] = 1;
-        o += c.values.length;
-      }
-      return x;
-    });
+    const features = rows.map((r) => featureVector(numeric.map((f) => f.v[r]), cats.map((c) => table.rows[r][c.col].trim()), scaling, catIndex));
     const classes: Record<string, Int32Array> = {};
     const reals: Record<string, Float32Array> = {};
     const raw: Record<string, (string | null)[]> = {};
@@ -256,12 +246,7 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
   };
 
   return {
-    featureDim, featureNames, labelNames, targetScale,
-    scaling: {
-      numeric: numeric.map((f, j) => ({ column: spec.features[j], mean: f.mean, std: f.std })),
-      categorical: cats.map((c, k) => ({ column: spec.categorical![k], values: c.values })),
-      missing: [...missing],
-    },
+    featureDim, featureNames, labelNames, targetScale, scaling,
     train: build('train', parts.train),
     valid: build('valid', parts.valid),
     test: spec.test > 0 ? build('test', parts.test) : undefined,

@@ -142,6 +142,7 @@ async function prepareCsv(data: CsvDataSpec, exp: Experiment, baseDir: string): 
     featureDim: enc.featureDim,
     labelNames: enc.labelNames,
     targetScale: enc.targetScale,
+    scaling: enc.scaling,
     train: toSplit(enc.train),
     valid: toSplit(enc.valid),
     test: enc.test ? toSplit(enc.test) : undefined,

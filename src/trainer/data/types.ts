@@ -13,6 +13,14 @@ export interface Vocab {
   readonly index: ReadonlyMap<string, number>;
 }
 
+/** Standardisation of numeric columns and one-hot values of categorical columns, from the training split. */
+export interface FeatureScaling {
+  numeric: { column: string; mean: number; std: number }[];
+  categorical: { column: string; values: string[] }[];
+  /** Cell texts meaning "missing". */
+  missing: string[];
+}
+
 export const PAD_ID = 0;
 export const UNK_ID = 1;
 
@@ -72,6 +80,9 @@ export interface Batch {
   targets: Record<string, Int32Array | Float32Array>;
 }
 
+/** What building a model needs to know about the data (a saved model has this without any split). */
+export type DataShape = Pick<PreparedData, 'kind' | 'vocab' | 'charVocab' | 'featureDim' | 'labelNames'>;
+
 export interface PreparedData {
   kind: 'text' | 'tabular';
   vocab?: Vocab;
@@ -85,6 +96,8 @@ export interface PreparedData {
   labelNames: Record<string, string[]>;
   /** Task id -> mean/std used to standardise a regression target (metrics are reported in original units). */
   targetScale: Record<string, { mean: number; std: number }>;
+  /** Tabular: how a CSV row becomes the feature vector (train statistics). */
+  scaling?: FeatureScaling;
   train: EncodedSplit;
   valid: EncodedSplit;
   test?: EncodedSplit;

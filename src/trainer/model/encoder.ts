@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderSpec } from '../../shared/experimentTypes';
-import type { PreparedData } from '../data/types';
+import type { DataShape } from '../data/types';
 import type { ForwardCtx } from './context';
 import type { NamedVariable, ParamScope } from './params';
 import { Registry } from './registry';
@@ -33,7 +33,7 @@ export interface Encoder {
 }
 
 /** Builds an encoder; throws a clear message when the spec does not fit the data. */
-export type EncoderFactory = (spec: EncoderSpec, data: PreparedData, scope: ParamScope) => Encoder;
+export type EncoderFactory = (spec: EncoderSpec, data: DataShape, scope: ParamScope) => Encoder;
 
 /** `encoder.type` -> factory. */
 export const encoders = new Registry<EncoderFactory>('encoder');

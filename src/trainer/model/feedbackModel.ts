@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment, FeedbackSpec, TaskKind, TaskLevel } from '../../shared/experimentTypes';
 import { taskLevel, towerLevel } from '../../shared/experimentTypes';
-import { UNK_ID, type Batch, type PreparedData } from '../data/types';
+import { UNK_ID, type Batch, type DataShape } from '../data/types';
 import { Rng } from '../../shared/rng';
 import { amplifiers, type Amplifier } from './amplifier';
 import { blocks as blockRegistry, type Block } from './block';
@@ -134,7 +134,7 @@ export interface FeedbackModel {
  * Builds the model for an experiment (with defaults applied) and prepared data. `seed` fixes every
  * initial weight; dropout and Gumbel noise are derived from it and the step in `forward`.
  */
-export function buildModel(exp: Experiment, data: PreparedData, seed: number): FeedbackModel {
+export function buildModel(exp: Experiment, data: DataShape, seed: number): FeedbackModel {
   const root = ParamScope.root(seed);
   try {
     return build(exp, data, seed, root);
@@ -145,7 +145,7 @@ export function buildModel(exp: Experiment, data: PreparedData, seed: number): F
   }
 }
 
-function build(exp: Experiment, data: PreparedData, seed: number, root: ParamScope): FeedbackModel {
+function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope): FeedbackModel {
   const encoder = encoders.get(exp.encoder.type)(exp.encoder, data, root.scope('encoder'));
   const arrowsSpec = exp.feedback.filter((f) => f.enabled !== false);
   const K = arrowsSpec.length > 0 ? exp.iterations : 0;
