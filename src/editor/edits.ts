@@ -53,7 +53,7 @@ export type EditOutcome =
 
 const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'];
 const AMPLIFIERS = ['linear', 'mlp', 'label-embedding'] as const;
-const BLOCK_TYPES: readonly BlockSpec['type'][] = ['dense', 'bigru'];
+const BLOCK_TYPES: readonly BlockSpec['type'][] = ['dense', 'bigru', 'bilstm'];
 const TASK_KINDS = ['classification', 'tagging', 'regression'] as const;
 const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 const ANNEALS = ['exp', 'linear', 'none'] as const;

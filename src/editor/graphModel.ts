@@ -49,11 +49,11 @@ export function readGraph(text: string, opts: { fileExists?: (relPath: string) =
 
 /** Short encoder caption: `BiGRU 64 · emb 64`, `BiGRU 64 · emb 64 · attention 4×128`, `MLP 32-16`. */
 function encoderCaption(e: Obj): string {
-  if (e.type === 'bigru') {
+  if (e.type === 'bigru' || e.type === 'bilstm') {
     const layers = num(e.layers) ?? 1;
     const att = e.attention !== undefined ? obj(e.attention) : undefined;
     const attention = att ? ` · attention ${num(att.heads) ?? '?'}×${num(att.dim) ?? '?'}${att.combine === 'add' ? ' (add)' : ''}` : '';
-    return `BiGRU ${num(e.hidden) ?? '?'}${layers > 1 ? ` ×${layers} layers` : ''} · emb ${num(e.embeddingDim) ?? '?'}${attention}`;
+    return `${e.type === 'bilstm' ? 'BiLSTM' : 'BiGRU'} ${num(e.hidden) ?? '?'}${layers > 1 ? ` ×${layers} layers` : ''} · emb ${num(e.embeddingDim) ?? '?'}${attention}`;
   }
   if (e.type === 'mlp') return `MLP ${arr(e.hidden).map((h) => num(h) ?? '?').join('-') || '?'}`;
   return typeof e.type === 'string' ? e.type : 'encoder';

@@ -130,7 +130,7 @@ export function withDefaults(input: Experiment): Experiment {
     d.missing ??= ['NA', ''];
   }
   const e = exp.encoder;
-  if (e.type === 'bigru') { e.layers ??= 1; e.dropout ??= 0; }
+  if (e.type === 'bigru' || e.type === 'bilstm') { e.layers ??= 1; e.dropout ??= 0; }
   else if (e.type === 'mlp') { e.activation ??= 'relu'; e.dropout ??= 0; }
   for (const t of exp.tasks) {
     t.lossWeight ??= 1;
@@ -166,7 +166,7 @@ export function withDefaults(input: Experiment): Experiment {
 /** The encoder's character features with defaults applied, or undefined when it has none. */
 export function charFeatures(exp: Pick<Experiment, 'encoder'>): Required<CharFeaturesSpec> | undefined {
   const e = exp.encoder;
-  if (e.type !== 'bigru' || !e.chars) return undefined;
+  if ((e.type !== 'bigru' && e.type !== 'bilstm') || !e.chars) return undefined;
   const c = e.chars;
   return { embeddingDim: c.embeddingDim ?? 32, filters: c.filters ?? 100, widths: c.widths ?? [3], maxWordLength: c.maxWordLength ?? 20 };
 }
@@ -394,13 +394,13 @@ function checkData(c: Checker, exp: Obj): DataInfo | undefined {
   return undefined;
 }
 
-function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 'bigru' | 'mlp' | undefined {
+function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 'bigru' | 'bilstm' | 'mlp' | undefined {
   const e = c.obj(exp, 'encoder', [], true);
   if (!e) return undefined;
   const P: Path = ['encoder'];
-  const type = c.oneOf(e, 'type', P, ['bigru', 'mlp'] as const, true);
+  const type = c.oneOf(e, 'type', P, ['bigru', 'bilstm', 'mlp'] as const, true);
   c.num(e, 'dropout', P, false, { ge: 0, lt: 1 });
-  if (type === 'bigru') {
+  if (type === 'bigru' || type === 'bilstm') {
     c.keys(e, P, ['type', 'embeddingDim', 'hidden', 'layers', 'dropout', 'chars', 'wordDropout', 'attention']);
     c.num(e, 'embeddingDim', P, true, { int: true, ge: 1 });
     c.num(e, 'hidden', P, true, { int: true, ge: 1 });
@@ -418,13 +418,13 @@ function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 
       w?.forEach((v, i) => c.numValue(v, [...CP, 'widths', i], 'window width', { int: true, ge: 1, le: 9 }));
     }
     checkAttention(c, e, P);
-    if (format === 'csv') c.error([...P, 'type'], "a 'bigru' encoder reads token sequences; CSV data has rows of features — use 'mlp'");
+    if (format === 'csv') c.error([...P, 'type'], `a '${type}' encoder reads token sequences; CSV data has rows of features — use 'mlp'`);
   } else if (type === 'mlp') {
     c.keys(e, P, ['type', 'hidden', 'activation', 'dropout']);
     const h = c.arr(e, 'hidden', P, true);
     h?.forEach((v, i) => c.numValue(v, [...P, 'hidden', i], 'hidden layer width', { int: true, ge: 1 }));
     c.oneOf(e, 'activation', P, ACTIVATIONS, false);
-    if (format === 'slu') c.error([...P, 'type'], "an 'mlp' encoder reads feature rows; SLU data is token sequences — use 'bigru'");
+    if (format === 'slu') c.error([...P, 'type'], "an 'mlp' encoder reads feature rows; SLU data is token sequences — use 'bigru' or 'bilstm'");
   }
   return type;
 }
@@ -445,7 +445,7 @@ function checkAttention(c: Checker, e: Obj, P: Path): void {
 }
 
 /** Returns undefined when `tasks` is not a list at all (then references to tasks are not checked). */
-function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined, encoderType: 'bigru' | 'mlp' | undefined): Map<string, TaskInfo> | undefined {
+function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined, encoderType: 'bigru' | 'bilstm' | 'mlp' | undefined): Map<string, TaskInfo> | undefined {
   const out = new Map<string, TaskInfo>();
   const tasks = c.arr(exp, 'tasks', [], true);
   if (!tasks) return undefined;
@@ -479,17 +479,18 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined, enc
       const BP: Path = [...P, 'blocks', j];
       if (!isObj(blk)) { c.error(BP, `a block must be an object, not ${typeName(blk)}`); blocks.push({}); return; }
       c.keys(blk, BP, ['type', 'units', 'activation', 'dropout']);
-      const type = c.oneOf(blk, 'type', BP, ['dense', 'bigru'] as const, true);
+      const type = c.oneOf(blk, 'type', BP, ['dense', 'bigru', 'bilstm'] as const, true);
+      const recurrent = type === 'bigru' || type === 'bilstm';
       const units = c.num(blk, 'units', BP, true, { int: true, ge: 1 });
       c.oneOf(blk, 'activation', BP, ACTIVATIONS, false);
       c.num(blk, 'dropout', BP, false, { ge: 0, lt: 1 });
-      if (type === 'bigru' && format === 'csv') {
-        c.error([...BP, 'type'], "a 'bigru' block needs token sequences; this experiment's data is tabular rows — use 'dense'");
+      if (recurrent && format === 'csv') {
+        c.error([...BP, 'type'], `a '${type}' block needs token sequences; this experiment's data is tabular rows — use 'dense'`);
       }
-      else if (type === 'bigru' && kind !== undefined && !tokenTower) {
-        c.error([...BP, 'type'], `a 'bigru' block runs over tokens, but '${kind}' is a sentence-level task (its tower works on the pooled sentence vector) — use 'dense'${kind === 'classification' ? ', or set "tokenLevel": true' : ''}`);
+      else if (recurrent && kind !== undefined && !tokenTower) {
+        c.error([...BP, 'type'], `a '${type}' block runs over tokens, but '${kind}' is a sentence-level task (its tower works on the pooled sentence vector) — use 'dense'${kind === 'classification' ? ', or set "tokenLevel": true' : ''}`);
       }
-      if (type === 'bigru' && blk.activation !== undefined) c.warn([...BP, 'activation'], "'activation' is ignored for a 'bigru' block");
+      if (recurrent && blk.activation !== undefined) c.warn([...BP, 'activation'], `'activation' is ignored for a '${type}' block`);
       blocks.push({ type, units });
     });
     // Data-format compatibility of the task kind and its label source.
@@ -635,13 +636,13 @@ function blockInputWidth(to: TaskInfo, l: number, encoderType: string | undefine
   if (l > 1) {
     const prev = to.blocks?.[l - 2];
     if (!prev?.units) return undefined;
-    return prev.type === 'bigru' ? 2 * prev.units : prev.units;
+    return prev.type === 'bigru' || prev.type === 'bilstm' ? 2 * prev.units : prev.units;
   }
   if (encoderType === 'mlp' && isObj(encoder) && Array.isArray(encoder.hidden) && encoder.hidden.length > 0) {
     const last = encoder.hidden[encoder.hidden.length - 1];
     return typeof last === 'number' ? last : undefined;
   }
-  if (encoderType === 'bigru' && isObj(encoder) && typeof encoder.hidden === 'number') {
+  if ((encoderType === 'bigru' || encoderType === 'bilstm') && isObj(encoder) && typeof encoder.hidden === 'number') {
     // Token towers read the BiGRU states (2 x hidden, + attention dim when concatenated); sentence
     // towers their mean+max pool (twice that).
     const att = isObj(encoder.attention) ? encoder.attention : undefined;

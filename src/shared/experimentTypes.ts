@@ -67,9 +67,12 @@ export interface CsvDataSpec {
 
 export type EncoderSpec = BiGruEncoderSpec | MlpEncoderSpec;
 
-/** Token embedding + bidirectional GRU; produces per-token states and a pooled sentence vector. */
+/**
+ * Token embedding + bidirectional recurrent layers (`bigru`: GRU cells, `bilstm`: LSTM cells, same
+ * options); produces per-token states and a pooled sentence vector.
+ */
 export interface BiGruEncoderSpec {
-  type: 'bigru';
+  type: 'bigru' | 'bilstm';
   embeddingDim: number;
   /** Hidden units per direction. */
   hidden: number;
@@ -168,7 +171,7 @@ export interface TaskSpec {
 }
 
 export interface BlockSpec {
-  type: 'dense' | 'bigru';
+  type: 'dense' | 'bigru' | 'bilstm';
   units: number;
   activation?: Activation;
   dropout?: number;

@@ -12,6 +12,7 @@ test('readGraph: lenient model as written (no defaults), layout positions, encod
   assert.equal(m.name, 'snips-feedback');
   assert.equal(m.encoder, 'BiGRU 64 · emb 64');
   assert.equal(readGraph(JSON.stringify({ encoder: { type: 'bigru', hidden: 32, embeddingDim: 16, attention: { heads: 4, dim: 128 } } })).model!.encoder, 'BiGRU 32 · emb 16 · attention 4×128');
+  assert.equal(readGraph(JSON.stringify({ encoder: { type: 'bilstm', hidden: 32, embeddingDim: 16 } })).model!.encoder, 'BiLSTM 32 · emb 16');
   assert.deepEqual(m.tasks.map((t) => [t.id, t.kind, t.blocks.length]), [['intent', 'classification', 1], ['slots', 'tagging', 3]]);
   assert.deepEqual(m.tasks[1].blocks[1], { n: 2, type: 'dense', units: 64, activation: 'relu', dropout: undefined });
   const a = m.arrows[0];

@@ -336,3 +336,19 @@ test('encoder.attention: heads, dim (a multiple of heads), dropout, combine; wid
   assert.deepEqual(errors(add(40)), []);
   expectError(add(32), 'feedback[0].amplifier.units', /\(40\)/);
 });
+
+test("'bilstm' encoder and block: the same options and rules as 'bigru'", () => {
+  const lstm = mutate(slu, (x) => { x.encoder.type = 'bilstm'; x.encoder.attention = { heads: 2, dim: 8 }; x.tasks[1].blocks[0].type = 'bilstm'; });
+  assert.deepEqual(errors(lstm), []);
+  expectError(mutate(slu, (x) => { x.encoder.type = 'bilstn'; }), 'encoder.type', /'bigru', 'bilstm', 'mlp'.*did you mean 'bilstm'/);
+  expectError(mutate(csv, (x) => { x.encoder = { type: 'bilstm', embeddingDim: 8, hidden: 8 }; }), 'encoder.type', /'bilstm' encoder reads token sequences/);
+  expectError(mutate(slu, (x) => { x.tasks[0].blocks[0].type = 'bilstm'; }), 'tasks[0].blocks[0].type', /'bilstm' block runs over tokens/);
+  expectError(mutate(csv, (x) => { x.tasks[0].blocks[0].type = 'bilstm'; }), 'tasks[0].blocks[0].type', /tabular/);
+  // A bilstm block feeds 2 x units to the block above it ('add' width check).
+  const add = (units: number) => mutate(slu, (x) => {
+    x.encoder.type = 'bilstm'; x.tasks[1].blocks[0].type = 'bilstm';
+    x.feedback[0] = { id: 'i2s', from: 'intent', to: 'slots', amplifier: { type: 'linear', units }, injection: 2, combine: 'add' };
+  });
+  assert.deepEqual(errors(add(32)), []);
+  expectError(add(16), 'feedback[0].amplifier.units', /\(32\)/);
+});

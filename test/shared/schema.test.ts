@@ -124,14 +124,14 @@ type Req<T> = Record<RequiredKeys<T>, true>;
 const amplifierTypes: Record<AmplifierSpec['type'], true> = { linear: true, mlp: true, 'label-embedding': true };
 const taskKinds: Record<TaskKind, true> = { classification: true, tagging: true, regression: true };
 const activations: Record<Activation, true> = { relu: true, tanh: true, sigmoid: true, gelu: true, linear: true };
-const blockTypes: Record<BlockSpec['type'], true> = { dense: true, bigru: true };
+const blockTypes: Record<BlockSpec['type'], true> = { dense: true, bigru: true, bilstm: true };
 const optimizers: Record<TrainingSpec['optimizer'], true> = { adam: true, sgd: true, rmsprop: true };
 const combines: Record<NonNullable<FeedbackSpec['combine']>, true> = { concat: true, add: true };
 const anneals: Record<NonNullable<GumbelSpec['anneal']>, true> = { exp: true, linear: true, none: true };
 const masks: Record<NonNullable<ConvergenceSpec['dropoutMasks']>, true> = { shared: true, fresh: true };
 const taskOutputs: Record<NonNullable<TaskSpec['output']>, true> = { softmax: true, crf: true };
 const votes: Record<NonNullable<TaskSpec['vote']>, true> = { mean: true, majority: true };
-const encoderTypes: Record<(BiGruEncoderSpec | MlpEncoderSpec)['type'], true> = { bigru: true, mlp: true };
+const encoderTypes: Record<(BiGruEncoderSpec | MlpEncoderSpec)['type'], true> = { bigru: true, bilstm: true, mlp: true };
 const formats: Record<(SluDataSpec | CsvDataSpec)['format'], true> = { slu: true, csv: true };
 
 const sorted = (x: object | string[]) => (Array.isArray(x) ? [...x] : Object.keys(x)).sort();

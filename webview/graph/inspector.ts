@@ -174,7 +174,7 @@ export class Inspector {
       name.textContent = `h${blk.n}`;
       row.append(
         name,
-        this.select(`block.${blk.n}.type`, [['dense', 'dense'], ['bigru', 'BiGRU']], blk.type, (v) => upd({ type: v as 'dense' })),
+        this.select(`block.${blk.n}.type`, [['dense', 'dense'], ['bigru', 'BiGRU'], ['bilstm', 'BiLSTM']], blk.type, (v) => upd({ type: v as 'dense' })),
         this.number(`block.${blk.n}.units`, blk.units, { integer: true, min: 1, required: true, at }, (v) => upd({ units: v! })),
         this.select(`block.${blk.n}.activation`, [['', '(default)'], ...ACTIVATIONS.map((x): Opt => [x, x])], blk.activation ?? '',
           (v) => upd({ activation: v ? (v as 'relu') : null })),

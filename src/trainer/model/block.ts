@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BlockSpec, TaskLevel } from '../../shared/experimentTypes';
 import type { ForwardCtx } from './context';
 import { activeTape, BiGru } from './gru';
+import { BiLstm } from './lstm';
 import { activate, matMulAny } from './layers';
 import type { NamedVariable, ParamScope } from './params';
 import { Registry } from './registry';
@@ -101,6 +102,26 @@ blocks.register('bigru', (spec, where, scope): Block => {
       // GRU then computes x's input projection once per step and only extra's per iteration,
       // because the model hands this block the same x tensor in every feedback pass.
       const y = gru.apply(x as tf.Tensor3D, mask, where.extraDim > 0 ? extra as tf.Tensor3D | null : null);
+      return ctx.dropout.apply(y, spec.dropout, where.site, ctx.iteration);
+    },
+  };
+});
+
+/**
+ * `bilstm`: a bidirectional LSTM (`lstm.ts`) over the task's token states, output width 2 x units;
+ * token level only, like `bigru`. The feedback input is concatenated to x.
+ */
+blocks.register('bilstm', (spec, where, scope): Block => {
+  if (where.level !== 'token') {
+    throw new Error(`block type 'bilstm' runs over tokens, but ${where.site} belongs to a sentence-level task; use 'dense'`);
+  }
+  const lstm = new BiLstm(scope.scope('lstm'), where.inDim + where.extraDim, spec.units);
+  return {
+    variables: scope.variables, inDim: where.inDim, extraDim: where.extraDim, outDim: 2 * spec.units,
+    apply(x, extra, ctx) {
+      const mask = ctx.batch.mask;
+      if (!mask) throw new Error(`block type 'bilstm' (${where.site}) needs a token mask`);
+      const y = lstm.apply(x as tf.Tensor3D, mask, where.extraDim > 0 ? extra as tf.Tensor3D | null : null);
       return ctx.dropout.apply(y, spec.dropout, where.site, ctx.iteration);
     },
   };

@@ -7,7 +7,7 @@ import { activate, Dense } from './layers';
 encoders.register('mlp', (spec, data, scope): Encoder => {
   const s = spec as MlpEncoderSpec;
   if (data.kind !== 'tabular' || data.featureDim < 1) {
-    throw new Error("encoder 'mlp' reads feature rows, but the data has none (text data needs encoder 'bigru')");
+    throw new Error("encoder 'mlp' reads feature rows, but the data has none (text data needs encoder 'bigru' or 'bilstm')");
   }
   const act = s.activation ?? 'relu';
   const layers: Dense[] = [];

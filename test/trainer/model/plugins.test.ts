@@ -83,6 +83,12 @@ const cases: [string, () => Experiment, PreparedData][] = [
     e.encoder = { type: 'bigru', embeddingDim: 8, hidden: 6, layers: 1, dropout: 0, attention: { heads: 3, dim: 6, combine: 'add' } };
     return e;
   }, txt],
+  ['bilstm encoder (2 layers) and a bilstm block with feedback into it', () => {
+    const e = textExperiment([arrow('i2s', 'intent', 'slots', { injection: 1 }), arrow('s2i', 'slots', 'intent', { injection: 2 })],
+      [{ type: 'bilstm', units: 4, dropout: 0.1 }, { type: 'dense', units: 8, activation: 'relu', dropout: 0 }]);
+    e.encoder = { type: 'bilstm', embeddingDim: 8, hidden: 6, layers: 2, dropout: 0.1 };
+    return e;
+  }, txt],
 ];
 
 for (const [name, mk, data] of cases) {
