@@ -3,9 +3,9 @@
  * value, without defaults, so a half-written or invalid file still draws (its problems are shown on
  * the graph) and the inspector can tell "as written" from "default".
  */
-import { parseTree, getNodeValue, printParseErrorCode } from 'jsonc-parser';
+import { parseTree, getNodeValue } from 'jsonc-parser';
 import type { ParseError } from 'jsonc-parser';
-import { lineColumn, parseExperiment } from '../shared/experiment';
+import { lineColumn, parseExperiment, syntaxMessage } from '../shared/experiment';
 import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point, TextIssue } from '../shared/graphEditorProtocol';
 import type { EpochEvent, RunSummary } from '../shared/trainerProtocol';
 import type { TaskKind } from '../shared/experimentTypes';
@@ -35,7 +35,7 @@ export function readGraph(text: string, opts: { fileExists?: (relPath: string) =
   const syntax: ParseError[] = [];
   const root = parseTree(text, syntax, { allowTrailingComma: true });
   if (syntax.length || !root) {
-    const parseErrors = syntax.map((e): TextIssue => ({ ...lineColumn(text, e.offset), message: printParseErrorCode(e.error), offset: e.offset, length: e.length }));
+    const parseErrors = syntax.map((e): TextIssue => ({ ...lineColumn(text, e.offset), message: syntaxMessage(e), offset: e.offset, length: e.length }));
     if (!parseErrors.length) parseErrors.push({ message: 'The file is empty.', line: 1, column: 1, offset: 0, length: 0 });
     return { parseErrors, issues: [] };
   }

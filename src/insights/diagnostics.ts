@@ -35,7 +35,10 @@ export function registerDiagnostics(_context: vscode.ExtensionContext): vscode.D
       return ok;
     };
     const parsed = parseExperiment(text, { fileExists });
-    collection.set(doc.uri, issueDiagnostics(text, parsed.errors).map((d) => {
+    // JSON syntax errors: VS Code's own JSON language service already lists them (the file is
+    // jsonc); a second copy in Problems only doubles the noise. Ours start once the text parses.
+    const semantic = parsed.value === undefined ? [] : parsed.errors;
+    collection.set(doc.uri, issueDiagnostics(text, semantic).map((d) => {
       const range = doc.validateRange(new vscode.Range(d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character));
       const diag = new vscode.Diagnostic(range, d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
       diag.source = 'Feedback MTL';

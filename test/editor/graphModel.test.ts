@@ -39,6 +39,8 @@ test('readGraph: syntax errors come with line and column and no model', () => {
   assert.equal(r.model, undefined);
   assert.ok(r.parseErrors.length > 0);
   assert.equal(r.parseErrors[0].line, 4);
+  assert.ok(r.parseErrors.every((e) => !/^[A-Z][a-z]+[A-Z]/.test(e.message)), `readable words, not parser codes: ${r.parseErrors.map((e) => e.message).join('; ')}`);
+  assert.equal(readGraph('{ "a": 1 "b": 2 }').parseErrors[0].message, "',' expected");
   assert.equal(readGraph('[1]').parseErrors[0].message, 'The experiment must be a JSON object.');
 });
 

@@ -42,7 +42,9 @@ export class ConvergenceChart {
     this.byK = new LineChart(container, {
       title: `${task}: ‖y^(k+1) − y^k‖ by iteration`, subtitle: 'one line per epoch', fileStem: `convergence-${task}-by-k`,
       chartId: `convergence-${task}-k`, onExport: options.onExport, yLog: true, xIntegerTicks: true, height: 230,
-      xLabel: 'iteration k', xName: 'k',
+      // One tick per step of the loop, named by what it moves (y⁰→y¹ ...), with room at both ends:
+      // with K = 2 the chart is two points, which must not read as a line across an axis 0…1.
+      xLabel: 'iteration step', xName: 'k', xPad: 0.35, xTickLabel: iterationStep,
     });
     this.element = this.byK.element;
     this.element.dataset.task = task;
@@ -118,4 +120,10 @@ export function settleText(deltas: number[], split: string, epoch: number): stri
   const pct = (100 * last) / first;
   const verdict = pct < 5 ? 'settles after the first pass' : pct < 30 ? 'settling' : 'still moving — the loop has not settled';
   return `${split}, epoch ${epoch}: first pass moves ${fmtValue(first)}, last pass ${fmtValue(last)} (${fmtValue(pct)}% of the first) — ${verdict}.`;
+}
+
+/** `y⁰→y¹` for step k = 0 (the move from y^k to y^(k+1)). */
+export function iterationStep(k: number): string {
+  const sup = (n: number) => String(n).split('').map((d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(d)] ?? d).join('');
+  return `y${sup(k)}→y${sup(k + 1)}`;
 }

@@ -37,6 +37,9 @@ export interface LineChartOptions extends ChartFrameOptions {
   /** Show the log/linear toggle (default true). */
   logToggle?: boolean;
   xIntegerTicks?: boolean;
+  /** See `LineLayoutInput.xPad` / `xTickLabel`. */
+  xPad?: number;
+  xTickLabel?: (value: number) => string;
   /** Called when the user flips log scale (to persist view state). */
   onLogChange?: (yLog: boolean) => void;
   /** Format of x in the read-out, e.g. `step 1,200`. */
@@ -164,7 +167,7 @@ export class LineChart {
     return computeLineLayout({
       lines: this.prepared, width: this.frame.width, height: this.options.height ?? 210,
       xLabel: this.options.xLabel, yLabel: this.options.yLabel, yLog: this.yLog, xDomain: this.view,
-      xIntegerTicks: this.options.xIntegerTicks,
+      xIntegerTicks: this.options.xIntegerTicks, xPad: this.options.xPad, xTickLabel: this.options.xTickLabel,
     });
   }
 

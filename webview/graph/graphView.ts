@@ -220,6 +220,7 @@ export class GraphView {
       .attr('y', (d) => (d.kind === 'block' ? (blockSub(tasks.get(d.taskId!)!.blocks[d.n! - 1]) ? -2 : 5) : -4))
       .text((d) => {
         if (d.kind === 'encoder') return 'Shared encoder';
+        if (d.kind === 'missing') return `"${d.missing!.name}"`;
         const t = tasks.get(d.taskId!)!;
         if (d.kind === 'task') return taskTitle(t);
         return blockTitle(t.blocks[d.n! - 1]);
@@ -228,6 +229,7 @@ export class GraphView {
       .attr('y', (d) => (d.kind === 'block' ? 13 : 14))
       .text((d) => {
         if (d.kind === 'encoder') return model.encoder;
+        if (d.kind === 'missing') return 'no such task';
         const t = tasks.get(d.taskId!)!;
         if (d.kind === 'task') return taskSub(t);
         return blockSub(t.blocks[d.n! - 1]);
@@ -264,6 +266,7 @@ export class GraphView {
   private nodeLabel(d: LayoutNode, model: GraphModel, badges: GraphBadges | undefined, errs: GraphIssue[] | undefined): string {
     const err = errs?.length ? `. ${errs.length} problem${errs.length > 1 ? 's' : ''}: ${errs.map((x) => x.message).join('; ')}` : '';
     if (d.kind === 'encoder') return `Shared encoder, ${model.encoder}${err}`;
+    if (d.kind === 'missing') return `No task "${d.missing!.name}": arrow ${d.missing!.arrowId} names it. Enter selects the arrow`;
     const t = model.tasks.find((x) => x.id === d.taskId)!;
     if (d.kind === 'task') {
       const b = badges?.tasks[t.id];
@@ -375,9 +378,11 @@ export class GraphView {
 
   /** Click / keyboard / drag on nodes. */
   private nodeBehaviour(s: Selection<SVGGElement, LayoutNode, SVGGElement, unknown>): void {
-    s.on('click', (ev: MouseEvent, d) => { ev.stopPropagation(); this.cb.select({ kind: 'node', id: d.id }); });
+    // A placeholder stands for its arrow's error: selecting it selects the arrow.
+    const target = (d: LayoutNode): GraphSelection => (d.missing ? { kind: 'arrow', id: d.missing.arrowId } : { kind: 'node', id: d.id });
+    s.on('click', (ev: MouseEvent, d) => { ev.stopPropagation(); this.cb.select(target(d)); });
     s.on('keydown', (ev: KeyboardEvent, d) => {
-      if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); this.cb.select({ kind: 'node', id: d.id }); return; }
+      if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); this.cb.select(target(d)); return; }
       if ((ev.key === 'a' || ev.key === 'A') && d.taskId && !ev.ctrlKey && !ev.metaKey && !this.state?.readOnly) {
         ev.preventDefault();
         this.cb.startAddFeedback(d.taskId);
@@ -386,7 +391,7 @@ export class GraphView {
       const step = ev.shiftKey ? 50 : 10;
       const delta: Record<string, [number, number]> = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
       const m = delta[ev.key];
-      if (m && ev.altKey && !this.state?.readOnly) {
+      if (m && ev.altKey && !this.state?.readOnly && d.kind !== 'missing') {
         ev.preventDefault();
         const p = { x: d.x + m[0], y: d.y + m[1] };
         this.overrides[d.id] = p;
@@ -397,7 +402,7 @@ export class GraphView {
     let moved = false;
     s.call(drag<SVGGElement, LayoutNode>()
       .clickDistance(4)
-      .filter((ev: MouseEvent) => !this.state?.readOnly && !ev.button && !(ev.target as Element).classList.contains('port'))
+      .filter((ev: MouseEvent, d) => !this.state?.readOnly && !ev.button && d.kind !== 'missing' && !(ev.target as Element).classList.contains('port'))
       .container(() => this.viewport.node()!)
       .subject((_ev, d) => ({ x: d.x, y: d.y }))
       .on('start', () => { moved = false; this.dragging = true; })

@@ -23,7 +23,13 @@ export const GAP = 84;
 /** Vertical distance between rows (block to block). */
 export const ROW = 72;
 
-export type NodeKind = 'encoder' | 'task' | 'block';
+/** `missing`: a placeholder for a task an arrow names but the file does not have (`"to": "bird"`). */
+export type NodeKind = 'encoder' | 'task' | 'block' | 'missing';
+
+/** Node id of the placeholder for an unknown task name. */
+export function missingNodeId(name: string): string {
+  return `?${name}`;
+}
 
 /** A laid-out node: centre (x, y) and size. */
 export interface LayoutNode {
@@ -39,6 +45,8 @@ export interface LayoutNode {
   h: number;
   /** True when the position comes from the file. */
   pinned: boolean;
+  /** Placeholders: the unknown task name and the first arrow that names it. */
+  missing?: { name: string; arrowId: string };
 }
 
 export interface Layout {
@@ -127,6 +135,21 @@ export function computeLayout(model: GraphModel, overrides: Record<string, Point
   for (const t of model.tasks) {
     for (const b of t.blocks) place(blockNodeId(t.id, b.n), 'block', widths.get(blockNodeId(t.id, b.n))!, BLOCK_H, { taskId: t.id, n: b.n });
     place(t.id, 'task', widths.get(t.id)!, OUTPUT_H, { taskId: t.id });
+  }
+  // An arrow naming a task the file does not have still draws, to a dashed placeholder right of
+  // the columns, so its error is where the user looks.
+  const known = new Set(model.tasks.map((t) => t.id));
+  const missing = new Map<string, string>();
+  for (const a of model.arrows) {
+    for (const name of [a.from, a.to]) if (name && !known.has(name) && !missing.has(name)) missing.set(name, a.id);
+  }
+  if (missing.size) {
+    const right = Math.max(...nodes.map((d) => d.x + d.w / 2));
+    const top = Math.min(...nodes.filter((d) => d.kind === 'task').map((d) => d.y), defaults.get(ENCODER_NODE_ID)!.y - ROW);
+    [...missing].forEach(([name, arrowId], i) => {
+      const w = boxWidth(`"${name}"`, FONT.taskTitle, 'no such task', OUTPUT_W);
+      nodes.push({ id: missingNodeId(name), kind: 'missing', w, h: OUTPUT_H, x: right + GAP + w / 2, y: top + i * ROW * 1.5, pinned: false, missing: { name, arrowId } });
+    });
   }
   const x0 = Math.min(...nodes.map((d) => d.x - d.w / 2));
   const y0 = Math.min(...nodes.map((d) => d.y - d.h / 2));
@@ -283,8 +306,8 @@ function routeAll(model: GraphModel, layout: Layout, labelSize: (a: GraphArrow) 
     return d ?? { path: curve(a, b) };
   };
   for (const a of model.arrows) {
-    const src = layout.byId.get(a.from);
-    const targetTask = layout.byId.get(a.to);
+    const src = layout.byId.get(a.from) ?? layout.byId.get(missingNodeId(a.from));
+    const targetTask = layout.byId.get(a.to) ?? layout.byId.get(missingNodeId(a.to));
     if (!src || !targetTask) continue;
     const k = perTarget.get(a.to) ?? 0;
     perTarget.set(a.to, k + 1);

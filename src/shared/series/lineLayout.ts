@@ -45,6 +45,13 @@ export interface LineLayoutInput {
   yDomain?: Domain;
   /** Only integer x ticks (epochs, iteration k). */
   xIntegerTicks?: boolean;
+  /**
+   * Room (in x units) on each side of the data when not zoomed: a chart of a few discrete x values
+   * (iteration steps of a K = 2 loop) does not pin its points to the plot's edges.
+   */
+  xPad?: number;
+  /** Words for an x tick (default: the number, short): `y⁰→y¹` for iteration step 0. */
+  xTickLabel?: (value: number) => string;
   /** Draw the legend (default true when more than one legend entry). */
   legend?: boolean;
 }
@@ -136,7 +143,8 @@ export function computeLineLayout(input: LineLayoutInput): LineLayout {
   };
   const bandSeries: XY[] = input.lines.filter((l) => l.band).flatMap((l) => [{ x: l.x, y: l.band!.lo }, { x: l.x, y: l.band!.hi }]);
   const dataX = xExtent(input.lines);
-  let xDomain: Domain = input.xDomain ?? dataX ?? [0, 1];
+  const padded: Domain | undefined = dataX && input.xPad ? [dataX[0] - input.xPad, dataX[1] + input.xPad] : dataX;
+  let xDomain: Domain = input.xDomain ?? padded ?? [0, 1];
   if (xDomain[0] === xDomain[1]) xDomain = [xDomain[0] - 1, xDomain[1] + 1];
   const yDomainRaw = input.yDomain ?? yExtent([...input.lines, ...bandSeries], { log: yLog, xDomain });
   const empty = !dataX || !yDomainRaw;
@@ -150,7 +158,8 @@ export function computeLineLayout(input: LineLayoutInput): LineLayout {
   const xTickCount = Math.max(2, Math.floor(plot.w / 70));
   let xt = x.ticks(xTickCount);
   if (input.xIntegerTicks) xt = xt.filter(Number.isInteger);
-  layout.xTicks = xt.map((v) => ({ value: v, pos: round(x(v)), label: formatTick(v) }));
+  if (input.xIntegerTicks && input.xPad) xt = xt.filter((v) => !dataX || (v >= dataX[0] && v <= dataX[1]));
+  layout.xTicks = xt.map((v) => ({ value: v, pos: round(x(v)), label: input.xTickLabel ? input.xTickLabel(v) : formatTick(v) }));
 
   const yTickCount = Math.max(2, Math.floor(plot.h / 28));
   let yt = y.ticks(yTickCount);

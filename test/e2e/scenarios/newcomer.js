@@ -5,6 +5,8 @@
 // the charts in Light Modern, Dark Modern and Dark High Contrast (screenshots for the README),
 // with readable export and toggle buttons in High Contrast.
 'use strict';
+const fs = require('fs');
+const path = require('path');
 const { listRuns, runsOf } = require('../lib/runs');
 const { hasCommand, missingFiles } = require('../lib/contributes');
 const { graphFrame, graphReadability, contrast } = require('../lib/webview');
@@ -131,5 +133,69 @@ module.exports = {
       if (arrowContrast < 3) throw new Error(`${theme}: unselected arrows ${arrowStroke} on ${bg} have contrast ${arrowContrast.toFixed(1)} < 3`);
       await s.shot(`theme-${tag}`);
     }
+
+    // ---- 5. K = 2 convergence chart: one tick per iteration step, in words ------------------------
+    const chartsDark = await W.frameWith(page, '#charts-root', 10000);
+    const ticks = await chartsDark.locator('#convergence svg text.tick').allTextContents();
+    if (!ticks.includes('y⁰→y¹') || !ticks.includes('y¹→y²')) throw new Error(`convergence ticks for K = 2: ${JSON.stringify(ticks.slice(0, 12))}`);
+
+    // ---- 6. keyboard: A on a task, Enter adds the arrow (no Gumbel offered over a one-block task) --
+    g = await W.frameWith(page, '#graph-root', 10000);
+    const from = exp.tasks.find((t) => t.id === 'sex') || exp.tasks[1];
+    await g.locator(`[data-node-id="${from.id}"]`).first().focus();
+    await page.keyboard.press('a');
+    const pick = g.locator('#inspector [name="feedback.target"]').first();
+    await W.until(page, () => pick.evaluate((e) => e.matches(':focus') || e.contains(document.activeElement) || document.activeElement === e), 'focus on the target list after A', 10000, 200);
+    const options = await pick.evaluate((e) => [...e.querySelectorAll('vscode-option')].map((o) => o.getAttribute('value')));
+    const oneBlock = exp.tasks.filter((t) => t.id !== from.id && t.blocks.length === 1).map((t) => t.id);
+    const bad = options.filter((v) => oneBlock.some((id) => v === `${id}|gumbel`));
+    if (bad.length) throw new Error(`a Gumbel gate is offered over a one-block task: ${JSON.stringify(bad)}`);
+    const target = await pick.evaluate((e) => e.value);
+    const before = await g.locator('[data-arrow-id]').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-arrow-id')))]);
+    await page.keyboard.press('Enter');
+    const added = await W.until(page, async () => (await g.locator('[data-arrow-id]').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-arrow-id')))])).find((id) => !before.includes(id)),
+      'A then Enter to add an arrow', 10000, 200);
+    const wantId = `${from.id}-to-${target.split('|')[0]}`;
+    if (added !== wantId) throw new Error(`new arrow id ${added}, expected ${wantId} (the samples' "-" style)`);
+    log(`keyboard: A on ${from.id}, Enter -> ${added}`);
+    await s.shot('keyboard-arrow');
+    await page.keyboard.press('Control+Z');
+    await W.until(page, async () => !(await g.locator(`[data-arrow-id="${added}"]`).count()), 'Ctrl+Z to remove the keyboard arrow', 10000, 200);
+
+    // ---- 7. a keybinding scoped to the graph editor: Alt+T opens the file as text beside it --------
+    await g.locator('#graph-root').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Alt+T');
+    await W.until(page, () => page.locator('.editor-instance .monaco-editor').first().isVisible().catch(() => false), 'Alt+T to open the experiment as text', 10000, 200);
+    await s.shot('alt-t-text');
+    await W.runCommand(page, 'View: Close Editor', { log });
+
+    // ---- 8. an arrow to a task that does not exist: drawn dashed to a placeholder, listed, selectable
+    const file = path.join(ws, files.quick);
+    const original = fs.readFileSync(file, 'utf8');
+    const victim = exp.feedback.find((f) => f.injection !== 'gumbel') || exp.feedback[0];
+    const broken = original.replace(new RegExp(`("id": "${W.reEscape(victim.id)}",[\\s\\S]*?"to": )"${W.reEscape(victim.to)}"`), '$1"bird"');
+    if (broken === original) throw new Error(`could not point ${victim.id} at "bird" in the text`);
+    fs.writeFileSync(file, broken);
+    g = await W.frameWith(page, '#graph-root', 10000);
+    await g.locator('[data-node-id="?bird"]').first().waitFor({ timeout: 15000 });
+    const cls = await g.locator(`[data-arrow-id="${victim.id}"]`).first().getAttribute('class');
+    const dash = await g.locator(`[data-arrow-id="${victim.id}"] .arrow-line`).first().evaluate((p) => getComputedStyle(p).strokeDasharray);
+    if (!/has-error/.test(cls) || dash === 'none') throw new Error(`the arrow to "bird" is not drawn as an error (class ${cls}, dash ${dash})`);
+    const drawn = await g.locator('[data-arrow-id]').evaluateAll((els) => new Set(els.map((e) => e.getAttribute('data-arrow-id'))).size);
+    const header = await g.locator('.toolbar .status').first().innerText();
+    if (!header.includes(`${drawn} arrows`)) throw new Error(`header "${header}" and the ${drawn} arrows drawn disagree`);
+    await g.locator('#graph-errors button.link', { hasText: /bird/ }).first().click();
+    await W.until(page, async () => /→ bird/.test(await g.locator('#inspector h2').first().innerText().catch(() => '')), '"Show on the graph" to select the arrow to bird', 10000, 200);
+    await s.shot('invalid-arrow');
+    fs.writeFileSync(file, original);
+    await g.locator('[data-node-id="?bird"]').first().waitFor({ state: 'detached', timeout: 15000 });
+
+    // ---- 9. the walkthrough: its steps, each with its command -------------------------------------
+    await W.runCommand(page, 'Welcome: Open Walkthrough...', { log });
+    await W.pickQuickItem(page, /Get started with Feedback MTL/);
+    for (const step of ['Open a sample experiment', 'See the task graph', 'Add a feedback arrow', 'Train', 'Read the convergence curves and the gates']) {
+      await page.locator('.gettingStartedContainer .getting-started-step', { hasText: step }).first().waitFor({ timeout: 15000 });
+    }
+    await s.shot('walkthrough');
   },
 };

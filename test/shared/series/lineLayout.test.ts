@@ -55,3 +55,14 @@ test('helpers: tick format and CSS fallback', () => {
   assert.equal(formatTick(0.25), '0.25');
   assert.equal(cssFallback('var(--vscode-charts-red, #f14c4c)'), '#f14c4c');
 });
+
+test('a K = 2 convergence chart: room around its two points, one tick per iteration step in words', () => {
+  const l = computeLineLayout({
+    lines: [{ id: 'e1', label: 'epoch 1', color: '#000', x: [0, 1], y: [0.02, 0.005] }],
+    width: 400, height: 200, yLog: true, xIntegerTicks: true, xPad: 0.35,
+    xTickLabel: (k) => `y${'⁰¹²'[k]}→y${'⁰¹²'[k + 1]}`,
+  });
+  assert.deepEqual(l.xDomain, [-0.35, 1.35]);
+  assert.deepEqual(l.xTicks.map((t) => t.label), ['y⁰→y¹', 'y¹→y²']);
+  assert.ok(l.xTicks[0].pos > l.plot.x + 20 && l.xTicks[1].pos < l.plot.x + l.plot.w - 20, 'the points are not pinned to the edges');
+});

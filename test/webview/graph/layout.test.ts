@@ -65,9 +65,11 @@ test('arrows: a fixed arrow ends at its block, a Gumbel arrow forks to each cand
   assert.deepEqual(candidateBlocks({ ...m.arrows[0], candidates: undefined }, m), [1, 2, 3]);
 });
 
-test('arrows to unknown tasks are skipped; empty models still lay out', () => {
+test('arrows from unknown tasks draw from a placeholder, arrows with no end name are skipped; empty models still lay out', () => {
   const m = model({ arrows: [{ id: 'x', index: 0, from: 'nope', to: 'slots', amplifier: { type: 'linear' }, injection: 1 }] });
-  assert.equal(routeArrows(m, computeLayout(m)).length, 0);
+  assert.equal(routeArrows(m, computeLayout(m)).length, 1);
+  const unnamed = model({ arrows: [{ id: 'y', index: 0, from: '', to: 'slots', amplifier: { type: 'linear' }, injection: 1 }] });
+  assert.equal(routeArrows(unnamed, computeLayout(unnamed)).length, 0);
   const empty = computeLayout(model({ tasks: [], arrows: [] }));
   assert.equal(empty.nodes.length, 1);
   assert.ok(Number.isFinite(empty.bounds.w));
@@ -194,4 +196,16 @@ test('boxes hold their words and columns sit GAP apart (plus room for each extra
   assert.equal(b - a - column[0] / 2 - column[1] / 2, GAP + FORK_ROOM, 'two forks share the gap: one FORK_ROOM more');
   // Compact enough to stay readable beside the charts: ~520 px at zoom >= 11 / MIN_FONT.
   assert.ok(l.bounds.w * (11 / MIN_FONT) < 400, `two tasks take ${l.bounds.w} units`);
+});
+
+test('an arrow to a task the file does not have draws to a placeholder node right of the columns', () => {
+  const m = model({ arrows: [{ id: 's2b', index: 0, from: 'slots', to: 'bird', amplifier: { type: 'linear', units: 4 }, injection: 1 }] });
+  const l = computeLayout(m);
+  const bird = l.byId.get('?bird')!;
+  assert.equal(bird.kind, 'missing');
+  assert.deepEqual(bird.missing, { name: 'bird', arrowId: 's2b' });
+  assert.ok(bird.x - bird.w / 2 > l.byId.get('slots')!.x + l.byId.get('slots')!.w / 2, 'right of the last column');
+  const [g] = routeArrows(m, l);
+  assert.equal(g.id, 's2b', 'the arrow is routed, not dropped');
+  assert.equal(g.branches.length, 0);
 });
