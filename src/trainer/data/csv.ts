@@ -1,5 +1,6 @@
 /**
- * CSV data: a small RFC 4180 parser and the mapping of columns to model inputs and task labels.
+ * CSV data: parsing (csv-parse, with our file:line messages) and the mapping of columns to model
+ * inputs and task labels.
  *
  * Inputs:
  * - numeric columns (`features`) are standardised with the training split's mean and standard
@@ -13,6 +14,7 @@
  * numbers standardised with training statistics (NaN = missing, masked out of losses and metrics).
  * Rows are split at random into train/valid/test with a seeded RNG.
  */
+import { parse } from 'csv-parse/sync';
 import { Rng } from '../../shared/rng';
 import { DataError } from './dataError';
 import type { FeatureScaling } from './types';
@@ -26,60 +28,33 @@ export interface CsvTable {
 }
 
 /**
- * Parse RFC 4180 CSV: comma-separated fields, optional double quotes around a field (which may then
- * hold commas, newlines and `""` for a quote), CRLF or LF line ends, an optional UTF-8 BOM. The
- * first record is the header. Blank lines are skipped. Every record must have as many fields as
- * the header. A quote inside an unquoted field is kept as a character (lenient, like most readers).
+ * Parse RFC 4180 CSV with csv-parse: comma-separated fields, optional double quotes around a field
+ * (which may then hold commas, newlines and `""` for a quote), CRLF, LF or CR line ends (mixed), an
+ * optional UTF-8 BOM. The first record is the header. Blank lines are skipped. Every record must
+ * have as many fields as the header. Errors name `file:line` of the record (or the quote) at fault.
  */
 export function parseCsv(text: string, file: string): CsvTable {
-  const records: string[][] = [];
-  const lines: number[] = [];
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
-  const n = text.length;
-  while (i < n) {
-    const startLine = line;
-    const rec: string[] = [];
-    // One record.
-    for (;;) {
-      let field = '';
-      if (text[i] === '"') {
-        const quoteLine = line;
-        i++;
-        for (;;) {
-          if (i >= n) throw new DataError(`${file}:${quoteLine}: unterminated quoted field`, `${file}:${quoteLine}`);
-          const c = text[i];
-          if (c === '"') {
-            if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
-            i++;
-            break;
-          }
-          if (c === '\n') line++;
-          field += c;
-          i++;
-        }
-        if (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
-          throw new DataError(`${file}:${line}: unexpected character after a closing quote (a quote inside a quoted field is written "")`, `${file}:${line}`);
-        }
-      } else {
-        let j = i;
-        while (j < n && text[j] !== ',' && text[j] !== '\n' && text[j] !== '\r') j++;
-        field = text.slice(i, j);
-        i = j;
-      }
-      rec.push(field);
-      if (i < n && text[i] === ',') { i++; continue; }
-      // End of record: CRLF, LF, lone CR, or end of text.
-      if (text[i] === '\r') i++;
-      if (text[i] === '\n') i++;
-      line++;
-      break;
-    }
-    if (rec.length === 1 && rec[0] === '') continue; // blank line
-    records.push(rec);
-    lines.push(startLine);
+  const lineOf = lineFinder(text);
+  /** Byte offset where each record ended (csv-parse counts UTF-8 bytes). */
+  const ends: number[] = [];
+  let records: string[][];
+  try {
+    records = parse(text, {
+      bom: true, skip_empty_lines: true, relax_column_count: true, record_delimiter: ['\r\n', '\n', '\r'],
+      on_record: (record: string[], ctx: { bytes: number }) => { ends.push(ctx.bytes); return record; },
+    });
+  } catch (e) {
+    const err = e as { code?: string; lines?: number; message?: string };
+    const recordLine = lineOf(ends[ends.length - 1] ?? 0);
+    const line = err.lines ?? recordLine;
+    const at = (n: number, msg: string) => new DataError(`${file}:${n}: ${msg}`, `${file}:${n}`);
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED') throw at(recordLine, 'unterminated quoted field');
+    if (err.code === 'CSV_INVALID_CLOSING_QUOTE') throw at(line, 'unexpected character after a closing quote (a quote inside a quoted field is written "")');
+    if (err.code === 'INVALID_OPENING_QUOTE' || err.code === 'CSV_INVALID_OPENING_QUOTE') throw at(line, 'a quote inside an unquoted field (quote the whole field and write the quote as "")');
+    throw at(line, err.message ?? String(e));
   }
   if (records.length === 0) throw new DataError(`${file}: empty CSV file (no header)`, file);
+  const lines = records.map((_, i) => lineOf(i ? ends[i - 1] : 0));
   const header = records[0].map((h) => h.trim());
   for (let r = 1; r < records.length; r++) {
     if (records[r].length !== header.length) {
@@ -87,6 +62,26 @@ export function parseCsv(text: string, file: string): CsvTable {
     }
   }
   return { header, rows: records.slice(1), lines: lines.slice(1) };
+}
+
+/**
+ * `byteOffset -> 1-based line` of the first non-blank line at or after that UTF-8 byte offset of
+ * `text` (a record's first line; the blank lines csv-parse skipped are stepped over). CRLF, LF and a
+ * lone CR each end a line.
+ */
+function lineFinder(text: string): (byteOffset: number) => number {
+  const buf = Buffer.from(text, 'utf8');
+  const starts = [0];
+  for (let i = 0; i < buf.length; i++) {
+    if (buf[i] === 10 || (buf[i] === 13 && buf[i + 1] !== 10)) starts.push(i + 1);
+  }
+  return (offset) => {
+    let o = offset;
+    while (o < buf.length && (buf[o] === 10 || buf[o] === 13)) o++;
+    let lo = 0, hi = starts.length - 1;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid] <= o) lo = mid; else hi = mid - 1; }
+    return lo + 1;
+  };
 }
 
 /** What to take from the table. */

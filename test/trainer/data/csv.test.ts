@@ -16,6 +16,9 @@ test('parseCsv: field-count mismatch and unterminated quote name file:line', () 
   assert.throws(() => parseCsv('a,b\n1,"oops\n2,3\n', 'x.csv'), /x\.csv:2: unterminated quoted field/);
   assert.throws(() => parseCsv('a,b\n"1"x,2\n', 'x.csv'), /x\.csv:2: unexpected character after a closing quote/);
   assert.throws(() => parseCsv('', 'x.csv'), /empty CSV/);
+  assert.throws(() => parseCsv('a,b\n1,x"y\n', 'x.csv'), /x\.csv:2: a quote inside an unquoted field/);
+  assert.throws(() => parseCsv('é,b\n\n"ü\nü",2\n3\n', 'u.csv'), /u\.csv:5: 1 fields, but the header has 2/, 'lines counted past multi-byte characters, blank lines and quoted newlines');
+  assert.deepEqual(parseCsv('a,b\r1,2\r\n3,4', 'cr.csv').lines, [2, 3], 'lone CR and CRLF both end a line');
 });
 
 test('splitRows is seeded, disjoint and complete', () => {
