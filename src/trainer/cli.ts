@@ -9,6 +9,7 @@
  *   fmtl sweep <file.sweep.json> [--workers N] [--backend ...] [--out DIR]
  *   fmtl export <runDir> --out DIR [--checkpoint best|last]      (a model folder: savedModel.ts)
  *   fmtl predict <modelDir|runDir> ["sentence" ...] [--input file.txt|file.csv] [--iterations] [--json]
+ *   fmtl <command> --help   (options and usage come from the one table `COMMANDS` below)
  *
  * Exit codes: 0 done, 1 invalid input or failed run, 2 usage error, 130 stopped with Ctrl-C.
  * Errors are one clear message; stack traces only with FMTL_DEBUG=1.
@@ -39,56 +40,163 @@ import { withDefaults } from '../shared/experiment';
 import { formatSweepIssues, loadSweepFile } from '../sweeps/sweepFile';
 import { runSweepCommand, SweepError } from '../sweeps/sweepCommand';
 import * as fs from 'node:fs';
+import { parseArgs as nodeParseArgs } from 'node:util';
+import { isSweepPath } from '../shared/fileKinds';
 import pkg from '../../package.json';
 
 /** A usage error: printed with the usage text, exit code 2. */
 class UsageError extends Error {}
 
-const USAGE = `usage:
-  fmtl train <file.fmtl.json> [--json] [--epochs N] [--seed N] [--backend auto|tensorflow|wasm|cpu]
-                              [--runs-dir DIR] [--variant static|fixed|gumbel|asWritten] [--tag TAG] [--resume RUN_DIR]
-  fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend auto|tensorflow|wasm|cpu] [--json]
-  fmtl validate <file.fmtl.json|file.sweep.json> [--json]
-  fmtl sweep <file.sweep.json> [--workers N] [--backend auto|tensorflow|wasm|cpu] [--out DIR]
-  fmtl export <runDir> --out DIR [--checkpoint best|last]
-  fmtl predict <modelDir|runDir> ["a sentence" ...] [--input file.txt|file.csv] [--iterations] [--json] [--backend ...]`;
-
-interface Parsed { positional: string[]; flags: Map<string, string | true> }
-
-/** `--name value`, `--name=value` and boolean `--flag`s; `booleans` never take a value. */
-export function parseArgs(argv: readonly string[], booleans: readonly string[], valued: readonly string[]): Parsed {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) { positional.push(a); continue; }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (booleans.includes(name)) { flags.set(name, true); continue; }
-    if (!valued.includes(name)) throw new UsageError(`unknown option --${name}`);
-    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-    flags.set(name, value);
-  }
-  return { positional, flags };
-}
-
-function intFlag(p: Parsed, name: string, min: number): number | undefined {
-  const v = p.flags.get(name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min} (got '${v}')`);
-  return n;
-}
-
-function oneOfFlag<T extends string>(p: Parsed, name: string, values: readonly T[]): T | undefined {
-  const v = p.flags.get(name);
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${values.join(', ')} (got '${v}')`);
-  return v as T;
-}
-
 const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** One option of a command: what `--help` says and how its value is checked. */
+interface OptionSpec {
+  /** Placeholder of the value in the usage line (`N`, `DIR`); none for a boolean flag. */
+  value?: string;
+  /** Allowed values (the usage line lists them). */
+  choices?: readonly string[];
+  /** An integer at least this. */
+  minInt?: number;
+  /** The command cannot go without it. */
+  required?: boolean;
+  help: string;
+}
+
+interface CommandSpec {
+  /** Positional argument, e.g. `<file.fmtl.json>`. */
+  arg: string;
+  /** What the argument is, for the error when it is missing or doubled. */
+  argWords: string;
+  /** More than one positional argument (the first is `arg`, all are in `args`). */
+  manyArgs?: boolean;
+  help: string;
+  options: Readonly<Record<string, OptionSpec>>;
+}
+
+const JSON_OPT: OptionSpec = { help: 'machine-readable output (one JSON object per line)' };
+const BACKEND_OPT: OptionSpec = { value: 'NAME', choices: BACKENDS, help: 'tfjs backend (default auto: tfjs-node-gpu, tfjs-node, wasm, cpu — the first that loads)' };
+
+/** Every command and option of `fmtl`: the one table that the parser and `--help` read. */
+export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  train: {
+    arg: '<file.fmtl.json>', argWords: 'experiment file', help: 'train an experiment: live progress, the final tables, the run folder',
+    options: {
+      json: JSON_OPT,
+      epochs: { value: 'N', minInt: 1, help: 'train this many epochs instead of training.epochs' },
+      seed: { value: 'N', minInt: 0, help: 'seed instead of training.seed' },
+      backend: BACKEND_OPT,
+      'runs-dir': { value: 'DIR', help: 'parent of the run folder (default .fmtl/runs beside the experiment)' },
+      variant: { value: 'NAME', choices: ['static', 'fixed', 'gumbel', 'asWritten'], help: 'ablation variant of the feedback arrows' },
+      tag: { value: 'TAG', help: 'tag appended to the run folder name' },
+      resume: { value: 'RUN_DIR', help: "continue a stopped run from its 'last' checkpoint" },
+    },
+  },
+  eval: {
+    arg: '<runDir>', argWords: 'run folder', help: "re-score a run's checkpoint on a split",
+    options: {
+      split: { value: 'NAME', choices: ['valid', 'test'], help: 'split to score (default test)' },
+      checkpoint: { value: 'NAME', choices: ['best', 'last'], help: 'checkpoint to load (default best, else last)' },
+      backend: BACKEND_OPT,
+      json: JSON_OPT,
+    },
+  },
+  validate: {
+    arg: '<file.fmtl.json|file.sweep.json>', argWords: 'experiment or sweep file', help: 'check an experiment or sweep file; prints file:line:col  path  message',
+    options: { json: JSON_OPT },
+  },
+  export: {
+    arg: '<runDir>', argWords: 'run folder', help: "a run's checkpoint as a self-contained model folder (savedModel.ts)",
+    options: {
+      out: { value: 'DIR', required: true, help: 'the model folder to write' },
+      checkpoint: { value: 'NAME', choices: ['best', 'last'], help: 'checkpoint to export (default best, else last)' },
+    },
+  },
+  predict: {
+    arg: '<modelDir|runDir> ["a sentence" ...]', argWords: 'model folder, then the inputs (or --input FILE)', manyArgs: true,
+    help: 'a model folder (or a run folder) answers sentences or CSV rows',
+    options: {
+      input: { value: 'FILE', help: 'inputs from a text file (one sentence a line) or a CSV file (one row each)' },
+      iterations: { help: "every feedback pass's answer, not only the last" },
+      checkpoint: { value: 'NAME', choices: ['best', 'last'], help: 'for a run folder: the checkpoint to load' },
+      backend: BACKEND_OPT,
+      json: JSON_OPT,
+    },
+  },
+  sweep: {
+    arg: '<file.sweep.json>', argWords: 'sweep file (*.sweep.json)', help: 'run every cell of a sweep on a local pool of trainer processes, then its table',
+    options: {
+      workers: { value: 'N', minInt: 1, help: 'trainer processes at once (default 1)' },
+      backend: BACKEND_OPT,
+      out: { value: 'DIR', help: 'where the sweep folder goes' },
+    },
+  },
+};
+
+function optionUsage(name: string, o: OptionSpec): string {
+  const text = `--${name}${o.value ? ` ${o.choices ? o.choices.join('|') : o.value}` : ''}`;
+  return o.required ? text : `[${text}]`;
+}
+
+/** The usage lines of every command (after an error, and for `fmtl help`). */
+export function usage(): string {
+  return ['usage:', ...Object.entries(COMMANDS).map(([name, c]) => `  fmtl ${name} ${c.arg} ${Object.entries(c.options).map(([n, o]) => optionUsage(n, o)).join(' ')}`),
+    '  fmtl <command> --help    the options of one command', '  fmtl --version'].join('\n');
+}
+
+/** `fmtl <command> --help`: the command, then one line per option. */
+export function commandHelp(name: string): string {
+  const c = COMMANDS[name];
+  const rows = Object.entries(c.options).map(([n, o]) => [`  --${n}${o.value ? ` ${o.value}` : ''}`, `${o.help}${o.choices ? ` (${o.choices.join(', ')})` : ''}`]);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return [`usage: fmtl ${name} ${c.arg} [options]`, '', c.help, '', 'options:', ...rows.map(([a, h]) => `${a.padEnd(w)}  ${h}`)].join('\n');
+}
+
+/** Parsed arguments of one command: its positional arguments and the checked option values. */
+export interface ParsedCommand {
+  /** The first positional argument. */
+  arg: string;
+  /** All positional arguments (one unless the command takes many). */
+  args: string[];
+  /** Option values as given (checked against the table); `true` for flags. */
+  values: Record<string, string | boolean | undefined>;
+  /** `--help` was asked: print {@link commandHelp} instead. */
+  help: boolean;
+}
+
+/** Parses a command's arguments with node:util `parseArgs`, then checks choices and integers; errors are {@link UsageError}s in our words. */
+export function parseCommand(name: string, argv: readonly string[]): ParsedCommand {
+  const spec = COMMANDS[name];
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const [n, o] of Object.entries(spec.options)) options[n] = { type: o.value ? 'string' : 'boolean' };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = nodeParseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    const opt = /'(-{1,2}[^' ]+)/.exec(err.message)?.[1];
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${opt ?? err.message} for '${name}'`);
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${opt ?? 'an option'} ${/argument missing|ambiguous/.test(err.message) ? 'needs a value' : 'takes no value'}`);
+    throw new UsageError(err.message);
+  }
+  const { help, ...values } = parsed.values;
+  if (help) return { arg: '', args: [], values, help: true };
+  for (const [n, v] of Object.entries(values)) {
+    const o = spec.options[n];
+    if (typeof v !== 'string') continue;
+    if (o.choices && !o.choices.includes(v)) throw new UsageError(`--${n} must be one of ${o.choices.join(', ')} (got '${v}')`);
+    if (o.minInt !== undefined && !(/^-?\d+$/.test(v.trim()) && Number(v) >= o.minInt)) throw new UsageError(`--${n} must be an integer >= ${o.minInt} (got '${v}')`);
+  }
+  const n = parsed.positionals.length;
+  if (spec.manyArgs ? n < 1 : n !== 1) throw new UsageError(`${name} takes ${spec.manyArgs ? 'a' : 'one'} ${spec.argWords}`);
+  for (const [opt, o] of Object.entries(spec.options)) if (o.required && values[opt] === undefined) throw new UsageError(`${name} needs --${opt}${o.value ? ` ${o.value}` : ''}`);
+  return { arg: parsed.positionals[0], args: parsed.positionals, values, help: false };
+}
+
+const str = (p: ParsedCommand, n: string): string | undefined => (typeof p.values[n] === 'string' ? p.values[n] as string : undefined);
+const int = (p: ParsedCommand, n: string): number | undefined => (str(p, n) === undefined ? undefined : Number(str(p, n)));
+/** An option with choices, typed by them (`parseCommand` already checked the value against the table). */
+const oneOf = <T extends string>(p: ParsedCommand, n: string, _choices: readonly T[]): T | undefined => str(p, n) as T | undefined;
+
 
 /** Output sinks (injectable for tests). */
 export interface CliIo {
@@ -101,12 +209,12 @@ const defaultIo = (): CliIo => ({ out: process.stdout, err: process.stderr, cwd:
 
 /** `fmtl validate`: prints `file:line:col  path  message` lines; 1 if any error. */
 export function cmdValidate(argv: readonly string[], io: CliIo = defaultIo()): number {
-  const p = parseArgs(argv, ['json'], []);
-  if (p.positional.length !== 1) throw new UsageError('validate takes one experiment or sweep file');
-  if (p.positional[0].endsWith('.sweep.json')) return validateSweepFile(path.resolve(io.cwd, p.positional[0]), p.flags.has('json'), io);
-  const loaded = loadExperimentFile(path.resolve(io.cwd, p.positional[0]));
+  const p = parseCommand('validate', argv);
+  if (p.help) { io.out.write(commandHelp('validate') + '\n'); return 0; }
+  if (isSweepPath(p.arg)) return validateSweepFile(path.resolve(io.cwd, p.arg), p.values.json === true, io);
+  const loaded = loadExperimentFile(path.resolve(io.cwd, p.arg));
   const errors = loaded.issues.filter((i) => i.severity === 'error').length;
-  if (p.flags.has('json')) {
+  if (p.values.json) {
     io.out.write(JSON.stringify({ file: loaded.path, valid: errors === 0, issues: loaded.issues }) + '\n');
     return errors ? 1 : 0;
   }
@@ -135,19 +243,21 @@ function validateSweepFile(file: string, json: boolean, io: CliIo): number {
 
 /** `fmtl train`. Resolves to the exit code. */
 export async function cmdTrain(argv: readonly string[], io: CliIo = defaultIo(), signal?: AbortSignal): Promise<number> {
-  const p = parseArgs(argv, ['json'], ['epochs', 'seed', 'backend', 'runs-dir', 'variant', 'tag', 'resume']);
-  if (p.positional.length !== 1) throw new UsageError('train takes one experiment file');
+  const p = parseCommand('train', argv);
+  if (p.help) { io.out.write(commandHelp('train') + '\n'); return 0; }
+  const runsDir = str(p, 'runs-dir');
+  const resume = str(p, 'resume');
   const options: TrainRequestOptions = {
-    experimentPath: path.resolve(io.cwd, p.positional[0]),
-    epochs: intFlag(p, 'epochs', 1),
-    seed: intFlag(p, 'seed', 0),
-    backend: oneOfFlag(p, 'backend', BACKENDS),
-    runsDir: typeof p.flags.get('runs-dir') === 'string' ? path.resolve(io.cwd, p.flags.get('runs-dir') as string) : undefined,
-    variant: oneOfFlag(p, 'variant', ['static', 'fixed', 'gumbel', 'asWritten'] as const),
-    tag: typeof p.flags.get('tag') === 'string' ? (p.flags.get('tag') as string) : undefined,
-    resume: typeof p.flags.get('resume') === 'string' ? path.resolve(io.cwd, p.flags.get('resume') as string) : undefined,
+    experimentPath: path.resolve(io.cwd, p.arg),
+    epochs: int(p, 'epochs'),
+    seed: int(p, 'seed'),
+    backend: oneOf(p, 'backend', BACKENDS),
+    runsDir: runsDir !== undefined ? path.resolve(io.cwd, runsDir) : undefined,
+    variant: oneOf(p, 'variant', ['static', 'fixed', 'gumbel', 'asWritten'] as const),
+    tag: str(p, 'tag'),
+    resume: resume !== undefined ? path.resolve(io.cwd, resume) : undefined,
   };
-  const json = p.flags.has('json');
+  const json = p.values.json === true;
   const view = json ? undefined : new ProgressView(io.err);
   const onEvent = (e: TrainerEvent) => {
     if (json) io.out.write(JSON.stringify(e) + '\n');
@@ -177,15 +287,14 @@ export async function cmdTrain(argv: readonly string[], io: CliIo = defaultIo(),
 
 /** `fmtl sweep`: every run of a sweep file on a local pool of trainer processes, then its table. */
 export async function cmdSweep(argv: readonly string[], io: CliIo = defaultIo(), signal?: AbortSignal): Promise<number> {
-  const p = parseArgs(argv, [], ['workers', 'backend', 'out']);
-  if (p.positional.length !== 1) throw new UsageError('sweep takes one sweep file (*.sweep.json)');
-  const out = p.flags.get('out');
+  const p = parseCommand('sweep', argv);
+  if (p.help) { io.out.write(commandHelp('sweep') + '\n'); return 0; }
   try {
     return await runSweepCommand({
-      file: p.positional[0],
-      workers: intFlag(p, 'workers', 1) ?? 1,
-      backend: oneOfFlag(p, 'backend', BACKENDS),
-      out: typeof out === 'string' ? out : undefined,
+      file: p.arg,
+      workers: int(p, 'workers') ?? 1,
+      backend: oneOf(p, 'backend', BACKENDS),
+      out: str(p, 'out'),
       trainerPath: path.join(__dirname, 'trainer.js'),
     }, io, signal);
   } catch (e) {
@@ -196,18 +305,18 @@ export async function cmdSweep(argv: readonly string[], io: CliIo = defaultIo(),
 
 /** `fmtl eval`: re-scores a run's checkpoint on a split. */
 export async function cmdEval(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
-  const p = parseArgs(argv, ['json'], ['split', 'checkpoint', 'backend']);
-  if (p.positional.length !== 1) throw new UsageError('eval takes one run folder');
-  const runDir = path.resolve(io.cwd, p.positional[0]);
-  const split: SplitName = oneOfFlag(p, 'split', ['valid', 'test'] as const) ?? 'test';
+  const p = parseCommand('eval', argv);
+  if (p.help) { io.out.write(commandHelp('eval') + '\n'); return 0; }
+  const runDir = path.resolve(io.cwd, p.arg);
+  const split: SplitName = oneOf(p, 'split', ['valid', 'test'] as const) ?? 'test';
   const config = readRunJson<Experiment>(runDir, RUN_FILES.config);
   const meta = readRunJson<RunMeta>(runDir, RUN_FILES.meta);
   if (!config || !meta) throw new CliError(`${runDir} is not a run folder (no ${RUN_FILES.config} / ${RUN_FILES.meta})`);
-  const which = oneOfFlag(p, 'checkpoint', ['best', 'last'] as const)
+  const which = oneOf(p, 'checkpoint', ['best', 'last'] as const)
     ?? (fs.existsSync(path.join(runDir, RUN_FILES.checkpoints, 'best')) ? 'best' : 'last');
   const ckptDir = resolveCheckpointDir(path.join(runDir, RUN_FILES.checkpoints, which));
   const exp = withDefaults(config);
-  const backend = await initBackend(oneOfFlag(p, 'backend', BACKENDS) ?? 'auto');
+  const backend = await initBackend(oneOf(p, 'backend', BACKENDS) ?? 'auto');
   const data = await prepareData(exp, path.dirname(meta.experimentPath));
   if (split === 'test' && !data.test) throw new CliError('this experiment has no test split; use --split valid');
   const model = buildModel(exp, data, meta.seed);
@@ -220,7 +329,7 @@ export async function cmdEval(argv: readonly string[], io: CliIo = defaultIo()):
     });
     const written = writePredictions(path.join(runDir, RUN_FILES.predictions), predictionsFileName(split, which), file);
     delete r.answers;
-    if (p.flags.has('json')) {
+    if (p.values.json) {
       io.out.write(JSON.stringify({ runDir, checkpoint: which, epoch: state.epoch, step: state.step, backend: backendLabel(backend), ...r, predictions: written.path }) + '\n');
     } else {
       io.out.write(`${path.basename(runDir)}  checkpoint ${which} (epoch ${state.epoch}, step ${state.step})  split ${split} (${r.examples} examples)  backend ${backendLabel(backend)}\n\n`);
@@ -238,13 +347,11 @@ export async function cmdEval(argv: readonly string[], io: CliIo = defaultIo()):
 
 /** `fmtl export`: a run's checkpoint as a self-contained model folder. */
 export async function cmdExport(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
-  const p = parseArgs(argv, [], ['out', 'checkpoint']);
-  if (p.positional.length !== 1) throw new UsageError('export takes one run folder');
-  const out = p.flags.get('out');
-  if (typeof out !== 'string') throw new UsageError('export needs --out DIR');
-  const runDir = path.resolve(io.cwd, p.positional[0]);
+  const p = parseCommand('export', argv);
+  if (p.help) { io.out.write(commandHelp('export') + '\n'); return 0; }
+  const runDir = path.resolve(io.cwd, p.arg);
   await initBackend('cpu'); // only to encode the weights
-  const r = await exportModel(runDir, path.resolve(io.cwd, out), oneOfFlag(p, 'checkpoint', ['best', 'last'] as const));
+  const r = await exportModel(runDir, path.resolve(io.cwd, str(p, 'out')!), oneOf(p, 'checkpoint', ['best', 'last'] as const));
   const s = r.manifest.source;
   io.out.write(`${displayPath(r.dir, io.cwd)}: ${s.runId}, checkpoint ${s.checkpoint} (epoch ${s.epoch}, step ${s.step}), ${(r.bytes / 1e6).toFixed(1)} MB\n`);
   io.out.write(`use it: fmtl predict ${displayPath(r.dir, io.cwd)} "your input"   or   loadModel('${displayPath(r.dir, io.cwd)}') in code\n`);
@@ -253,11 +360,11 @@ export async function cmdExport(argv: readonly string[], io: CliIo = defaultIo()
 
 /** `fmtl predict`: a model folder (or a run folder) answers sentences or CSV rows. */
 export async function cmdPredict(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
-  const p = parseArgs(argv, ['json', 'iterations'], ['input', 'backend', 'checkpoint']);
-  if (p.positional.length < 1) throw new UsageError('predict takes a model folder, then the inputs (or --input FILE)');
-  const dir = path.resolve(io.cwd, p.positional[0]);
-  const inputs: ModelInput[] = p.positional.slice(1);
-  const file = p.flags.get('input');
+  const p = parseCommand('predict', argv);
+  if (p.help) { io.out.write(commandHelp('predict') + '\n'); return 0; }
+  const dir = path.resolve(io.cwd, p.arg);
+  const inputs: ModelInput[] = p.args.slice(1);
+  const file = str(p, 'input');
   const labels: string[] = inputs.map((_, i) => `input ${i + 1}`);
   if (typeof file === 'string') {
     const f = path.resolve(io.cwd, file);
@@ -271,14 +378,14 @@ export async function cmdPredict(argv: readonly string[], io: CliIo = defaultIo(
     }
   }
   if (!inputs.length) throw new UsageError('nothing to predict: give sentences after the model folder or --input FILE');
-  const backend = oneOfFlag(p, 'backend', BACKENDS) ?? 'auto';
+  const backend = oneOf(p, 'backend', BACKENDS) ?? 'auto';
   const isModel = fs.existsSync(path.join(dir, MODEL_FILES.manifest));
-  const model = isModel ? await loadModel(dir, { backend }) : await loadRunModel(dir, oneOfFlag(p, 'checkpoint', ['best', 'last'] as const), { backend });
+  const model = isModel ? await loadModel(dir, { backend }) : await loadRunModel(dir, oneOf(p, 'checkpoint', ['best', 'last'] as const), { backend });
   try {
     const preds = model.predict(inputs);
-    const iterations = p.flags.has('iterations');
+    const iterations = p.values.iterations === true;
     preds.forEach((r, i) => {
-      if (p.flags.has('json')) {
+      if (p.values.json) {
         const answer = Object.fromEntries(Object.entries(r.pred).map(([id, a]) => [id, a[a.length - 1]]));
         io.out.write(JSON.stringify({ input: inputs[i], ...(r.tokens ? { tokens: r.tokens } : {}), answer, ...(iterations ? { passes: r.pred } : {}) }) + '\n');
         return;
@@ -342,11 +449,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       case 'predict': return await cmdPredict(rest, io);
       case 'validate': return cmdValidate(rest, io);
       case '--version': case '-v': io.out.write(`fmtl ${(pkg as { version: string }).version}\n`); return 0;
-      case undefined: case 'help': case '--help': case '-h': io.out.write(USAGE + '\n'); return cmd === undefined ? 2 : 0;
+      case undefined: case 'help': case '--help': case '-h': io.out.write(usage() + '\n'); return cmd === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command '${cmd}'`);
     }
   } catch (e) {
-    if (e instanceof UsageError) { io.err.write(`fmtl: ${e.message}\n${USAGE}\n`); return 2; }
+    if (e instanceof UsageError) { io.err.write(`fmtl: ${e.message}\n${usage()}\n`); return 2; }
     const err = e as Error;
     const where = e instanceof DataError && e.where && !err.message.includes(e.where) ? ` (at ${e.where})` : '';
     io.err.write(`fmtl: ${err?.message ?? String(e)}${where}\n`);

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cmdEval, cmdTrain, cmdValidate, parseArgs, type CliIo } from '../../src/trainer/cli';
+import { cmdEval, cmdTrain, cmdValidate, commandHelp, COMMANDS, parseCommand, usage, type CliIo } from '../../src/trainer/cli';
 import { ProgressView } from '../../src/trainer/cliProgress';
 import { summaryTable } from '../../src/trainer/cliTables';
 import type { TrainerEvent } from '../../src/shared/trainerProtocol';
@@ -56,12 +56,25 @@ test('validate: the samples are valid; --json reports issues as data', () => {
   assert.match(missing.stderr(), /cannot read experiment file: file not found/);
 });
 
-test('argument parsing', () => {
-  const p = parseArgs(['x.json', '--epochs', '3', '--json', '--seed=5'], ['json'], ['epochs', 'seed']);
-  assert.deepEqual(p.positional, ['x.json']);
-  assert.deepEqual([...p.flags], [['epochs', '3'], ['json', true], ['seed', '5']]);
-  assert.throws(() => parseArgs(['--bogus'], [], []), /unknown option --bogus/);
-  assert.throws(() => parseArgs(['--epochs'], [], ['epochs']), /needs a value/);
+test('argument parsing (node:util parseArgs over the command table) and help from the same table', () => {
+  const p = parseCommand('train', ['x.json', '--epochs', '3', '--json', '--seed=5']);
+  assert.deepEqual(p, { arg: 'x.json', values: { epochs: '3', json: true, seed: '5' }, help: false });
+  assert.throws(() => parseCommand('train', ['x', '--bogus']), /unknown option --bogus for 'train'/);
+  assert.throws(() => parseCommand('train', ['x', '--epochs']), /--epochs needs a value/);
+  assert.throws(() => parseCommand('train', ['x', '--json=1']), /--json takes no value/);
+  assert.throws(() => parseCommand('train', ['x', '--epochs', '0']), /--epochs must be an integer >= 1 \(got '0'\)/);
+  assert.throws(() => parseCommand('train', ['x', '--epochs', '2.5']), /must be an integer/);
+  assert.throws(() => parseCommand('eval', ['r', '--split', 'train']), /--split must be one of valid, test \(got 'train'\)/);
+  assert.throws(() => parseCommand('validate', []), /validate takes one experiment or sweep file/);
+  assert.equal(parseCommand('eval', ['--help']).help, true);
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    const help = commandHelp(name);
+    for (const opt of Object.keys(c.options)) {
+      assert.ok(help.includes(`--${opt}`), `${name} --help lists --${opt}`);
+      assert.ok(usage().includes(`--${opt}`), `usage lists --${opt}`);
+    }
+  }
+  assert.match(usage(), /^usage:\n  fmtl train <file\.fmtl\.json> \[--json\] \[--epochs N\]/);
 });
 
 test('train --json prints one event per line; eval re-scores the best checkpoint exactly', async () => {
