@@ -58,7 +58,10 @@ test('validate: the samples are valid; --json reports issues as data', () => {
 
 test('argument parsing (node:util parseArgs over the command table) and help from the same table', () => {
   const p = parseCommand('train', ['x.json', '--epochs', '3', '--json', '--seed=5']);
-  assert.deepEqual(p, { arg: 'x.json', values: { epochs: '3', json: true, seed: '5' }, help: false });
+  assert.deepEqual(p, { arg: 'x.json', args: ['x.json'], values: { epochs: '3', json: true, seed: '5' }, help: false });
+  assert.deepEqual(parseCommand('predict', ['m', 'a b', 'c']).args, ['m', 'a b', 'c']);
+  assert.throws(() => parseCommand('export', ['r']), /export needs --out DIR/);
+  assert.throws(() => parseCommand('predict', []), /predict takes a model folder, then the inputs/);
   assert.throws(() => parseCommand('train', ['x', '--bogus']), /unknown option --bogus for 'train'/);
   assert.throws(() => parseCommand('train', ['x', '--epochs']), /--epochs needs a value/);
   assert.throws(() => parseCommand('train', ['x', '--json=1']), /--json takes no value/);
