@@ -3,8 +3,9 @@
  * (Light Modern's `charts.orange` is 33 % opaque: faint arrows and a pale peach series on white);
  * lines and arrows want the hue at full strength. `keepOpaque` sets `--fmtl-*` custom properties on
  * <body> from `--vscode-*` ones with the alpha dropped, and again whenever VS Code switches theme
- * (it rewrites <html>'s style and <body>'s class). CSS relative colours (`rgb(from ...)`) would do
- * this in a stylesheet, but the webview's Chromium in code-server did not apply them.
+ * (it rewrites <html>'s style and <body>'s class). Set from script rather than with CSS relative
+ * colours (`rgb(from ...)`), so the values are plain `rgb()` colours that canvas drawing and the
+ * SVG/PNG exports, which read computed values, can use as they are.
  */
 
 /** `#ea5c0055` / `rgba(234, 92, 0, 0.33)` -> `rgb(234, 92, 0)`; undefined when not a colour. */

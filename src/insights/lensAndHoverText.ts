@@ -110,7 +110,12 @@ export function hoverTable(item: { kind: 'task'; id: string; taskKind?: TaskKind
   const rows: string[] = [];
   if (item.kind === 'task') {
     const style = headlineMetric(item.taskKind, shown.find((r) => r.valid?.[item.id])?.valid?.[item.id]);
-    rows.push(`| run | status | ${style?.label ?? 'metric'} | change |`, '|---|---|--:|--:|');
+    // Where each run's figure comes from (its checkpoint and split) and the test score of that
+    // checkpoint, when the runs say.
+    const withWhere = shown.some((r) => r.where);
+    const withTest = !!style && shown.some((r) => r.test?.[item.id]?.[style.name] !== undefined);
+    rows.push(`| run | status | ${withWhere ? 'figures | ' : ''}${style?.label ?? 'metric'} | change |${withTest ? ' test |' : ''}`,
+      `|---|---|${withWhere ? '---|' : ''}--:|--:|${withTest ? '--:|' : ''}`);
     for (let i = 0; i < shown.length; i++) {
       const r = shown[i];
       const v = style ? r.valid?.[item.id]?.[style.name] : undefined;
@@ -118,7 +123,8 @@ export function hoverTable(item: { kind: 'task'; id: string; taskKind?: TaskKind
       const pv = style && prev ? prev.valid?.[item.id]?.[style.name] : undefined;
       const cell = v === undefined || !style ? NO_VALUE : formatMetric(style.name, v);
       const change = v !== undefined && pv !== undefined && style ? formatMetricDelta(style.name, v, pv).slice(1, -1) : '';
-      rows.push(`| [${escapeMarkdown(r.name)}](${link(r.id)}) | ${r.status} | ${cell} | ${change} |`);
+      const t = withTest && style ? r.test?.[item.id]?.[style.name] : undefined;
+      rows.push(`| [${escapeMarkdown(r.name)}](${link(r.id)}) | ${r.status} | ${withWhere ? `${r.where ?? ''} | ` : ''}${cell} | ${change} |${withTest ? ` ${t === undefined ? NO_VALUE : formatMetric(style!.name, t)} |` : ''}`);
     }
   } else {
     rows.push('| run | status | gate |', '|---|---|---|');

@@ -78,6 +78,11 @@ test('file lens and hover table', () => {
     '| [r1\\|x](cmd:r1|x) | stopped | 85.0 |  |',
   ].join('\n'));
   assert.match(hoverTable({ kind: 'arrow', id: 'g', from: 'a', to: 'b', injection: 'gumbel' }, [], () => ''), /No runs with figures yet/);
+  const said = [fig('r2', { valid: { a: { accuracy: 0.9 } }, test: { a: { accuracy: 0.88 } }, where: 'valid, best epoch 4' })];
+  assert.equal(hoverTable({ kind: 'task', id: 'a', taskKind: 'classification' }, said, (id) => `cmd:${id}`).split('\n').slice(2).join('\n'), [
+    '| run | status | figures | accuracy | change | test |', '|---|---|---|--:|--:|--:|',
+    '| [r2](cmd:r2) | completed | valid, best epoch 4 | 90.0 |  | 88.0 |',
+  ].join('\n'));
 });
 
 test('outline: tasks and arrows with id ranges, hover lookup by id and by from/to', () => {

@@ -15,7 +15,7 @@ import { metricsCsv, metricsJson } from '../../src/shared/series/exportData';
 import { LineChart, type ChartLine } from './lineChart';
 import { ConvergenceChart } from './convergenceChart';
 import { GateHeatmap } from './gateHeatmap';
-import { CompareView } from './compareView';
+import { CompareView, headlineOf } from './compareView';
 import { el, fmtValue, svgToPngBase64, type ExportHandler } from './chartBase';
 import type { ChartsHost, ViewState } from './host';
 
@@ -449,8 +449,17 @@ export class ChartsApp {
         if (tr.x.length) lines.push({ id: `${r.id}/train`, runId: r.id, ...tr, markers: true, width: 1.2, dash: '4 3', label: single ? 'train' : `${r.name} train`, color: single ? paletteColor(0) : this.color(r), opacity: single ? 1 : 0.55, hideInLegend: !single });
         if (va.x.length) lines.push({ id: `${r.id}/valid`, runId: r.id, ...va, markers: true, width: 2, label: single ? 'valid' : r.name, color: single ? paletteColor(1) : this.color(r) });
         if (single && va.y.length) {
+          // The run's headline checkpoint first (the number every other view quotes), then this
+          // metric's own best epoch and the last one, each with its epoch.
+          const h = headlineOf(r);
+          const atCkpt = h?.valid[task]?.[metric];
+          const testAt = h?.test?.[task]?.[metric];
           const bi = va.y.reduce((b, v, i) => (isBetter(metric, v, va.y[b]) ? i : b), 0);
-          best = `best valid ${formatMetric(metric, va.y[bi])} at epoch ${va.x[bi]} · last ${formatMetric(metric, va.y[va.y.length - 1])}`;
+          best = [
+            atCkpt !== undefined && h ? `${h.where}: ${formatMetric(metric, atCkpt)}${testAt !== undefined ? ` (test ${formatMetric(metric, testAt)})` : ''}` : '',
+            `this metric's best valid ${formatMetric(metric, va.y[bi])} at epoch ${va.x[bi]}`,
+            `last ${formatMetric(metric, va.y[va.y.length - 1])}`,
+          ].filter(Boolean).join(' · ');
         }
       }
       c.chart.update({ lines, caption: best });

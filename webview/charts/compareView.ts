@@ -209,7 +209,7 @@ function runLabel(r: { name: string; color: string; id: string }): HTMLElement {
 }
 
 /** A run's headline numbers (the same checkpoint and split as every other view). */
-function headlineOf(r: CompareRun): RunHeadline | undefined {
+export function headlineOf(r: Pick<CompareRun, 'model' | 'config'>): RunHeadline | undefined {
   const tasks = (r.config ?? r.model.start?.config)?.tasks ?? [];
   const kinds = tasks.length ? Object.fromEntries(tasks.map((t) => [t.id, t.kind]))
     : Object.fromEntries([...metricNames(r.model).keys()].filter((t) => t !== '_overall').map((task) => [task, undefined]));
