@@ -4,6 +4,7 @@
  * those over IPC through `channel.ts`. Every event carries the run id so a host can multiplex.
  */
 import type { Experiment } from './experimentTypes';
+import type { InputPrediction, PredictedTask } from './predictions/format';
 
 /** Per-task metric table: task id -> metric name -> value. */
 export type TaskMetrics = Record<string, Record<string, number>>;
@@ -211,8 +212,32 @@ export interface StopRequest {
   type: 'trainer/stop';
 }
 
+/**
+ * Request: answer typed inputs with a run's trained model (Try the model). The process loads the
+ * model once per run folder and keeps it while it lives. Reply: `PredictReply`.
+ */
+export interface PredictRequest {
+  type: 'trainer/predict';
+  runDir: string;
+  /** Sentences (text models) or CSV rows by column name (tabular models). */
+  inputs: (string | Record<string, string>)[];
+}
+
+/** Reply to `trainer/predict`. */
+export interface PredictReply {
+  /** Per input: every task's answer at every pass. */
+  predictions: InputPrediction[];
+  tasks: PredictedTask[];
+  iterations: number;
+  /** The weights used: checkpoint kind, epoch, step. */
+  checkpoint: { kind: 'best' | 'last'; epoch: number; step: number };
+  /** Time to answer, load excluded (ms), and the load time when this request loaded the model. */
+  ms: number;
+  loadMs?: number;
+}
+
 /** Host -> trainer. */
-export type TrainerCommand = TrainRequest | StopRequest;
+export type TrainerCommand = TrainRequest | StopRequest | PredictRequest;
 
 /** Type guard for messages arriving over IPC. */
 export function isTrainerEvent(x: unknown): x is TrainerEvent {

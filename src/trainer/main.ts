@@ -5,8 +5,9 @@
  * `trainer/stop`, and aborts and exits when the host goes away (IPC disconnect).
  */
 import { Channel, type Port } from '../shared/channel';
-import type { TrainerCommand, TrainerEvent } from '../shared/trainerProtocol';
+import type { PredictReply, TrainerCommand, TrainerEvent } from '../shared/trainerProtocol';
 import { runTraining, type RunOutcome } from './runTraining';
+import { loadRunModel, type LoadedModel } from './savedModel';
 
 if (typeof process.send !== 'function') {
   process.stderr.write('dist/trainer.js is the trainer process of the Feedback MTL extension and needs an IPC channel; use dist/cli.js (fmtl) from a terminal\n');
@@ -46,6 +47,28 @@ channel.on('trainer/train', (msg) => {
     setImmediate(() => void exitWhenDrained(outcome.error ? 1 : 0));
     return { runId: outcome.runId, runDir: outcome.runDir, status: outcome.summary?.status, error: outcome.error?.message };
   });
+});
+
+// Try the model: the process keeps the last run's model loaded between requests.
+let served: { runDir: string; model: Promise<LoadedModel> } | undefined;
+channel.on('trainer/predict', async (msg) => {
+  const t0 = performance.now();
+  let loadMs: number | undefined;
+  if (served?.runDir !== msg.runDir) {
+    if (served) void served.model.then((m) => m.dispose(), () => {});
+    served = { runDir: msg.runDir, model: loadRunModel(msg.runDir) };
+    served.model.catch(() => { served = undefined; });
+  }
+  const model = await served.model;
+  if (performance.now() - t0 > 1) loadMs = Math.round(performance.now() - t0);
+  const t1 = performance.now();
+  const predictions = model.predict(msg.inputs);
+  const reply: PredictReply = {
+    predictions, tasks: [...model.tasks], iterations: model.iterations,
+    checkpoint: { kind: model.source.checkpoint, epoch: model.source.epoch, step: model.source.step },
+    ms: Math.round(performance.now() - t1), ...(loadMs !== undefined ? { loadMs } : {}),
+  };
+  return reply;
 });
 
 channel.on('trainer/stop', () => {

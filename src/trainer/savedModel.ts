@@ -110,8 +110,8 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
 
 /** The model of a run folder's checkpoint (default: best, else last), without exporting it. */
 export async function loadRunModel(runDir: string, checkpoint?: 'best' | 'last', opts: LoadOptions = {}): Promise<LoadedModel> {
-  const g = await gather(runDir, checkpoint);
   if (opts.backend !== false) await initBackend(opts.backend ?? 'auto');
+  const g = await gather(runDir, checkpoint);
   return assemble(g.exp, g.pre, g.weights, g.source, runDir);
 }
 
