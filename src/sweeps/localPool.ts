@@ -12,7 +12,7 @@
  *
  * No vscode import: the CLI and the extension share it.
  */
-import type { Sweep, SweepRun } from '../shared/sweep';
+import type { Sweep, SweepCell, SweepRun } from '../shared/sweep';
 import type { TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
 import { TrainerProcess, type TrainerLaunch, type TrainerOutcome } from '../runs/trainerProcess';
 import { RUN_FILES, type RunSummaryFile } from '../runFolder/runFiles';
@@ -70,15 +70,23 @@ export interface PoolResult {
   timings: { key: string; wallMs: number; trainMs: number }[];
 }
 
+/** What every run of a sweep shares. */
+export interface RunContext {
+  sweepName: string;
+  sweepDir: string;
+  experimentPath: string;
+  epochs?: number;
+  backend?: TrainRequestOptions['backend'];
+}
+
 /** The train request of a run: fresh (the cell's overrides and variant at the run's seed) or resumed. */
-export function runRequest(o: Pick<LocalPoolOptions, 'sweep' | 'sweepName' | 'sweepDir' | 'experimentPath' | 'backend'>, run: SweepRun, resumeFrom?: string): TrainRequestOptions {
-  const cell = o.sweep.cells.find((c) => c.id === run.cellId)!;
+export function runRequest(o: RunContext, cell: SweepCell, run: SweepRun, resumeFrom?: string): TrainRequestOptions {
   const base: TrainRequestOptions = {
     experimentPath: o.experimentPath,
     runsDir: cellRunsDir(o.sweepDir, cell.id),
     seed: run.seed,
     backend: o.backend,
-    epochs: o.sweep.epochs,
+    epochs: o.epochs,
     sweep: { name: o.sweepName, cellId: cell.id, cellLabel: cell.label, key: run.key },
   };
   if (resumeFrom) return { ...base, resume: resumeFrom, tag: `seed${run.seed}-resumed` };
@@ -113,7 +121,8 @@ export async function runLocalPool(o: LocalPoolOptions): Promise<PoolResult> {
       const { run, attempt } = next;
       const st = runState(cellRecords(o.sweepDir, run.cellId), run);
       if (st.kind === 'done') { result.done++; o.onUpdate({ key: run.key, cellId: run.cellId, seed: run.seed, status: 'done', skipped: true, attempt, runDir: st.record.dir }); continue; }
-      const request = runRequest(o, run, st.kind === 'resume' ? st.record.dir : undefined);
+      const cell = o.sweep.cells.find((c) => c.id === run.cellId)!;
+      const request = runRequest({ ...o, epochs: o.sweep.epochs }, cell, run, st.kind === 'resume' ? st.record.dir : undefined);
       const upd: PoolRunUpdate = { key: run.key, cellId: run.cellId, seed: run.seed, status: 'running', attempt, ...(st.kind === 'resume' ? { message: `resuming ${st.record.dir}` } : {}) };
       o.onUpdate({ ...upd });
       const t0 = performance.now();

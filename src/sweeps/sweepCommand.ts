@@ -1,7 +1,8 @@
 /**
  * `fmtl sweep <file>`: load and check the sweep file, write `sweep.json` in the sweep folder, run
- * what is not done on a local pool of trainer processes with a live progress line (runs done,
- * running, ETA), then write and print the table. Re-running the same command resumes.
+ * what is not done on a local pool of trainer processes (or, with `--queue`, enqueue it for
+ * `fmtl worker`s and follow it) with a live progress line (runs done, running, ETA), then write and
+ * print the table. Re-running the same command resumes. `fmtl worker`: the queue's other end.
  *
  * The argument table lives in cli.ts; this file gets parsed options.
  */
@@ -10,6 +11,7 @@ import type { SweepRun } from '../shared/sweep';
 import type { TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatDuration } from '../shared/duration';
 import { runLocalPool, type PoolRunUpdate } from './localPool';
+import { coordinateSweep, displayUrl, runQueueWorker } from './sweepQueue';
 import { defaultSweepDir, writeSweepInfo } from './sweepFolder';
 import { formatSweepIssues, loadSweepFile, sweepName } from './sweepFile';
 import { writeSweepTable } from './sweepResults';
@@ -29,6 +31,29 @@ export interface SweepCommandOptions {
   backend?: TrainRequestOptions['backend'];
   /** Path of `dist/trainer.js`. */
   trainerPath: string;
+  /** `redis://host:port`: enqueue on BullMQ for `fmtl worker`s instead of training here. */
+  queue?: string;
+}
+
+export interface WorkerCommandOptions {
+  queue: string;
+  workers: number;
+  stalledMs?: number;
+  trainerPath: string;
+}
+
+/** `fmtl worker --queue URL`: trains sweep jobs from the queue until Ctrl-C. */
+export async function runWorkerCommand(o: WorkerCommandOptions, io: SweepIo, signal?: AbortSignal): Promise<number> {
+  const stamp = () => new Date().toISOString().slice(11, 19);
+  await runQueueWorker({
+    url: o.queue,
+    concurrency: o.workers,
+    stalledMs: o.stalledMs,
+    launch: { trainerPath: o.trainerPath },
+    onLog: (line) => { io.err.write(`${stamp()} ${line}\n`); },
+    signal,
+  });
+  return signal?.aborted ? 130 : 0;
 }
 
 /** A user-facing failure of the command (printed as one message, exit 1). */
@@ -52,12 +77,20 @@ export async function runSweepCommand(o: SweepCommandOptions, io: SweepIo, signa
   const name = sweepName(file, sweep);
   const sweepDir = o.out ? path.resolve(io.cwd, o.out) : defaultSweepDir(file, name);
   writeSweepInfo(sweepDir, { name, sweepPath: file, experimentPath: loaded.experimentPath!, sweep });
-  io.err.write(`sweep ${name}: ${sweep.cells.length} cell${sweep.cells.length === 1 ? '' : 's'} x ${sweep.seeds.length} seed${sweep.seeds.length === 1 ? '' : 's'} = ${sweep.runs.length} runs on ${o.workers} local worker${o.workers === 1 ? '' : 's'}\n`);
+  const where = o.queue ? `the queue ${displayUrl(o.queue)} (fmtl worker --queue ${displayUrl(o.queue)} trains them)` : `${o.workers} local worker${o.workers === 1 ? '' : 's'}`;
+  io.err.write(`sweep ${name}: ${sweep.cells.length} cell${sweep.cells.length === 1 ? '' : 's'} x ${sweep.seeds.length} seed${sweep.seeds.length === 1 ? '' : 's'} = ${sweep.runs.length} runs on ${where}\n`);
   io.err.write(`folder: ${display(sweepDir, io.cwd)}\n`);
 
   const bar = new SweepProgress(io.err, sweep.runs, o.workers);
   const t0 = performance.now();
-  const result = await runLocalPool({
+  const result = o.queue ? await coordinateSweep({
+    url: o.queue,
+    sweep, sweepName: name, sweepDir,
+    experimentPath: loaded.experimentPath!,
+    backend: o.backend,
+    onUpdate: (u) => bar.update(u),
+    signal,
+  }).then((r) => ({ ...r, stopped: r.detached })) : await runLocalPool({
     launch: { trainerPath: o.trainerPath },
     workers: o.workers,
     sweep, sweepName: name, sweepDir,
@@ -75,11 +108,15 @@ export async function runSweepCommand(o: SweepCommandOptions, io: SweepIo, signa
   if (trained) {
     const over = result.timings.map((t) => t.wallMs - t.trainMs);
     const mean = over.reduce((a, b) => a + b, 0) / over.length;
-    io.err.write(`\n${trained} run${trained === 1 ? '' : 's'} trained in ${formatDuration(wall)} on ${o.workers} worker${o.workers === 1 ? '' : 's'}; overhead per run beyond its training loop (process, backend, data, report): mean ${(mean / 1000).toFixed(2)} s, max ${(Math.max(...over) / 1000).toFixed(2)} s\n`);
+    io.err.write(`\n${trained} run${trained === 1 ? '' : 's'} trained in ${formatDuration(wall)} on ${o.queue ? 'the queue\'s workers' : `${o.workers} worker${o.workers === 1 ? '' : 's'}`}; overhead per run beyond its training loop (process, backend, data, report): mean ${(mean / 1000).toFixed(2)} s, max ${(Math.max(...over) / 1000).toFixed(2)} s\n`);
   }
   if (result.skipped) io.err.write(`${result.skipped} run${result.skipped === 1 ? ' was' : 's were'} already done (not trained again)\n`);
   for (const f of result.failed) io.err.write(`failed: ${f.key}: ${f.message}\n`);
   io.err.write(`table: ${display(path.join(sweepDir, 'table.md'))} (and table.json)\n`);
+  if (result.stopped && o.queue) {
+    io.err.write('stopped following; the jobs stay queued and the workers keep training them. Run the same command again to follow and write the final table\n');
+    return 130;
+  }
   if (result.stopped) {
     io.err.write('stopped; run the same command again to resume (finished runs are kept, stopped ones resume from their last checkpoint)\n');
     return 130;

@@ -6,7 +6,8 @@
  *   fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend ...] [--json]
  *             (also writes <runDir>/predictions/<split>.jsonl, or <split>-last.jsonl for last)
  *   fmtl validate <file.fmtl.json|file.sweep.json> [--json]
- *   fmtl sweep <file.sweep.json> [--workers N] [--backend ...] [--out DIR]
+ *   fmtl sweep <file.sweep.json> [--workers N] [--backend ...] [--out DIR] [--queue redis://HOST:PORT]
+ *   fmtl worker --queue redis://HOST:PORT [--workers N] [--stalled-ms MS]
  *   fmtl export <runDir> --out DIR [--checkpoint best|last]      (a model folder: savedModel.ts)
  *   fmtl predict <modelDir|runDir> ["sentence" ...] [--input file.txt|file.csv] [--iterations] [--json]
  *   fmtl <command> --help   (options and usage come from the one table `COMMANDS` below)
@@ -38,7 +39,8 @@ import { predictionLines } from '../shared/predictions/answerText';
 import { runTraining } from './runTraining';
 import { withDefaults } from '../shared/experiment';
 import { formatSweepIssues, loadSweepFile } from '../sweeps/sweepFile';
-import { runSweepCommand, SweepError } from '../sweeps/sweepCommand';
+import { runSweepCommand, runWorkerCommand, SweepError } from '../sweeps/sweepCommand';
+import { connectionOf } from '../sweeps/sweepQueue';
 import * as fs from 'node:fs';
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { isSweepPath } from '../shared/fileKinds';
@@ -69,6 +71,8 @@ interface CommandSpec {
   argWords: string;
   /** More than one positional argument (the first is `arg`, all are in `args`). */
   manyArgs?: boolean;
+  /** No positional argument at all (`arg` is empty). */
+  noArgs?: boolean;
   help: string;
   options: Readonly<Record<string, OptionSpec>>;
 }
@@ -125,9 +129,18 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   sweep: {
     arg: '<file.sweep.json>', argWords: 'sweep file (*.sweep.json)', help: 'run every cell of a sweep on a local pool of trainer processes, then its table',
     options: {
-      workers: { value: 'N', minInt: 1, help: 'trainer processes at once (default 1)' },
+      workers: { value: 'N', minInt: 1, help: 'trainer processes at once (default 1; not with --queue)' },
       backend: BACKEND_OPT,
-      out: { value: 'DIR', help: 'where the sweep folder goes' },
+      out: { value: 'DIR', help: 'where the sweep folder goes (default .fmtl/sweeps/<name> beside the sweep file; with --queue a folder every worker sees at the same path)' },
+      queue: { value: 'redis://HOST:PORT', help: 'enqueue the runs on this Redis (BullMQ) for `fmtl worker`s and follow them, instead of training here' },
+    },
+  },
+  worker: {
+    arg: '', argWords: 'nothing (the jobs say what to train)', noArgs: true, help: 'train sweep jobs from a Redis queue (fmtl sweep --queue) until Ctrl-C',
+    options: {
+      queue: { value: 'redis://HOST:PORT', required: true, help: 'the Redis the coordinator enqueues on' },
+      workers: { value: 'N', minInt: 1, help: 'jobs trained at once on this box (default 1)' },
+      'stalled-ms': { value: 'MS', minInt: 1000, help: "a dead worker's job returns to the queue after this long (default 30000)" },
     },
   },
 };
@@ -139,7 +152,7 @@ function optionUsage(name: string, o: OptionSpec): string {
 
 /** The usage lines of every command (after an error, and for `fmtl help`). */
 export function usage(): string {
-  return ['usage:', ...Object.entries(COMMANDS).map(([name, c]) => `  fmtl ${name} ${c.arg} ${Object.entries(c.options).map(([n, o]) => optionUsage(n, o)).join(' ')}`),
+  return ['usage:', ...Object.entries(COMMANDS).map(([name, c]) => `  fmtl ${[name, c.arg].filter(Boolean).join(' ')} ${Object.entries(c.options).map(([n, o]) => optionUsage(n, o)).join(' ')}`),
     '  fmtl <command> --help    the options of one command', '  fmtl --version'].join('\n');
 }
 
@@ -148,7 +161,7 @@ export function commandHelp(name: string): string {
   const c = COMMANDS[name];
   const rows = Object.entries(c.options).map(([n, o]) => [`  --${n}${o.value ? ` ${o.value}` : ''}`, `${o.help}${o.choices ? ` (${o.choices.join(', ')})` : ''}`]);
   const w = Math.max(...rows.map((r) => r[0].length));
-  return [`usage: fmtl ${name} ${c.arg} [options]`, '', c.help, '', 'options:', ...rows.map(([a, h]) => `${a.padEnd(w)}  ${h}`)].join('\n');
+  return [`usage: fmtl ${[name, c.arg].filter(Boolean).join(' ')} [options]`, '', c.help, '', 'options:', ...rows.map(([a, h]) => `${a.padEnd(w)}  ${h}`)].join('\n');
 }
 
 /** Parsed arguments of one command: its positional arguments and the checked option values. */
@@ -187,7 +200,7 @@ export function parseCommand(name: string, argv: readonly string[]): ParsedComma
     if (o.minInt !== undefined && !(/^-?\d+$/.test(v.trim()) && Number(v) >= o.minInt)) throw new UsageError(`--${n} must be an integer >= ${o.minInt} (got '${v}')`);
   }
   const n = parsed.positionals.length;
-  if (spec.manyArgs ? n < 1 : n !== 1) throw new UsageError(`${name} takes ${spec.manyArgs ? 'a' : 'one'} ${spec.argWords}`);
+  if (spec.noArgs ? n !== 0 : spec.manyArgs ? n < 1 : n !== 1) throw new UsageError(`${name} takes ${spec.noArgs ? '' : spec.manyArgs ? 'a ' : 'one '}${spec.argWords}`);
   for (const [opt, o] of Object.entries(spec.options)) if (o.required && values[opt] === undefined) throw new UsageError(`${name} needs --${opt}${o.value ? ` ${o.value}` : ''}`);
   return { arg: parsed.positionals[0], args: parsed.positionals, values, help: false };
 }
@@ -289,18 +302,38 @@ export async function cmdTrain(argv: readonly string[], io: CliIo = defaultIo(),
 export async function cmdSweep(argv: readonly string[], io: CliIo = defaultIo(), signal?: AbortSignal): Promise<number> {
   const p = parseCommand('sweep', argv);
   if (p.help) { io.out.write(commandHelp('sweep') + '\n'); return 0; }
+  const queue = str(p, 'queue');
+  if (queue !== undefined && p.values.workers !== undefined) throw new UsageError('--workers is for a local sweep; with --queue, start `fmtl worker --queue URL --workers N` on each box');
   try {
     return await runSweepCommand({
       file: p.arg,
       workers: int(p, 'workers') ?? 1,
       backend: oneOf(p, 'backend', BACKENDS),
       out: str(p, 'out'),
+      queue: queue === undefined ? undefined : checkQueueUrl(queue),
       trainerPath: path.join(__dirname, 'trainer.js'),
     }, io, signal);
   } catch (e) {
     if (e instanceof SweepError) throw new CliError(e.message);
     throw e;
   }
+}
+
+/** `fmtl worker --queue URL`: trains sweep jobs from the queue until Ctrl-C. */
+export async function cmdWorker(argv: readonly string[], io: CliIo = defaultIo(), signal?: AbortSignal): Promise<number> {
+  const p = parseCommand('worker', argv);
+  if (p.help) { io.out.write(commandHelp('worker') + '\n'); return 0; }
+  return runWorkerCommand({
+    queue: checkQueueUrl(str(p, 'queue')!),
+    workers: int(p, 'workers') ?? 1,
+    stalledMs: int(p, 'stalled-ms'),
+    trainerPath: path.join(__dirname, 'trainer.js'),
+  }, io, signal);
+}
+
+function checkQueueUrl(url: string): string {
+  try { connectionOf(url); } catch (e) { throw new UsageError((e as Error).message); }
+  return url;
 }
 
 /** `fmtl eval`: re-scores a run's checkpoint on a split. */
@@ -425,6 +458,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   try {
     switch (cmd) {
       case 'sweep':
+      case 'worker':
       case 'train': {
         const ac = new AbortController();
         let presses = 0;
@@ -439,7 +473,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
         };
         process.on('SIGINT', onSigint);
         try {
-          return await (cmd === 'sweep' ? cmdSweep : cmdTrain)(rest, io, ac.signal);
+          return await (cmd === 'sweep' ? cmdSweep : cmd === 'worker' ? cmdWorker : cmdTrain)(rest, io, ac.signal);
         } finally {
           process.off('SIGINT', onSigint);
         }

@@ -1,0 +1,140 @@
+// The queue for real: a redis-server started here on a free loopback port, a coordinator
+// (`fmtl sweep --queue`) and two workers (`fmtl worker --queue`) as separate processes. The
+// coordinator is SIGKILLed early and started again (it picks the sweep up from the queue); one
+// worker is SIGKILLed mid-run (its job goes back and finishes on the other worker, resumed from the
+// shared folder's last checkpoint). Every run ends once; every folder is there.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { SweepTable } from '../../src/shared/sweepTable';
+
+const root = path.join(__dirname, '..', '..', '..');
+const cli = path.join(root, 'dist', 'cli.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+  });
+}
+
+async function waitFor<T>(what: string, f: () => T | undefined | false, ms = 120_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function children(pid: number): number[] {
+  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  return r.stdout.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
+}
+
+function openFiles(pid: number): string[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).map((fd) => { try { return fs.readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ''; } });
+  } catch { return []; }
+}
+
+interface Folder { dir: string; key?: string; resume?: string; checkpoint: boolean; status?: string }
+function runFolders(sweepDir: string): Folder[] {
+  const runs = path.join(sweepDir, 'runs');
+  if (!fs.existsSync(runs)) return [];
+  return fs.readdirSync(runs).flatMap((cell) => fs.readdirSync(path.join(runs, cell)).map((n): Folder => {
+    const d = path.join(runs, cell, n);
+    const read = (f: string) => { try { return JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')); } catch { return undefined; } };
+    const meta = read('meta.json');
+    return { dir: d, key: meta?.request?.sweep?.key, resume: meta?.request?.resume, checkpoint: fs.existsSync(path.join(d, 'checkpoints', 'last', 'model.json')), status: read('summary.json')?.status };
+  }));
+}
+
+test('BullMQ on a real redis-server: coordinator restarted, a worker SIGKILLed mid-run; every run ends once and every folder is there', { timeout: 300_000 }, async () => {
+  const which = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  assert.equal(which.status, 0, 'redis-server is not installed (Debian package redis-server; .ci/run installs it)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-queue-'));
+  const exp = JSON.parse(fs.readFileSync(path.join(root, 'samples', 'penguins.fmtl.json'), 'utf8'));
+  exp.training.epochs = 10;
+  delete exp.training.earlyStopping;
+  fs.writeFileSync(path.join(dir, 'p.fmtl.json'), JSON.stringify(exp));
+  fs.copyFileSync(path.join(root, 'samples', 'penguins.csv'), path.join(dir, 'penguins.csv'));
+  fs.writeFileSync(path.join(dir, 'p.sweep.json'), '{ "experiment": "p.fmtl.json", "seeds": [1, 2], "variants": ["static", "asWritten"] }');
+  const sweepDir = path.join(dir, '.fmtl', 'sweeps', 'p');
+
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  const procs: ChildProcess[] = [];
+  const logs = new Map<ChildProcess, string>();
+  const start = (cmd: string, args: string[]): ChildProcess => {
+    const p = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    logs.set(p, '');
+    p.stdout!.on('data', (d) => logs.set(p, logs.get(p) + d));
+    p.stderr!.on('data', (d) => logs.set(p, logs.get(p) + d));
+    procs.push(p);
+    return p;
+  };
+  const exited = (p: ChildProcess) => new Promise<number | null>((r) => { if (p.exitCode !== null) r(p.exitCode); else p.once('exit', (c) => r(c)); });
+  try {
+    const redis = start('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no']);
+    await waitFor('redis to listen', () => /Ready to accept connections/.test(logs.get(redis)!), 20_000);
+
+    // The coordinator enqueues, then dies before anyone trains.
+    const c1 = start(process.execPath, [cli, 'sweep', 'p.sweep.json', '--queue', url]);
+    await waitFor('the first coordinator to enqueue', () => /runs on the queue/.test(logs.get(c1)!) && fs.existsSync(path.join(sweepDir, 'sweep.json')), 60_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    c1.kill('SIGKILL');
+    await exited(c1);
+
+    const workerArgs = [cli, 'worker', '--queue', url, '--stalled-ms', '3000'];
+    const w1 = start(process.execPath, workerArgs);
+    const w2 = start(process.execPath, workerArgs);
+    const c2 = start(process.execPath, [cli, 'sweep', 'p.sweep.json', '--queue', url]);
+
+    // Kill the worker whose trainer is mid-run (a checkpoint written, no summary yet).
+    const victim = await waitFor('a worker mid-run', () => {
+      const mid = runFolders(sweepDir).filter((f) => f.checkpoint && !f.status).map((f) => f.dir);
+      if (!mid.length) return undefined;
+      for (const w of [w1, w2]) {
+        const trainer = children(w.pid!).find((pid) => openFiles(pid).some((f) => mid.some((m) => f.startsWith(m + path.sep))));
+        if (trainer) return { worker: w, runDir: mid.find((m) => openFiles(trainer).some((f) => f.startsWith(m + path.sep)))! };
+      }
+      return undefined;
+    });
+    victim.worker.kill('SIGKILL');
+    const t0 = Date.now();
+
+    const code = await exited(c2);
+    assert.equal(code, 0, logs.get(c2));
+    const survivor = victim.worker === w1 ? w2 : w1;
+
+    const folders = runFolders(sweepDir);
+    const finished = folders.filter((f) => f.status === 'completed' || f.status === 'early-stopped');
+    // Every run ended once.
+    assert.deepEqual(finished.map((f) => f.key).sort(), ['asWritten/seed-1', 'asWritten/seed-2', 'static/seed-1', 'static/seed-2'], JSON.stringify(folders, null, 1));
+    // The killed worker's run: its folder stays (stopped by its orphaned trainer, or cut off), and the
+    // run finished on the other worker, resumed from that folder's last checkpoint.
+    const dead = folders.find((f) => f.dir === victim.runDir)!;
+    assert.ok(dead && dead.status !== 'completed' && dead.status !== 'early-stopped', JSON.stringify(dead));
+    const resumed = finished.find((f) => f.resume === victim.runDir);
+    assert.ok(resumed, `no finished run resumed from ${victim.runDir}: ${JSON.stringify(folders, null, 1)}`);
+    assert.match(logs.get(survivor)!, new RegExp(`resuming ${victim.runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    // Every folder is there: 4 finished + the interrupted one.
+    assert.equal(folders.length, 5, JSON.stringify(folders, null, 1));
+    const table = JSON.parse(fs.readFileSync(path.join(sweepDir, 'table.json'), 'utf8')) as SweepTable;
+    assert.deepEqual(table.rows.map((r) => [r.cellId, r.finished]), [['static', 2], ['asWritten', 2]]);
+    assert.match(logs.get(c2)!, /\| variant=asWritten \| variant=static \| 2 \|/);
+    // Recovery after the SIGKILL: the lock lapses (3 s), the stalled job is taken again.
+    assert.ok(Date.now() - t0 < 120_000);
+  } finally {
+    for (const p of procs.reverse()) if (p.exitCode === null && p.signalCode === null) { p.kill('SIGKILL'); await exited(p); }
+    // Orphaned trainers of the killed worker exit on their own when IPC closes; wait for them.
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
