@@ -10,11 +10,15 @@
  * over the paths that agree with every known tag, so such a sentence still trains its other tokens.
  *
  * The trainer's backends are synchronous, so the forward algorithm, its gradient (marginals minus
- * gold indicators, by forward-backward) and Viterbi run on the host in float64, one kernel-free
- * pass each — no per-timestep tfjs ops. Transitions enter through exp(trans - max) once per call,
- * so the inner loops are multiply-adds, not exps (logsumexp by the max-shift trick per row).
+ * gold indicators, by forward-backward) and Viterbi run on the host — no per-timestep tfjs ops.
+ * Transitions enter through exp(trans - max) once per call, so the C x C work per token is
+ * multiply-adds, not exps (logsumexp by the max-shift trick per row). Two paths, tested equal:
+ * per sentence in float64 (any tags; the reference), and time-major over the batch in float32 with
+ * the C x C work as matrix products on OpenBLAS when the native kernels are loaded (3-5x faster on
+ * SNIPS shapes: B 32, T 12, C 72). Viterbi (max-plus, no product form) is per sentence.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeKernels } from '../native/nativeKernels';
 
 /** CRF parameters as host arrays: trans [C*C] (row = previous tag), start [C], end [C]. */
 export interface CrfParams { C: number; trans: ArrayLike<number>; start: ArrayLike<number>; end: ArrayLike<number> }
@@ -228,6 +232,153 @@ export function crfNllHost(p: CrfParams, emissions: ArrayLike<number>, tags: Arr
   return { total: f.total, grad: withGrad ? crfBackward(f) : undefined };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Time-major batch path: every timestep of every sentence at once, the C x C work as matrix products.
+
+/** out[M,N] = op(a) op(b), row-major; op transposes when the flag is set (a: [M,K] or [K,M]). */
+export type Gemm = (transA: boolean, transB: boolean, M: number, N: number, K: number, a: Float32Array, b: Float32Array, out: Float32Array) => void;
+
+/** The same products in plain loops (tests, and a reference for the native one). */
+export const jsGemm: Gemm = (tA, tB, M, N, K, a, b, out) => {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += (tA ? a[k * M + i] : a[i * K + k]) * (tB ? b[j * K + k] : b[k * N + j]);
+      out[i * N + j] = s;
+    }
+  }
+};
+
+/** What {@link crfForwardBatched} keeps for {@link crfBackwardBatched}. */
+export interface CrfBatchForward {
+  total: number;
+  B: number; T: number; C: number;
+  E: Float32Array; tmax: number; trans: Float32Array; start: Float32Array; end: Float32Array;
+  e: Float32Array; gold: Int32Array; lengths: Int32Array;
+  /** alpha [T,B,C] (time-major), log Z [B]. */
+  alpha: Float32Array; logZ: Float64Array;
+}
+
+/**
+ * The forward algorithm for a whole batch in time-major order: per timestep one [B,C] x [C,C]
+ * product (exp(alpha - max) times exp(trans - max)), so with OpenBLAS the C² work per token costs
+ * about as much as a dense layer. float32 like the rest of the model; every tag must be known
+ * (`crfNll` takes the per-sentence float64 path for a batch with unknown tags).
+ */
+export function crfForwardBatched(p: CrfParams, emissions: Float32Array, tags: ArrayLike<number>, lengths: ArrayLike<number>, B: number, T: number, gemm: Gemm): CrfBatchForward {
+  const C = p.C;
+  const trans = Float32Array.from(p.trans), start = Float32Array.from(p.start), end = Float32Array.from(p.end);
+  let tmax = -Infinity;
+  for (let i = 0; i < C * C; i++) tmax = Math.max(tmax, trans[i]);
+  const E = new Float32Array(C * C);
+  for (let i = 0; i < E.length; i++) E[i] = Math.exp(trans[i] - tmax);
+  const e = emissions;
+  const gold = Int32Array.from(tags);
+  const lens = Int32Array.from(lengths, (n) => Math.min(n, T));
+  let Tmax = 0;
+  for (let b = 0; b < B; b++) Tmax = Math.max(Tmax, lens[b]);
+  const alpha = new Float32Array(T * B * C);
+  const U = new Float32Array(B * C), acc = new Float32Array(B * C), m = new Float64Array(B);
+  for (let b = 0; b < B; b++) for (let j = 0; j < C; j++) alpha[b * C + j] = start[j] + e[b * T * C + j];
+  for (let t = 1; t < Tmax; t++) {
+    const prev = (t - 1) * B * C, cur = t * B * C;
+    for (let b = 0; b < B; b++) {
+      let mb = -Infinity;
+      for (let i = 0; i < C; i++) if (alpha[prev + b * C + i] > mb) mb = alpha[prev + b * C + i];
+      m[b] = mb;
+      for (let i = 0; i < C; i++) U[b * C + i] = Math.exp(alpha[prev + b * C + i] - mb);
+    }
+    gemm(false, false, B, C, C, U, E, acc);
+    for (let b = 0; b < B; b++) {
+      const base = m[b] + tmax, eo = (b * T + t) * C;
+      for (let j = 0; j < C; j++) alpha[cur + b * C + j] = base + Math.log(acc[b * C + j]) + e[eo + j];
+    }
+  }
+  const logZ = new Float64Array(B);
+  let total = 0;
+  for (let b = 0; b < B; b++) {
+    const n = lens[b];
+    if (n === 0) continue;
+    const last = (n - 1) * B * C + b * C;
+    let mb = -Infinity;
+    for (let j = 0; j < C; j++) mb = Math.max(mb, alpha[last + j] + end[j]);
+    let sum = 0;
+    for (let j = 0; j < C; j++) sum += Math.exp(alpha[last + j] + end[j] - mb);
+    logZ[b] = mb + Math.log(sum);
+    let score = start[gold[b * T]] + end[gold[b * T + n - 1]];
+    for (let t = 0; t < n; t++) {
+      score += e[(b * T + t) * C + gold[b * T + t]];
+      if (t > 0) score += trans[gold[b * T + t - 1] * C + gold[b * T + t]];
+    }
+    total += logZ[b] - score;
+  }
+  return { total, B, T, C, E, tmax, trans, start, end, e, gold, lengths: lens, alpha, logZ };
+}
+
+/** Gradients of {@link crfForwardBatched}'s NLL (marginals minus gold), time-major with products. */
+export function crfBackwardBatched(f: CrfBatchForward, gemm: Gemm): Gradients {
+  const { B, T, C, E, tmax, e, gold, lengths, alpha, logZ } = f;
+  const g: Gradients = { dE: new Float64Array(B * T * C), dT: new Float64Array(C * C), dS: new Float64Array(C), dEnd: new Float64Array(C) };
+  let Tmax = 0;
+  for (let b = 0; b < B; b++) Tmax = Math.max(Tmax, lengths[b]);
+  const beta = new Float32Array(T * B * C);
+  for (let b = 0; b < B; b++) {
+    const n = lengths[b];
+    if (n > 0) for (let i = 0; i < C; i++) beta[(n - 1) * B * C + b * C + i] = f.end[i];
+  }
+  const V = new Float32Array(B * C), U = new Float32Array(B * C), S = new Float32Array(B * C), P = new Float32Array(C * C);
+  const mb = new Float64Array(B);
+  for (let t = Tmax - 1; t >= 1; t--) {
+    const cur = t * B * C, prev = (t - 1) * B * C;
+    for (let b = 0; b < B; b++) {
+      const row = b * C;
+      if (t >= lengths[b]) { V.fill(0, row, row + C); U.fill(0, row, row + C); continue; }
+      const eo = (b * T + t) * C;
+      let x = -Infinity;
+      for (let j = 0; j < C; j++) x = Math.max(x, e[eo + j] + beta[cur + row + j]);
+      mb[b] = x;
+      for (let j = 0; j < C; j++) V[row + j] = Math.exp(e[eo + j] + beta[cur + row + j] - x);
+      let ma = -Infinity;
+      for (let i = 0; i < C; i++) ma = Math.max(ma, alpha[prev + row + i]);
+      const scale = Math.exp(ma + x + tmax - logZ[b]);
+      for (let i = 0; i < C; i++) U[row + i] = Math.exp(alpha[prev + row + i] - ma) * scale;
+    }
+    // beta_{t-1}[b,i] = mb + tmax + log sum_j E[i,j] V[b,j]; pair marginals sum_b U[b,i] E[i,j] V[b,j].
+    gemm(false, true, B, C, C, V, E, S);
+    gemm(true, false, C, C, B, U, V, P);
+    for (let b = 0; b < B; b++) {
+      if (t >= lengths[b]) continue;
+      const row = b * C;
+      for (let i = 0; i < C; i++) beta[prev + row + i] = mb[b] + tmax + Math.log(S[row + i]);
+    }
+    for (let k = 0; k < C * C; k++) g.dT[k] += P[k] * E[k];
+  }
+  for (let b = 0; b < B; b++) {
+    const n = lengths[b];
+    for (let t = 0; t < n; t++) {
+      const o = t * B * C + b * C, eo = (b * T + t) * C;
+      for (let j = 0; j < C; j++) {
+        const q = Math.exp(alpha[o + j] + beta[o + j] - logZ[b]);
+        g.dE[eo + j] += q;
+        if (t === 0) g.dS[j] += q;
+        if (t === n - 1) g.dEnd[j] += q;
+      }
+      const y = gold[b * T + t];
+      g.dE[eo + y] -= 1;
+      if (t > 0) g.dT[gold[b * T + t - 1] * C + y] -= 1;
+    }
+    if (n > 0) { g.dS[gold[b * T]] -= 1; g.dEnd[gold[b * T + n - 1]] -= 1; }
+  }
+  return g;
+}
+
+/** OpenBLAS products through the native kernels, when they are loaded. */
+function nativeGemm(): Gemm | undefined {
+  const n = nativeKernels();
+  if (!n) return undefined;
+  return (tA, tB, M, N, K, a, b, out) => n.sgemmBatch(tA ? 1 : 0, tB ? 1 : 0, 1, M, N, K, a, 0, b, 0, out, 0);
+}
+
 /**
  * Viterbi decoding: the highest-scoring tag path of every sentence, into out [B*T] (0 on padding).
  */
@@ -281,12 +432,25 @@ export function crfNll(emissions: tf.Tensor3D, trans: tf.Tensor2D, start: tf.Ten
   const f = tf.customGrad((...args) => {
     const [e, tr, s, en] = (args.slice(0, 4) as tf.Tensor[]).map((x) => x.dataSync() as Float32Array);
     const p: CrfParams = { C, trans: tr, start: s, end: en };
-    const fwd = crfForward(p, e, tags, lengths, B, T);
+    // With the native kernels, the time-major path (matrix products on OpenBLAS) when every real
+    // token's tag is known; else the per-sentence float64 path (it also handles unknown tags).
+    const gemm = nativeGemm();
+    let backward: () => Gradients;
+    let total: number;
+    if (gemm && allTagsKnown(tags, lengths, B, T, C)) {
+      const fwd = crfForwardBatched(p, e, tags, lengths, B, T, gemm);
+      total = fwd.total;
+      backward = () => crfBackwardBatched(fwd, gemm);
+    } else {
+      const fwd = crfForward(p, e, tags, lengths, B, T);
+      total = fwd.total;
+      backward = () => crfBackward(fwd);
+    }
     return {
-      value: tf.scalar(fwd.total),
+      value: tf.scalar(total),
       gradFunc: (dy: tf.Tensor) => {
         const g = dy.dataSync()[0];
-        const grad = crfBackward(fwd);
+        const grad = backward();
         const scaled = (a: Float64Array) => Float32Array.from(a, (x) => x * g);
         return [
           tf.tensor3d(scaled(grad.dE), [B, T, C]), tf.tensor2d(scaled(grad.dT), [C, C]),
@@ -296,6 +460,15 @@ export function crfNll(emissions: tf.Tensor3D, trans: tf.Tensor2D, start: tf.Ten
     };
   });
   return f(emissions, trans, start, end) as tf.Scalar;
+}
+
+/** Whether every real token of every sentence has a known tag (0..C-1). */
+export function allTagsKnown(tags: ArrayLike<number>, lengths: ArrayLike<number>, B: number, T: number, C: number): boolean {
+  for (let b = 0; b < B; b++) {
+    const n = Math.min(lengths[b], T);
+    for (let t = 0; t < n; t++) { const y = tags[b * T + t]; if (!(y >= 0 && y < C)) return false; }
+  }
+  return true;
 }
 
 /** Viterbi tags [B,T] as float32 (0 on padding) of emissions [B,T,C] under the given CRF weights. */

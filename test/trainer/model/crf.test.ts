@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../../node_modules/@tensorflow/tfjs-core/dist/register_all_gradients';
-import { crfNll, crfNllHost, viterbiHost, pathScore, type CrfParams } from '../../../src/trainer/model/crf';
+import { crfBackwardBatched, crfForwardBatched, crfNll, crfNllHost, jsGemm, viterbiHost, pathScore, type CrfParams, type Gemm } from '../../../src/trainer/model/crf';
+import { loadNativeKernels, nativeKernels, setNativeKernels } from '../../../src/trainer/native/nativeKernels';
 import { buildModel } from '../../../src/trainer/model/feedbackModel';
 import { objective } from '../../../src/trainer/model/objective';
 import { packReadout, unpackReadout } from '../../../src/trainer/model/readout';
@@ -154,4 +155,38 @@ test('CRF head in the model: the readout predictions are the Viterbi paths of th
   }
   assert.equal(slots.head.kind, 'tagging');
   model.dispose();
+});
+
+test('time-major batch path (products through a Gemm) equals the per-sentence float64 path: NLL and every gradient', () => {
+  const C5 = 5, B = 4, T = 6;
+  const rng = new Rng(21);
+  const p: CrfParams = { C: C5, trans: random(C5 * C5, rng), start: random(C5, rng), end: random(C5, rng) };
+  const e = Float32Array.from(random(B * T * C5, rng, 2));
+  const lengths = [6, 3, 1, 0];
+  const tags = new Int32Array(B * T).fill(-1);
+  lengths.forEach((n, b) => { for (let t = 0; t < n; t++) tags[b * T + t] = rng.int(C5); });
+  const ref = crfNllHost(p, e, tags, lengths, B, T, true);
+  const check = (gemm: Gemm, label: string) => {
+    const fwd = crfForwardBatched(p, e, tags, lengths, B, T, gemm);
+    assert.ok(Math.abs(fwd.total - ref.total) < 1e-4 * Math.max(1, Math.abs(ref.total)), `${label} total ${fwd.total} vs ${ref.total}`);
+    const g = crfBackwardBatched(fwd, gemm);
+    for (const k of ['dE', 'dT', 'dS', 'dEnd'] as const) {
+      g[k].forEach((v, i) => assert.ok(Math.abs(v - ref.grad![k][i]) < 1e-4, `${label} ${k}[${i}]: ${v} vs ${ref.grad![k][i]}`));
+    }
+  };
+  check(jsGemm, 'js');
+  const note = loadNativeKernels(undefined);
+  const native = nativeKernels();
+  if (native) {
+    check((tA, tB, M, N, K, a, b, out) => native.sgemmBatch(tA ? 1 : 0, tB ? 1 : 0, 1, M, N, K, a, 0, b, 0, out, 0), 'native');
+    // crfNll takes the native path when every tag is known: the same value and gradient as the float64 path.
+    const inputs = [tf.tensor3d(e, [B, T, C5]), tf.tensor2d(Float32Array.from(p.trans), [C5, C5]), tf.tensor1d(Float32Array.from(p.start)), tf.tensor1d(Float32Array.from(p.end))];
+    const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+      crfNll(a as tf.Tensor3D, b as tf.Tensor2D, c as tf.Tensor1D, d as tf.Tensor1D, tags, lengths))(inputs);
+    assert.ok(Math.abs(value.dataSync()[0] - ref.total) < 1e-4 * Math.abs(ref.total));
+    grads[1].dataSync().forEach((v, i) => assert.ok(Math.abs(v - ref.grad!.dT[i]) < 1e-4, `crfNll dT[${i}]`));
+    setNativeKernels(undefined);
+  } else {
+    assert.match(note, /native/); // not built here: the js products above still checked the algorithm
+  }
 });
