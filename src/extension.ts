@@ -19,6 +19,7 @@ import { registerRunsTree } from './runs/runsTree';
 import { registerTrainCommands } from './runs/trainCommands';
 import { TrainingController } from './runs/trainingController';
 import { WorkspaceRuns } from './runs/workspaceRuns';
+import { registerTryModel } from './runs/tryModel';
 
 let training: TrainingController | undefined;
 
@@ -71,7 +72,11 @@ export function activate(context: vscode.ExtensionContext): FeedbackMtlApi {
     timed('hover', () => registerHover(context, insights)),
     timed('diagnostics', () => registerDiagnostics(context)),
     timed('graphEditor', () => registerGraphEditor(context, { runStore, workspaceRuns })),
-    timed('chartsPanels', () => registerChartsPanels(context, { runStore, output })),
+  );
+  const tryModel = registerTryModel(context, { runStore, output });
+  context.subscriptions.push(
+    tryModel,
+    timed('chartsPanels', () => registerChartsPanels(context, { runStore, output, tryModel })),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('feedbackMtl.buffer.maxPoints')) runStore.setMaxPoints(vscode.workspace.getConfiguration('feedbackMtl').get<number>('buffer.maxPoints', 4000));
     }),

@@ -12,15 +12,16 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Channel, type Port } from '../shared/channel';
 import type {
-  ChartsExportRequest, ChartsExportResult, ChartsToHostMessage, HostToChartsMessage, RunSnapshot, RunViewMode,
+  ChartsExportRequest, ChartsExportResult, ChartsToHostMessage, ExamplesLoadResult, HostToChartsMessage, RunSnapshot, RunViewMode, TryModelResult,
 } from '../shared/runViewProtocol';
 import type { TrainerEvent } from '../shared/trainerProtocol';
 import { assertNever } from '../shared/assertNever';
 import { escapeHtml } from '../shared/escape';
 import { makeNonce, webviewMessagePage, webviewPage } from '../shared/webviewPage';
 import { thinEvents } from '../shared/series/thinEvents';
-import { hasEventLog, readEvents } from '../runFolder/runFolderReader';
+import { hasEventLog, readEvents, readPredictions } from '../runFolder/runFolderReader';
 import type { RunStore } from '../runs/runStore';
+import type { TryModel } from '../runs/tryModel';
 
 export const RUN_CHARTS_VIEW_TYPE = 'feedbackMtl.runCharts';
 /** Coalescing window of live events (ms). */
@@ -29,6 +30,8 @@ const FLUSH_MS = 100;
 export interface ChartsPanelDeps {
   runStore: RunStore;
   output?: vscode.OutputChannel;
+  /** Try the model: a run's trained model on typed text, in a trainer process. */
+  tryModel?: Pick<TryModel, 'predict'>;
 }
 
 /** Registers `feedbackMtl.openRunCharts` (arg: run id, run folder path or Uri, or an array of them). */
@@ -180,6 +183,20 @@ class RunChartsPanel {
     this.channel = new Channel<ChartsToHostMessage, HostToChartsMessage>(port);
     this.channel.onAny((m) => this.onMessage(m));
     this.channel.on('charts/export', (m) => this.save(m));
+    this.channel.on('examples/load', async (m): Promise<ExamplesLoadResult> => {
+      const dir = this.runDirOf(m.runId);
+      if (!dir) return { error: 'This run has no folder on disk.' };
+      const t0 = performance.now();
+      const r = await readPredictions(dir, m.split);
+      this.deps.output?.appendLine(`[charts] ${m.split} predictions of ${path.basename(dir)}: ${r.file ? `${r.file.examples.length} examples read in ${Math.round(performance.now() - t0)} ms` : r.error}`);
+      return r;
+    });
+    this.channel.on('model/try', async (m): Promise<TryModelResult> => {
+      const dir = this.runDirOf(m.runId);
+      if (!dir) return { error: 'This run has no folder on disk.' };
+      if (!this.deps.tryModel) return { error: 'Try the model is not available here.' };
+      try { return { reply: await this.deps.tryModel.predict(dir, m.text) }; } catch (e) { return { error: (e as Error).message }; }
+    });
     webview.html = webviewPage({
       cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: webview.asWebviewUri(scriptFile).toString(),
       title: this.title(), body: '<main id="charts-root"></main>', inlineStyles: true, blobImages: true,
@@ -192,7 +209,9 @@ class RunChartsPanel {
         void this.hydrate();
         break;
       case 'charts/export':
-        break; // answered by the request handler
+      case 'examples/load':
+      case 'model/try':
+        break; // answered by the request handlers
       case 'charts/log':
         this.deps.output?.appendLine(`[charts] ${m.level}: ${m.message}`);
         if (m.level === 'error') void vscode.window.showErrorMessage(`Feedback MTL: ${m.message}`);
@@ -233,6 +252,11 @@ class RunChartsPanel {
     this.flushTimer = undefined;
     for (const [runId, events] of this.pending) if (events.length) this.channel?.notify({ type: 'run/events', runId, events });
     this.pending.clear();
+  }
+
+  private runDirOf(runId: string): string | undefined {
+    if (!this.runIds.includes(runId)) return undefined;
+    return this.deps.runStore.getRun(runId)?.runDir ?? this.adhoc.get(runId)?.runDir;
   }
 
   /** Save dialog in the run folder (or the workspace), then write the file. */

@@ -11,7 +11,8 @@ import type { Experiment } from '../shared/experimentTypes';
 import type { RunViewStatus } from '../shared/runViewProtocol';
 import type { RunSummary, TrainerEvent } from '../shared/trainerProtocol';
 import { backendLabel } from '../shared/trainerProtocol';
-import { parseEventLines, RUN_FILES, timeFromName, type RunSummaryFile } from './runFiles';
+import { parseEventLines, predictionsPath, RUN_FILES, timeFromName, type RunSummaryFile } from './runFiles';
+import { parsePredictions, type PredictionsFile } from '../shared/predictions/format';
 
 /** What a run folder says about its run, read cheaply (no full event log). */
 export interface RunFolderInfo {
@@ -184,3 +185,22 @@ function parseTime(x: unknown): number | undefined {
   return undefined;
 }
 
+
+/**
+ * A run's predictions file of a split (`predictions/<split>.jsonl`, best checkpoint), parsed; or
+ * why not, in words a user can act on.
+ */
+export async function readPredictions(runDir: string, split: 'valid' | 'test', checkpoint: 'best' | 'last' = 'best'): Promise<{ file?: PredictionsFile; error?: string; path: string }> {
+  const file = predictionsPath(runDir, split, checkpoint);
+  let text: string;
+  try { text = await fsp.readFile(file, 'utf8'); } catch {
+    const done = fs.existsSync(path.join(runDir, RUN_FILES.summary));
+    return {
+      path: file,
+      error: done
+        ? `No ${split} predictions in this run (${path.relative(runDir, file)} is missing: the run predates them, stopped before its first epoch, or has no ${split} split). \`fmtl eval ${runDir} --split ${split}\` writes them.`
+        : `The ${split} predictions are written when the run finishes.`,
+    };
+  }
+  try { return { path: file, file: parsePredictions(text, file) }; } catch (e) { return { path: file, error: (e as Error).message }; }
+}

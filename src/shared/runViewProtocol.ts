@@ -11,7 +11,8 @@
  * reply is a `ChartsExportResult`.
  */
 import type { Experiment } from './experimentTypes';
-import type { TrainerEvent } from './trainerProtocol';
+import type { PredictReply, TrainerEvent } from './trainerProtocol';
+import type { PredictionsFile } from './predictions/format';
 
 /** Lifecycle of a run as the host knows it. */
 export type RunViewStatus = 'running' | 'completed' | 'stopped' | 'early-stopped' | 'failed' | 'unknown';
@@ -100,5 +101,33 @@ export interface ChartsLogMessage {
   message: string;
 }
 
+/** Request: a run's per-example predictions (`predictions/<split>.jsonl`, best checkpoint). Reply: `ExamplesLoadResult`. */
+export interface ExamplesLoadRequest {
+  type: 'examples/load';
+  runId: string;
+  split: 'valid' | 'test';
+}
+
+/** Reply to `examples/load`: the parsed file, or why there is none. */
+export interface ExamplesLoadResult {
+  file?: PredictionsFile;
+  /** E.g. the run predates predictions files, or is still training. */
+  error?: string;
+  path?: string;
+}
+
+/** Request: run a run's trained model on typed text (in a trainer process). Reply: `TryModelResult`. */
+export interface TryModelRequest {
+  type: 'model/try';
+  runId: string;
+  text: string;
+}
+
+/** Reply to `model/try`. */
+export interface TryModelResult {
+  reply?: PredictReply;
+  error?: string;
+}
+
 /** Webview -> host. */
-export type ChartsToHostMessage = WebviewReadyMessage | ChartsExportRequest | ChartsLogMessage;
+export type ChartsToHostMessage = WebviewReadyMessage | ChartsExportRequest | ChartsLogMessage | ExamplesLoadRequest | TryModelRequest;

@@ -2,7 +2,7 @@
  * The charts page: keeps one `RunModel` per run, folds incoming event batches into them as they
  * arrive, and redraws at most once per animation frame (only when something changed, and only the
  * charts near the viewport). Sections: convergence, gates, loss, metrics, compare (DOM hooks for the
- * end-to-end tests: `#charts-root`, `#convergence`, `#gates`, `#loss`, `#metrics`, `#compare`,
+ * end-to-end tests: `#charts-root`, `#convergence`, `#gates`, `#loss`, `#metrics`, `#examples`, `#compare`,
  * `#charts-status`, `data-run-id` on every series).
  */
 import type { HostToChartsMessage, RunSnapshot, RunViewMode, RunViewStatus } from '../../src/shared/runViewProtocol';
@@ -16,6 +16,7 @@ import { LineChart, type ChartLine } from './lineChart';
 import { ConvergenceChart } from './convergenceChart';
 import { GateHeatmap } from './gateHeatmap';
 import { CompareView, headlineOf } from './compareView';
+import { ExamplesView } from './examplesView';
 import { el, fmtValue, svgToPngBase64, type ExportHandler } from './chartBase';
 import type { ChartsHost, ViewState } from './host';
 
@@ -34,13 +35,14 @@ interface Drawable {
   readonly element: HTMLElement;
 }
 
-type SectionId = 'convergence' | 'gates' | 'loss' | 'metrics' | 'compare';
+type SectionId = 'convergence' | 'gates' | 'loss' | 'metrics' | 'examples' | 'compare';
 
 const SECTIONS: { id: SectionId; title: string; hint: string }[] = [
   { id: 'convergence', title: 'Convergence', hint: 'How far each feedback iteration moves the outputs: ‖y^(k+1) − y^k‖. Lines that drop steeply mean the loop settles after the first passes.' },
   { id: 'gates', title: 'Gumbel gates', hint: 'Probability of each candidate block receiving the feedback, over training. The white line marks the block the gate picks (argmax).' },
   { id: 'loss', title: 'Loss', hint: 'Task loss on the final iterate y^K per step (smoothed; raw in the background) and the epoch means on train and validation.' },
   { id: 'metrics', title: 'Metrics', hint: 'Per-epoch metrics on train (dashed) and validation (solid).' },
+  { id: 'examples', title: 'Examples', hint: 'What the feedback passes did to each example: y^K against y^0, per task, on the best checkpoint.' },
   { id: 'compare', title: 'Compare', hint: '' },
 ];
 
@@ -467,6 +469,13 @@ export class ChartsApp {
     }
     if (!metricCols.length) this.sections.get('metrics')!.hint.textContent = 'Metrics appear after the first epoch.';
     else this.sections.get('metrics')!.hint.textContent = SECTIONS[3].hint;
+
+    // ---- examples (per-example predictions of the best checkpoint; two runs: where they disagree)
+    const ex = this.chart('examples', this.sections.get('examples')!.body, (p) => new ExamplesView(p, this.host));
+    ex.chart.update(runs.slice(0, 2).map((r) => ({
+      id: r.id, name: r.name, done: !!r.model.done || (r.status !== 'running' && r.status !== 'unknown'),
+      tabular: (r.snapshot.config ?? r.model.start?.config)?.data.format === 'csv',
+    })));
 
     // ---- compare
     if (this.mode === 'compare' || runs.length > 1) {

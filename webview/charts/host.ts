@@ -5,7 +5,7 @@
  */
 import { Channel, type Port } from '../../src/shared/channel';
 import type {
-  ChartsExportRequest, ChartsExportResult, ChartsToHostMessage, HostToChartsMessage, RunSnapshotMessage,
+  ChartsExportRequest, ChartsExportResult, ChartsToHostMessage, ExamplesLoadResult, HostToChartsMessage, RunSnapshotMessage, TryModelResult,
 } from '../../src/shared/runViewProtocol';
 
 /** View state that survives a hidden panel (VS Code keeps it per webview). */
@@ -22,6 +22,10 @@ export interface ChartsHost {
   /** Save an export; resolves with where it went (undefined = cancelled). */
   save(req: Omit<ChartsExportRequest, 'type'>): Promise<string | undefined>;
   log(level: 'info' | 'warn' | 'error', message: string): void;
+  /** A run's predictions file of a split (the Examples section). */
+  loadExamples(runId: string, split: 'valid' | 'test'): Promise<ExamplesLoadResult>;
+  /** The run's model on typed text (Try the model). */
+  tryModel(runId: string, text: string): Promise<TryModelResult>;
   getState(): ViewState | undefined;
   setState(s: ViewState): void;
 }
@@ -62,6 +66,8 @@ export function vscodeHost(): ChartsHost {
     log(level, message) {
       channel.notify({ type: 'charts/log', level, message });
     },
+    loadExamples: (runId, split) => channel.request<ExamplesLoadResult>({ type: 'examples/load', runId, split }, 60_000),
+    tryModel: (runId, text) => channel.request<TryModelResult>({ type: 'model/try', runId, text }, 90_000),
     getState: () => api.getState() as ViewState | undefined,
     setState: (s) => api.setState(s),
   };
@@ -91,6 +97,8 @@ export function reportHost(snapshot: RunSnapshotMessage): ChartsHost {
     log(level, message) {
       (level === 'error' ? console.error : console.warn)(message);
     },
+    loadExamples: async () => ({ error: 'The static report holds no per-example predictions: open the run in VS Code (Examples), or read predictions/test.jsonl in the run folder.' }),
+    tryModel: async () => ({ error: 'The static report cannot run the model: use fmtl predict <run folder> "text", or Try the model in VS Code.' }),
     getState: () => state,
     setState: (s) => { state = s; },
   };

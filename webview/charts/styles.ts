@@ -114,6 +114,34 @@ table.fmtl-table .swatch { display: inline-block; width: 10px; height: 10px; bor
 .fmtl-logs { font-family: var(--mono); font-size: 11.5px; color: var(--muted); max-height: 160px; overflow: auto; white-space: pre-wrap; }
 .fmtl-logs .warn { color: var(--vscode-editorWarning-foreground, #9a6700); }
 .fmtl-logs .error { color: var(--vscode-errorForeground, #cf222e); }
+/* Examples: tags coloured by slot type as an underline + tint over the theme background, so the
+   text keeps the theme's own foreground in light, dark and high contrast; a wrong tag is also
+   marked by an outline in the error colour and a ✗, never by colour alone. */
+.fmtl-examples .ex-controls { display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: center; margin: 6px 0; }
+.fmtl-examples select, .fmtl-examples input { background: var(--vscode-input-background, var(--bg)); color: var(--vscode-input-foreground, var(--fg));
+  border: 1px solid var(--vscode-input-border, var(--border)); font: inherit; padding: 2px 4px; }
+.fmtl-examples #try-input { min-width: 360px; flex: 1; }
+.fmtl-examples .ex-count-row { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 4px 0; }
+.fmtl-examples .ex-count-row strong { min-width: 90px; }
+.fmtl-examples .ex-table { border-collapse: collapse; margin: 6px 0 12px; font-size: 12px; }
+.fmtl-examples .ex-table th, .fmtl-examples .ex-table td { border: 1px solid var(--border); padding: 2px 6px; text-align: left; vertical-align: top; }
+.fmtl-examples .ex-table td.num { text-align: right; font-family: var(--mono); }
+.fmtl-examples #examples-list tbody tr { cursor: pointer; }
+.fmtl-examples #examples-list tbody tr:hover, .fmtl-examples #examples-list tbody tr.selected { background: var(--vscode-list-hoverBackground, rgba(128,128,128,0.12)); }
+.fmtl-examples #examples-list tbody tr:focus { outline: 1px solid var(--accent); }
+.fmtl-examples .ex-badge.ex-broken, .fmtl-examples .ex-count.ex-broken { color: var(--vscode-errorForeground, #cf222e); }
+.fmtl-examples .ex-badge.ex-corrected, .fmtl-examples .ex-count.ex-corrected { color: var(--vscode-testing-iconPassed, var(--vscode-charts-green, #1a7f37)); }
+.fmtl-examples .ex-passes td.tag { font-family: var(--mono); border-bottom: 3px solid var(--tag, transparent);
+  background: color-mix(in srgb, var(--tag, transparent) 16%, transparent); }
+.fmtl-examples .ex-passes td.tag.o { color: var(--muted); }
+.fmtl-examples .ex-passes td.wrong { outline: 2px dashed var(--vscode-errorForeground, #cf222e); outline-offset: -2px; }
+.fmtl-examples .ex-passes tr.gold th, .fmtl-examples .ex-passes tr.gold td { font-weight: 600; }
+.fmtl-examples .ex-passes caption { text-align: left; font-weight: 600; padding: 2px 0; }
+.fmtl-examples .ex-confusion td { text-align: right; font-family: var(--mono); min-width: 28px; }
+.fmtl-examples .ex-confusion td.diag { background: color-mix(in srgb, var(--vscode-charts-green, #1a7f37) calc(var(--share, 0) * 45%), transparent); }
+.fmtl-examples .ex-confusion td.off { cursor: pointer; background: color-mix(in srgb, var(--vscode-charts-red, #cf222e) calc(var(--share, 0) * 45%), transparent); }
+.fmtl-examples .ex-types tr { cursor: pointer; }
+.fmtl-examples h3 { font-size: 13px; margin: 12px 0 4px; }
 `;
 export const CHARTS_CSS_EXTRA = `
 h3.fmtl-subhead { font-size: 12px; font-weight: 600; color: var(--fg); margin: 14px 0 6px; }
