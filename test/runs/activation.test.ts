@@ -86,3 +86,38 @@ test('package.json: train title, category, activation events, when clauses use o
   assert.deepEqual(pkg.extensionKind, ['workspace']);
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
 });
+
+test('package.json: the walkthrough, graph-editor keys, activity-bar icon and run menu order a newcomer meets', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const c = pkg.contributes;
+  const commands = new Set(c.commands.map((x: { command: string }) => x.command));
+  // Walkthrough: each step names a command that exists and shows a picture that ships.
+  const [walk] = c.walkthroughs;
+  assert.ok(walk.steps.length >= 5);
+  for (const s of walk.steps) {
+    const used = [...s.description.matchAll(/\(command:([\w.]+)\)/g)].map((m: RegExpMatchArray) => m[1]);
+    assert.ok(used.length > 0, `step ${s.id} has a command link`);
+    for (const u of used) assert.ok(commands.has(u), `step ${s.id} links ${u}, which is not a command`);
+    assert.ok(fs.existsSync(path.join(root, s.media.image)), `step ${s.id}: ${s.media.image} missing`);
+    assert.ok(s.media.altText, `step ${s.id} has alt text`);
+  }
+  // Keys only while the graph editor is the active editor; each listed in the walkthrough or README.
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const want = ['feedbackMtl.train', 'feedbackMtl.graph.addFeedback', 'feedbackMtl.graph.fit', 'feedbackMtl.graph.openAsText'];
+  for (const cmd of want) {
+    const k = c.keybindings.find((x: { command: string }) => x.command === cmd);
+    assert.ok(k, `a key for ${cmd}`);
+    assert.match(k.when, /activeCustomEditorId == feedbackMtl\.graphEditor/);
+    const shown = k.key.split('+').map((p: string) => p[0].toUpperCase() + p.slice(1)).join('+');
+    assert.ok(readme.includes(shown), `README lists ${shown} (${cmd})`);
+  }
+  // The activity-bar icon: monochrome, drawn in currentColor.
+  const icon = fs.readFileSync(path.join(root, c.viewsContainers.activitybar[0].icon), 'utf8');
+  assert.match(icon, /stroke="currentColor"/);
+  assert.doesNotMatch(icon, /(fill|stroke)="#/);
+  // "Delete run" sits in the last group of the run context menu.
+  const items = c.menus['view/item/context'].filter((m: { when: string }) => /fmtlRun/.test(m.when) && !m.group.startsWith('inline'));
+  const groupOf = (m: { group: string }) => m.group.split('@')[0];
+  const del = items.find((m: { command: string }) => m.command === 'feedbackMtl.deleteRun');
+  for (const m of items) assert.ok(groupOf(m) <= groupOf(del), `${m.command} (${m.group}) sorts after Delete run (${del.group})`);
+});

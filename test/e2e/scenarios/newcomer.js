@@ -190,6 +190,23 @@ module.exports = {
     fs.writeFileSync(file, original);
     await g.locator('[data-node-id="?bird"]').first().waitFor({ state: 'detached', timeout: 15000 });
 
+    // ---- 8b. a missing comma: the graph says it in words; Problems lists VS Code's own JSON error once
+    const noComma = original.replace(/("name": "[^"]*"),/, '$1');
+    if (noComma === original) throw new Error('could not drop the comma after "name"');
+    fs.writeFileSync(file, noComma);
+    const errText = await W.until(page, async () => { const t = await g.locator('#graph-errors').first().innerText().catch(() => ''); return /syntax/i.test(t) ? t : null; }, 'the graph to list the syntax error', 15000, 200);
+    if (/CommaExpected|[A-Z][a-z]+Expected/.test(errText) || !/',' expected/.test(errText)) throw new Error(`graph error list: ${errText}`);
+    await page.keyboard.press('Control+Shift+M');
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    await rows.first().waitFor({ timeout: 15000 });
+    await page.waitForTimeout(1000); // our diagnostics are debounced (300 ms): give a duplicate time to show
+    const problems = await rows.allInnerTexts();
+    log('Problems with a missing comma:', JSON.stringify(problems));
+    if (problems.some((t) => /Feedback MTL/.test(t))) throw new Error(`Problems repeats the JSON syntax error from Feedback MTL: ${JSON.stringify(problems)}`);
+    await s.shot('missing-comma');
+    fs.writeFileSync(file, original);
+    await W.until(page, async () => !(await g.locator('#graph-errors').first().isVisible().catch(() => false)), 'the syntax error to clear', 15000, 200);
+
     // ---- 9. the walkthrough: its steps, each with its command -------------------------------------
     await W.runCommand(page, 'Welcome: Open Walkthrough...', { log });
     await W.pickQuickItem(page, /Get started with Feedback MTL/);
