@@ -95,7 +95,7 @@ test('opens a panel, hydrates on ready, streams coalesced events, re-hydrates af
     await fake.commands.get('feedbackMtl.openRunCharts')!('r1');
     assert.equal(fake.panels.length, 1);
     const p = fake.panels[0];
-    const nonce = /script-src 'nonce-([\w]+)'/.exec(p.webview.html)![1];
+    const nonce = /script-src 'nonce-([\w-]+)'/.exec(p.webview.html)![1];
     assert.ok(p.webview.html.includes(`<script nonce="${nonce}" src="vscode-webview:${path.join(ext, 'dist', 'webview', 'charts.js')}"`));
     assert.ok(p.webview.html.includes("default-src 'none'"));
     assert.ok(p.webview.html.includes('<main id="charts-root">'));

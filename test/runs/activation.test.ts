@@ -116,7 +116,7 @@ test('package.json: the walkthrough, graph-editor keys, activity-bar icon and ru
   assert.match(icon, /stroke="currentColor"/);
   assert.doesNotMatch(icon, /(fill|stroke)="#/);
   // "Delete run" sits in the last group of the run context menu.
-  const items = c.menus['view/item/context'].filter((m: { when: string }) => /fmtlRun/.test(m.when) && !m.group.startsWith('inline'));
+  const items = c.menus['view/item/context'].filter((m: { when: string; group: string }) => /fmtlRun/.test(m.when) && !m.group.startsWith('inline'));
   const groupOf = (m: { group: string }) => m.group.split('@')[0];
   const del = items.find((m: { command: string }) => m.command === 'feedbackMtl.deleteRun');
   for (const m of items) assert.ok(groupOf(m) <= groupOf(del), `${m.command} (${m.group}) sorts after Delete run (${del.group})`);
