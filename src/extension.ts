@@ -16,6 +16,7 @@ import { registerNativeKernels } from './runs/nativeKernels';
 import { registerChartsPanels } from './charts/chartsPanel';
 import { RunStore } from './runs/runStore';
 import { registerRunsTree } from './runs/runsTree';
+import { registerSweeps } from './sweepView/sweepHost';
 import { registerTrainCommands } from './runs/trainCommands';
 import { TrainingController } from './runs/trainingController';
 import { WorkspaceRuns } from './runs/workspaceRuns';
@@ -68,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): FeedbackMtlApi {
     timed('commands', () => registerTrainCommands(context, deps)),
     timed('nativeKernels', () => registerNativeKernels(context, output)),
     timed('runsTree', () => registerRunsTree(context, deps)),
+    timed('sweeps', () => registerSweeps(context, deps)),
     timed('codeLens', () => registerCodeLens(context, insights)),
     timed('hover', () => registerHover(context, insights)),
     timed('diagnostics', () => registerDiagnostics(context)),
