@@ -42,7 +42,7 @@ export interface ViewCallbacks {
 type G = Selection<SVGGElement, unknown, null, undefined>;
 const SVG = 'http://www.w3.org/2000/svg';
 /** Margin around the fitted drawing, CSS pixels. */
-const FIT_MARGIN = 10;
+const FIT_MARGIN = 6;
 /** Largest automatic zoom. */
 const MAX_ZOOM = 1.6;
 /** Radius of a task's output port. */
