@@ -125,6 +125,10 @@ module.exports = {
       } else if (cr[0] < 4.5) {
         throw new Error(`${theme}: "${exportBtn.text}" contrast ${cr[0].toFixed(1)} < 4.5`);
       }
+      // Series colours at full strength (Light Modern's own chart colours are translucent).
+      const strokes = await chartsNow.locator('figure.fmtl-chart path[data-series]').evaluateAll((ps) => [...new Set(ps.map((p) => getComputedStyle(p).stroke))]);
+      const faint = strokes.filter((c) => /rgba\([^)]*,\s*0?\.\d+\)/.test(c));
+      if (!strokes.length || faint.length) throw new Error(`${theme}: series strokes ${JSON.stringify(strokes)}: translucent ${JSON.stringify(faint)}`);
       const gNow = await W.frameWith(page, '#graph-root', 10000);
       const arrowStroke = await gNow.locator('.arrow:not(.selected) .arrow-line').first().evaluate((p) => getComputedStyle(p).stroke);
       const bg = await gNow.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
