@@ -1,6 +1,6 @@
 /**
  * The run commands of the palette, editor title, Runs tree, CodeLens and hovers: train, stop,
- * ablation, resume, open, compare, new experiment, log, delete, reveal, refresh; and the context
+ * resume, open, compare, new experiment, log, delete, reveal, refresh; and the context
  * keys their `when` clauses read.
  */
 import * as fs from 'node:fs';
@@ -41,46 +41,6 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     if (!checked) return;
     const res = await training.train({ experimentPath: exp.fsPath, name: checked.name });
     if (res) await reportResult(res.runId, failureText(res.outcome, res.nativeKernels));
-  }
-
-  async function trainAblation(arg?: unknown): Promise<void> {
-    if (!trusted()) return;
-    if (busy()) return;
-    const exp = await pickExperiment(arg, workspaceRuns, 'Train ablation: which experiment?');
-    if (!exp) return;
-    const checked = await checkExperiment(exp);
-    if (!checked) return;
-    if (!checked.hasArrows) {
-      void vscode.window.showWarningMessage(`Feedback MTL: ${checked.name} has no feedback arrows, so the three variants would be the same model. Add an arrow first.`);
-      return;
-    }
-    // Same seed for the three variants, so the only difference is the feedback.
-    const seed = checked.seed;
-    const cancel = new vscode.CancellationTokenSource();
-    const variants: NonNullable<TrainRequestOptions['variant']>[] = ['static', 'fixed', 'gumbel'];
-    const ids: string[] = [];
-    try {
-      for (const [i, variant] of variants.entries()) {
-        if (cancel.token.isCancellationRequested) break;
-        const res = await training.train({
-          experimentPath: exp.fsPath, name: checked.name, label: `ablation ${i + 1}/3: ${variant}`, cancel,
-          request: { variant, seed, tag: `ablation-${variant}` },
-        });
-        if (!res) return;
-        if (res.runId) ids.push(res.runId);
-        if (res.outcome.kind !== 'done' || res.outcome.summary.status === 'failed') {
-          await reportResult(res.runId, failureText(res.outcome, res.nativeKernels));
-          break;
-        }
-        if (res.cancelled) break;
-      }
-    } finally {
-      cancel.dispose();
-    }
-    if (ids.length >= 2) {
-      const b = await vscode.window.showInformationMessage(`Feedback MTL: ablation of ${checked.name} — ${ids.length} of 3 runs done (seed ${seed}).`, 'Compare runs');
-      if (b) await openCharts(ids);
-    }
   }
 
   async function resume(arg?: unknown): Promise<void> {
@@ -354,7 +314,6 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
   return vscode.Disposable.from(
     reg('feedbackMtl.train', train),
     reg('feedbackMtl.stop', () => training.stop()),
-    reg('feedbackMtl.trainAblation', trainAblation),
     reg('feedbackMtl.resume', resume),
     reg('feedbackMtl.openRun', openRun),
     reg('feedbackMtl.compareRuns', compareRuns),

@@ -1,5 +1,6 @@
 /**
- * Sweeps in the extension: the "Run sweep" command on a `*.sweep.json`, the Sweeps view (each sweep
+ * Sweeps in the extension: the "Run sweep" command on a `*.sweep.json`, "Train ablation" (static /
+ * fixed / Gumbel of one experiment at `feedbackMtl.ablation.seeds` seeds, as a sweep), the Sweeps view (each sweep
  * with its cells and their progress) and the sweep panel (progress per cell, the table with
  * mean ± std, the paired comparison, and a button that overlays the curves per cell in the charts'
  * Compare view, which groups seeds of one config into mean ± spread).
@@ -64,21 +65,24 @@ export function registerSweeps(context: vscode.ExtensionContext, deps: HostDeps)
     const seeds = Math.max(1, vscode.workspace.getConfiguration('feedbackMtl', vscode.Uri.file(experimentPath)).get<number>('ablation.seeds', 3));
     const text = JSON.stringify({ name: `${name}-ablation`, experiment: path.basename(experimentPath), seeds: { count: seeds, start: seed }, variants: ['static', 'fixed', 'gumbel'], baseline: { variant: 'static' } });
     // Not written: the sweep lives in its folder (sweep.json there holds it whole).
-    await start(loadSweepFile(path.join(path.dirname(experimentPath), `${name}-ablation.sweep.json`), text), undefined);
+    const s = await start(loadSweepFile(path.join(path.dirname(experimentPath), `${name}-ablation.sweep.json`), text), undefined);
+    // The three variants' curves side by side (seeds of a variant as mean ± spread), as the
+    // one-seed ablation did.
+    if (s && s.state !== 'stopped') await overlayCurves(s.sweepDir);
   }
 
-  async function start(loaded: LoadedSweep, file: string | undefined): Promise<void> {
+  async function start(loaded: LoadedSweep, file: string | undefined): Promise<SweepSession | undefined> {
     if (!loaded.sweep) {
       const first = loaded.issues.find((i) => i.severity === 'error');
       const where = first ? formatIssue(first, vscode.workspace.asRelativePath(loaded.path), loaded.text) : loaded.path;
       const b = await vscode.window.showErrorMessage(`Feedback MTL: the sweep has errors: ${where}`, ...(file ? ['Show Problems'] : []));
       if (b) await vscode.commands.executeCommand('workbench.actions.view.problems');
-      return;
+      return undefined;
     }
     const sweep = loaded.sweep;
     const name = sweepName(loaded.path, sweep);
     const sweepDir = defaultSweepDir(loaded.path, name);
-    if (sessions.get(sweepDir)?.state === 'running') { void vscode.window.showInformationMessage(`Feedback MTL: sweep ${name} is already running.`); openPanel(sweepDir); return; }
+    if (sessions.get(sweepDir)?.state === 'running') { void vscode.window.showInformationMessage(`Feedback MTL: sweep ${name} is already running.`); openPanel(sweepDir); return undefined; }
     writeSweepInfo(sweepDir, { name, sweepPath: loaded.path, experimentPath: loaded.experimentPath!, sweep });
     const s: SweepSession = { name, sweepDir, sweep, experimentPath: loaded.experimentPath!, state: 'running', updates: new Map(), abort: new AbortController() };
     sessions.set(sweepDir, s);
@@ -130,6 +134,7 @@ export function registerSweeps(context: vscode.ExtensionContext, deps: HostDeps)
     const msg = s.state === 'done' ? `sweep ${name} done: ${sweep.runs.length} runs; the table is in its view.`
       : s.state === 'stopped' ? `sweep ${name} stopped; Run sweep again resumes it.` : `sweep ${name}: some runs failed (see the log).`;
     void vscode.window.showInformationMessage(`Feedback MTL: ${msg}`);
+    return s;
   }
 
   function refreshTable(s: SweepSession): void {
@@ -266,9 +271,9 @@ export function registerSweeps(context: vscode.ExtensionContext, deps: HostDeps)
       openPanel(dir as string);
     }),
     vscode.commands.registerCommand('feedbackMtl.stopSweep', () => { for (const s of sessions.values()) s.abort?.abort(); }),
-    vscode.commands.registerCommand('feedbackMtl.trainAblationSweep', async (arg?: unknown) => {
+    vscode.commands.registerCommand('feedbackMtl.trainAblation', async (arg?: unknown) => {
       if (!vscode.workspace.isTrusted) return;
-      const exp = await pickExperiment(arg, deps.workspaceRuns, 'Ablation sweep: which experiment?');
+      const exp = await pickExperiment(arg, deps.workspaceRuns, 'Train ablation: which experiment?');
       if (!exp) return;
       const parsed = parseExperiment(fs.readFileSync(exp.fsPath, 'utf8'));
       if (!parsed.experiment) { void vscode.window.showErrorMessage(`Feedback MTL: ${vscode.workspace.asRelativePath(exp)} has errors; see the Problems panel.`); return; }

@@ -89,8 +89,9 @@ export function runRequest(o: RunContext, cell: SweepCell, run: SweepRun, resume
     epochs: o.epochs,
     sweep: { name: o.sweepName, cellId: cell.id, cellLabel: cell.label, key: run.key },
   };
-  if (resumeFrom) return { ...base, resume: resumeFrom, tag: `seed${run.seed}-resumed` };
-  return { ...base, variant: cell.variant, overrides: cell.overrides, tag: `seed${run.seed}` };
+  // The folder name says the cell and seed (`<time>-<name>-<cell>-seed<N>`), for the Runs view and picks.
+  if (resumeFrom) return { ...base, resume: resumeFrom, tag: `${cell.id}-seed${run.seed}-resumed` };
+  return { ...base, variant: cell.variant, overrides: cell.overrides, tag: `${cell.id}-seed${run.seed}` };
 }
 
 /** Runs every run of the sweep that is not done yet; resolves when all ended or the signal stopped them. */

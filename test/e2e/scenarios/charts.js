@@ -49,7 +49,8 @@ async function answerRunPick(W, page, want, n, log) {
 }
 
 module.exports = {
-  settings: { 'workbench.editorAssociations': { '*.fmtl.json': 'default' } },
+  // One seed per variant: Train ablation (a sweep since #10) then trains the three variants once.
+  settings: { 'workbench.editorAssociations': { '*.fmtl.json': 'default' }, 'feedbackMtl.ablation.seeds': 1 },
 
   skip({ repo, pkg }) {
     for (const c of ['feedbackMtl.openRunCharts', 'feedbackMtl.train', 'feedbackMtl.stop', 'feedbackMtl.trainAblation', 'feedbackMtl.compareRuns']) {
@@ -124,7 +125,8 @@ module.exports = {
       }
       return null;
     };
-    let cmp = await compareShown();
+    // Train ablation (a sweep) opens the Compare view of its runs when they are done.
+    let cmp = await W.until(page, compareShown, 'the ablation to open the compare view', 30000, 300).catch(() => null);
     if (!cmp) {
       await W.runCommand(page, commandLabel(pkg, 'feedbackMtl.compareRuns'), { log });
       await answerRunPick(W, page, /ablation|static|fixed|gumbel/i, 3, log);
