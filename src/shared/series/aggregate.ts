@@ -1,6 +1,8 @@
 /**
- * Mean ± spread across seeds: several runs of one config averaged on a common x grid.
+ * Mean ± spread across seeds: several runs of one config averaged on a common x grid. Statistics by
+ * d3-array (`mean`, `deviation` = sample standard deviation, `bisectRight`).
  */
+import { bisectRight, deviation, max, mean, min } from 'd3-array';
 import type { XY } from './downsample';
 import { configKey } from './configDiff';
 
@@ -34,14 +36,13 @@ export interface MeanSpread {
   n: number;
 }
 
-/** Linear interpolation of an ascending series at `x` (NaN outside its range). */
+/** Linear interpolation of an ascending series at `x` (NaN outside its range; at a repeated x, its last value). */
 export function interpolateAt(s: XY, x: number): number {
   const n = s.x.length;
   if (n === 0 || x < s.x[0] || x > s.x[n - 1]) return NaN;
-  let lo = 0, hi = n - 1;
-  while (hi - lo > 1) { const m = (lo + hi) >> 1; if (s.x[m] <= x) lo = m; else hi = m; }
-  if (s.x[lo] === x || lo === hi) return s.y[lo];
-  if (s.x[hi] === x) return s.y[hi];
+  const hi = bisectRight(s.x, x);
+  const lo = hi - 1;
+  if (s.x[lo] === x || hi >= n) return s.y[lo];
   const f = (x - s.x[lo]) / (s.x[hi] - s.x[lo]);
   return s.y[lo] + f * (s.y[hi] - s.y[lo]);
 }
@@ -55,8 +56,8 @@ export function meanSpread(series: XY[], maxPoints = 1000): MeanSpread {
   const out: MeanSpread = { x: [], mean: [], std: [], min: [], max: [], n: series.length };
   const nonEmpty = series.filter((s) => s.x.length > 0);
   if (nonEmpty.length === 0) return out;
-  const lo = Math.max(...nonEmpty.map((s) => s.x[0]));
-  const hi = Math.min(...nonEmpty.map((s) => s.x[s.x.length - 1]));
+  const lo = max(nonEmpty, (s) => s.x[0])!;
+  const hi = min(nonEmpty, (s) => s.x[s.x.length - 1])!;
   if (lo > hi) return out;
   const xs = new Set<number>();
   for (const s of nonEmpty) for (let i = 0; i < s.x.length; i++) if (s.x[i] >= lo && s.x[i] <= hi) xs.add(s.x[i]);
@@ -68,13 +69,11 @@ export function meanSpread(series: XY[], maxPoints = 1000): MeanSpread {
   for (const x of grid) {
     const vals = nonEmpty.map((s) => interpolateAt(s, x)).filter(Number.isFinite);
     if (vals.length === 0) continue;
-    const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
-    const variance = vals.length > 1 ? vals.reduce((a, v) => a + (v - mean) ** 2, 0) / (vals.length - 1) : 0;
     out.x.push(x);
-    out.mean.push(mean);
-    out.std.push(Math.sqrt(variance));
-    out.min.push(Math.min(...vals));
-    out.max.push(Math.max(...vals));
+    out.mean.push(mean(vals)!);
+    out.std.push(deviation(vals) ?? 0);
+    out.min.push(min(vals)!);
+    out.max.push(max(vals)!);
   }
   return out;
 }
@@ -83,8 +82,6 @@ export function meanSpread(series: XY[], maxPoints = 1000): MeanSpread {
 export function meanStd(values: number[]): { mean: number; std: number; n: number } {
   const v = values.filter(Number.isFinite);
   if (v.length === 0) return { mean: NaN, std: NaN, n: 0 };
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  const std = v.length > 1 ? Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1)) : 0;
-  return { mean, std, n: v.length };
+  return { mean: mean(v)!, std: deviation(v) ?? 0, n: v.length };
 }
 

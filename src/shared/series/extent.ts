@@ -2,30 +2,27 @@
  * Axis extents of several series: finite values only, positive values only on a log axis, and a
  * little padding so lines do not touch the frame. A flat series gets a non-empty domain.
  */
+import { extent, range } from 'd3-array';
 import type { XY } from './downsample';
 
 export type Domain = [number, number];
 
+/** `v` if it can be drawn (finite, and > 0 on a log axis), else undefined (which d3's `extent` skips). */
+const drawable = (v: number, positive: boolean): number | undefined => (Number.isFinite(v) && (!positive || v > 0) ? v : undefined);
+
+/** `[lo, hi]` from d3's `extent`, or undefined when it found nothing. */
+function domain(d: [number, number] | [undefined, undefined]): Domain | undefined {
+  return d[0] === undefined ? undefined : [d[0], d[1]!];
+}
+
 /** Min and max of the finite values (and > 0 when `positive`), or undefined if there are none. */
 export function finiteExtent(values: ArrayLike<number>, positive = false, from = 0, to = values.length): Domain | undefined {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = from; i < to; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v) || (positive && v <= 0)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return lo <= hi ? [lo, hi] : undefined;
+  return domain(extent(range(from, to), (i) => drawable(values[i], positive)));
 }
 
 /** Union of domains (undefined entries ignored). */
 export function unionExtent(domains: (Domain | undefined)[]): Domain | undefined {
-  let out: Domain | undefined;
-  for (const d of domains) {
-    if (!d) continue;
-    out = out ? [Math.min(out[0], d[0]), Math.max(out[1], d[1])] : [d[0], d[1]];
-  }
-  return out;
+  return domain(extent(domains.flatMap((d) => d ?? [])));
 }
 
 /** x extent over all series. */
@@ -45,14 +42,7 @@ export function yExtent(series: XY[], opts: { log?: boolean; xDomain?: Domain; p
   for (const s of series) {
     if (!opts.xDomain) { parts.push(finiteExtent(s.y, log)); continue; }
     const [x0, x1] = opts.xDomain;
-    let lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < s.x.length; i++) {
-      const x = s.x[i], v = s.y[i];
-      if (x < x0 || x > x1 || !Number.isFinite(v) || (log && v <= 0)) continue;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    parts.push(lo <= hi ? [lo, hi] : undefined);
+    parts.push(domain(extent(range(s.x.length), (i) => (s.x[i] < x0 || s.x[i] > x1 ? undefined : drawable(s.y[i], log)))));
   }
   const d = unionExtent(parts);
   if (!d) return undefined;
