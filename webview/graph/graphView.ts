@@ -4,8 +4,9 @@
  * learned probabilities once a run exists), zoom / pan, node dragging, drag-to-connect from a port.
  * It owns no document state: it draws what `render()` gets and reports gestures through callbacks.
  */
-import { drag, select, zoom, zoomIdentity } from 'd3';
-import type { D3DragEvent, Selection, ZoomBehavior, ZoomTransform } from 'd3';
+import { drag, type D3DragEvent } from 'd3-drag';
+import { select, type Selection } from 'd3-selection';
+import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point } from '../../src/shared/graphEditorProtocol';
 import { ENCODER_NODE_ID } from '../../src/shared/graphEditorProtocol';
 import { candidateBlocks, computeLayout, routeArrows } from './layout';
