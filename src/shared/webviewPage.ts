@@ -27,13 +27,10 @@ export interface WebviewPageOptions {
   blobImages?: boolean;
 }
 
-/** 32 characters of base64url from the platform's cryptographic random source (Node 20+, browsers). */
+/** 32 hex digits (128 bits) from the platform's cryptographic random source (Node 20+, browsers). */
 export function makeNonce(): string {
-  const bytes = new Uint8Array(24);
-  globalThis.crypto.getRandomValues(bytes);
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_');
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** The Content-Security-Policy of a webview page. */

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { makeNonce, webviewCsp, webviewPage } from '../../src/shared/webviewPage';
 import { escapeHtml, escapeMarkdown } from '../../src/shared/escape';
 
-test('nonces: 32 base64url characters, never the same twice', () => {
+test('nonces: 32 hex digits, never the same twice', () => {
   const seen = new Set<string>();
   for (let i = 0; i < 200; i++) {
     const n = makeNonce();
-    assert.match(n, /^[A-Za-z0-9_-]{32}$/);
+    assert.match(n, /^[0-9a-f]{32}$/);
     seen.add(n);
   }
   assert.equal(seen.size, 200);
