@@ -124,6 +124,14 @@ test('BullMQ on a real redis-server: coordinator restarted, a worker SIGKILLed m
     assert.ok(dead && dead.status !== 'completed' && dead.status !== 'early-stopped', JSON.stringify(dead));
     const resumed = finished.find((f) => f.resume === victim.runDir);
     assert.ok(resumed, `no finished run resumed from ${victim.runDir}: ${JSON.stringify(folders, null, 1)}`);
+    // What the SIGKILL cost: the resumed run starts at the epoch after the last checkpoint of the killed one.
+    const events = (d: string) => fs.readFileSync(path.join(d, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return {}; } });
+    const lastCkpt = Math.max(...events(victim.runDir).filter((e) => e.type === 'run/checkpoint' && e.kind === 'last').map((e) => e.epoch));
+    const firstEpoch = events(resumed!.dir).find((e) => e.type === 'run/epoch')?.epoch;
+    assert.equal(firstEpoch, lastCkpt + 1, `resumed at epoch ${firstEpoch}, last checkpoint of the killed run at epoch ${lastCkpt}`);
+    const killedAt = t0;
+    const resumedAt = Date.parse(JSON.parse(fs.readFileSync(path.join(resumed!.dir, 'meta.json'), 'utf8')).startedAt);
+    process.stderr.write(`# killed worker's run: last checkpoint epoch ${lastCkpt}, resumed at epoch ${firstEpoch} on the other worker, its folder created ${((resumedAt - killedAt) / 1000).toFixed(1)} s after the kill (lock 3 s + the other worker finishing its own run)\n`);
     assert.match(logs.get(survivor)!, new RegExp(`resuming ${victim.runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     // Every folder is there: 4 finished + the interrupted one.
     assert.equal(folders.length, 5, JSON.stringify(folders, null, 1));
