@@ -25,7 +25,7 @@ import type { ChartsHost } from './host';
 export interface ExamplesRun { id: string; name: string; done: boolean; tabular: boolean }
 
 /** Rows drawn in the list at most (the count says how many match). */
-const MAX_ROWS = 200;
+const MAX_ROWS = 100;
 
 const OUTCOMES: (Outcome | 'changed')[] = ['broken', 'corrected', 'changed', 'wrong', 'right'];
 const FILTER_TEXT: Record<Outcome | 'changed', string> = { ...OUTCOME_TEXT, changed: 'changed across passes' };
@@ -39,7 +39,7 @@ export class ExamplesView {
   private selected: number | undefined;
   private key = '';
   /** ms of the last render and the last filter (read by the e2e test to check the budgets). */
-  readonly timing = { loadMs: 0, renderMs: 0, filterMs: 0 };
+  readonly timing = { loadMs: 0, renderMs: 0, filterMs: 0, listMs: 0 };
 
   constructor(container: HTMLElement, private readonly host: ChartsHost) {
     this.element = el('div', { class: 'fmtl-examples' });
@@ -119,10 +119,29 @@ export class ExamplesView {
     return bar;
   }
 
+  /** A new filter redraws only the controls (their options follow the task), the list and the detail: counts and analysis stay. */
   private setFilter(f: ExampleFilter): void {
     this.filter = f;
     this.selected = undefined;
-    this.render();
+    const file = this.fileOf(this.runs[0]);
+    const controls = this.element.querySelector('.ex-controls');
+    if (typeof file !== 'object' || !controls || !this.listBody) { this.render(); return; }
+    const t0 = performance.now();
+    controls.replaceWith(this.controls(file));
+    this.refreshList(file);
+    this.element.querySelector('#example-detail')?.replaceWith(this.detail(file));
+    this.timing.filterMs = performance.now() - t0;
+  }
+
+  /** Opens example `i` below the list (only the detail is redrawn). */
+  private open(file: PredictionsFile, i: number): void {
+    this.selected = i;
+    this.listBody?.querySelectorAll('tr.selected').forEach((r) => r.classList.remove('selected'));
+    this.listBody?.querySelector(`tr[data-i="${i}"]`)?.classList.add('selected');
+    const d = this.element.querySelector('#example-detail');
+    const next = this.detail(file);
+    d?.replaceWith(next);
+    next.scrollIntoView?.({ block: 'nearest' });
   }
 
   private counts(f: PredictionsFile): HTMLElement {
@@ -180,14 +199,14 @@ export class ExamplesView {
         el('td', {}, passes.length ? answerText(passes[passes.length - 1], e.tokens) : ''),
         el('td', { class: o ? `ex-badge ex-${o}` : '' }, o ? FILTER_TEXT[o] : ''),
       );
-      const open = () => { this.selected = i; this.render(); };
+      const open = () => this.open(f, i);
       tr.addEventListener('click', open);
       tr.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') open(); });
       return tr;
     });
     this.listBody?.replaceChildren(...rows);
     if (this.listCount) this.listCount.textContent = `${idx.length} of ${f.examples.length} examples${idx.length > MAX_ROWS ? ` (first ${MAX_ROWS} shown)` : ''} · click one to see every pass`;
-    this.timing.filterMs = performance.now() - t0;
+    this.timing.listMs = performance.now() - t0;
   }
 
   private detail(f: PredictionsFile): HTMLElement {
@@ -277,7 +296,7 @@ export class ExamplesView {
       const tr = el('tr', { 'data-i': String(i), tabindex: '0' });
       tr.append(el('td', {}, String(e.i)), el('td', { class: 'ex-input' }, e.tokens ? e.tokens.join(' ') : `row ${e.row}`), el('td', {}, goldText(e.gold[task], e.tokens)),
         el('td', {}, passes[0] ? answerText(passes[0], e.tokens) : ''), el('td', {}, passes.length ? answerText(passes[passes.length - 1], e.tokens) : ''), el('td', {}, ''));
-      tr.addEventListener('click', () => { this.selected = i; const d = this.element.querySelector('#example-detail'); d?.replaceWith(this.detail(f)); });
+      tr.addEventListener('click', () => this.open(f, i));
       return tr;
     }));
     if (this.listCount) this.listCount.textContent = `${sel.indices.length} examples (${this.runs[0].name}'s answers shown)`;

@@ -103,7 +103,7 @@ module.exports = {
     }
     const tf = Date.now();
     await frame.locator(`#examples-counts button[data-task="${pick.task}"][data-outcome="${pick.outcome}"]`).click();
-    await W.until(page, async () => (await frame.locator('#examples-list tbody tr').count()) === Math.min(pick.n, 200), `${pick.n} ${pick.outcome} rows of ${pick.task}`, 5000, 50);
+    await W.until(page, async () => (await frame.locator('#examples-list tbody tr').count()) === Math.min(pick.n, 100), `${pick.n} ${pick.outcome} rows of ${pick.task}`, 5000, 50);
     s.measure('filterClickToList', Date.now() - tf);
     const timing = await frame.locator('#charts-root').evaluate(() => window.fmtlCharts.charts.get('examples').chart.timing);
     log('Examples timing in the webview (ms):', JSON.stringify(timing));
