@@ -334,7 +334,7 @@ function collect(exp: unknown, opts: ValidateOptions): Collected[] {
 
   const data = checkData(c, exp);
   const encoderType = checkEncoder(c, exp, data?.format);
-  const tasks = checkTasks(c, exp, data?.format, encoderType);
+  const tasks = checkTasks(c, exp, data?.format);
   const known = tasks !== undefined;
   const training = c.obj(exp, 'training', [], true);
   if (training) checkTraining(c, training, tasks ?? new Map(), known, data?.format);
@@ -445,7 +445,7 @@ function checkAttention(c: Checker, e: Obj, P: Path): void {
 }
 
 /** Returns undefined when `tasks` is not a list at all (then references to tasks are not checked). */
-function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined, encoderType: 'bigru' | 'bilstm' | 'mlp' | undefined): Map<string, TaskInfo> | undefined {
+function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): Map<string, TaskInfo> | undefined {
   const out = new Map<string, TaskInfo>();
   const tasks = c.arr(exp, 'tasks', [], true);
   if (!tasks) return undefined;

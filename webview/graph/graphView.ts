@@ -189,7 +189,7 @@ export class GraphView {
       .attr('x', (d) => d.x).attr('y', (d) => d.y).attr('width', (d) => d.w).attr('height', (d) => d.h);
 
     const arrowById = new Map(model.arrows.map((a) => [a.id, a]));
-    this.renderArrows(state, layout, routeArrows(model, layout, (a) => labelSize(arrowCaption(arrowById.get(a.id) ?? a))), errs);
+    this.renderArrows(state, routeArrows(model, layout, (a) => labelSize(arrowCaption(arrowById.get(a.id) ?? a))), errs);
     this.renderNodes(state, layout, errs);
     if (this.autoFit && !this.dragging && layout.nodes.length && JSON.stringify(layout.bounds) !== this.fittedBounds) this.fit();
   }
@@ -277,7 +277,7 @@ export class GraphView {
     return `Block h${d.n} of task ${t.id}: ${b.type}${b.units !== undefined ? ` ${b.units} units` : ''}${b.activation ? `, ${b.activation}` : ''}${err}`;
   }
 
-  private renderArrows(state: ViewState, layout: Layout, geo: ArrowGeometry[], errs: Map<string, GraphIssue[]>): void {
+  private renderArrows(state: ViewState, geo: ArrowGeometry[], errs: Map<string, GraphIssue[]>): void {
     const { model, badges, selection } = state;
     const arrows = new Map(model.arrows.map((a) => [a.id, a]));
     const groups = this.gArrows.selectAll<SVGGElement, ArrowGeometry>('g.arrow').data(geo, (d) => d.id)
