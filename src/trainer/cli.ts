@@ -495,12 +495,3 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return 1;
   }
 }
-
-// Run only as the bundled bin (dist/cli.js), not when a test bundle that imports this file is main.
-if (require.main === module && path.basename(__filename) === 'cli.js') {
-  main().then((code) => {
-    process.exitCode = code;
-    // Exit even if a backend left a handle open; output is flushed (sync pipes/files/TTYs on Linux).
-    setTimeout(() => process.exit(code), 1000).unref();
-  });
-}

@@ -33,8 +33,8 @@ trap cleanup EXIT
 rm -rf "$E2E_OUT"; mkdir -p "$E2E_OUT"
 cd "$REPO"
 if [ -z "${E2E_SKIP_BUILD:-}" ]; then
-  say "build (node esbuild.mjs)"
-  node esbuild.mjs
+  say "build (node esbuild.mjs --production: minified, as vscode:prepublish ships it)"
+  node esbuild.mjs --production
 fi
 
 say "package (vsce --no-dependencies, from a staged copy)"
@@ -49,6 +49,8 @@ for try in 1 2 3; do
   [ "$try" = 3 ] && { echo "could not stage the build (dist/extension.js or the wasm files missing)"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
   sleep 2
 done
+# The stage is built already and has no node_modules: vsce must not run vscode:prepublish there.
+node -e 'const f=process.argv[1],p=JSON.parse(require("fs").readFileSync(f,"utf8"));delete p.scripts["vscode:prepublish"];require("fs").writeFileSync(f,JSON.stringify(p,null,2))' "$STAGE/package.json"
 VSIX="$RUN_BASE/feedback-mtl.vsix"
 # (--base*Url: README's relative images need a base when package.json has no repository; the
 #  .vsix is only installed here, so a placeholder does)
