@@ -1,11 +1,14 @@
-// media/fmtl.schema.json must accept the samples, reject what validate() rejects structurally, and
+// media/fmtl.schema.json (checked by ajv) must accept the samples and fixtures, reject what validate() rejects structurally, and
 // agree with experimentTypes.ts (property names, required fields, enums). The type-level tables
 // below fail to compile if experimentTypes.ts changes, and the schema comparisons fail at run time.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { parseExperiment } from '../../src/shared/experiment';
+import { SAMPLE } from '../editor/fixture';
 import type {
   CharFeaturesSpec, LrScheduleSpec,
   Activation, AmplifierSpec, BiGruEncoderSpec, BlockSpec, ConvergenceSpec, CsvDataSpec, EarlyStoppingSpec, Experiment,
@@ -15,83 +18,44 @@ import type {
 const root = join(__dirname, '..', '..', '..');
 const schema = JSON.parse(readFileSync(join(root, 'media', 'fmtl.schema.json'), 'utf8'));
 
-// ---- a small draft-07 validator (the subset the schema uses) ----------------------------------
+// ---- ajv (draft-07) over the schema; errors as `$.path: keyword` so failures read like validate()'s --------
 type S = any;
-function resolve(s: S): S {
-  if (s && s.$ref) {
-    const parts = (s.$ref as string).replace(/^#\//, '').split('/');
-    let x: S = schema;
-    for (const p of parts) x = x[p];
-    return resolve(x);
-  }
-  return s;
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateExperimentSchema = ajv.compile(schema);
+const sweepSchema = JSON.parse(readFileSync(join(root, 'media', 'fmtl-sweep.schema.json'), 'utf8'));
+const validateSweepSchema = ajv.compile(sweepSchema);
+
+function errorText(e: ErrorObject): string {
+  const at = `$${e.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}`;
+  if (e.keyword === 'required') return `${at}.${(e.params as { missingProperty: string }).missingProperty}: required`;
+  if (e.keyword === 'additionalProperties') return `${at}.${(e.params as { additionalProperty: string }).additionalProperty}: additional property`;
+  return `${at}: ${e.keyword} ${e.message}`;
 }
-function typeOk(t: string, v: unknown): boolean {
-  switch (t) {
-    case 'object': return typeof v === 'object' && v !== null && !Array.isArray(v);
-    case 'array': return Array.isArray(v);
-    case 'string': return typeof v === 'string';
-    case 'number': return typeof v === 'number';
-    case 'integer': return Number.isInteger(v);
-    case 'boolean': return typeof v === 'boolean';
-    default: throw new Error(`type ${t}`);
-  }
-}
-function check(s0: S, v: any, path: string, out: string[]): void {
-  const s = resolve(s0);
-  if (s.type && !typeOk(s.type, v)) { out.push(`${path}: not ${s.type}`); return; }
-  if (s.const !== undefined && v !== s.const) out.push(`${path}: not ${s.const}`);
-  if (s.enum && !s.enum.includes(v)) out.push(`${path}: not in enum`);
-  if (typeof v === 'number') {
-    if (s.minimum !== undefined && v < s.minimum) out.push(`${path}: < minimum`);
-    if (s.maximum !== undefined && v > s.maximum) out.push(`${path}: > maximum`);
-    if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) out.push(`${path}: <= exclusiveMinimum`);
-    if (s.exclusiveMaximum !== undefined && v >= s.exclusiveMaximum) out.push(`${path}: >= exclusiveMaximum`);
-  }
-  if (typeof v === 'string') {
-    if (s.minLength !== undefined && v.length < s.minLength) out.push(`${path}: too short`);
-    if (s.pattern && !new RegExp(s.pattern).test(v)) out.push(`${path}: pattern`);
-  }
-  if (Array.isArray(v)) {
-    if (s.minItems !== undefined && v.length < s.minItems) out.push(`${path}: minItems`);
-    if (s.uniqueItems && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) out.push(`${path}: uniqueItems`);
-    if (s.items) v.forEach((x, i) => check(s.items, x, `${path}[${i}]`, out));
-  }
-  if (typeOk('object', v)) {
-    for (const r of s.required ?? []) if (!(r in v)) out.push(`${path}.${r}: required`);
-    for (const [k, x] of Object.entries(v)) {
-      if (s.properties && k in s.properties) check(s.properties[k], x, `${path}.${k}`, out);
-      else if (s.additionalProperties === false) out.push(`${path}.${k}: additional property`);
-      else if (typeof s.additionalProperties === 'object') check(s.additionalProperties, x, `${path}.${k}`, out);
-    }
-  }
-  if (s.oneOf) {
-    const ok = s.oneOf.filter((x: S) => { const o: string[] = []; check(x, v, path, o); return o.length === 0; }).length;
-    if (ok !== 1) out.push(`${path}: oneOf matched ${ok}`);
-  }
-  if (s.if) {
-    const o: string[] = [];
-    check(s.if, v, path, o);
-    const branch = o.length === 0 ? s.then : s.else;
-    if (branch) check(branch, v, path, out);
-  }
-}
-function schemaErrors(v: unknown): string[] {
-  const out: string[] = [];
-  check(schema, v, '$', out);
-  return out;
+function schemaErrors(v: unknown, validate: ValidateFunction = validateExperimentSchema): string[] {
+  return validate(v) ? [] : (validate.errors ?? []).map(errorText);
 }
 
 function sample(name: string): any {
   return JSON.parse(readFileSync(join(root, 'samples', name), 'utf8'));
 }
 
-test('the schema accepts every sample, and validate() agrees', () => {
-  for (const name of ['penguins.fmtl.json', 'penguins-quick.fmtl.json', 'snips.fmtl.json']) {
+const samples = readdirSync(join(root, 'samples'));
+
+test('the schema accepts every sample experiment and the editor fixture, and validate() agrees', () => {
+  const experiments = samples.filter((n) => n.endsWith('.fmtl.json'));
+  assert.ok(experiments.length >= 3, `samples: ${experiments}`);
+  for (const name of experiments) {
     assert.deepEqual(schemaErrors(sample(name)), [], name);
     const r = parseExperiment(readFileSync(join(root, 'samples', name), 'utf8'));
     assert.deepEqual(r.errors, [], name);
   }
+  assert.deepEqual(schemaErrors(parseJsonc(SAMPLE)), [], 'test/editor/fixture.ts SAMPLE');
+});
+
+test('the sweep schema accepts every sample sweep', () => {
+  const sweeps = samples.filter((n) => n.endsWith('.sweep.json'));
+  assert.ok(sweeps.length >= 1, `samples: ${sweeps}`);
+  for (const name of sweeps) assert.deepEqual(schemaErrors(sample(name), validateSweepSchema), [], name);
 });
 
 test('the schema rejects structural mistakes', () => {
@@ -102,9 +66,9 @@ test('the schema rejects structural mistakes', () => {
     assert.ok(errs.some((e) => re.test(e)), `${re} not in ${JSON.stringify(errs)}`);
   };
   bad((x) => { delete x.training; }, /\$\.training: required/);
-  bad((x) => { x.convergence.beta = 1; }, /beta: >= exclusiveMaximum/);
-  bad((x) => { x.feedback[0].injection = 0; }, /injection: oneOf matched 0/);
-  bad((x) => { x.feedback[0].amplifier.type = 'attention'; }, /amplifier.type: not in enum/);
+  bad((x) => { x.convergence.beta = 1; }, /beta: exclusiveMaximum/);
+  bad((x) => { x.feedback[0].injection = 0; }, /injection: oneOf/);
+  bad((x) => { x.feedback[0].amplifier.type = 'attention'; }, /amplifier.type: enum/);
   bad((x) => { x.encoder.features = []; }, /encoder.features: additional property/);
   bad((x) => { x.data.features = ['a']; }, /data.features: additional property/);
   bad((x) => { x.tasks[0].id = '1st'; }, /tasks\[0\].id: pattern/);
