@@ -68,8 +68,9 @@ export function activate(context: vscode.ExtensionContext): FeedbackMtlApi {
     training,
     timed('commands', () => registerTrainCommands(context, deps)),
     timed('nativeKernels', () => registerNativeKernels(context, output)),
-    timed('runsTree', () => registerRunsTree(context, deps)),
+    // Before the Runs view: it lists each sweep under its experiment (deps.sweeps).
     timed('sweeps', () => registerSweeps(context, deps)),
+    timed('runsTree', () => registerRunsTree(context, deps)),
     timed('codeLens', () => registerCodeLens(context, insights)),
     timed('hover', () => registerHover(context, insights)),
     timed('diagnostics', () => registerDiagnostics(context)),

@@ -4,7 +4,26 @@ import type { RunStore } from './runStore';
 import type { TrainingController } from './trainingController';
 import type { WorkspaceRuns } from './workspaceRuns';
 
+/** A sweep as the Runs view shows it under its experiment (kept by sweepView/sweepHost.ts). */
+export interface SweepSummary {
+  sweepDir: string;
+  name: string;
+  experimentPath: string;
+  /** `running`, `done`, `stopped`, `failed`, `on disk`. */
+  state: string;
+  runs: number;
+  cells: { cellId: string; label: string; seeds: number; done: number; failed: number; running: string[] }[];
+}
+
+/** The sweeps the extension knows, for views that list them. */
+export interface SweepIndex {
+  list(): SweepSummary[];
+  onDidChange: vscode.Event<void>;
+}
+
 export interface HostDeps {
+  /** Set once the sweeps feature registered. */
+  sweeps?: SweepIndex;
   runStore: RunStore;
   workspaceRuns: WorkspaceRuns;
   training: TrainingController;

@@ -15,6 +15,8 @@ import { isResumable, type RunInfo } from './runStore';
 
 type Node =
   | { kind: 'experiment'; experimentPath: string; label: string; description?: string; exists: boolean }
+  | { kind: 'sweep'; sweepDir: string }
+  | { kind: 'cell'; sweepDir: string; cellId: string }
   | { kind: 'run'; runId: string }
   | { kind: 'empty'; experimentPath: string };
 
@@ -30,6 +32,7 @@ export function registerRunsTree(_context: vscode.ExtensionContext, deps: HostDe
     provider,
     deps.runStore.onDidChange(refreshSoon),
     deps.workspaceRuns.onDidChangeExperiments(refreshSoon),
+    ...(deps.sweeps ? [deps.sweeps.onDidChange(refreshSoon)] : []),
     view.onDidChangeVisibility((e) => { if (e.visible) void deps.workspaceRuns.ensureScanned(); }),
     { dispose: () => { if (timer) clearTimeout(timer); } },
   );
@@ -66,8 +69,14 @@ class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposab
     }
     if (node.kind === 'experiment') {
       const runs = node.experimentPath === OTHER ? runStore.listRuns().filter((r) => !r.experimentPath) : runStore.listRuns(node.experimentPath);
-      if (!runs.length) return [{ kind: 'empty', experimentPath: node.experimentPath }];
-      return runs.map((r) => ({ kind: 'run', runId: r.id }));
+      // Sweeps of this experiment first, each with its cells' progress.
+      const sweeps: Node[] = (this.deps.sweeps?.list() ?? []).filter((s) => s.experimentPath === node.experimentPath).map((s) => ({ kind: 'sweep', sweepDir: s.sweepDir }));
+      if (!runs.length && !sweeps.length) return [{ kind: 'empty', experimentPath: node.experimentPath }];
+      return [...sweeps, ...runs.map((r): Node => ({ kind: 'run', runId: r.id }))];
+    }
+    if (node.kind === 'sweep') {
+      const s = this.sweep(node.sweepDir);
+      return s ? s.cells.map((c): Node => ({ kind: 'cell', sweepDir: s.sweepDir, cellId: c.cellId })) : [];
     }
     return [];
   }
@@ -87,6 +96,30 @@ class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposab
       }
       return item;
     }
+    if (node.kind === 'sweep' || node.kind === 'cell') {
+      const s = this.sweep(node.sweepDir);
+      const open = { title: 'Open sweep', command: 'feedbackMtl.openSweep', arguments: [node.sweepDir] };
+      if (!s) return new vscode.TreeItem('(sweep removed)');
+      if (node.kind === 'sweep') {
+        const done = s.cells.reduce((a, c) => a + c.done, 0);
+        const item = new vscode.TreeItem(`sweep ${s.name}`, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `sweep:${s.sweepDir}`;
+        item.description = `${done}/${s.runs} runs · ${s.state}`;
+        item.iconPath = new vscode.ThemeIcon(s.state === 'running' ? 'sync~spin' : 'table');
+        item.tooltip = `${s.sweepDir}\n${s.cells.length} cells; click for the table (mean ± std, paired comparison)`;
+        item.contextValue = 'fmtlSweep';
+        item.command = open;
+        return item;
+      }
+      const c = s.cells.find((x) => x.cellId === node.cellId);
+      if (!c) return new vscode.TreeItem('(cell removed)');
+      const item = new vscode.TreeItem(c.label, vscode.TreeItemCollapsibleState.None);
+      item.id = `sweep:${s.sweepDir}:${c.cellId}`;
+      item.description = `${c.done}/${c.seeds} seeds${c.failed ? `, ${c.failed} failed` : ''}${c.running.length ? ` · ${c.running.join(', ')}` : ''}`;
+      item.iconPath = new vscode.ThemeIcon(c.running.length ? 'loading~spin' : c.done === c.seeds ? 'pass' : 'circle-outline');
+      item.command = open;
+      return item;
+    }
     if (node.kind === 'empty') {
       const item = new vscode.TreeItem('No runs yet — train it', vscode.TreeItemCollapsibleState.None);
       item.iconPath = new vscode.ThemeIcon('play');
@@ -96,6 +129,10 @@ class RunsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposab
     const run = this.deps.runStore.getRun(node.runId);
     if (!run) return new vscode.TreeItem('(run removed)');
     return runItem(run);
+  }
+
+  private sweep(dir: string) {
+    return this.deps.sweeps?.list().find((s) => s.sweepDir === dir);
   }
 
   getParent(node: Node): Node | undefined {

@@ -253,6 +253,11 @@ export function registerSweeps(context: vscode.ExtensionContext, deps: HostDeps)
     },
   };
   void scanDisk();
+  // The Runs view lists each sweep under its experiment with the same per-cell progress.
+  deps.sweeps = {
+    list: () => [...sessions.values()].map((s) => ({ sweepDir: s.sweepDir, name: s.name, experimentPath: s.experimentPath, state: s.state, runs: s.sweep.runs.length, cells: cellProgress(s) })),
+    onDidChange: changed.event,
+  };
 
   return vscode.Disposable.from(
     changed,

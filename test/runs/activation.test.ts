@@ -68,7 +68,7 @@ test('activate() registers every contributed command, the Runs view, the graph e
   const { registered, views, providers, editors, res } = loadWithStub();
   for (const c of declared) assert.ok(registered.includes(c), `${c} is in package.json but not registered`);
   for (const c of registered) assert.ok(declared.includes(c), `${c} is registered but not declared in package.json`);
-  assert.deepEqual(views, ['feedbackMtl.runs', 'feedbackMtl.sweeps']);
+  assert.deepEqual([...views].sort(), ['feedbackMtl.runs', 'feedbackMtl.sweeps']);
   assert.deepEqual(editors, pkg.contributes.customEditors.map((e: { viewType: string }) => e.viewType));
   assert.ok(providers.includes('registerCodeLensProvider'));
   assert.ok(providers.includes('registerHoverProvider'));

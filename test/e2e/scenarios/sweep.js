@@ -66,5 +66,25 @@ module.exports = {
     if (!(cmp.length === 2 && /variant=asWritten\s+variant=static\s+2/.test(cmp[1]) && /\[[-+−][\d.]+, [-+−][\d.]+\]/.test(cmp[1]))) throw new Error(`paired comparison not as expected: ${JSON.stringify(cmp)}`);
     await f.locator('#sweep-table').first().scrollIntoViewIfNeeded().catch(() => {});
     await s.shot('sweep-table');
+
+    // The Runs view lists the sweep under its experiment, with its cells and seeds done.
+    await W.runCommand(page, 'View: Show Feedback MTL', { log }).catch(() => {});
+    const viewRows = await W.until(page, async () => {
+      const r = await W.sideBarRows(page);
+      const sweepRow = r.find((t) => /sweep penguins-2x2/.test(t));
+      if (!sweepRow) return undefined;
+      const i = r.findIndex((t) => /sweep penguins-2x2/.test(t));
+      if (!/variant=/.test(r[i + 1] || '')) {
+        await page.locator('.monaco-list-row', { hasText: 'sweep penguins-2x2' }).first().locator('.monaco-tl-twistie').click().catch(() => {});
+        return undefined;
+      }
+      return r;
+    }, 'the Runs view to list the sweep and its cells', 30000, 500);
+    log('Runs view rows:', JSON.stringify(viewRows.slice(0, 12)));
+    // In the Runs view (above the Sweeps view): the sweep row, then its two cells.
+    const at = viewRows.findIndex((t) => /sweep penguins-2x2/.test(t));
+    const cellRows = viewRows.slice(at + 1, at + 3).filter((t) => /variant=(static|asWritten)/.test(t));
+    if (!(cellRows.length >= 2 && cellRows.every((t) => /2\/2 seeds/.test(t)))) throw new Error(`Runs view cells: ${JSON.stringify(cellRows)}`);
+    await s.shot('runs-view-sweep');
   },
 };
