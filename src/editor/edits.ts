@@ -57,6 +57,7 @@ const BLOCK_TYPES: readonly BlockSpec['type'][] = ['dense', 'bigru', 'bilstm'];
 const TASK_KINDS = ['classification', 'tagging', 'regression'] as const;
 const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 const ANNEALS = ['exp', 'linear', 'none'] as const;
+const LR_DECAYS = ['none', 'linear', 'cosine', 'plateau'] as const;
 
 /** The default amplifier of a new arrow. */
 export const DEFAULT_AMPLIFIER = { type: 'linear', units: 16 } as const;
@@ -378,7 +379,7 @@ function num(x: unknown): number | undefined {
 }
 
 function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { type: 'graph/updateSettings' }>) {
-  const { iterations, convergence: c, gumbel: g, training: t } = it.patch;
+  const { iterations, convergence: c, gumbel: g, training: t, encoder: enc } = it.patch;
   if (iterations !== undefined) {
     if (!(Number.isInteger(iterations) && iterations >= 0)) refuse('K (iterations) must be a whole number >= 0.');
     if (iterations === 0 && doc.arrows.length > 0) refuse('K must be at least 1 while feedback arrows exist.');
@@ -397,6 +398,7 @@ function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMess
     if (tau0 != null && tauMin != null && tauMin > tau0) refuse('Gumbel τmin cannot exceed τ0.');
     if (g.anneal !== undefined && g.anneal !== null && !(ANNEALS as readonly string[]).includes(g.anneal)) refuse(`Unknown anneal schedule "${g.anneal}".`);
     if (g.hard !== undefined && g.hard !== null && typeof g.hard !== 'boolean') refuse('"hard" must be true or false.');
+    if (g.annealEpochs !== undefined && g.annealEpochs !== null && !(g.annealEpochs > 0 && Number.isFinite(g.annealEpochs))) refuse('The Gumbel annealing horizon must be a number of epochs > 0.');
   }
   if (t) {
     if (t.epochs !== undefined && t.epochs !== null && !isPosInt(t.epochs)) refuse('Epochs must be a whole number >= 1.');
@@ -404,17 +406,44 @@ function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMess
     if (t.learningRate !== undefined && t.learningRate !== null && !(t.learningRate > 0 && Number.isFinite(t.learningRate))) refuse('Learning rate must be a number > 0.');
     if (t.optimizer !== undefined && t.optimizer !== null && !(OPTIMIZERS as readonly string[]).includes(t.optimizer)) refuse(`Unknown optimizer "${t.optimizer}".`);
     if (t.seed !== undefined && t.seed !== null && !Number.isInteger(t.seed)) refuse('Seed must be a whole number.');
+    const ls = t.lrSchedule;
+    if (ls?.decay !== undefined && ls.decay !== null && !(LR_DECAYS as readonly string[]).includes(ls.decay)) refuse(`Unknown learning-rate decay "${ls.decay}".`);
+    if (ls?.warmupSteps !== undefined && ls.warmupSteps !== null && !(Number.isInteger(ls.warmupSteps) && ls.warmupSteps >= 0)) refuse('Warm-up steps must be a whole number >= 0.');
+  }
+  if (enc) {
+    if (!isObj(doc.root.encoder) || doc.root.encoder.type !== 'bigru') refuse('Character features and word dropout belong to a text (bigru) encoder.');
+    if (enc.wordDropout !== undefined && enc.wordDropout !== null && !(enc.wordDropout >= 0 && enc.wordDropout < 1)) refuse('Word dropout must be a probability in [0, 1).');
+    for (const k of ['embeddingDim', 'filters'] as const) {
+      const v = enc.chars?.[k];
+      if (v !== undefined && v !== null && !isPosInt(v)) refuse(`Character ${k === 'filters' ? 'filters' : 'embedding width'} must be a whole number >= 1.`);
+    }
   }
   if (iterations !== undefined) ed.set(['iterations'], iterations);
-  const setAll = (section: string, patch: Record<string, unknown> | undefined) => {
+  const setAll = (section: string[], patch: Record<string, unknown> | undefined) => {
     for (const [k, v] of Object.entries(patch ?? {})) {
       if (v === undefined) continue;
-      if (v === null) ed.remove([section, k]); else ed.set([section, k], v as Json);
+      if (v === null) ed.remove([...section, k]); else ed.set([...section, k], v as Json);
     }
   };
-  setAll('convergence', c);
-  setAll('gumbel', g);
-  setAll('training', t);
+  setAll(['convergence'], c);
+  setAll(['gumbel'], g);
+  const { lrSchedule, ...plainTraining } = t ?? {};
+  setAll(['training'], plainTraining);
+  if (lrSchedule === null) ed.remove(['training', 'lrSchedule']);
+  else if (lrSchedule) {
+    if (!isObj((doc.root.training as Record<string, unknown> | undefined)?.lrSchedule)) ed.set(['training', 'lrSchedule'], {});
+    setAll(['training', 'lrSchedule'], lrSchedule);
+  }
+  if (enc) {
+    if (enc.wordDropout === null) ed.remove(['encoder', 'wordDropout']);
+    else if (enc.wordDropout !== undefined) ed.set(['encoder', 'wordDropout'], enc.wordDropout);
+    if (enc.chars === null) ed.remove(['encoder', 'chars']);
+    else if (enc.chars) {
+      const doc0 = doc.root.encoder as Record<string, unknown>;
+      if (!isObj(doc0.chars)) ed.set(['encoder', 'chars'], {});
+      setAll(['encoder', 'chars'], enc.chars);
+    }
+  }
   return {};
 }
 

@@ -53,7 +53,7 @@ function encoderCaption(e: Obj): string {
     const layers = num(e.layers) ?? 1;
     const att = e.attention !== undefined ? obj(e.attention) : undefined;
     const attention = att ? ` · attention ${num(att.heads) ?? '?'}×${num(att.dim) ?? '?'}${att.combine === 'add' ? ' (add)' : ''}` : '';
-    return `${e.type === 'bilstm' ? 'BiLSTM' : 'BiGRU'} ${num(e.hidden) ?? '?'}${layers > 1 ? ` ×${layers} layers` : ''} · emb ${num(e.embeddingDim) ?? '?'}${attention}`;
+    return `${e.type === 'bilstm' ? 'BiLSTM' : 'BiGRU'} ${num(e.hidden) ?? '?'}${layers > 1 ? ` ×${layers} layers` : ''} · emb ${num(e.embeddingDim) ?? '?'}${e.chars !== undefined ? ' + chars' : ''}${attention}`;
   }
   if (e.type === 'mlp') return `MLP ${arr(e.hidden).map((h) => num(h) ?? '?').join('-') || '?'}`;
   return typeof e.type === 'string' ? e.type : 'encoder';
@@ -108,8 +108,18 @@ export function toGraphModel(v: Obj): GraphModel {
     settings: {
       iterations: num(v.iterations),
       convergence: { beta: num(c.beta), lambda: num(c.lambda), startK: num(c.startK), dropoutMasks: str(c.dropoutMasks) },
-      gumbel: { tau0: num(g.tau0), tauMin: num(g.tauMin), anneal: str(g.anneal), hard: bool(g.hard) },
-      training: { epochs: num(tr.epochs), batchSize: num(tr.batchSize), learningRate: num(tr.learningRate), optimizer: str(tr.optimizer), seed: num(tr.seed) },
+      gumbel: { tau0: num(g.tau0), tauMin: num(g.tauMin), anneal: str(g.anneal), hard: bool(g.hard), annealEpochs: num(g.annealEpochs) },
+      training: {
+        epochs: num(tr.epochs), batchSize: num(tr.batchSize), learningRate: num(tr.learningRate), optimizer: str(tr.optimizer), seed: num(tr.seed),
+        ...(tr.lrSchedule !== undefined ? { lrSchedule: { decay: str(obj(tr.lrSchedule).decay), warmupSteps: num(obj(tr.lrSchedule).warmupSteps) } } : {}),
+      },
+      encoder: {
+        type: str(obj(v.encoder).type), wordDropout: num(obj(v.encoder).wordDropout),
+        ...(obj(v.encoder).chars !== undefined ? { chars: {
+          embeddingDim: num(obj(obj(v.encoder).chars).embeddingDim), filters: num(obj(obj(v.encoder).chars).filters),
+          widths: arr(obj(obj(v.encoder).chars).widths).filter((w): w is number => typeof w === 'number'),
+        } } : {}),
+      },
     },
   };
 }

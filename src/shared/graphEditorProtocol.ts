@@ -8,7 +8,7 @@
  *
  * Wire format: these bodies travel inside `channel.ts` envelopes (`Channel<In, Out>`).
  */
-import type { Activation, AmplifierSpec, BlockSpec, FeedbackSpec, GumbelSpec, TaskKind, TrainingSpec } from './experimentTypes';
+import type { Activation, AmplifierSpec, BlockSpec, CharFeaturesSpec, FeedbackSpec, GumbelSpec, LrScheduleSpec, TaskKind, TrainingSpec } from './experimentTypes';
 
 // ---------------------------------------------------------------------------------------------
 // The drawing model (host -> webview)
@@ -68,8 +68,14 @@ export interface GraphArrow {
 export interface GraphSettings {
   iterations?: number;
   convergence: { beta?: number; lambda?: number; startK?: number; dropoutMasks?: string };
-  gumbel: { tau0?: number; tauMin?: number; anneal?: string; hard?: boolean };
-  training: { epochs?: number; batchSize?: number; learningRate?: number; optimizer?: string; seed?: number };
+  gumbel: { tau0?: number; tauMin?: number; anneal?: string; hard?: boolean; annealEpochs?: number };
+  training: {
+    epochs?: number; batchSize?: number; learningRate?: number; optimizer?: string; seed?: number;
+    /** `training.lrSchedule` as written (absent: constant rate). */
+    lrSchedule?: { decay?: string; warmupSteps?: number };
+  };
+  /** The text encoder's word representation as written (`bigru` encoders only). */
+  encoder: { type?: string; wordDropout?: number; chars?: { embeddingDim?: number; filters?: number; widths?: number[] } };
 }
 
 /**
@@ -286,7 +292,12 @@ export interface UpdateSettingsIntent extends IntentBase {
     iterations?: number;
     convergence?: { beta?: number; lambda?: number; startK?: 0 | 1 | null };
     gumbel?: Patch<GumbelSpec>;
-    training?: Patch<Pick<TrainingSpec, 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'seed'>>;
+    training?: Patch<Pick<TrainingSpec, 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'seed'>> & {
+      /** null removes the schedule (constant rate); an object patches its keys (null removes a key). */
+      lrSchedule?: Patch<Pick<LrScheduleSpec, 'decay' | 'warmupSteps'>> | null;
+    };
+    /** Word representation of a `bigru` encoder: chars null removes the character features, {} adds them with defaults. */
+    encoder?: { wordDropout?: number | null; chars?: Patch<Pick<CharFeaturesSpec, 'embeddingDim' | 'filters'>> | null };
   };
 }
 

@@ -282,6 +282,28 @@ test('updateSettings: K, beta, lambda, Gumbel and training values in place; new 
   expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { training: { epochs: 0 } } }, /Epochs/);
 });
 
+test('updateSettings: character features, word dropout, the LR schedule and the Gumbel horizon; removal restores the text', () => {
+  const on = run(SAMPLE, { type: 'graph/updateSettings', patch: { encoder: { chars: {}, wordDropout: 0.1 }, training: { lrSchedule: { decay: 'linear', warmupSteps: 200 } }, gumbel: { annealEpochs: 8 } } });
+  assert.ok(on.ok, on.ok ? '' : on.reason);
+  const after = applyTextEdits(SAMPLE, on.edits);
+  const v = parse(after) as { encoder: Record<string, unknown>; training: Record<string, unknown>; gumbel: Record<string, unknown> };
+  assert.deepEqual(v.encoder, { type: 'bigru', embeddingDim: 64, hidden: 64, chars: {}, wordDropout: 0.1 });
+  assert.deepEqual(v.training.lrSchedule, { decay: 'linear', warmupSteps: 200 });
+  assert.equal(v.gumbel.annealEpochs, 8);
+  assert.match(after, /\/\/ SNIPS: intent \+ slots with feedback/, 'comments survive');
+  const filters = run(after, { type: 'graph/updateSettings', patch: { encoder: { chars: { filters: 64 } } } });
+  assert.ok(filters.ok);
+  assert.deepEqual((parse(applyTextEdits(after, filters.edits)) as { encoder: { chars: unknown } }).encoder.chars, { filters: 64 });
+  const off = run(after, { type: 'graph/updateSettings', patch: { encoder: { chars: null, wordDropout: null }, training: { lrSchedule: null }, gumbel: { annealEpochs: null } } });
+  assert.ok(off.ok);
+  assert.deepEqual(parse(applyTextEdits(after, off.edits)), parse(SAMPLE));
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { encoder: { wordDropout: 1 } } }, /Word dropout/);
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { encoder: { chars: { filters: 0 } } } }, /filters/);
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { training: { lrSchedule: { decay: 'step' as 'linear' } } } }, /Unknown learning-rate decay/);
+  expectRefused(SAMPLE.replace('"type": "bigru", "embeddingDim": 64, "hidden": 64', '"type": "mlp", "hidden": [8]'),
+    { type: 'graph/updateSettings', patch: { encoder: { chars: {} } } }, /text \(bigru\) encoder/);
+});
+
 test('moveNodes replaces coordinates in place, adds new keys, creates layout when missing', () => {
   expectText(SAMPLE, { type: 'graph/moveNodes', positions: { 'slots/2': { x: 10.4, y: 20 }, intent: { x: 0, y: -5 } } }, replaced(SAMPLE, [
     ['"slots/2": { "x": 300, "y": 200 }', '"slots/2": { "x": 10, "y": 20 }'],

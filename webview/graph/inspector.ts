@@ -236,6 +236,17 @@ export class Inspector {
     this.row('Anneal', this.select('gumbel.anneal', [['exp', 'exponential (default)'], ['linear', 'linear'], ['none', 'none']], s.gumbel.anneal ?? 'exp',
       (v) => set({ gumbel: { anneal: v === 'exp' ? null : (v as 'linear') } })));
     this.row('', this.checkbox('gumbel.hard', 'Hard (straight-through) samples', s.gumbel.hard === true, (on) => set({ gumbel: { hard: on ? true : null } })));
+    this.row('Anneal over', this.number('gumbel.annealEpochs', s.gumbel.annealEpochs, { placeholder: 'epochs (default: all)' }, (v) => set({ gumbel: { annealEpochs: v } })));
+    if (s.encoder.type === 'bigru') {
+      this.section('Words (text encoder)');
+      const chars = s.encoder.chars;
+      this.row('', this.checkbox('encoder.chars', 'Character features (CNN over each word)', chars !== undefined, (on) => set({ encoder: { chars: on ? {} : null } })));
+      if (chars) {
+        this.row('Char filters', this.number('encoder.chars.filters', chars.filters, { integer: true, min: 1, placeholder: '100' }, (v) => set({ encoder: { chars: { filters: v } } })));
+        this.row('Char width', this.number('encoder.chars.embeddingDim', chars.embeddingDim, { integer: true, min: 1, placeholder: '32' }, (v) => set({ encoder: { chars: { embeddingDim: v } } })));
+      }
+      this.row('Word dropout', this.number('encoder.wordDropout', s.encoder.wordDropout, { min: 0, placeholder: '0' }, (v) => set({ encoder: { wordDropout: v } })));
+    }
     this.section('Training');
     this.row('Epochs', this.number('training.epochs', s.training.epochs, { integer: true, min: 1, required: true }, (v) => set({ training: { epochs: v! } })));
     this.row('Batch size', this.number('training.batchSize', s.training.batchSize, { integer: true, min: 1, required: true }, (v) => set({ training: { batchSize: v! } })));
@@ -243,6 +254,11 @@ export class Inspector {
     this.row('Optimizer', this.select('training.optimizer', [['adam', 'Adam'], ['sgd', 'SGD'], ['rmsprop', 'RMSprop']], s.training.optimizer ?? 'adam',
       (v) => set({ training: { optimizer: v as 'adam' } })));
     this.row('Seed', this.number('training.seed', s.training.seed, { integer: true, required: true }, (v) => set({ training: { seed: v! } })));
+    const ls = s.training.lrSchedule;
+    this.row('LR schedule', this.select('training.lrSchedule.decay',
+      [['', 'constant'], ['none', 'warm-up only'], ['linear', 'linear decay'], ['cosine', 'cosine decay'], ['plateau', 'reduce on plateau']],
+      ls ? ls.decay ?? 'none' : '', (v) => set({ training: { lrSchedule: v === '' ? null : { decay: v as 'linear' } } })));
+    if (ls) this.row('Warm-up steps', this.number('training.lrSchedule.warmupSteps', ls.warmupSteps, { integer: true, min: 0, placeholder: '0' }, (v) => set({ training: { lrSchedule: { warmupSteps: v } } })));
     this.section('Tasks');
     const kind = this.select('newTask.kind', [['classification', 'classification'], ['tagging', 'tagging'], ['regression', 'regression']], 'classification', () => undefined);
     this.row('New task kind', kind);
