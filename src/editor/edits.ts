@@ -411,7 +411,7 @@ function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMess
     if (ls?.warmupSteps !== undefined && ls.warmupSteps !== null && !(Number.isInteger(ls.warmupSteps) && ls.warmupSteps >= 0)) refuse('Warm-up steps must be a whole number >= 0.');
   }
   if (enc) {
-    if (!isObj(doc.root.encoder) || doc.root.encoder.type !== 'bigru') refuse('Character features and word dropout belong to a text (bigru) encoder.');
+    if (!isObj(doc.root.encoder) || (doc.root.encoder.type !== 'bigru' && doc.root.encoder.type !== 'bilstm')) refuse('Character features and word dropout belong to a text (bigru or bilstm) encoder.');
     if (enc.wordDropout !== undefined && enc.wordDropout !== null && !(enc.wordDropout >= 0 && enc.wordDropout < 1)) refuse('Word dropout must be a probability in [0, 1).');
     for (const k of ['embeddingDim', 'filters'] as const) {
       const v = enc.chars?.[k];

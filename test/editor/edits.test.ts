@@ -301,7 +301,7 @@ test('updateSettings: character features, word dropout, the LR schedule and the 
   expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { encoder: { chars: { filters: 0 } } } }, /filters/);
   expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { training: { lrSchedule: { decay: 'step' as 'linear' } } } }, /Unknown learning-rate decay/);
   expectRefused(SAMPLE.replace('"type": "bigru", "embeddingDim": 64, "hidden": 64', '"type": "mlp", "hidden": [8]'),
-    { type: 'graph/updateSettings', patch: { encoder: { chars: {} } } }, /text \(bigru\) encoder/);
+    { type: 'graph/updateSettings', patch: { encoder: { chars: {} } } }, /text \(bigru or bilstm\) encoder/);
 });
 
 test('moveNodes replaces coordinates in place, adds new keys, creates layout when missing', () => {

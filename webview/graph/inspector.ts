@@ -237,7 +237,7 @@ export class Inspector {
       (v) => set({ gumbel: { anneal: v === 'exp' ? null : (v as 'linear') } })));
     this.row('', this.checkbox('gumbel.hard', 'Hard (straight-through) samples', s.gumbel.hard === true, (on) => set({ gumbel: { hard: on ? true : null } })));
     this.row('Anneal over', this.number('gumbel.annealEpochs', s.gumbel.annealEpochs, { placeholder: 'epochs (default: all)' }, (v) => set({ gumbel: { annealEpochs: v } })));
-    if (s.encoder.type === 'bigru') {
+    if (s.encoder.type === 'bigru' || s.encoder.type === 'bilstm') {
       this.section('Words (text encoder)');
       const chars = s.encoder.chars;
       this.row('', this.checkbox('encoder.chars', 'Character features (CNN over each word)', chars !== undefined, (on) => set({ encoder: { chars: on ? {} : null } })));
