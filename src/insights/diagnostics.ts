@@ -38,25 +38,13 @@ export function registerDiagnostics(_context: vscode.ExtensionContext): vscode.D
     // JSON syntax errors: VS Code's own JSON language service already lists them (the file is
     // jsonc); a second copy in Problems only doubles the noise. Ours start once the text parses.
     const semantic = parsed.value === undefined ? [] : parsed.errors;
-    collection.set(doc.uri, issueDiagnostics(text, semantic).map((d) => {
-      const range = doc.validateRange(new vscode.Range(d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character));
-      const diag = new vscode.Diagnostic(range, d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
-      diag.source = 'Feedback MTL';
-      if (d.pathText) diag.code = d.pathText;
-      return diag;
-    }));
+    collection.set(doc.uri, toDiagnostics(doc, issueDiagnostics(text, semantic), 'Feedback MTL'));
   };
   // A sweep file: its own errors, its base experiment's and every cell's, placed in the sweep text.
   const updateSweep = (doc: vscode.TextDocument) => {
     const text = doc.getText();
     const loaded = loadSweepFile(doc.uri.fsPath, text);
-    collection.set(doc.uri, issueDiagnostics(text, loaded.issues).map((d) => {
-      const range = doc.validateRange(new vscode.Range(d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character));
-      const diag = new vscode.Diagnostic(range, d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
-      diag.source = 'Feedback MTL sweep';
-      if (d.pathText) diag.code = d.pathText;
-      return diag;
-    }));
+    collection.set(doc.uri, toDiagnostics(doc, issueDiagnostics(text, loaded.issues), 'Feedback MTL sweep'));
   };
   const soon = (doc: vscode.TextDocument) => {
     const key = doc.uri.toString();
@@ -73,4 +61,15 @@ export function registerDiagnostics(_context: vscode.ExtensionContext): vscode.D
     vscode.workspace.onDidCloseTextDocument((doc) => { clearTimeout(timers.get(doc.uri.toString())); collection.delete(doc.uri); }),
     { dispose: () => { for (const t of timers.values()) clearTimeout(t); } },
   );
+}
+
+/** VS Code diagnostics of located issues (`issueRanges.ts`), the JSON path as their code. */
+function toDiagnostics(doc: vscode.TextDocument, issues: ReturnType<typeof issueDiagnostics>, source: string): vscode.Diagnostic[] {
+  return issues.map((d) => {
+    const range = doc.validateRange(new vscode.Range(d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character));
+    const diag = new vscode.Diagnostic(range, d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+    diag.source = source;
+    if (d.pathText) diag.code = d.pathText;
+    return diag;
+  });
 }

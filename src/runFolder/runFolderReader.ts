@@ -29,7 +29,9 @@ export interface RunFolderInfo {
   /** Wall-clock start (ms since epoch): meta.json, else the folder name's time, else the folder's. */
   startedAt?: number;
   summary?: RunSummary;
+  /** tfjs backend name. */
   backend?: string;
+  /** Ablation / user tag (from the run request or meta.json). */
   tag?: string;
   seed?: number;
   resumedFrom?: string;

@@ -11,41 +11,25 @@
  */
 import * as path from 'node:path';
 import type { Disposable } from '../shared/channel';
-import type { Experiment } from '../shared/experimentTypes';
 import type { RunSnapshot, RunViewStatus } from '../shared/runViewProtocol';
 import type {
-  CheckpointEvent, EpochEvent, GatesEvent, IterationDeltasEvent, LogEvent, RunStartEvent, RunSummary, StepEvent, TrainerEvent,
+  CheckpointEvent, EpochEvent, GatesEvent, IterationDeltasEvent, LogEvent, RunStartEvent, StepEvent, TrainerEvent,
 } from '../shared/trainerProtocol';
 import { backendLabel } from '../shared/trainerProtocol';
 import { listRunFolders, readEvents, readEventsAsync, readRunFolder, type RunFolderInfo } from '../runFolder/runFolderReader';
 import { BoundedSeries } from './boundedSeries';
 import { mergeDeltas, mergeGates, mergeStep } from './eventMerge';
 
-/** What the host knows about one run. */
-export interface RunInfo {
-  /** Run id: the `runId` of its events (for disk runs without events: the folder name). */
-  id: string;
-  /** Display name: the run folder name. */
-  name: string;
+/**
+ * What the host knows about one run: what its folder says (`RunFolderInfo`; a live run may have no
+ * folder yet) and what the live events add.
+ */
+export interface RunInfo extends Omit<RunFolderInfo, 'runDir'> {
+  runDir?: string;
   /** Stable colour slot (index into the `--vscode-charts-*` palette), assigned at first sight. */
   colorIndex: number;
-  status: RunViewStatus;
   /** True while a trainer process of this window feeds it. */
   live: boolean;
-  /** Absolute path of the experiment file it trained, when known. */
-  experimentPath?: string;
-  runDir?: string;
-  /** Experiment as trained. */
-  config?: Experiment;
-  /** Wall-clock start (ms since epoch), from meta.json or the folder's time. */
-  startedAt?: number;
-  summary?: RunSummary;
-  /** tfjs backend name. */
-  backend?: string;
-  /** Ablation / user tag (from the run request or meta.json). */
-  tag?: string;
-  seed?: number;
-  resumedFrom?: string;
   /** Newest epoch event: valid metrics while a run is going. */
   lastEpoch?: EpochEvent;
   /** Newest epoch that improved the early-stopping monitor: the best-validation checkpoint so far. */
@@ -56,10 +40,6 @@ export interface RunInfo {
   lastStep?: { step: number; epoch: number; t: number };
   /** Total planned steps (epochs × steps per epoch), from run/start. */
   plannedSteps?: number;
-  /** A `last` checkpoint exists, so the run can be resumed. */
-  hasLastCheckpoint: boolean;
-  /** Error message of a failed run. */
-  error?: string;
 }
 
 /** Buffer sizes. `maxPoints` bounds each high-rate series (half exact tail, half downsampled head). */
