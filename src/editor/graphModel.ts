@@ -8,6 +8,8 @@ import type { ParseError } from 'jsonc-parser';
 import { lineColumn, parseExperiment, syntaxMessage } from '../shared/experiment';
 import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point, TextIssue } from '../shared/graphEditorProtocol';
 import type { EpochEvent, RunSummary } from '../shared/trainerProtocol';
+import { tooDeep, tooDeepMessage } from '../shared/jsonDepth';
+import { dict } from '../shared/dict';
 import type { TaskKind } from '../shared/experimentTypes';
 import { formatMetric, METRICS_BY_KIND } from '../shared/metrics/catalogue';
 import { headlineText, runHeadline } from '../shared/metrics/headline';
@@ -32,6 +34,8 @@ export interface ReadResult {
 
 /** Parse `text` (JSONC) into the drawing model plus syntax errors or validation issues. */
 export function readGraph(text: string, opts: { fileExists?: (relPath: string) => boolean } = {}): ReadResult {
+  const deep = tooDeep(text);
+  if (deep) return { parseErrors: [{ ...lineColumn(text, deep.offset), message: tooDeepMessage(deep.max), offset: deep.offset, length: 1 }], issues: [] };
   const syntax: ParseError[] = [];
   const root = parseTree(text, syntax, { allowTrailingComma: true });
   if (syntax.length || !root) {
@@ -95,7 +99,7 @@ export function toGraphModel(v: Obj): GraphModel {
   const c = obj(v.convergence);
   const g = obj(v.gumbel);
   const tr = obj(v.training);
-  const layout: Record<string, Point> = {};
+  const layout: Record<string, Point> = dict();
   for (const [k, p] of Object.entries(obj(obj(v.layout).nodes))) {
     const x = num(obj(p).x);
     const y = num(obj(p).y);
@@ -141,7 +145,7 @@ export interface BadgeSource {
  * `shared/metrics/headline.ts`), per Gumbel arrow the newest gate distribution (or the summary's).
  */
 export function computeBadges(model: GraphModel, run: BadgeSource): GraphBadges {
-  const tasks: GraphBadges['tasks'] = {};
+  const tasks: GraphBadges['tasks'] = dict();
   const kinds = Object.fromEntries(model.tasks.map((t) => [t.id, (isTaskKind(t.kind) ? t.kind : undefined)]));
   const h = runHeadline({ summary: run.summary, epochs: run.epochs }, kinds);
   for (const [id, th] of Object.entries(h?.tasks ?? {})) {
@@ -151,7 +155,7 @@ export function computeBadges(model: GraphModel, run: BadgeSource): GraphBadges 
       ...(th.test !== undefined ? { test: th.test, testText: `${metric.label} ${formatMetric(metric.name, th.test)}` } : {}),
     };
   }
-  const arrows: GraphBadges['arrows'] = {};
+  const arrows: GraphBadges['arrows'] = dict();
   for (const a of model.arrows) {
     const g = completeGate(run.lastGates?.[a.id] ?? (run.summary?.gates?.[a.id] ? { blocks: [run.summary.gates[a.id].block], probs: [run.summary.gates[a.id].prob] } : undefined), a, model);
     if (g && g.probs.length && g.probs.length === g.blocks.length) {

@@ -4,6 +4,7 @@
  * reports whatever tasks and arrows it can find. Pure: no vscode.
  */
 import { findNodeAtLocation, getNodeValue, parseTree, type Node } from 'jsonc-parser';
+import { tooDeep } from '../shared/jsonDepth';
 import type { TaskKind } from '../shared/experimentTypes';
 
 /** A 0-based line / UTF-16 character position (as in vscode and LSP). */
@@ -57,8 +58,9 @@ export interface ExperimentOutline {
 
 /** Tasks and arrows with their text ranges. */
 export function outlineExperiment(text: string): ExperimentOutline {
-  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
   const out: ExperimentOutline = { headOffset: 0, tasks: [], arrows: [] };
+  if (tooDeep(text)) return out;
+  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
   if (!root || root.type !== 'object') return out;
   const nameNode = findNodeAtLocation(root, ['name']);
   if (nameNode?.parent) out.headOffset = nameNode.parent.offset;

@@ -5,6 +5,7 @@
  * and a container found by path is marked at its property key. Pure: no vscode.
  */
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
+import { tooDeep } from '../shared/jsonDepth';
 import type { ExperimentIssue } from '../shared/experiment';
 import { LineIndex, type TextRange } from './experimentOutline';
 
@@ -28,7 +29,7 @@ export function issueDiagnostics(text: string, issues: readonly ExperimentIssue[
       offset = issue.offset;
       length = issue.length ?? 0;
     } else {
-      if (root === null) root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+      if (root === null) root = tooDeep(text) ? undefined : parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
       ({ offset, length } = rangeOfPath(root, issue.path));
     }
     let range = lines.rangeOf(offset, Math.max(0, length));

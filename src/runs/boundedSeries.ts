@@ -10,6 +10,7 @@
  *
  * Pure: no node, no vscode. Used by the run store for step, iteration-delta and gate events.
  */
+import { dict } from '../shared/dict';
 
 /** Weighted merge of two items (`wa`, `wb` = how many original items each stands for). */
 export type MergeFn<T> = (a: T, wa: number, b: T, wb: number) => T;
@@ -123,7 +124,7 @@ export function wmean(a: number, wa: number, b: number, wb: number): number {
 
 /** Weighted mean of two records of numbers (keys missing on one side keep the other's value). */
 export function wmeanRecord(a: Record<string, number>, wa: number, b: Record<string, number>, wb: number): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out: Record<string, number> = dict();
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
     const x = a[k], y = b[k];
     out[k] = x === undefined ? y : y === undefined ? x : wmean(x, wa, y, wb);

@@ -6,6 +6,7 @@
  */
 import type { GatesEvent, IterationDeltasEvent, StepEvent } from '../shared/trainerProtocol';
 import { wmean, wmeanArray, wmeanRecord } from './boundedSeries';
+import { dict } from '../shared/dict';
 
 export function mergeStep(a: StepEvent, wa: number, b: StepEvent, wb: number): StepEvent {
   return {
@@ -24,7 +25,7 @@ export function mergeStep(a: StepEvent, wa: number, b: StepEvent, wb: number): S
 }
 
 export function mergeDeltas(a: IterationDeltasEvent, wa: number, b: IterationDeltasEvent, wb: number): IterationDeltasEvent {
-  const deltas: Record<string, number[]> = {};
+  const deltas: Record<string, number[]> = dict();
   for (const k of new Set([...Object.keys(a.deltas), ...Object.keys(b.deltas)])) {
     const x = a.deltas[k], y = b.deltas[k];
     deltas[k] = x === undefined ? y : y === undefined ? x : wmeanArray(x, wa, y, wb);
@@ -41,7 +42,7 @@ export function mergeDeltas(a: IterationDeltasEvent, wa: number, b: IterationDel
 }
 
 export function mergeGates(a: GatesEvent, wa: number, b: GatesEvent, wb: number): GatesEvent {
-  const gates: GatesEvent['gates'] = {};
+  const gates: GatesEvent['gates'] = dict();
   for (const k of new Set([...Object.keys(a.gates), ...Object.keys(b.gates)])) {
     const x = a.gates[k], y = b.gates[k];
     gates[k] = !x ? y : !y ? x : { blocks: y.blocks, probs: wmeanArray(x.probs, wa, y.probs, wb) };

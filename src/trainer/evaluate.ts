@@ -18,6 +18,7 @@ import type { FeedbackModel } from './model/feedbackModel';
 import { objective } from './model/objective';
 import { packIterations, packReadout, unpackIterations, unpackReadout, type IterationAnswers, type Readout } from './model/readout';
 import { Rng } from '../shared/rng';
+import { dict, plain } from '../shared/dict';
 
 export type SplitName = 'train' | 'valid' | 'test';
 
@@ -229,14 +230,14 @@ export function gateSummary(model: FeedbackModel): EvalResult['gates'] {
     const p = model.gateProbs();
     return gumbel.map((a) => p[a.id].arraySync() as number[]);
   });
-  const out: EvalResult['gates'] = {};
+  const out: EvalResult['gates'] = dict();
   gumbel.forEach((a, i) => {
     const p = probs[i];
     let best = 0;
     for (let l = 1; l < p.length; l++) if (p[l] > p[best]) best = l;
     out[a.id] = { blocks: [...a.injection.candidates], probs: p, block: a.injection.candidates[best], prob: p[best] };
   });
-  return out;
+  return plain(out);
 }
 
 /**
@@ -300,13 +301,13 @@ export function trainEvalIndices(size: number, seed: number, limit = TRAIN_EVAL_
 /** A split holding only the examples `indices` (in that order); arrays are shared, not copied. */
 export function subsetSplit(split: EncodedSplit, indices: readonly number[], name = split.name): EncodedSplit {
   const pick = <T>(a: ArrayLike<T>): T[] => indices.map((i) => a[i]);
-  const labels: EncodedSplit['labels'] = {};
+  const labels: EncodedSplit['labels'] = dict();
   for (const [id, col] of Object.entries(split.labels)) {
     labels[id] = col.kind === 'class' ? { kind: 'class', values: Int32Array.from(indices, (i) => col.values[i]) }
       : col.kind === 'real' ? { kind: 'real', values: Float32Array.from(indices, (i) => col.values[i]) }
       : { kind: 'tags', values: pick(col.values) };
   }
-  const rawLabels: EncodedSplit['rawLabels'] = {};
+  const rawLabels: EncodedSplit['rawLabels'] = dict();
   for (const [id, raw] of Object.entries(split.rawLabels)) rawLabels[id] = pick(raw as unknown[]) as EncodedSplit['rawLabels'][string];
   return {
     name, size: indices.length, labels, rawLabels,

@@ -15,6 +15,7 @@ import {
 import type { EncodedSplit, PreparedData } from './data/types';
 import { goldTags, type EvalResult, type SplitAnswers } from './evaluate';
 import type { TaskKind } from '../shared/experimentTypes';
+import { dict, plain } from '../shared/dict';
 
 /** What the file needs to know about the model's tasks. */
 export interface PredictedTaskInfo { id: string; kind: TaskKind }
@@ -28,7 +29,7 @@ const round4 = (p: number) => Math.round(p * 1e4) / 1e4;
 export function answersOf(
   tasks: readonly PredictedTaskInfo[], data: Pick<PreparedData, 'labelNames' | 'targetScale'>, answers: SplitAnswers, i: number, length?: number,
 ): Record<string, Answer[]> {
-  const out: Record<string, Answer[]> = {};
+  const out: Record<string, Answer[]> = dict();
   for (const t of tasks) {
     const a = answers[t.id];
     const names = data.labelNames[t.id] ?? [];
@@ -47,11 +48,11 @@ export function answersOf(
       }));
     }
   }
-  return out;
+  return plain(out);
 }
 
 function goldOf(tasks: readonly PredictedTaskInfo[], data: Pick<PreparedData, 'labelNames' | 'targetScale'>, split: EncodedSplit, i: number): Record<string, GoldAnswer> {
-  const out: Record<string, GoldAnswer> = {};
+  const out: Record<string, GoldAnswer> = dict();
   for (const t of tasks) {
     const names = data.labelNames[t.id] ?? [];
     if (t.kind === 'classification') {
@@ -66,7 +67,7 @@ function goldOf(tasks: readonly PredictedTaskInfo[], data: Pick<PreparedData, 'l
       out[t.id] = Number.isNaN(v) ? null : v * s.std + s.mean;
     }
   }
-  return out;
+  return plain(out);
 }
 
 /** The predictions file of an evaluation run with `{ iterations: true }`. */

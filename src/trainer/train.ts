@@ -39,6 +39,7 @@ import { LrSchedule, setLearningRate, type LrState } from './lrSchedule';
 import { Rng } from '../shared/rng';
 import { buildPredictions } from './predictionsFile';
 import type { PredictionsFile } from '../shared/predictions/format';
+import { dict, plain } from '../shared/dict';
 
 /** Everything a checkpoint holds: weights and optimizer state by name, and where training was. */
 export interface TrainState {
@@ -385,9 +386,9 @@ function fmt(v: number): string {
 }
 
 function gatesOf(model: FeedbackModel, probs: Record<string, number[]>): Record<string, { blocks: number[]; probs: number[] }> {
-  const out: Record<string, { blocks: number[]; probs: number[] }> = {};
+  const out: Record<string, { blocks: number[]; probs: number[] }> = dict();
   for (const a of model.arrows) if (probs[a.id]) out[a.id] = { blocks: [...a.injection.candidates], probs: probs[a.id] };
-  return out;
+  return plain(out);
 }
 
 /** A per-epoch shuffle seed derived from the run seed (stable, independent of other streams). */

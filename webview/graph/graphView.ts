@@ -13,6 +13,7 @@ import { candidateBlocks, computeLayout, routeArrows } from './layout';
 import type { ArrowGeometry, Layout, LayoutNode } from './layout';
 import { issuesByTarget } from './issues';
 import { arrowCaption, blockSub, blockTitle, FONT, labelSize, MIN_FONT, taskSub, taskTitle, textWidth } from './captions';
+import { dict } from '../../src/shared/dict';
 
 /** What is selected: a node (encoder, task output, block) or an arrow. */
 export type GraphSelection = { kind: 'node' | 'arrow'; id: string };
@@ -62,7 +63,7 @@ export class GraphView {
   private state?: ViewState;
   private layout?: Layout;
   /** Positions of nodes being dragged (until the document confirms them). */
-  private overrides: Record<string, Point> = {};
+  private overrides: Record<string, Point> = dict();
   private transform: ZoomTransform = zoomIdentity;
   /** True while a node or port drag is in progress (incoming snapshots must not yank it). */
   dragging = false;
@@ -151,7 +152,7 @@ export class GraphView {
 
   /** Drop drag overrides (the document now has the positions, or the move was refused). */
   clearOverrides(): void {
-    this.overrides = {};
+    this.overrides = dict();
   }
 
   /** Focus a node or arrow element (keyboard path). */

@@ -12,6 +12,7 @@
 import type { TaskKind } from '../experimentTypes';
 import type { TaskMetrics } from '../trainerProtocol';
 import { formatMetric, headlineMetric, type MetricInfo } from './catalogue';
+import { dict } from '../dict';
 
 /** What a run offers (a projection of the run store's info, the charts' run model, or a run folder). */
 export interface HeadlineSource {
@@ -82,7 +83,7 @@ export function runHeadline(src: HeadlineSource, kinds: Readonly<Record<string, 
       return undefined;
     }
   }
-  const tasks: Record<string, TaskHeadline> = {};
+  const tasks: Record<string, TaskHeadline> = dict();
   for (const [id, kind] of Object.entries(kinds)) {
     const metric = headlineMetric(kind, valid[id]);
     if (!metric) continue;

@@ -6,6 +6,7 @@
  * seen only in valid/test should be passed as their raw strings (or any value the model can never
  * predict), so they count as wrong — never silently dropped.
  */
+import { dict } from '../dict';
 
 /** A label value: class id or class name. */
 export type Label = number | string;
@@ -168,7 +169,7 @@ export function spanF1ByType(predTags: readonly (readonly string[])[], goldTags:
       c[k]++;
     });
   }
-  const out: Record<string, SpanScores> = {};
+  const out: Record<string, SpanScores> = dict();
   for (const t of [...n.keys()].sort()) { const c = n.get(t)!; out[t] = scores(c.correct, c.predicted, c.gold); }
   return out;
 }

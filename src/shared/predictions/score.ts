@@ -6,6 +6,7 @@
 import { accuracy, macroF1, mae, overallAccuracy, rmse, spanF1, tokenAccuracy } from '../metrics/scores';
 import type { TaskMetrics } from '../trainerProtocol';
 import type { TaskKind } from '../experimentTypes';
+import { dict, plain } from '../dict';
 import { isClassAnswer, isTagsAnswer, isValueAnswer, type PredictionsFile } from './format';
 
 /** One task's answers and gold over the scored examples (same order). */
@@ -21,7 +22,7 @@ export type ScoredColumn =
  * of every tagging task right).
  */
 export function scoreColumns(columns: readonly ScoredColumn[], text: boolean): TaskMetrics {
-  const out: TaskMetrics = {};
+  const out: TaskMetrics = dict();
   let intent: { pred: string[]; gold: (string | null)[] } | undefined;
   let nClassification = 0;
   const tagSeqs: { pred: string[][]; gold: string[][] }[] = [];
@@ -42,7 +43,7 @@ export function scoreColumns(columns: readonly ScoredColumn[], text: boolean): T
     const cat = (k: 'pred' | 'gold') => intent!.pred.map((_, j) => tagSeqs.flatMap((s) => s[k][j]));
     out._overall = { accuracy: overallAccuracy(intent.pred, intent.gold, cat('pred'), cat('gold')) };
   }
-  return out;
+  return plain(out);
 }
 
 /** The columns of pass `k` (default: the last, y^K, the one the run's metrics score). */

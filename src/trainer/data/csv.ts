@@ -19,6 +19,7 @@ import { Rng } from '../../shared/rng';
 import { DataError } from './dataError';
 import type { FeatureScaling } from './types';
 import { featureVector } from './preprocessing';
+import { dict } from '../../shared/dict';
 
 export interface CsvTable {
   header: string[];
@@ -188,10 +189,10 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
   const featureDim = featureNames.length;
 
   // Labels.
-  const labelNames: Record<string, string[]> = {};
-  const targetScale: Record<string, { mean: number; std: number }> = {};
-  const classIndex: Record<string, Map<string, number>> = {};
-  const realValues: Record<string, Float64Array> = {};
+  const labelNames: Record<string, string[]> = dict();
+  const targetScale: Record<string, { mean: number; std: number }> = dict();
+  const classIndex: Record<string, Map<string, number>> = dict();
+  const realValues: Record<string, Float64Array> = dict();
   spec.labels.forEach((l, k) => {
     const col = labelCols[k];
     if (l.kind === 'classification') {
@@ -216,9 +217,9 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
   const catIndex = cats.map((c) => c.index);
   const build = (name: string, rows: number[]): CsvSplitData => {
     const features = rows.map((r) => featureVector(numeric.map((f) => f.v[r]), cats.map((c) => table.rows[r][c.col].trim()), scaling, catIndex));
-    const classes: Record<string, Int32Array> = {};
-    const reals: Record<string, Float32Array> = {};
-    const raw: Record<string, (string | null)[]> = {};
+    const classes: Record<string, Int32Array> = dict();
+    const reals: Record<string, Float32Array> = dict();
+    const raw: Record<string, (string | null)[]> = dict();
     spec.labels.forEach((l, k) => {
       const col = labelCols[k];
       if (l.kind === 'classification') {

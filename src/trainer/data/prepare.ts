@@ -13,6 +13,7 @@ import { settleInOrder } from './settleInOrder';
 import { readSluSplit, type SluLabelFile, type SluSplitText } from './slu';
 import type { EncodedSplit, LabelColumn, PreparedData, Vocab } from './types';
 import { buildCharVocab, buildVocab, encodeTokens } from './vocab';
+import { dict } from '../../shared/dict';
 
 /**
  * Read and encode the experiment's data. `baseDir` is the folder of the experiment file (data paths
@@ -54,8 +55,8 @@ async function prepareSlu(data: SluDataSpec, tasks: readonly TaskSpec[], baseDir
 
   const vocab = buildVocab(train.words, { minFreq: data.minFreq ?? 1, lowercase });
   const charVocab = buildCharVocab(train.words, lowercase);
-  const labelNames: Record<string, string[]> = {};
-  const index: Record<string, Map<string, number>> = {};
+  const labelNames: Record<string, string[]> = dict();
+  const index: Record<string, Map<string, number>> = dict();
   for (const t of tasks) {
     const names = t.kind === 'tagging' ? namesFrom(train.token[t.label].flat()) : namesFrom(train.sentence[t.label]);
     labelNames[t.id] = names;
@@ -76,7 +77,7 @@ async function prepareSlu(data: SluDataSpec, tasks: readonly TaskSpec[], baseDir
 }
 
 function encodeSluSplit(name: string, s: SluSplitText, tasks: readonly TaskSpec[], vocab: Vocab, lowercase: boolean, index: Record<string, Map<string, number>>): EncodedSplit {
-  const labels: Record<string, LabelColumn> = {};
+  const labels: Record<string, LabelColumn> = dict();
   const rawLabels: EncodedSplit['rawLabels'] = {};
   for (const t of tasks) {
     const ix = index[t.id];
@@ -131,7 +132,7 @@ async function prepareCsv(data: CsvDataSpec, exp: Experiment, baseDir: string): 
     seed: split.seed ?? exp.training.seed,
   });
   const toSplit = (s: typeof enc.train): EncodedSplit => {
-    const cols: Record<string, LabelColumn> = {};
+    const cols: Record<string, LabelColumn> = dict();
     for (const l of labels) {
       cols[l.task] = l.kind === 'classification' ? { kind: 'class', values: s.classes[l.task] } : { kind: 'real', values: s.reals[l.task] };
     }

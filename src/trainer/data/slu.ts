@@ -5,6 +5,7 @@
  * `seq.in`/`seq.out` lines end with a space).
  */
 import { promises as fsp } from 'node:fs';
+import { dict } from '../../shared/dict';
 import * as path from 'node:path';
 import { DataError } from './dataError';
 import { settleInOrder } from './settleInOrder';
@@ -76,7 +77,7 @@ export async function readSluSplit(dir: string, labelFiles: readonly SluLabelFil
     if (w.length === 0) throw new DataError(`${inFile}:${i + 1}: empty sentence`, `${inFile}:${i + 1}`);
     words[i] = w.length > maxLength ? w.slice(0, maxLength) : w;
   }
-  const out: SluSplitText = { words, sentence: {}, token: {} };
+  const out: SluSplitText = { words, sentence: dict(), token: dict() };
   uniq.forEach((f, k) => {
     const file = path.join(dir, f.file);
     const lines = labelLines[k];

@@ -32,6 +32,7 @@ import './gradients';
 // Plug-ins register themselves on import.
 import './mlpEncoder';
 import './bigruEncoder';
+import { dict } from '../../shared/dict';
 
 /** A weight by its path name (checkpoints, `getWeights`/`setWeights`). */
 export interface NamedTensor {
@@ -238,7 +239,7 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
     const ctx = (iteration: number): ForwardCtx => ({ training: opts.training, batch: bt, dropout, iteration });
 
     const enc = encoder.apply(ctx(0));
-    const gates: Record<string, tf.Tensor1D> = {};
+    const gates: Record<string, tf.Tensor1D> = dict();
     const gateParts = new Map<string, tf.Scalar[]>();
     for (const a of arrows) {
       const g = a.injection.gate({ training: opts.training, tau: opts.tau ?? exp.gumbel.tau0, rng: gateRng });
@@ -247,7 +248,7 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
       if (g) { gates[a.id] = g; gateParts.set(a.id, a.injection.candidates.map((_, i) => tf.reshape(tf.slice(g, [i], [1]), []) as tf.Scalar)); }
     }
 
-    const out: Record<string, TaskForward> = {};
+    const out: Record<string, TaskForward> = dict();
     // Input of each task's first fed block in pass 0. The blocks below it see no feedback, and with
     // shared dropout masks they give the same result in every pass, so later passes start there.
     const prefix = new Map<string, tf.Tensor>();
@@ -332,7 +333,7 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
   return {
     exp, seed, tasks, arrows, encoder, iterations: K, variables, namedVariables, parameterCount, forward,
     gateProbs() {
-      const r: Record<string, tf.Tensor1D> = {};
+      const r: Record<string, tf.Tensor1D> = dict();
       for (const a of arrows) { const p = a.injection.probs(); if (p) r[a.id] = p; }
       return r;
     },

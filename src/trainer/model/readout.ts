@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/types';
 import type { FeedbackModel, ForwardResult } from './feedbackModel';
 import type { Objective } from './objective';
+import { dict } from '../../shared/dict';
 
 /** The unpacked numbers of one batch. */
 export interface Readout {
@@ -100,9 +101,9 @@ export function unpackReadout(model: FeedbackModel, v: Float32Array | Int32Array
   const losses = take(nT);
   const convergence = take(nT);
   const deltas = model.tasks.map(() => (K > 0 ? take(K) : []));
-  const gateProbs: Record<string, number[]> = {};
+  const gateProbs: Record<string, number[]> = dict();
   for (const a of model.arrows) if (a.gumbel) gateProbs[a.id] = take(a.injection.candidates.length);
-  const predictions: Record<string, Float32Array> = {};
+  const predictions: Record<string, Float32Array> = dict();
   for (const t of withPredictions ? model.tasks : []) {
     const n = t.level === 'token' ? batch.size * batch.seqLen : batch.size;
     predictions[t.id] = Float32Array.from(v.subarray(o, o + n));

@@ -72,7 +72,7 @@ test('CSV: features, one-hot, labels per task, seeded split; NA handled; same se
   assert.equal(d.kind, 'tabular');
   assert.equal(d.featureDim, 4);
   assert.deepEqual([d.train.size, d.valid.size, d.test!.size], [42, 12, 6]);
-  assert.deepEqual(d.labelNames, { species: ['Adelie', 'Gentoo'], sex: ['female', 'male'], mass: [] });
+  assert.deepEqual({ ...d.labelNames }, { species: ['Adelie', 'Gentoo'], sex: ['female', 'male'], mass: [] });
   const sex = d.train.labels.sex;
   assert.ok(sex.kind === 'class');
   const raw = d.train.rawLabels.sex as (string | null)[];
