@@ -9,6 +9,8 @@
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { taskLevel, type CharFeaturesSpec, type Experiment, type TaskKind } from './experimentTypes';
 import { betterMode, METRICS_BY_KIND } from './metrics/catalogue';
+import { tooDeep, tooDeepMessage } from './jsonDepth';
+import { estimateParameters, formatCount, LIMITS, type Limit } from './limits';
 
 /** One problem in an experiment file. */
 export interface ExperimentIssue {
@@ -88,6 +90,8 @@ export function formatIssue(issue: ExperimentIssue, file: string, text?: string)
  * defaults. Never throws. `experiment` is set only when there is no error.
  */
 export function parseExperiment(text: string, opts: ValidateOptions = {}): ParsedExperiment {
+  const deep = tooDeep(text);
+  if (deep) return { errors: [{ path: [], pathText: '', severity: 'error', offset: deep.offset, length: 1, message: tooDeepMessage(deep.max) }] };
   const syntax: ParseError[] = [];
   const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
   if (syntax.length || !root) {
@@ -201,6 +205,24 @@ class Checker {
 
   warn(path: Path, message: string, atKey = false): void {
     this.out.push({ issue: { path, pathText: formatPath(path), message, severity: 'warning' }, atKey });
+  }
+
+  /** The widest layer seen (where a too-large parameter count is reported). */
+  widest: { path: Path; value: number } | undefined;
+
+  /**
+   * Checks `value` (already known to be a valid number) against a {@link Limit}: above `hard` an
+   * error, above `soft` a warning, both naming the limit and why it exists. False above `hard`.
+   */
+  limit(path: Path, what: string, value: number | undefined, limit: Limit, width = false): boolean {
+    if (value === undefined) return true;
+    if (width && (!this.widest || value > this.widest.value)) this.widest = { path, value };
+    if (value > limit.hard) {
+      this.error(path, `${what} ${value} is above the limit of ${limit.hard}: ${limit.why}`);
+      return false;
+    }
+    if (value > limit.soft) this.warn(path, `${what} ${value} is above ${limit.soft} (allowed up to ${limit.hard}, but slow and large): ${limit.why}`);
+    return true;
   }
 
   /** Warn about keys not in `allowed` (typos would otherwise be silently ignored). */
@@ -342,6 +364,7 @@ function collect(exp: unknown, opts: ValidateOptions): Collected[] {
   checkIterations(c, exp, enabledArrows);
   checkLossWeighting(c, exp);
   checkLayout(c, exp);
+  checkParameters(c, exp);
   if (data && opts.fileExists) checkFiles(c, data, tasks ?? new Map(), opts.fileExists);
   return c.out;
 }
@@ -365,7 +388,7 @@ function checkData(c: Checker, exp: Obj): DataInfo | undefined {
     }
     c.bool(d, 'lowercase', P);
     c.num(d, 'minFreq', P, false, { int: true, ge: 1 });
-    c.num(d, 'maxLength', P, false, { int: true, ge: 1 });
+    c.limit([...P, 'maxLength'], 'maxLength (tokens per sentence)', c.num(d, 'maxLength', P, false, { int: true, ge: 1 }), LIMITS.sequenceLength);
     c.num(d, 'limitTrain', P, false, { int: true, ge: 1 });
     return { format, obj: d };
   }
@@ -402,17 +425,17 @@ function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 
   c.num(e, 'dropout', P, false, { ge: 0, lt: 1 });
   if (type === 'bigru' || type === 'bilstm') {
     c.keys(e, P, ['type', 'embeddingDim', 'hidden', 'layers', 'dropout', 'chars', 'wordDropout', 'attention']);
-    c.num(e, 'embeddingDim', P, true, { int: true, ge: 1 });
-    c.num(e, 'hidden', P, true, { int: true, ge: 1 });
-    c.num(e, 'layers', P, false, { int: true, ge: 1 });
+    c.limit([...P, 'embeddingDim'], 'embedding width', c.num(e, 'embeddingDim', P, true, { int: true, ge: 1 }), LIMITS.width, true);
+    c.limit([...P, 'hidden'], 'hidden units', c.num(e, 'hidden', P, true, { int: true, ge: 1 }), LIMITS.width, true);
+    c.limit([...P, 'layers'], 'BiGRU layers', c.num(e, 'layers', P, false, { int: true, ge: 1 }), LIMITS.depth);
     c.num(e, 'wordDropout', P, false, { ge: 0, lt: 1, why: 'the probability that a training token is replaced by <unk>' });
     const ch = c.obj(e, 'chars', P, false);
     if (ch) {
       const CP: Path = [...P, 'chars'];
       c.keys(ch, CP, ['embeddingDim', 'filters', 'widths', 'maxWordLength']);
-      c.num(ch, 'embeddingDim', CP, false, { int: true, ge: 1 });
-      c.num(ch, 'filters', CP, false, { int: true, ge: 1 });
-      c.num(ch, 'maxWordLength', CP, false, { int: true, ge: 1 });
+      c.limit([...CP, 'embeddingDim'], 'character embedding width', c.num(ch, 'embeddingDim', CP, false, { int: true, ge: 1 }), LIMITS.width, true);
+      c.limit([...CP, 'filters'], 'character filters', c.num(ch, 'filters', CP, false, { int: true, ge: 1 }), LIMITS.width, true);
+      c.limit([...CP, 'maxWordLength'], 'maxWordLength (characters per word)', c.num(ch, 'maxWordLength', CP, false, { int: true, ge: 1 }), LIMITS.sequenceLength);
       const w = c.arr(ch, 'widths', CP, false);
       if (w && w.length === 0) c.error([...CP, 'widths'], "'widths' must list at least one window width (e.g. [3])");
       w?.forEach((v, i) => c.numValue(v, [...CP, 'widths', i], 'window width', { int: true, ge: 1, le: 9 }));
@@ -422,7 +445,8 @@ function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 
   } else if (type === 'mlp') {
     c.keys(e, P, ['type', 'hidden', 'activation', 'dropout']);
     const h = c.arr(e, 'hidden', P, true);
-    h?.forEach((v, i) => c.numValue(v, [...P, 'hidden', i], 'hidden layer width', { int: true, ge: 1 }));
+    h?.forEach((v, i) => c.limit([...P, 'hidden', i], 'hidden layer width', c.numValue(v, [...P, 'hidden', i], 'hidden layer width', { int: true, ge: 1 }), LIMITS.width, true));
+    if (h) c.limit([...P, 'hidden'], 'encoder layers', h.length, LIMITS.depth);
     c.oneOf(e, 'activation', P, ACTIVATIONS, false);
     if (format === 'slu') c.error([...P, 'type'], "an 'mlp' encoder reads feature rows; SLU data is token sequences — use 'bigru' or 'bilstm'");
   }
@@ -475,6 +499,7 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): Ma
     const tokenTower = kind === 'tagging' || (kind === 'classification' && tokenLevel);
     const blocks: { type?: string; units?: number }[] = [];
     const b = c.arr(t, 'blocks', P, true);
+    if (b) c.limit([...P, 'blocks'], 'blocks', b.length, LIMITS.depth);
     b?.forEach((blk, j) => {
       const BP: Path = [...P, 'blocks', j];
       if (!isObj(blk)) { c.error(BP, `a block must be an object, not ${typeName(blk)}`); blocks.push({}); return; }
@@ -482,6 +507,7 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): Ma
       const type = c.oneOf(blk, 'type', BP, ['dense', 'bigru', 'bilstm'] as const, true);
       const recurrent = type === 'bigru' || type === 'bilstm';
       const units = c.num(blk, 'units', BP, true, { int: true, ge: 1 });
+      c.limit([...BP, 'units'], 'block units', units, LIMITS.width, true);
       c.oneOf(blk, 'activation', BP, ACTIVATIONS, false);
       c.num(blk, 'dropout', BP, false, { ge: 0, lt: 1 });
       if (recurrent && format === 'csv') {
@@ -568,7 +594,8 @@ function checkFeedback(c: Checker, exp: Obj, tasks: Map<string, TaskInfo>, known
       c.keys(amp, AP, ['type', 'units', 'hidden', 'activation']);
       const type = c.oneOf(amp, 'type', AP, ['linear', 'mlp', 'label-embedding'] as const, true);
       ampUnits = c.num(amp, 'units', AP, true, { int: true, ge: 1 });
-      c.num(amp, 'hidden', AP, false, { int: true, ge: 1 });
+      c.limit([...AP, 'units'], 'amplifier units', ampUnits, LIMITS.width, true);
+      c.limit([...AP, 'hidden'], 'amplifier hidden units', c.num(amp, 'hidden', AP, false, { int: true, ge: 1 }), LIMITS.width, true);
       c.oneOf(amp, 'activation', AP, ACTIVATIONS, false);
       if (amp.hidden !== undefined && type !== 'mlp') c.warn([...AP, 'hidden'], `'hidden' is only used by the 'mlp' amplifier`);
       if (type === 'label-embedding' && from?.kind === 'regression') {
@@ -667,6 +694,7 @@ function taskRef(c: Checker, f: Obj, key: 'from' | 'to', P: Path, tasks: Map<str
 
 function checkIterations(c: Checker, exp: Obj, enabledArrows: number): void {
   const K = c.num(exp, 'iterations', [], true, { int: true, ge: 0 });
+  c.limit(['iterations'], 'iterations K =', K, LIMITS.iterations);
   if (K !== undefined && K < 1 && enabledArrows > 0) {
     c.error(['iterations'], `iterations K must be an integer >= 1 when feedback arrows are enabled (got ${K}; K = 0 means static MTL — disable or remove the arrows)`);
   }
@@ -704,7 +732,7 @@ function checkTraining(c: Checker, tr: Obj, tasks: Map<string, TaskInfo>, known:
   const P: Path = ['training'];
   c.keys(tr, P, ['epochs', 'batchSize', 'optimizer', 'learningRate', 'seed', 'stopGradient', 'clipNorm', 'earlyStopping', 'logEvery', 'lrSchedule']);
   c.num(tr, 'epochs', P, true, { int: true, ge: 1 });
-  c.num(tr, 'batchSize', P, true, { int: true, ge: 1 });
+  c.limit([...P, 'batchSize'], 'batch size', c.num(tr, 'batchSize', P, true, { int: true, ge: 1 }), LIMITS.batchSize);
   c.oneOf(tr, 'optimizer', P, ['adam', 'sgd', 'rmsprop'] as const, true);
   const lr = c.num(tr, 'learningRate', P, true, { gt: 0 });
   if (lr !== undefined && lr >= 1) c.warn([...P, 'learningRate'], `learning rate ${lr} is unusually large; training will likely diverge`);
@@ -778,6 +806,22 @@ function checkMonitor(c: Checker, metric: string, path: Path, tasks: Map<string,
 function exampleMetric(tasks: Map<string, TaskInfo>): string {
   const t = [...tasks.values()].find((x) => x.kind);
   return t ? `${t.id}.${METRICS_BY_KIND[t.kind!][0]}` : 'taskId.accuracy';
+}
+
+/**
+ * The parameter count, estimated from the file alone (the data's input and output widths are not
+ * known here, so it is a lower bound), reported at the widest layer. Skipped when a width is
+ * already refused: the width message says more.
+ */
+function checkParameters(c: Checker, exp: Obj): void {
+  if (c.out.some((x) => x.issue.severity === 'error' && x.issue.message.includes('is above the limit'))) return;
+  const { count } = estimateParameters(exp as unknown as Experiment);
+  const L = LIMITS.parameters;
+  if (count <= L.soft) return;
+  const path = c.widest?.path ?? ['encoder'];
+  const what = `the model would have at least ${formatCount(count)} trainable parameters (estimated before building; the data adds its input and output layers)`;
+  if (count > L.hard) c.error(path, `${what}, above the limit of ${formatCount(L.hard)}: ${L.why}; make this layer narrower`);
+  else c.warn(path, `${what}, above ${formatCount(L.soft)} (allowed up to ${formatCount(L.hard)}): ${L.why}`);
 }
 
 function checkLossWeighting(c: Checker, exp: Obj): void {

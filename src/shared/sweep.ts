@@ -23,6 +23,7 @@
  * ```
  */
 import { findNodeAtLocation, getNodeValue, parseTree, type ParseError } from 'jsonc-parser';
+import { tooDeep, tooDeepMessage } from './jsonDepth';
 import { formatPath, locate, syntaxMessage, validateExperiment, type ExperimentIssue } from './experiment';
 import { Rng } from './rng';
 
@@ -155,6 +156,8 @@ export function formatValue(v: unknown): string {
 
 /** Parse a sweep document (JSON with comments), validate and expand it. Never throws. */
 export function parseSweep(text: string): ParsedSweep {
+  const deep = tooDeep(text);
+  if (deep) return { errors: [{ path: [], pathText: '', severity: 'error', offset: deep.offset, length: 1, message: tooDeepMessage(deep.max) }] };
   const syntax: ParseError[] = [];
   const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
   if (syntax.length || !root) {
@@ -454,7 +457,7 @@ export function applyOverrides<T>(value: T, overrides: readonly Override[]): T {
  */
 export function checkSweepAgainst(sweep: Sweep, experiment: unknown, text?: string): ExperimentIssue[] {
   const out: ExperimentIssue[] = [];
-  const root = text !== undefined ? parseTree(text, [], { allowTrailingComma: true, disallowComments: false }) : undefined;
+  const root = text !== undefined && !tooDeep(text) ? parseTree(text, [], { allowTrailingComma: true, disallowComments: false }) : undefined;
   const add = (path: JsonPath, message: string) => {
     const issue: ExperimentIssue = { path, pathText: formatPath(path), message, severity: 'error' };
     out.push(root ? locate(root, issue, false) : issue);

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseTree } from 'jsonc-parser';
+import { tooDeep } from '../shared/jsonDepth';
 import { formatIssue, locate, type ExperimentIssue } from '../shared/experiment';
 import { checkSweepAgainst, parseSweep, type Sweep } from '../shared/sweep';
 import type { Experiment } from '../shared/experimentTypes';
@@ -72,7 +73,7 @@ export function loadSweepFile(file: string, text?: string): LoadedSweep {
 /** An error about the base experiment, placed on the sweep file's `experiment` value. */
 function atExperimentKey(text: string, message: string): ExperimentIssue {
   const issue: ExperimentIssue = { path: ['experiment'], pathText: 'experiment', severity: 'error', message };
-  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const root = tooDeep(text) ? undefined : parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
   return root ? locate(root, issue, false) : issue;
 }
 

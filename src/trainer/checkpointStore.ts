@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { diskError, makeDirs, removeQuietly, writeFileSynced } from '../runFolder/diskWrites';
 
 /** A tensor by name (weights or optimizer slots). */
 export interface NamedTensorLike {
@@ -55,7 +56,7 @@ function toArrayBuffer(data: tf.io.WeightData): ArrayBuffer {
 export function fileHandler(dir: string): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      fs.mkdirSync(dir, { recursive: true });
+      makeDirs(dir);
       const data = artifacts.weightData ? toArrayBuffer(artifacts.weightData) : new ArrayBuffer(0);
       writeFileSynced(path.join(dir, WEIGHTS_BIN), new Uint8Array(data));
       const manifest: CheckpointManifest = {
@@ -95,16 +96,6 @@ export function fileHandler(dir: string): tf.io.IOHandler {
       };
     },
   };
-}
-
-function writeFileSynced(file: string, data: Uint8Array): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 const W = 'weights/';
@@ -173,16 +164,27 @@ export class FileCheckpointStore {
   constructor(readonly root: string) {}
 
   async save(kind: 'best' | 'last', state: CheckpointState): Promise<string> {
-    fs.mkdirSync(this.root, { recursive: true });
+    makeDirs(this.root);
     const target = path.join(this.root, kind);
     const tmp = path.join(this.root, `.tmp-${kind}-${process.pid}-${++this.seq}`);
-    fs.rmSync(tmp, { recursive: true, force: true });
-    await writeCheckpoint(tmp, state, { kind });
+    removeQuietly(tmp);
+    try {
+      await writeCheckpoint(tmp, state, { kind });
+    } catch (e) {
+      // Disk full or read-only: no half-written folder stays behind; the previous checkpoint is intact.
+      removeQuietly(tmp);
+      throw diskError(`write the ${kind} checkpoint`, target, e);
+    }
     const aside = `${target}.old`;
-    fs.rmSync(aside, { recursive: true, force: true });
-    if (fs.existsSync(target)) fs.renameSync(target, aside);
-    fs.renameSync(tmp, target);
-    fs.rmSync(aside, { recursive: true, force: true });
+    try {
+      fs.rmSync(aside, { recursive: true, force: true });
+      if (fs.existsSync(target)) fs.renameSync(target, aside);
+      fs.renameSync(tmp, target);
+    } catch (e) {
+      removeQuietly(tmp);
+      throw diskError(`replace the ${kind} checkpoint`, target, e);
+    }
+    removeQuietly(aside);
     return target;
   }
 }

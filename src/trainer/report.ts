@@ -22,6 +22,7 @@ import { paletteColor } from '../shared/series/colors';
 import { thinEvents, type ThinLimits } from '../shared/series/thinEvents';
 import { metricTitle } from '../shared/metrics/catalogue';
 import { escapeHtml } from '../shared/escape';
+import { diskError } from '../runFolder/diskWrites';
 
 /** Upper bounds on embedded high-rate events, so a 100,000-step run still gives a small file. */
 export const REPORT_LIMITS: ThinLimits = { steps: 4000, deltas: 2000, gates: 2000 };
@@ -53,8 +54,13 @@ export async function writeReport(runDir: string, events: TrainerEvent[], opts: 
   const html = renderReportHtml(path.basename(runDir), runDir, all, bundle);
   const out = path.join(runDir, RUN_FILES.report);
   const tmp = `${out}.tmp-${process.pid}`;
-  await fsp.writeFile(tmp, html, 'utf8');
-  await fsp.rename(tmp, out);
+  try {
+    await fsp.writeFile(tmp, html, 'utf8');
+    await fsp.rename(tmp, out);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw diskError('write', out, e);
+  }
   return out;
 }
 

@@ -13,12 +13,15 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { formatPath, validateExperiment, withDefaults } from '../shared/experiment';
 import { applyOverrides } from '../shared/sweep';
+import { estimateParameters, formatCount, LIMITS } from '../shared/limits';
 import type { Experiment } from '../shared/experimentTypes';
 import type { RunSummary, TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
 import { describeHardware, initBackend } from './backend';
 import { FileCheckpointStore, loadCheckpoint } from './checkpointStore';
 import { DataError } from './data/dataError';
+import { DiskError } from '../runFolder/diskWrites';
 import { prepareData } from './data/prepare';
+import type { PreparedData } from './data/types';
 import { ExperimentFileError, loadExperimentFile, requireExperiment } from './experimentFile';
 import { writeReport } from './report';
 import { defaultRunsDir, predictionsFileName, RUN_FILES, slug, timestampName, type RunSummaryFile } from '../runFolder/runFiles';
@@ -92,6 +95,24 @@ export function fingerprintData(exp: Experiment, baseDir: string): { path: strin
   return out;
 }
 
+/**
+ * The exact parameter count, now that the data fixes the input and output widths, checked before
+ * the model is built (a 55 M-parameter model would otherwise allocate first and ask later).
+ * Throws above the hard limit; returns a warning above the soft one.
+ */
+export function checkParameterCount(exp: Experiment, data: PreparedData): { count: number; warning?: string } {
+  const { count } = estimateParameters(exp, {
+    inputWidth: data.featureDim,
+    vocab: data.vocab?.tokens.length,
+    charVocab: data.charVocab?.tokens.length,
+    outDims: new Map(exp.tasks.map((t) => [t.id, t.kind === 'regression' ? 1 : data.labelNames[t.id]?.length ?? 0])),
+  });
+  const L = LIMITS.parameters;
+  const what = `the model has ${formatCount(count)} trainable parameters with this data (${data.vocab ? `vocabulary ${data.vocab.tokens.length}` : `${data.featureDim} input columns`})`;
+  if (count > L.hard) throw new ExperimentFileError(`${what}, above the limit of ${formatCount(L.hard)}: ${L.why}; use narrower layers${data.vocab ? ', a smaller embeddingDim or a higher data.minFreq' : ''}`, 'encoder', []);
+  return count > L.soft ? { count, warning: `${what}, above ${formatCount(L.soft)}: ${L.why}` } : { count };
+}
+
 /** Versions recorded in `meta.json`. */
 export function versions(): { node: string; tfjs: string; extension: string } {
   return { node: process.version, tfjs: tf.version_core, extension: (pkg as { version: string }).version };
@@ -110,9 +131,15 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
   let folder: RunFolder | undefined;
   const events: TrainerEvent[] = [];
   let heldDone: TrainerEvent | undefined;
+  /** Set once the run is failing: a write error then no longer throws (the first one is reported). */
+  let failing = false;
   const emit = (e: TrainerEvent): void => {
     if (e.type === 'run/done') { heldDone = e; return; } // sent last, after summary and report
-    folder?.append(e);
+    try {
+      folder?.append(e);
+    } catch (err) {
+      if (!failing) throw err;
+    }
     if (folder) events.push(e);
     onEvent(e);
   };
@@ -164,6 +191,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     // 3. Backend, data, checkpoint to resume.
     const backend = await initBackend(options.backend ?? 'auto');
     const data = await prepareData(exp, path.dirname(experimentPath));
+    const params = checkParameterCount(exp, data);
     if (resumedFrom) {
       resume = await loadCheckpoint(resumedFrom);
       const bestDir = path.join(resumedFrom, 'checkpoints', 'best');
@@ -198,6 +226,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     // What a saved model needs to read new inputs (vocabulary, label maps, scaling).
     writeJsonAtomic(path.join(folder.dir, RUN_FILES.preprocessing), preprocessingOf(exp, data));
     const warnings = resumedFrom ? [] : loaded.issues.filter((i) => i.severity === 'warning');
+    if (params.warning) warnings.push({ path: [], pathText: '', severity: 'warning', message: params.warning });
 
     // 5. Train.
     const summary = await train(exp, data, {
@@ -222,9 +251,10 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     await finish(summary);
     return { runId, runDir: folder.dir, summary };
   } catch (err) {
+    failing = true;
     const e = err as Error;
-    const where = err instanceof DataError || err instanceof ExperimentFileError ? err.where : undefined;
-    const user = err instanceof DataError || err instanceof ExperimentFileError;
+    const where = err instanceof DataError || err instanceof ExperimentFileError ? err.where : err instanceof DiskError ? err.path : undefined;
+    const user = err instanceof DataError || err instanceof ExperimentFileError || err instanceof DiskError;
     emit({ type: 'run/error', runId, t: now(), message: e.message ?? String(err), ...(where ? { where } : {}), ...(!user && e.stack ? { stack: e.stack } : {}) });
     if (folder) {
       // The run folder exists: close it as failed, with whatever the events say was done.
@@ -242,7 +272,13 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
         backend: tf.getBackend() ?? 'unknown',
       };
       heldDone = { type: 'run/done', runId, t: now(), summary };
-      await finish(summary, e.message);
+      try {
+        await finish(summary, e.message);
+      } catch {
+        // The summary cannot be written either (same full or read-only disk): the error above is
+        // the one reported; viewers still get the end of the run.
+        if (heldDone) onEvent(heldDone);
+      }
       return { runId, runDir: folder.dir, summary, error: { message: e.message, where } };
     }
     return { runId, error: { message: e.message ?? String(err), where } };
@@ -264,7 +300,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     }
     const done = heldDone ?? { type: 'run/done', runId, t: now(), summary };
     heldDone = undefined;
-    folder.append(done);
+    try { folder.append(done); } catch { /* summary.json is written; the last line is a courtesy */ }
     onEvent(done);
   }
 }
