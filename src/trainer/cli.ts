@@ -12,7 +12,8 @@
  *   fmtl predict <modelDir|runDir> ["sentence" ...] [--input file.txt|file.csv] [--iterations] [--json]
  *   fmtl <command> --help   (options and usage come from the one table `COMMANDS` below)
  *
- * Exit codes: 0 done, 1 invalid input or failed run, 2 usage error, 130 stopped with Ctrl-C.
+ * Exit codes: 0 done, 1 invalid input or failed run, 2 usage error, 130 / 143 / 129 stopped by
+ * Ctrl-C / SIGTERM / SIGHUP (the run is kept, summary 'stopped').
  * Errors are one clear message; stack traces only with FMTL_DEBUG=1.
  */
 import * as path from 'node:path';
@@ -448,6 +449,11 @@ function displayPath(p: string, cwd: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }
 
+/** Signals that stop a run cleanly (the first) or at once (the second). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** Exit code of a run stopped by a signal: 128 + the signal number, as shells report it. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
 /** A user-facing failure: one line, exit 1. */
 class CliError extends Error {}
 
@@ -460,22 +466,30 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       case 'sweep':
       case 'worker':
       case 'train': {
+        // Ctrl-C, SIGTERM (kill, timeout, a container stop) and SIGHUP (the terminal closed) all stop
+        // the same way: after this step, with the last checkpoint and a 'stopped' summary; a second
+        // signal exits at once. After SIGHUP the terminal is gone, so nothing more is written to it.
         const ac = new AbortController();
-        let presses = 0;
-        const onSigint = () => {
-          presses++;
-          if (presses === 1) {
-            ac.abort();
-            io.err.write('\nstopping after this step (the run and its last checkpoint are kept); Ctrl-C again to quit now\n');
-          } else {
-            process.exit(130);
-          }
+        let first: NodeJS.Signals | undefined;
+        let hungUp = false;
+        const quiet = (w: CliIo['out']): CliIo['out'] => ({
+          get isTTY() { return w.isTTY; }, get columns() { return w.columns; },
+          write: (t: string) => { if (hungUp) return true; try { return w.write(t); } catch { return true; } },
+        });
+        const sio: CliIo = { ...io, out: quiet(io.out), err: quiet(io.err) };
+        const onSignal = (sig: NodeJS.Signals) => {
+          if (first) process.exit(SIGNAL_EXIT[sig]);
+          first = sig;
+          if (sig === 'SIGHUP') hungUp = true;
+          ac.abort();
+          sio.err.write(`\n${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping after this step (the run and its last checkpoint are kept); ${sig === 'SIGINT' ? 'Ctrl-C' : 'a second signal'} again to quit now\n`);
         };
-        process.on('SIGINT', onSigint);
+        for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
         try {
-          return await (cmd === 'sweep' ? cmdSweep : cmd === 'worker' ? cmdWorker : cmdTrain)(rest, io, ac.signal);
+          const code = await (cmd === 'sweep' ? cmdSweep : cmd === 'worker' ? cmdWorker : cmdTrain)(rest, sio, ac.signal);
+          return code === 130 && first ? SIGNAL_EXIT[first] : code;
         } finally {
-          process.off('SIGINT', onSigint);
+          for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
         }
       }
       case 'eval': return await cmdEval(rest, io);

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -165,3 +165,34 @@ test('the bundled bin (dist/cli.js): validate exits 1 with located messages and 
   assert.equal(u.status, 2);
   assert.match(u.stderr, /^fmtl: unknown command 'frobnicate'\nusage:/);
 });
+
+for (const [sig, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  test(`the bundled bin stops on ${sig} like Ctrl-C: checkpoint of the last step, summary 'stopped', exit ${code} within 2 s`, async () => {
+    const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-sig-'));
+    const cli = path.join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+    const exp = path.join(__dirname, '..', '..', '..', 'samples', 'penguins.fmtl.json');
+    const p = spawn(process.execPath, [cli, 'train', exp, '--json', '--backend', 'cpu', '--runs-dir', runs], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let buf = '';
+    let sentAt = 0;
+    let lastStep = 0;
+    p.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) {
+        const e = JSON.parse(l);
+        if (e.type !== 'run/step') continue;
+        lastStep = e.step;
+        if (e.step >= 5 && !sentAt) { sentAt = performance.now(); p.kill(sig); }
+      }
+    });
+    const exit = await new Promise<number | null>((res) => p.on('exit', (c) => res(c)));
+    const ms = performance.now() - sentAt;
+    assert.equal(exit, code);
+    assert.ok(ms < 2000, `gone ${ms.toFixed(0)} ms after ${sig}`);
+    const dir = path.join(runs, fs.readdirSync(runs)[0]);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).status, 'stopped');
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'checkpoints', 'last', 'model.json'), 'utf8')).userDefinedMetadata;
+    assert.equal(meta.step, lastStep, 'the checkpoint holds the last step reported');
+  });
+}
