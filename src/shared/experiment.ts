@@ -90,6 +90,21 @@ export function formatIssue(issue: ExperimentIssue, file: string, text?: string)
  * defaults. Never throws. `experiment` is set only when there is no error.
  */
 export function parseExperiment(text: string, opts: ValidateOptions = {}): ParsedExperiment {
+  const doc = parseJsonc(text);
+  if ('errors' in doc) return doc;
+  const { root, value } = doc;
+  const issues = collect(value, opts);
+  const errors = issues.map(({ issue, atKey }) => locate(root, issue, atKey));
+  const ok = !errors.some((e) => e.severity === 'error');
+  return { errors, value, experiment: ok ? withDefaults(value as Experiment) : undefined };
+}
+
+/**
+ * A JSONC document (comments and trailing commas allowed) as a parse tree and its value, or the
+ * located errors that stop it: nesting too deep for the parser, syntax errors, an empty file. Shared
+ * by the experiment and the sweep file.
+ */
+export function parseJsonc(text: string): { root: Node; value: unknown } | { errors: ExperimentIssue[] } {
   const deep = tooDeep(text);
   if (deep) return { errors: [{ path: [], pathText: '', severity: 'error', offset: deep.offset, length: 1, message: tooDeepMessage(deep.max) }] };
   const syntax: ParseError[] = [];
@@ -102,11 +117,7 @@ export function parseExperiment(text: string, opts: ValidateOptions = {}): Parse
     if (!errors.length) errors.push({ path: [], pathText: '', severity: 'error', offset: 0, length: 0, message: 'the file is empty' });
     return { errors };
   }
-  const value: unknown = getNodeValue(root);
-  const issues = collect(value, opts);
-  const errors = issues.map(({ issue, atKey }) => locate(root, issue, atKey));
-  const ok = !errors.some((e) => e.severity === 'error');
-  return { errors, value, experiment: ok ? withDefaults(value as Experiment) : undefined };
+  return { root, value: getNodeValue(root) };
 }
 
 /** Validate a parsed experiment value. Returns every error and warning; never throws. */

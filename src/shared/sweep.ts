@@ -22,9 +22,9 @@
  * }
  * ```
  */
-import { findNodeAtLocation, getNodeValue, parseTree, type ParseError } from 'jsonc-parser';
-import { tooDeep, tooDeepMessage } from './jsonDepth';
-import { formatPath, locate, syntaxMessage, validateExperiment, type ExperimentIssue } from './experiment';
+import { getNodeValue, parseTree } from 'jsonc-parser';
+import { tooDeep } from './jsonDepth';
+import { formatPath, locate, parseJsonc, validateExperiment, type ExperimentIssue } from './experiment';
 import { Rng } from './rng';
 
 /** The ablation variants a sweep may cross (as `TrainRequestOptions.variant`). */
@@ -156,18 +156,9 @@ export function formatValue(v: unknown): string {
 
 /** Parse a sweep document (JSON with comments), validate and expand it. Never throws. */
 export function parseSweep(text: string): ParsedSweep {
-  const deep = tooDeep(text);
-  if (deep) return { errors: [{ path: [], pathText: '', severity: 'error', offset: deep.offset, length: 1, message: tooDeepMessage(deep.max) }] };
-  const syntax: ParseError[] = [];
-  const root = parseTree(text, syntax, { allowTrailingComma: true, disallowComments: false });
-  if (syntax.length || !root) {
-    const errors = syntax.map((e): ExperimentIssue => ({
-      path: [], pathText: '', severity: 'error', offset: e.offset, length: Math.max(1, e.length), message: `JSON syntax error: ${syntaxMessage(e)}`,
-    }));
-    if (!errors.length) errors.push({ path: [], pathText: '', severity: 'error', offset: 0, length: 0, message: 'the file is empty' });
-    return { errors };
-  }
-  const value: unknown = getNodeValue(root);
+  const doc = parseJsonc(text);
+  if ('errors' in doc) return doc;
+  const { root, value } = doc;
   const r = validateSweep(value);
   return { value, sweep: r.sweep, errors: r.errors.map((e) => locate(root, e, e.message.startsWith('unknown key'))) };
 }
