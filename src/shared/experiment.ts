@@ -872,9 +872,16 @@ function checkFiles(c: Checker, data: DataInfo, tasks: Map<string, TaskInfo>, ex
   for (const t of tasks.values()) if (t.label && t.label !== 'seq.in') files.add(t.label);
   for (const [role, dir, explicit] of splits) {
     const path: Path = explicit ? ['data', 'splits', role] : ['data', 'path'];
+    let splitThere = true; // seq.in comes first in `files`
     for (const f of files) {
       const rel = `${base}/${dir}/${f}`;
-      if (!exists(rel)) { c.error(path, `data file not found: '${rel}'${role === 'test' && !explicit ? " (if this dataset has no test split, set data.splits to { \"train\": ..., \"valid\": ... })" : ''}`); }
+      const ok = exists(rel);
+      if (f === 'seq.in') splitThere = ok;
+      if (ok) continue;
+      // A split folder without one task's label file: the place to fix is that task's label.
+      const owner = f !== 'seq.in' && splitThere ? [...tasks.values()].find((t) => t.label === f) : undefined;
+      const hint = role === 'test' && !explicit ? " (if this dataset has no test split, set data.splits to { \"train\": ..., \"valid\": ... })" : '';
+      c.error(owner ? ['tasks', owner.index, 'label'] : path, `data file not found: '${rel}', relative to the experiment file${owner ? ` (label file of task '${owner.id}', split '${role}')` : ''}${hint}`);
     }
   }
 }

@@ -266,7 +266,7 @@ test('missing data files via fileExists', () => {
     'data/snips/test/seq.in', 'data/snips/test/label']);
   const asked: string[] = [];
   const fileExists = (p: string) => { asked.push(p); return have.has(p); };
-  const e = expectError(slu(), 'data.path', /data file not found: 'data\/snips\/test\/seq.out'.*no test split/, { fileExists });
+  const e = expectError(slu(), 'tasks[1].label', /data file not found: 'data\/snips\/test\/seq.out', relative to the experiment file \(label file of task 'slots', split 'test'\).*no test split/, { fileExists });
   assert.ok(e);
   assert.equal(asked.length, 9);
   // Explicit splits without test: nothing missing.
