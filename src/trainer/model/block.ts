@@ -87,42 +87,41 @@ blocks.register('dense', (spec, where, scope): Block => {
  * `bigru`: a bidirectional GRU over the task's token states, output width 2 x units. Token level
  * only (a sentence-level tower works on one pooled vector, there is no sequence to run over).
  */
-blocks.register('bigru', (spec, where, scope): Block => {
-  if (where.level !== 'token') {
-    throw new Error(`block type 'bigru' runs over tokens, but ${where.site} belongs to a sentence-level task; use 'dense'`);
-  }
-  const gru = new BiGru(scope.uniqueName('gru'), where.inDim + where.extraDim, spec.units, scope.labelRng('gru'));
+blocks.register('bigru', recurrentBlock('bigru', (inDim, units, scope) => {
+  const gru = new BiGru(scope.uniqueName('gru'), inDim, units, scope.labelRng('gru'));
   gru.variables.forEach((v, j) => scope.adopt(`gru/${['kernel', 'bias', 'recurrent', 'recurrentBias'][j] ?? j}`, v));
-  return {
-    variables: scope.variables, inDim: where.inDim, extraDim: where.extraDim, outDim: 2 * spec.units,
-    apply(x, extra, ctx) {
-      const mask = ctx.batch.mask;
-      if (!mask) throw new Error(`block type 'bigru' (${where.site}) needs a token mask`);
-      // The feedback input goes to the GRU apart from x (same math as concatenating them): the
-      // GRU then computes x's input projection once per step and only extra's per iteration,
-      // because the model hands this block the same x tensor in every feedback pass.
-      const y = gru.apply(x as tf.Tensor3D, mask, where.extraDim > 0 ? extra as tf.Tensor3D | null : null);
-      return ctx.dropout.apply(y, spec.dropout, where.site, ctx.iteration);
-    },
-  };
-});
+  return gru;
+}));
 
 /**
  * `bilstm`: a bidirectional LSTM (`lstm.ts`) over the task's token states, output width 2 x units;
  * token level only, like `bigru`. The feedback input is concatenated to x.
  */
-blocks.register('bilstm', (spec, where, scope): Block => {
-  if (where.level !== 'token') {
-    throw new Error(`block type 'bilstm' runs over tokens, but ${where.site} belongs to a sentence-level task; use 'dense'`);
-  }
-  const lstm = new BiLstm(scope.scope('lstm'), where.inDim + where.extraDim, spec.units);
-  return {
-    variables: scope.variables, inDim: where.inDim, extraDim: where.extraDim, outDim: 2 * spec.units,
-    apply(x, extra, ctx) {
-      const mask = ctx.batch.mask;
-      if (!mask) throw new Error(`block type 'bilstm' (${where.site}) needs a token mask`);
-      const y = lstm.apply(x as tf.Tensor3D, mask, where.extraDim > 0 ? extra as tf.Tensor3D | null : null);
-      return ctx.dropout.apply(y, spec.dropout, where.site, ctx.iteration);
-    },
+blocks.register('bilstm', recurrentBlock('bilstm', (inDim, units, scope) => new BiLstm(scope.scope('lstm'), inDim, units)));
+
+/**
+ * A bidirectional recurrent block over token states (output 2 x units). The feedback input goes to
+ * the layer apart from x (same math as concatenating them): the BiGRU then computes x's input
+ * projection once per step and only extra's per iteration, because the model hands this block the
+ * same x tensor in every feedback pass.
+ */
+function recurrentBlock(
+  name: 'bigru' | 'bilstm',
+  make: (inDim: number, units: number, scope: ParamScope) => { apply(x: tf.Tensor3D, mask: tf.Tensor2D, extra: tf.Tensor3D | null): tf.Tensor3D },
+): BlockFactory {
+  return (spec, where, scope) => {
+    if (where.level !== 'token') {
+      throw new Error(`block type '${name}' runs over tokens, but ${where.site} belongs to a sentence-level task; use 'dense'`);
+    }
+    const layer = make(where.inDim + where.extraDim, spec.units, scope);
+    return {
+      variables: scope.variables, inDim: where.inDim, extraDim: where.extraDim, outDim: 2 * spec.units,
+      apply(x, extra, ctx) {
+        const mask = ctx.batch.mask;
+        if (!mask) throw new Error(`block type '${name}' (${where.site}) needs a token mask`);
+        const y = layer.apply(x as tf.Tensor3D, mask, where.extraDim > 0 ? extra as tf.Tensor3D | null : null);
+        return ctx.dropout.apply(y, spec.dropout, where.site, ctx.iteration);
+      },
+    };
   };
-});
+}
