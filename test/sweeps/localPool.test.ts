@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SweepTable } from '../../src/shared/sweepTable';
+import { children, openFiles } from './processProbe';
 
 const root = path.join(__dirname, '..', '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -24,18 +25,7 @@ function sweepDir(): string {
   return dir;
 }
 
-/** Trainer processes forked by `pid`. */
-function children(pid: number): number[] {
-  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  return r.stdout.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
-}
 
-/** Files a process has open. */
-function openFiles(pid: number): string[] {
-  try {
-    return fs.readdirSync(`/proc/${pid}/fd`).map((fd) => { try { return fs.readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ''; } });
-  } catch { return []; }
-}
 
 /** Run folders of the sweep: [dir, has last checkpoint, summary status]. */
 function runFolders(dir: string): { dir: string; checkpoint: boolean; status?: string }[] {

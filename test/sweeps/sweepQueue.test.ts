@@ -11,6 +11,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SweepTable } from '../../src/shared/sweepTable';
+import { children, openFiles } from './processProbe';
 
 const root = path.join(__dirname, '..', '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -33,16 +34,7 @@ async function waitFor<T>(what: string, f: () => T | undefined | false, ms = 120
   }
 }
 
-function children(pid: number): number[] {
-  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  return r.stdout.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
-}
 
-function openFiles(pid: number): string[] {
-  try {
-    return fs.readdirSync(`/proc/${pid}/fd`).map((fd) => { try { return fs.readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ''; } });
-  } catch { return []; }
-}
 
 interface Folder { dir: string; key?: string; resume?: string; checkpoint: boolean; status?: string }
 function runFolders(sweepDir: string): Folder[] {
