@@ -5,6 +5,7 @@
  */
 import { formatMetric, metricInfo } from '../shared/metrics/catalogue';
 import type { SweepTable } from '../shared/sweepTable';
+import { escapeHtml as esc } from '../shared/escape';
 
 /** One cell's progress. */
 export interface CellProgress {
@@ -28,7 +29,8 @@ export interface SweepPage {
   cspSource: string;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** A number of `table.json` (a file on disk, so not trusted to hold a number) as escaped text. */
+const num = (v: unknown) => esc(String(v));
 const name = (k: string) => k.replace(/^_overall\./, 'overall.');
 const leaf = (k: string) => k.slice(k.lastIndexOf('.') + 1);
 const signed = (m: string, v: number) => `${v < 0 ? '−' : '+'}${formatMetric(m, Math.abs(v))}`;
@@ -38,7 +40,7 @@ export function sweepPageHtml(p: SweepPage): string {
   const t = p.table;
   const progress = p.cells.map((c) => {
     const pct = Math.round((100 * c.done) / Math.max(1, c.seeds));
-    return `<tr><td>${esc(c.label)}</td><td class="num">${c.done}/${c.seeds}${c.failed ? ` <span class="bad">${c.failed} failed</span>` : ''}</td>`
+    return `<tr><td>${esc(c.label)}</td><td class="num">${num(c.done)}/${num(c.seeds)}${c.failed ? ` <span class="bad">${num(c.failed)} failed</span>` : ''}</td>`
       + `<td><div class="bar"><div style="width:${pct}%"></div></div></td><td>${esc(c.running.join(', '))}</td></tr>`;
   }).join('');
   let body = `<h2>Sweep ${esc(p.name)} <span class="state">${esc(p.state)}</span></h2>`
@@ -47,7 +49,7 @@ export function sweepPageHtml(p: SweepPage): string {
   if (t && t.finished) {
     const unit = (k: string) => (metricInfo(leaf(k)).percent ? ' (%)' : '');
     const head = `<tr><th>cell</th><th>n</th>${t.metrics.map((k) => `<th>${esc(name(k))}${unit(k)}</th>`).join('')}</tr>`;
-    const rows = t.rows.map((r) => `<tr><td>${esc(r.label)}${r.baselineId ? '' : ' <em>(baseline)</em>'}</td><td class="num">${r.finished}/${r.seeds}</td>${t.metrics.map((k) => {
+    const rows = t.rows.map((r) => `<tr><td>${esc(r.label)}${r.baselineId ? '' : ' <em>(baseline)</em>'}</td><td class="num">${num(r.finished)}/${num(r.seeds)}</td>${t.metrics.map((k) => {
       const m = r.metrics[k];
       return `<td class="num">${m && m.n ? `${formatMetric(leaf(k), m.mean)} ± ${formatMetric(leaf(k), m.std)}` : '–'}</td>`;
     }).join('')}</tr>`).join('');
@@ -56,14 +58,14 @@ export function sweepPageHtml(p: SweepPage): string {
     if (compared.length) {
       const labelOf = new Map(t.rows.map((r) => [r.cellId, r.label]));
       const h2 = `<tr><th>cell</th><th>vs</th><th>pairs</th>${t.metrics.map((k) => `<th>${esc(name(k))}</th>`).join('')}</tr>`;
-      const r2 = compared.map((r) => `<tr><td>${esc(r.label)}</td><td>${esc(labelOf.get(r.baselineId!) ?? '')}</td><td class="num">${Math.max(...Object.values(r.vsBaseline!).map((d) => d.pairs))}</td>${t.metrics.map((k) => {
+      const r2 = compared.map((r) => `<tr><td>${esc(r.label)}</td><td>${esc(labelOf.get(r.baselineId!) ?? '')}</td><td class="num">${num(Math.max(...Object.values(r.vsBaseline!).map((d) => d.pairs)))}</td>${t.metrics.map((k) => {
         const d = r.vsBaseline![k];
         if (!d) return '<td class="num">–</td>';
         const m = leaf(k);
         const sure = d.lo > 0 || d.hi < 0;
-        return `<td class="num${sure ? ' sure' : ''}" title="95% bootstrap CI over ${d.over === 'examples' ? `${t.split} examples` : 'the per-seed differences'}">${signed(m, d.diff)} [${signed(m, d.lo)}, ${signed(m, d.hi)}]${d.over === 'seeds' ? '<sup>s</sup>' : ''}</td>`;
+        return `<td class="num${sure ? ' sure' : ''}" title="95% bootstrap CI over ${d.over === 'examples' ? `${esc(t.split)} examples` : 'the per-seed differences'}">${signed(m, d.diff)} [${signed(m, d.lo)}, ${signed(m, d.hi)}]${d.over === 'seeds' ? '<sup>s</sup>' : ''}</td>`;
       }).join('')}</tr>`).join('');
-      body += `<h3>Against the baseline (paired by seed)</h3><p class="what">Δ = mean over paired seeds of (cell − baseline) [95% bootstrap CI, ${t.bootstrap.resamples} resamples of ${esc(t.split)} examples; <sup>s</sup>: of the per-seed differences, coarse with few seeds]. Bold: the CI excludes 0.</p><div class="scroll"><table id="sweep-compare">${h2}${r2}</table></div>`;
+      body += `<h3>Against the baseline (paired by seed)</h3><p class="what">Δ = mean over paired seeds of (cell − baseline) [95% bootstrap CI, ${num(t.bootstrap.resamples)} resamples of ${esc(t.split)} examples; <sup>s</sup>: of the per-seed differences, coarse with few seeds]. Bold: the CI excludes 0.</p><div class="scroll"><table id="sweep-compare">${h2}${r2}</table></div>`;
     }
     body += `<p><button id="curves">Overlay the curves per cell (Compare view: mean ± spread over seeds)</button></p>`;
   } else body += `<p class="what">No run has finished yet; the table appears with the first.</p>`;

@@ -7,6 +7,7 @@
  * falls back to static SVG charts rendered by the same pure layouts, so it is never empty.
  * Node-side only; never imports vscode.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -76,14 +77,36 @@ export function renderReportHtml(name: string, runDir: string, events: TrainerEv
     runs: [{ id: runId, name, colorIndex: 0, config: start?.type === 'run/start' ? start.config : undefined, runDir, status, events: thinned }],
   };
   const title = `${escapeHtml(name)} · Feedback MTL report`;
-  const head = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`
+  const script = bundle?.replace(/<\/script/gi, '<\\/script');
+  const head = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8">`
+    + `<meta http-equiv="Content-Security-Policy" content="${reportCsp(script)}">`
+    + `<meta name="viewport" content="width=device-width, initial-scale=1">`
     + `<meta name="generator" content="Feedback MTL"><title>${title}</title></head>`;
-  if (bundle) {
+  if (script !== undefined) {
     return `${head}<body><main id="charts-root"></main>`
       + `<script type="application/json" id="fmtl-data">${jsonForScript(snapshot)}</script>`
-      + `<script>${bundle.replace(/<\/script/gi, '<\\/script')}</script></body></html>\n`;
+      + `<script>${script}</script></body></html>\n`;
   }
   return `${head}<body style="font-family:system-ui,sans-serif;margin:16px;color:#1f2328">${staticBody(name, RunModel.from(runId, thinned))}</body></html>\n`;
+}
+
+/**
+ * The report's Content-Security-Policy: nothing from the network or other files, and only the one
+ * inline script whose text is `script` (allowed by its SHA-256, so markup that got into the page
+ * some other way cannot run script). Inline styles stay allowed (the charts style through d3 and
+ * one injected stylesheet; the static fallback uses style attributes); images only from data: and
+ * blob: URLs (PNG exports draw the SVG through one). The JSON data element is not a script and
+ * needs nothing.
+ */
+export function reportCsp(script?: string): string {
+  return [
+    "default-src 'none'",
+    `script-src ${script !== undefined ? `'sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}'` : "'none'"}`,
+    "style-src 'unsafe-inline'",
+    'img-src data: blob:',
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
 }
 
 /** JSON safe inside a <script> element (no `</script>`, no `<!--`). */

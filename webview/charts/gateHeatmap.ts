@@ -124,7 +124,7 @@ export class GateHeatmap {
       const at = g.at(g.steps[i])!;
       const best = argmax(at.probs);
       this.readout.innerHTML = `${esc(fmtValue(at.step))} · τ ${esc(fmtValue(at.tau))} · `
-        + at.probs.map((p, j) => `<span class="${j === best ? 'win' : ''}">block ${g.blocks[j]} ${esc(p.toFixed(3))}</span>`).join(' · ')
+        + at.probs.map((p, j) => `<span class="${j === best ? 'win' : ''}">block ${esc(String(g.blocks[j]))} ${esc(p.toFixed(3))}</span>`).join(' · ')
         + (this.pinned === undefined ? ' <span>(newest)</span>' : '');
     } else {
       this.readout.textContent = 'no gate probabilities yet';
@@ -218,7 +218,7 @@ export class GateHeatmap {
       .attr('x', col.x).attr('y', r.y).attr('width', Math.max(2, col.w)).attr('height', r.h)
       .attr('fill', 'none').style('stroke', 'var(--fg)').attr('stroke-width', 1).style('pointer-events', 'none');
     const at = g.at(col.step);
-    const rows = col.p.map((p, k) => `<div>${k === argmax(col.p) ? '▶ ' : '  '}block ${l.rows[k].block}: ${esc(p.toFixed(3))}</div>`).join('');
+    const rows = col.p.map((p, k) => `<div>${k === argmax(col.p) ? '▶ ' : '  '}block ${esc(String(l.rows[k].block))}: ${esc(p.toFixed(3))}</div>`).join('');
     const svgBox = (this.svg.node() as SVGSVGElement).getBoundingClientRect();
     const figBox = this.frame.figure.getBoundingClientRect();
     this.frame.showTip(`<b>step ${esc(fmtValue(col.step))}</b>${at ? ` · τ ${esc(fmtValue(at.tau))}` : ''}${rows}`,
