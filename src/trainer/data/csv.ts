@@ -17,6 +17,7 @@
 import { parse } from 'csv-parse/sync';
 import { Rng } from '../../shared/rng';
 import { DataError } from './dataError';
+import { quoted, quotedList } from './quote';
 import type { FeatureScaling } from './types';
 import { featureVector } from './preprocessing';
 import { dict } from '../../shared/dict';
@@ -52,7 +53,8 @@ export function parseCsv(text: string, file: string): CsvTable {
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') throw at(recordLine, 'unterminated quoted field');
     if (err.code === 'CSV_INVALID_CLOSING_QUOTE') throw at(line, 'unexpected character after a closing quote (a quote inside a quoted field is written "")');
     if (err.code === 'INVALID_OPENING_QUOTE' || err.code === 'CSV_INVALID_OPENING_QUOTE') throw at(line, 'a quote inside an unquoted field (quote the whole field and write the quote as "")');
-    throw at(line, err.message ?? String(e));
+    // csv-parse's own messages may quote the file (a field's value): only its code is kept.
+    throw at(line, `not readable as CSV (${err.code ?? 'parse error'})`);
   }
   if (records.length === 0) throw new DataError(`${file}: empty CSV file (no header)`, file);
   const lines = records.map((_, i) => lineOf(i ? ends[i - 1] : 0));
@@ -124,10 +126,23 @@ export interface CsvData {
   test?: CsvSplitData;
 }
 
-function columnIndex(table: CsvTable, file: string, column: string, role: string): number {
+/**
+ * True when `table` is the CSV the experiment expects, so messages may quote it: at least two
+ * columns (one feature and one label) and at least one of the columns the experiment names. Any
+ * text file without a comma parses as a one-column CSV (a hosts file, an os-release), and its
+ * "header" is its first line: that must not show up in a message.
+ */
+function looksLikeData(table: CsvTable, named: readonly string[]): boolean {
+  return table.header.length >= 2 && named.some((c) => table.header.includes(c));
+}
+
+function columnIndex(table: CsvTable, file: string, column: string, role: string, quotable: boolean): number {
   const k = table.header.indexOf(column);
   if (k < 0) {
-    throw new DataError(`${file}: unknown column '${column}' (${role}); the columns are: ${table.header.join(', ')}`, file);
+    const columns = quotable
+      ? `the columns are: ${quotedList(table.header)}`
+      : `the file has ${table.header.length} column${table.header.length === 1 ? '' : 's'} and none the experiment names (not quoted: it does not look like this experiment's data; is data.path the right file?)`;
+    throw new DataError(`${file}: unknown column ${quoted(column)} (${role}); ${columns}`, file);
   }
   return k;
 }
@@ -158,14 +173,15 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
     const t = cell.trim();
     const v = t === '' ? NaN : Number(t);
     if (!Number.isFinite(v)) {
-      throw new DataError(`${file}:${table.lines[r]}: column '${name}': '${cell}' is not a number (missing values are written as ${[...missing].map((m) => `'${m}'`).join(' or ')})`, `${file}:${table.lines[r]}`);
+      throw new DataError(`${file}:${table.lines[r]}: column ${quoted(name)}: ${quoted(cell)} is not a number (missing values are written as ${[...missing].map((m) => `'${m}'`).join(' or ')})`, `${file}:${table.lines[r]}`);
     }
     return v;
   };
 
-  const featureCols = spec.features.map((c) => columnIndex(table, file, c, 'data.features'));
-  const catCols = (spec.categorical ?? []).map((c) => columnIndex(table, file, c, 'data.categorical'));
-  const labelCols = spec.labels.map((l) => columnIndex(table, file, l.column, `label of task '${l.task}'`));
+  const quotable = looksLikeData(table, [...spec.features, ...(spec.categorical ?? []), ...spec.labels.map((l) => l.column)]);
+  const featureCols = spec.features.map((c) => columnIndex(table, file, c, 'data.features', quotable));
+  const catCols = (spec.categorical ?? []).map((c) => columnIndex(table, file, c, 'data.categorical', quotable));
+  const labelCols = spec.labels.map((l) => columnIndex(table, file, l.column, `label of task '${l.task}'`, quotable));
 
   const n = table.rows.length;
   const parts = splitRows(n, spec.valid, spec.test, spec.seed);

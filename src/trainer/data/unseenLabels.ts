@@ -4,6 +4,7 @@
  * published numbers must know how many there are. The trainer logs them at the start of a run.
  */
 import type { PreparedData, UnseenLabel } from './types';
+import { clip } from './quote';
 
 /** Every (task, split, label) of valid/test absent from training, most frequent first. */
 export function unseenLabels(data: PreparedData): UnseenLabel[] {
@@ -35,7 +36,7 @@ export function unseenLabelsText(list: readonly UnseenLabel[], data: PreparedDat
     const { split, task } = g[0];
     const tags = data[split]?.labels[task]?.kind === 'tags';
     const n = g.reduce((a, u) => a + u.count, 0);
-    const shown = g.slice(0, 8).map((u) => `${u.label} ×${u.count}`).join(', ') + (g.length > 8 ? `, … ${g.length - 8} more` : '');
+    const shown = g.slice(0, 8).map((u) => `${clip(u.label)} ×${u.count}`).join(', ') + (g.length > 8 ? `, … ${g.length - 8} more` : '');
     return `${split}: ${g.length} ${task} label${g.length === 1 ? '' : 's'} never seen in training on ${n} ${tags ? 'token' : 'example'}${n === 1 ? '' : 's'} (${shown}); ` +
       `the model cannot predict ${g.length === 1 ? 'it' : 'them'}, so ${n === 1 ? 'it counts' : 'they count'} as errors in every ${task} metric`;
   });

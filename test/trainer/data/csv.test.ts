@@ -95,7 +95,7 @@ test('encodeCsv: statistics come from train only; classes unseen in train map to
 test('encodeCsv: unknown column names the file and column; non-numeric cell names the line', () => {
   const t = parseCsv(CSV, 'p.csv');
   assert.throws(() => encodeCsv(t, 'p.csv', spec({ features: ['x', 'weight'] })),
-    (e: unknown) => e instanceof DataError && /^p\.csv: unknown column 'weight' \(data\.features\); the columns are: x, color, kind, mass$/.test(e.message));
+    (e: unknown) => e instanceof DataError && /^p\.csv: unknown column 'weight' \(data\.features\); the columns are: 'x', 'color', 'kind', 'mass'$/.test(e.message));
   assert.throws(() => encodeCsv(t, 'p.csv', spec({ labels: [{ task: 't', column: 'nope', kind: 'classification' }] })), /unknown column 'nope' \(label of task 't'\)/);
   const bad = parseCsv('x,y\n1,a\nabc,b\n', 'b.csv');
   assert.throws(() => encodeCsv(bad, 'b.csv', { features: ['x'], labels: [{ task: 'y', column: 'y', kind: 'classification' }], missing: ['NA'], valid: 0, test: 0, seed: 1 }),
