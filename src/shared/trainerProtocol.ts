@@ -200,6 +200,22 @@ export interface TrainRequestOptions {
   overrides?: { path: (string | number)[]; value: unknown }[];
   /** Set by a sweep: which sweep, cell and run this is (kept in `meta.json`, shown in the Runs view). */
   sweep?: { name: string; cellId: string; cellLabel: string; key: string };
+  /**
+   * Which data files the run may read (trainer/data/dataPaths.ts); absent = what `fmtl` allows
+   * without `--allow-outside` (the trainer's current directory and the shipped samples' data).
+   */
+  dataAccess?: DataAccess;
+}
+
+/**
+ * The folders a run may read data from besides the experiment's own folder, and whether the user
+ * allowed files outside all of them (`fmtl --allow-outside`, or confirmed in VS Code). Decided by
+ * whoever starts the run; sweeps and queue workers carry it to every run they start.
+ */
+export interface DataAccess {
+  /** Absolute folders (the CLI's current directory, the workspace folders, the shipped samples' data). */
+  roots: string[];
+  allowOutside?: boolean;
 }
 
 export interface TrainRequest {

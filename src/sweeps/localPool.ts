@@ -13,7 +13,7 @@
  * No vscode import: the CLI and the extension share it.
  */
 import type { Sweep, SweepCell, SweepRun } from '../shared/sweep';
-import type { TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
+import type { DataAccess, TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
 import { TrainerProcess, type TrainerLaunch, type TrainerOutcome } from '../runs/trainerProcess';
 import { RUN_FILES, type RunSummaryFile } from '../runFolder/runFiles';
 import { readRunJson } from '../runFolder/runFolderReader';
@@ -48,6 +48,8 @@ export interface LocalPoolOptions {
   sweepDir: string;
   experimentPath: string;
   backend?: TrainRequestOptions['backend'];
+  /** Which data files the runs may read (the decision of whoever started the sweep). */
+  dataAccess?: DataAccess;
   /** Tries per run when its trainer process dies (default 3). */
   maxAttempts?: number;
   onUpdate(u: PoolRunUpdate): void;
@@ -77,6 +79,7 @@ export interface RunContext {
   experimentPath: string;
   epochs?: number;
   backend?: TrainRequestOptions['backend'];
+  dataAccess?: DataAccess;
 }
 
 /** The train request of a run: fresh (the cell's overrides and variant at the run's seed) or resumed. */
@@ -88,6 +91,7 @@ export function runRequest(o: RunContext, cell: SweepCell, run: SweepRun, resume
     backend: o.backend,
     epochs: o.epochs,
     sweep: { name: o.sweepName, cellId: cell.id, cellLabel: cell.label, key: run.key },
+    ...(o.dataAccess ? { dataAccess: o.dataAccess } : {}),
   };
   // The folder name says the cell and seed (`<time>-<name>-<cell>-seed<N>`), for the Runs view and picks.
   if (resumeFrom) return { ...base, resume: resumeFrom, tag: `${cell.id}-seed${run.seed}-resumed` };

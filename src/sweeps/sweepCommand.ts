@@ -8,12 +8,12 @@
  */
 import * as path from 'node:path';
 import type { SweepRun } from '../shared/sweep';
-import type { TrainRequestOptions } from '../shared/trainerProtocol';
+import type { DataAccess, TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatDuration } from '../shared/duration';
 import { runLocalPool, type PoolRunUpdate } from './localPool';
 import { coordinateSweep, displayUrl, runQueueWorker } from './sweepQueue';
 import { defaultSweepDir, writeSweepInfo } from './sweepFolder';
-import { formatSweepIssues, loadSweepFile, sweepName } from './sweepFile';
+import { formatSweepIssues, loadSweepFile, sweepName, sweepOutsideReads } from './sweepFile';
 import { writeSweepTable } from './sweepResults';
 
 /** An output stream (stdout / stderr, or a test's buffer). */
@@ -33,6 +33,8 @@ export interface SweepCommandOptions {
   trainerPath: string;
   /** `redis://host:port`: enqueue on BullMQ for `fmtl worker`s instead of training here. */
   queue?: string;
+  /** Which data files the runs may read; every run (local or on a queue worker) carries it. */
+  dataAccess?: DataAccess;
 }
 
 export interface WorkerCommandOptions {
@@ -74,6 +76,10 @@ export async function runSweepCommand(o: SweepCommandOptions, io: SweepIo, signa
   const file = path.resolve(io.cwd, o.file);
   const loaded = requireSweep(file, io.cwd);
   const sweep = loaded.sweep;
+  const outside = sweepOutsideReads(loaded, o.dataAccess);
+  if (outside.length) {
+    throw new SweepError(outside.map((r) => `${r.jsonPath}: cell${r.cells.length === 1 ? '' : 's'} ${r.cells.join('; ')} read${r.cells.length === 1 ? 's' : ''} ${r.file}, outside the experiment's folder, the current directory and the shipped samples' data; pass --allow-outside to read it`).join('\n'));
+  }
   const name = sweepName(file, sweep);
   const sweepDir = o.out ? path.resolve(io.cwd, o.out) : defaultSweepDir(file, name);
   writeSweepInfo(sweepDir, { name, sweepPath: file, experimentPath: loaded.experimentPath!, sweep });
@@ -88,6 +94,7 @@ export async function runSweepCommand(o: SweepCommandOptions, io: SweepIo, signa
     sweep, sweepName: name, sweepDir,
     experimentPath: loaded.experimentPath!,
     backend: o.backend,
+    dataAccess: o.dataAccess,
     onUpdate: (u) => bar.update(u),
     signal,
   }).then((r) => ({ ...r, stopped: r.detached })) : await runLocalPool({
@@ -96,6 +103,7 @@ export async function runSweepCommand(o: SweepCommandOptions, io: SweepIo, signa
     sweep, sweepName: name, sweepDir,
     experimentPath: loaded.experimentPath!,
     backend: o.backend,
+    dataAccess: o.dataAccess,
     onUpdate: (u) => bar.update(u),
     onLog: (line) => { if (process.env.FMTL_DEBUG === '1') bar.log(line); },
     signal,

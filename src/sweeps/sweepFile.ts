@@ -9,8 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseTree } from 'jsonc-parser';
 import { tooDeep } from '../shared/jsonDepth';
-import { formatIssue, locate, type ExperimentIssue } from '../shared/experiment';
-import { checkSweepAgainst, parseSweep, type Sweep } from '../shared/sweep';
+import { formatIssue, formatPath, locate, type ExperimentIssue } from '../shared/experiment';
+import { applyOverrides, checkSweepAgainst, parseSweep, type Sweep } from '../shared/sweep';
+import type { DataAccess } from '../shared/trainerProtocol';
+import { outsideReads } from '../trainer/data/dataPaths';
 import type { Experiment } from '../shared/experimentTypes';
 import { formatIssues, loadExperimentFile, type LoadedExperiment } from '../trainer/experimentFile';
 
@@ -82,4 +84,22 @@ export function formatSweepIssues(loaded: LoadedSweep, cwd = process.cwd()): str
   const rel = path.relative(cwd, loaded.path);
   const label = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : loaded.path;
   return [...loaded.issues.map((i) => formatIssue(i, label, loaded.text)), ...(loaded.brokenExperiment ? formatIssues(loaded.brokenExperiment, cwd) : [])];
+}
+
+/**
+ * Data files the sweep's runs would read outside the folders they may read without asking (the base
+ * experiment with each cell's overrides, which may set data paths): one line per file, naming the
+ * cells that read it. Empty when `access.allowOutside`.
+ */
+export function sweepOutsideReads(loaded: LoadedSweep, access: DataAccess | undefined): { file: string; jsonPath: string; cells: string[] }[] {
+  if (!loaded.sweep || !loaded.experiment || !loaded.experimentPath) return [];
+  const out = new Map<string, { file: string; jsonPath: string; cells: string[] }>();
+  for (const cell of loaded.sweep.cells) {
+    for (const r of outsideReads(applyOverrides(loaded.experiment, cell.overrides), loaded.experimentPath, access)) {
+      const seen = out.get(r.real) ?? { file: r.real === r.file ? r.file : `${r.file} (${r.real})`, jsonPath: formatPath(r.jsonPath), cells: [] };
+      seen.cells.push(cell.label || cell.id);
+      out.set(r.real, seen);
+    }
+  }
+  return [...out.values()];
 }

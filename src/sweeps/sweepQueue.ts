@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Sweep, SweepCell, SweepRun } from '../shared/sweep';
-import type { TrainRequestOptions } from '../shared/trainerProtocol';
+import type { DataAccess, TrainRequestOptions } from '../shared/trainerProtocol';
 import { TrainerProcess, type TrainerLaunch } from '../runs/trainerProcess';
 import { runRequest, type PoolRunUpdate } from './localPool';
 import { cellRecords, runState } from './sweepFolder';
@@ -42,6 +42,8 @@ export interface SweepJobData {
   cell: SweepCell;
   epochs?: number;
   backend?: TrainRequestOptions['backend'];
+  /** The coordinator's decision on data outside the experiment's folder (`fmtl sweep --allow-outside`). */
+  dataAccess?: DataAccess;
 }
 
 /** What a job streams back (job progress) while it trains. */
@@ -120,6 +122,7 @@ export interface CoordinatorOptions {
   sweepDir: string;
   experimentPath: string;
   backend?: TrainRequestOptions['backend'];
+  dataAccess?: DataAccess;
   onUpdate(u: PoolRunUpdate & { worker?: string }): void;
   /** Abort to stop following (the jobs stay queued and keep running on the workers). */
   signal?: AbortSignal;
@@ -172,7 +175,7 @@ export async function coordinateSweep(o: CoordinatorOptions): Promise<Coordinato
       byId.set(id, run);
       pending.push(run);
       const cell = o.sweep.cells.find((c) => c.id === run.cellId)!;
-      const data: SweepJobData = { sweepName: o.sweepName, sweepDir: o.sweepDir, experimentPath: o.experimentPath, run, cell, epochs: o.sweep.epochs, backend: o.backend };
+      const data: SweepJobData = { sweepName: o.sweepName, sweepDir: o.sweepDir, experimentPath: o.experimentPath, run, cell, epochs: o.sweep.epochs, backend: o.backend, dataAccess: o.dataAccess };
       const job = await queue.getJob(id);
       const state = job ? await job.getState() : undefined;
       if (job && state === 'failed') await job.retry('failed');
@@ -210,7 +213,7 @@ export async function coordinateSweep(o: CoordinatorOptions): Promise<Coordinato
         } else if (state === 'unknown') {
           // Removed from Redis by hand: queue it again.
           const cell = o.sweep.cells.find((c) => c.id === run.cellId)!;
-          await addJob(queue, jobId(o.sweepDir, run), { sweepName: o.sweepName, sweepDir: o.sweepDir, experimentPath: o.experimentPath, run, cell, epochs: o.sweep.epochs, backend: o.backend });
+          await addJob(queue, jobId(o.sweepDir, run), { sweepName: o.sweepName, sweepDir: o.sweepDir, experimentPath: o.experimentPath, run, cell, epochs: o.sweep.epochs, backend: o.backend, dataAccess: o.dataAccess });
         }
       }
       if (open.size) await sleep(o.pollMs ?? 500, o.signal);

@@ -18,13 +18,14 @@
  */
 import * as path from 'node:path';
 import type { Experiment } from '../shared/experimentTypes';
-import { backendLabel, type TaskMetrics, type TrainerEvent, type TrainRequestOptions } from '../shared/trainerProtocol';
+import { backendLabel, type DataAccess, type TaskMetrics, type TrainerEvent, type TrainRequestOptions } from '../shared/trainerProtocol';
 import { initBackend, type BackendPreference } from './backend';
 import { loadCheckpoint, resolveCheckpointDir } from './checkpointStore';
 import { DataError } from './data/dataError';
 import { prepareData } from './data/prepare';
 import { evaluate, type SplitName } from './evaluate';
-import { formatIssues, loadExperimentFile } from './experimentFile';
+import { formatIssues, loadExperimentFile, withOutsideIssues } from './experimentFile';
+import { defaultAccess } from './data/dataPaths';
 import { buildModel } from './model/feedbackModel';
 import { formatDuration } from '../shared/duration';
 import { formatMetric } from '../shared/metrics/catalogue';
@@ -39,7 +40,7 @@ import { parseCsv } from './data/csv';
 import { predictionLines } from '../shared/predictions/answerText';
 import { runTraining } from './runTraining';
 import { withDefaults } from '../shared/experiment';
-import { formatSweepIssues, loadSweepFile } from '../sweeps/sweepFile';
+import { formatSweepIssues, loadSweepFile, sweepOutsideReads } from '../sweeps/sweepFile';
 import { runSweepCommand, runWorkerCommand, SweepError } from '../sweeps/sweepCommand';
 import { connectionOf } from '../sweeps/sweepQueue';
 import * as fs from 'node:fs';
@@ -79,6 +80,7 @@ interface CommandSpec {
 }
 
 const JSON_OPT: OptionSpec = { help: 'machine-readable output (one JSON object per line)' };
+const ALLOW_OUTSIDE_OPT: OptionSpec = { help: "read data files outside the experiment's folder, the current directory and the shipped samples' data (README: Data outside the workspace)" };
 const BACKEND_OPT: OptionSpec = { value: 'NAME', choices: BACKENDS, help: 'tfjs backend (default auto: tfjs-node-gpu, tfjs-node, wasm, cpu — the first that loads)' };
 
 /** Every command and option of `fmtl`: the one table that the parser and `--help` read. */
@@ -94,6 +96,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       variant: { value: 'NAME', choices: ['static', 'fixed', 'gumbel', 'asWritten'], help: 'ablation variant of the feedback arrows' },
       tag: { value: 'TAG', help: 'tag appended to the run folder name' },
       resume: { value: 'RUN_DIR', help: "continue a stopped run from its 'last' checkpoint" },
+      'allow-outside': ALLOW_OUTSIDE_OPT,
     },
   },
   eval: {
@@ -107,7 +110,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   validate: {
     arg: '<file.fmtl.json|file.sweep.json>', argWords: 'experiment or sweep file', help: 'check an experiment or sweep file; prints file:line:col  path  message',
-    options: { json: JSON_OPT },
+    options: { json: JSON_OPT, 'allow-outside': { help: 'do not report data files outside the experiment\'s folder, the current directory and the shipped samples\' data (as train --allow-outside reads them)' } },
   },
   export: {
     arg: '<runDir>', argWords: 'run folder', help: "a run's checkpoint as a self-contained model folder (savedModel.ts)",
@@ -134,6 +137,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       backend: BACKEND_OPT,
       out: { value: 'DIR', help: 'where the sweep folder goes (default .fmtl/sweeps/<name> beside the sweep file; with --queue a folder every worker sees at the same path)' },
       queue: { value: 'redis://HOST:PORT', help: 'enqueue the runs on this Redis (BullMQ) for `fmtl worker`s and follow them, instead of training here' },
+      'allow-outside': { help: 'let every run (local or on a queue worker) read data files outside the experiment\'s folder, the current directory and the shipped samples\' data' },
     },
   },
   worker: {
@@ -225,8 +229,9 @@ const defaultIo = (): CliIo => ({ out: process.stdout, err: process.stderr, cwd:
 export function cmdValidate(argv: readonly string[], io: CliIo = defaultIo()): number {
   const p = parseCommand('validate', argv);
   if (p.help) { io.out.write(commandHelp('validate') + '\n'); return 0; }
-  if (isSweepPath(p.arg)) return validateSweepFile(path.resolve(io.cwd, p.arg), p.values.json === true, io);
-  const loaded = loadExperimentFile(path.resolve(io.cwd, p.arg));
+  const access = { ...defaultAccess(io.cwd), allowOutside: p.values['allow-outside'] === true };
+  if (isSweepPath(p.arg)) return validateSweepFile(path.resolve(io.cwd, p.arg), p.values.json === true, io, access);
+  const loaded = withOutsideIssues(loadExperimentFile(path.resolve(io.cwd, p.arg)), access);
   const errors = loaded.issues.filter((i) => i.severity === 'error').length;
   if (p.values.json) {
     io.out.write(JSON.stringify({ file: loaded.path, valid: errors === 0, issues: loaded.issues }) + '\n');
@@ -241,8 +246,12 @@ export function cmdValidate(argv: readonly string[], io: CliIo = defaultIo()): n
 }
 
 /** `fmtl validate x.sweep.json`: the sweep, its base experiment and every cell. */
-function validateSweepFile(file: string, json: boolean, io: CliIo): number {
+function validateSweepFile(file: string, json: boolean, io: CliIo, access: DataAccess): number {
   const loaded = loadSweepFile(file);
+  for (const r of sweepOutsideReads(loaded, access)) {
+    loaded.issues.push({ path: ['experiment'], pathText: 'experiment', severity: 'error', message: `${r.jsonPath} of cell${r.cells.length === 1 ? '' : 's'} ${r.cells.join('; ')}: reads ${r.file}, outside the experiment's folder, the current directory and the shipped samples' data; pass --allow-outside to read it` });
+  }
+  if (loaded.issues.some((i) => i.severity === 'error')) loaded.sweep = undefined;
   const errors = loaded.issues.filter((i) => i.severity === 'error').length + (loaded.brokenExperiment ? 1 : 0);
   if (json) {
     io.out.write(JSON.stringify({ file: loaded.path, valid: errors === 0, issues: loaded.issues, cells: loaded.sweep?.cells.length, runs: loaded.sweep?.runs.length }) + '\n');
@@ -270,6 +279,7 @@ export async function cmdTrain(argv: readonly string[], io: CliIo = defaultIo(),
     variant: oneOf(p, 'variant', ['static', 'fixed', 'gumbel', 'asWritten'] as const),
     tag: str(p, 'tag'),
     resume: resume !== undefined ? path.resolve(io.cwd, resume) : undefined,
+    dataAccess: { ...defaultAccess(io.cwd), allowOutside: p.values['allow-outside'] === true },
   };
   const json = p.values.json === true;
   const view = json ? undefined : new ProgressView(io.err);
@@ -313,6 +323,7 @@ export async function cmdSweep(argv: readonly string[], io: CliIo = defaultIo(),
       out: str(p, 'out'),
       queue: queue === undefined ? undefined : checkQueueUrl(queue),
       trainerPath: path.join(__dirname, 'trainer.js'),
+      dataAccess: { ...defaultAccess(io.cwd), allowOutside: p.values['allow-outside'] === true },
     }, io, signal);
   } catch (e) {
     if (e instanceof SweepError) throw new CliError(e.message);

@@ -4,7 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatIssue, parseExperiment, type ExperimentIssue } from '../shared/experiment';
+import { formatIssue, locate, parseExperiment, parseJsonc, type ExperimentIssue } from '../shared/experiment';
+import type { DataAccess } from '../shared/trainerProtocol';
+import { outsideIssues, outsideReads } from './data/dataPaths';
 import type { Experiment } from '../shared/experimentTypes';
 
 /** A loaded experiment file. */
@@ -48,6 +50,20 @@ export function loadExperimentFile(file: string): LoadedExperiment {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // BOM
   const r = parseExperiment(text, { fileExists: fileExistsIn(path.dirname(abs)) });
   return { path: abs, experiment: r.experiment, issues: r.errors, text };
+}
+
+/**
+ * `loaded` with an error at each setting that names a data file outside the folders a run may read
+ * without asking (trainer/data/dataPaths.ts), located in the file's text; unchanged when the
+ * experiment has errors already or `access.allowOutside`.
+ */
+export function withOutsideIssues(loaded: LoadedExperiment, access: DataAccess): LoadedExperiment {
+  if (!loaded.experiment) return loaded;
+  const reads = outsideReads(loaded.experiment, loaded.path, access);
+  if (!reads.length) return loaded;
+  const doc = parseJsonc(loaded.text);
+  const issues = outsideIssues(reads, loaded.path, access).map((i) => ('root' in doc ? locate(doc.root, i, false) : i));
+  return { ...loaded, experiment: undefined, issues: [...loaded.issues, ...issues] };
 }
 
 /** Lines `file:line:col  path  message` for each issue; `file` shown relative to `cwd` when inside it. */

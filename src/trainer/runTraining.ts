@@ -21,6 +21,7 @@ import { FileCheckpointStore, loadCheckpoint } from './checkpointStore';
 import { DataError } from './data/dataError';
 import { DiskError } from '../runFolder/diskWrites';
 import { prepareData } from './data/prepare';
+import { outsideIssues, outsideReads } from './data/dataPaths';
 import type { PreparedData } from './data/types';
 import { ExperimentFileError, loadExperimentFile, requireExperiment } from './experimentFile';
 import { writeReport } from './report';
@@ -188,7 +189,14 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     }
     runId = `${timestampName(new Date())}-${slug(exp.name)}`;
 
-    // 3. Backend, data, checkpoint to resume.
+    // 3. Data files outside the folders this run may read are refused unless the user allowed them.
+    const outside = outsideReads(exp, experimentPath, options.dataAccess);
+    if (outside.length) {
+      const issues = outsideIssues(outside, experimentPath, options.dataAccess);
+      throw new ExperimentFileError(issues.map((i) => `${i.pathText}: ${i.message}`).join('\n'), issues[0].pathText, issues);
+    }
+
+    // 4. Backend, data, checkpoint to resume.
     const backend = await initBackend(options.backend ?? 'auto');
     const data = await prepareData(exp, path.dirname(experimentPath));
     const params = checkParameterCount(exp, data);
@@ -199,7 +207,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     }
     if (signal?.aborted) throw new Error('stopped before training started');
 
-    // 4. The run folder.
+    // 5. The run folder.
     const hw = describeHardware();
     const tag = options.tag ?? (options.resume ? 'resume' : options.variant && options.variant !== 'asWritten' ? options.variant : undefined);
     folder = RunFolder.create({
@@ -228,7 +236,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     const warnings = resumedFrom ? [] : loaded.issues.filter((i) => i.severity === 'warning');
     if (params.warning) warnings.push({ path: [], pathText: '', severity: 'warning', message: params.warning });
 
-    // 5. Train.
+    // 6. Train.
     const summary = await train(exp, data, {
       runId,
       onEvent: (e) => {
