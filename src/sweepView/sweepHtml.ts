@@ -39,9 +39,8 @@ const signed = (m: string, v: number) => `${v < 0 ? '−' : '+'}${formatMetric(m
 export function sweepPageHtml(p: SweepPage): string {
   const t = p.table;
   const progress = p.cells.map((c) => {
-    const pct = Math.round((100 * c.done) / Math.max(1, c.seeds));
     return `<tr><td>${esc(c.label)}</td><td class="num">${num(c.done)}/${num(c.seeds)}${c.failed ? ` <span class="bad">${num(c.failed)} failed</span>` : ''}</td>`
-      + `<td><div class="bar"><div style="width:${pct}%"></div></div></td><td>${esc(c.running.join(', '))}</td></tr>`;
+      + `<td><progress value="${num(c.done)}" max="${num(Math.max(1, c.seeds))}"></progress></td><td>${esc(c.running.join(', '))}</td></tr>`;
   }).join('');
   let body = `<h2>Sweep ${esc(p.name)} <span class="state">${esc(p.state)}</span></h2>`
     + `<p class="where">${esc(p.sweepDir)}</p>`
@@ -78,8 +77,7 @@ table { border-collapse: collapse; margin: 4px 0 12px; }
 th, td { padding: 3px 10px; border-bottom: 1px solid var(--vscode-panel-border, #8884); text-align: left; white-space: nowrap; }
 td.num, th:not(:first-child) { text-align: right; font-variant-numeric: tabular-nums; }
 td.sure { font-weight: bold; }
-.bar { width: 120px; height: 8px; background: var(--vscode-editorWidget-background, #8882); }
-.bar > div { height: 100%; background: var(--vscode-charts-blue, #3794ff); }
+progress { width: 120px; height: 8px; accent-color: var(--vscode-charts-blue, #3794ff); }
 .state, .where, .what { color: var(--vscode-descriptionForeground); font-size: 0.9em; font-weight: normal; }
 .bad { color: var(--vscode-errorForeground); }
 button { width: auto; display: inline-block; color: var(--vscode-button-foreground); background: var(--vscode-button-background); border: none; padding: 4px 10px; cursor: pointer; }

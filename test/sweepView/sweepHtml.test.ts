@@ -13,11 +13,13 @@ test('the sweep page: progress per cell, mean ± std with units, paired comparis
     cells: [{ cellId: 'static', label: 'variant=static', seeds: 2, done: 2, failed: 0, running: [] }, { cellId: 'gumbel', label: 'variant=gumbel', seeds: 2, done: 1, failed: 0, running: ['seed 2 epoch 3/30'] }],
   });
   assert.match(html, /Sweep s&lt;1&gt;/);
-  assert.match(html, /<td>variant=gumbel<\/td><td class="num">1\/2<\/td><td><div class="bar"><div style="width:50%"><\/div><\/div><\/td><td>seed 2 epoch 3\/30<\/td>/);
+  assert.match(html, /<td>variant=gumbel<\/td><td class="num">1\/2<\/td><td><progress value="1" max="2"><\/progress><\/td><td>seed 2 epoch 3\/30<\/td>/);
   assert.match(html, /<th>a\.accuracy \(%\)<\/th>/);
   assert.match(html, /<td>variant=static <em>\(baseline\)<\/em><\/td><td class="num">2\/2<\/td><td class="num">81\.0 ± 1\.4<\/td>/);
   assert.match(html, /<td class="num sure" title="95% bootstrap CI over the per-seed differences">\+5\.0 \[\+5\.0, \+5\.0\]<sup>s<\/sup><\/td>/);
   assert.match(html, /test split at the best-valid checkpoint/);
   assert.match(html, /id="curves"/);
+  // The page's CSP admits styles only from its nonce'd <style>: a style attribute would be dropped.
+  assert.doesNotMatch(html, /\sstyle="/);
   assert.doesNotMatch(sweepPageHtml({ name: 'x', sweepDir: '/x', state: 'running', nonce: 'n', cspSource: 'c', cells: [] }), /id="curves"/);
 });
