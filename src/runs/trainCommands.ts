@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyEdits, modify } from 'jsonc-parser';
 import * as vscode from 'vscode';
-import { formatIssue, parseExperiment } from '../shared/experiment';
+import { formatIssue, parseExperiment, withDefaults } from '../shared/experiment';
+import type { Experiment } from '../shared/experimentTypes';
+import { confirmDataAccess, workspaceAccess } from './dataAccess';
 import type { TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatMetric, headlineMetric } from '../shared/metrics/catalogue';
 import { runFigures, taskKinds } from './runFigures';
@@ -39,7 +41,9 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     if (!exp) return;
     const checked = await checkExperiment(exp);
     if (!checked) return;
-    const res = await training.train({ experimentPath: exp.fsPath, name: checked.name });
+    const dataAccess = await confirmDataAccess(context, exp.fsPath, [checked.experiment]);
+    if (!dataAccess) return;
+    const res = await training.train({ experimentPath: exp.fsPath, name: checked.name, request: { dataAccess } });
     if (res) await reportResult(res.runId, failureText(res.outcome, res.nativeKernels));
   }
 
@@ -63,7 +67,10 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
       if (!go) return;
     }
     const name = run.config?.name ?? path.basename(run.experimentPath, '.fmtl.json');
-    const res = await training.train({ experimentPath: run.experimentPath, name, label: `resume ${run.name}`, request: { resume: run.runDir } });
+    // The resumed run reads the data its own config.json names.
+    const dataAccess = run.config ? await confirmDataAccess(context, run.experimentPath, [withDefaults(run.config)]) : workspaceAccess(context);
+    if (!dataAccess) return;
+    const res = await training.train({ experimentPath: run.experimentPath, name, label: `resume ${run.name}`, request: { resume: run.runDir, dataAccess } });
     if (res) await reportResult(res.runId, failureText(res.outcome, res.nativeKernels));
   }
 
@@ -271,7 +278,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
   }
 
   /** Save if dirty, then validate (with data files); refuse with the first error and its place. */
-  async function checkExperiment(uri: vscode.Uri): Promise<{ name: string; seed?: number; hasArrows: boolean } | undefined> {
+  async function checkExperiment(uri: vscode.Uri): Promise<{ name: string; seed?: number; hasArrows: boolean; experiment: Experiment } | undefined> {
     const doc = await vscode.workspace.openTextDocument(uri);
     if (doc.isDirty && !(await doc.save())) {
       void vscode.window.showErrorMessage(`Feedback MTL: could not save ${vscode.workspace.asRelativePath(uri)}; the trainer reads the file from disk.`);
@@ -293,7 +300,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
       return undefined;
     }
     const e = parsed.experiment;
-    return { name: e.name || path.basename(uri.fsPath, '.fmtl.json'), seed: e.training?.seed, hasArrows: (e.feedback ?? []).some((f) => f.enabled !== false) };
+    return { name: e.name || path.basename(uri.fsPath, '.fmtl.json'), seed: e.training?.seed, hasArrows: (e.feedback ?? []).some((f) => f.enabled !== false), experiment: e };
   }
 
   // ---------------------------------------------------------------- context keys

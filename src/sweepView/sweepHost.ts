@@ -15,6 +15,7 @@ import * as vscode from 'vscode';
 import { formatIssue, parseExperiment } from '../shared/experiment';
 import { pickExperiment } from '../runs/trainCommands';
 import type { Sweep } from '../shared/sweep';
+import { confirmDataAccess } from '../runs/dataAccess';
 import type { SweepTable } from '../shared/sweepTable';
 import type { TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatDuration } from '../shared/duration';
@@ -23,7 +24,7 @@ import { nativeKernelsEnv } from '../runs/nativeKernels';
 import { isSweepUri } from '../runs/workspaceRuns';
 import { runLocalPool, type PoolRunUpdate } from '../sweeps/localPool';
 import { cellRecords, cellRunsDir, defaultSweepDir, readSweepInfo, runState, SWEEP_FILES, writeSweepInfo } from '../sweeps/sweepFolder';
-import { loadSweepFile, sweepName, type LoadedSweep } from '../sweeps/sweepFile';
+import { cellExperiments, loadSweepFile, sweepName, type LoadedSweep } from '../sweeps/sweepFile';
 import { writeSweepTable } from '../sweeps/sweepResults';
 import { sweepPageHtml, type CellProgress } from './sweepHtml';
 
@@ -83,6 +84,9 @@ export function registerSweeps(context: vscode.ExtensionContext, deps: HostDeps)
     const name = sweepName(loaded.path, sweep);
     const sweepDir = defaultSweepDir(loaded.path, name);
     if (sessions.get(sweepDir)?.state === 'running') { void vscode.window.showInformationMessage(`Feedback MTL: sweep ${name} is already running.`); openPanel(sweepDir); return undefined; }
+    // Every cell's data (an axis may set a data path); the decision goes to every trainer process.
+    const dataAccess = await confirmDataAccess(context, loaded.experimentPath!, cellExperiments(loaded));
+    if (!dataAccess) return undefined;
     writeSweepInfo(sweepDir, { name, sweepPath: loaded.path, experimentPath: loaded.experimentPath!, sweep });
     const s: SweepSession = { name, sweepDir, sweep, experimentPath: loaded.experimentPath!, state: 'running', updates: new Map(), abort: new AbortController() };
     sessions.set(sweepDir, s);
@@ -113,6 +117,7 @@ export function registerSweeps(context: vscode.ExtensionContext, deps: HostDeps)
         workers, sweep, sweepName: name, sweepDir,
         experimentPath: s.experimentPath,
         backend: cfg.get<TrainRequestOptions['backend']>('backend', 'auto'),
+        dataAccess,
         signal: s.abort!.signal,
         onUpdate: (u) => {
           s.updates.set(u.key, u);

@@ -86,16 +86,23 @@ export function formatSweepIssues(loaded: LoadedSweep, cwd = process.cwd()): str
   return [...loaded.issues.map((i) => formatIssue(i, label, loaded.text)), ...(loaded.brokenExperiment ? formatIssues(loaded.brokenExperiment, cwd) : [])];
 }
 
+/** The experiment of each cell of a valid sweep (the base experiment with the cell's overrides), in cell order. */
+export function cellExperiments(loaded: LoadedSweep): Experiment[] {
+  if (!loaded.sweep || !loaded.experiment) return [];
+  return loaded.sweep.cells.map((c) => applyOverrides(loaded.experiment!, c.overrides));
+}
+
 /**
  * Data files the sweep's runs would read outside the folders they may read without asking (the base
  * experiment with each cell's overrides, which may set data paths): one line per file, naming the
  * cells that read it. Empty when `access.allowOutside`.
  */
 export function sweepOutsideReads(loaded: LoadedSweep, access: DataAccess | undefined): { file: string; jsonPath: string; cells: string[] }[] {
-  if (!loaded.sweep || !loaded.experiment || !loaded.experimentPath) return [];
+  if (!loaded.sweep || !loaded.experimentPath) return [];
   const out = new Map<string, { file: string; jsonPath: string; cells: string[] }>();
-  for (const cell of loaded.sweep.cells) {
-    for (const r of outsideReads(applyOverrides(loaded.experiment, cell.overrides), loaded.experimentPath, access)) {
+  const exps = cellExperiments(loaded);
+  for (const [k, cell] of loaded.sweep.cells.entries()) {
+    for (const r of outsideReads(exps[k], loaded.experimentPath, access)) {
       const seen = out.get(r.real) ?? { file: r.real === r.file ? r.file : `${r.file} (${r.real})`, jsonPath: formatPath(r.jsonPath), cells: [] };
       seen.cells.push(cell.label || cell.id);
       out.set(r.real, seen);

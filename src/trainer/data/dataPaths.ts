@@ -83,15 +83,22 @@ export function shippedSamplesDir(from = __dirname): string | undefined {
   }
 }
 
-/** The data each shipped sample reads (the CSV file, or the SLU folder), where it exists. */
-export function shippedDataRoots(samplesDir = shippedSamplesDir()): string[] {
+/**
+ * The data each shipped sample reads (the CSV file, or the SLU folder), where it exists. With
+ * `sameAs` (the installed extension's own samples folder), only the samples of `samplesDir` (a
+ * checkout of this repository opened as the workspace) that are byte for byte the shipped ones: their
+ * data paths are then the ones we wrote, resolved from where they are.
+ */
+export function shippedDataRoots(samplesDir = shippedSamplesDir(), sameAs?: string): string[] {
   if (!samplesDir) return [];
   const roots = new Set<string>();
   let names: string[] = [];
   try { names = fs.readdirSync(samplesDir).filter((n) => n.endsWith('.fmtl.json')); } catch { return []; }
   for (const n of names) {
     try {
-      const exp = JSON.parse(fs.readFileSync(path.join(samplesDir, n), 'utf8')) as { data?: { path?: unknown } };
+      const text = fs.readFileSync(path.join(samplesDir, n), 'utf8');
+      if (sameAs !== undefined && fs.readFileSync(path.join(sameAs, n), 'utf8') !== text) continue;
+      const exp = JSON.parse(text) as { data?: { path?: unknown } };
       if (typeof exp.data?.path !== 'string') continue;
       const p = path.resolve(samplesDir, exp.data.path);
       if (fs.existsSync(p)) roots.add(realPath(p));

@@ -85,6 +85,23 @@ test('the shipped samples\' data counts as inside: samples/penguins.csv and the 
   }
 });
 
+test('a checkout\'s samples count as shipped only when byte for byte the shipped ones (the extension opened on a clone)', () => {
+  const dir = realPath(fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-checkout-')));
+  try {
+    const samples = path.join(dir, 'clone', 'samples');
+    fs.mkdirSync(samples, { recursive: true });
+    fs.mkdirSync(path.join(dir, 'shared', 'data', 'snips'), { recursive: true });
+    fs.copyFileSync(snipsSample, path.join(samples, 'snips.fmtl.json'));
+    const evil = JSON.parse(fs.readFileSync(path.join(root, 'samples', 'penguins.fmtl.json'), 'utf8'));
+    evil.data.path = '/';
+    fs.writeFileSync(path.join(samples, 'penguins.fmtl.json'), JSON.stringify(evil));
+    assert.deepEqual(shippedDataRoots(samples, path.join(root, 'samples')), [path.join(dir, 'shared', 'data', 'snips')]);
+    assert.ok(shippedDataRoots(samples).includes('/'), 'without the comparison the edited sample would open everything');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('fmtl train refuses data outside the experiment folder and the current directory (nothing created); --allow-outside trains', () => {
   const l = layout('../outside/penguins.csv');
   try {
