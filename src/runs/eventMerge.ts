@@ -17,6 +17,7 @@ export function mergeStep(a: StepEvent, wa: number, b: StepEvent, wb: number): S
     epoch: b.epoch,
     losses: wmeanRecord(a.losses, wa, b.losses, wb),
     convergence: wmeanRecord(a.convergence, wa, b.convergence, wb),
+    ...(a.weights && b.weights ? { weights: wmeanRecord(a.weights, wa, b.weights, wb) } : b.weights ? { weights: b.weights } : {}),
     total: wmean(a.total, wa, b.total, wb),
     lr: wmean(a.lr, wa, b.lr, wb),
     tau: wmean(a.tau, wa, b.tau, wb),

@@ -277,10 +277,64 @@ export interface EarlyStoppingSpec {
   patience: number;
 }
 
-export interface LossWeightingSpec {
-  /** Registry name; `fixed` uses each task's lossWeight. */
+/**
+ * How the task losses become one objective (`src/trainer/model/lossWeighting.ts` and its plug-ins).
+ * Every scheme weighs the task losses only; the convergence loss keeps its own weight lambda.
+ */
+export type LossWeightingSpec = FixedWeightingSpec | UncertaintyWeightingSpec | DwaWeightingSpec | DtpWeightingSpec | GradNormWeightingSpec;
+
+/** `fixed`: sum of lossWeight_t * L_t (each task's `lossWeight`, default 1). */
+export interface FixedWeightingSpec {
   type: 'fixed';
 }
+
+/**
+ * `uncertainty` (Kendall, Gal & Cipolla 2018): a learned log-variance s_t per task, trained with the
+ * model; classification/tagging exp(-s_t) L_t + s_t/2, regression exp(-s_t) L_t / 2 + s_t/2.
+ */
+export interface UncertaintyWeightingSpec {
+  type: 'uncertainty';
+}
+
+/**
+ * `dwa` (Liu, Johns & Davison 2019, Dynamic Weight Averaging): w_t = T softmax_t(r_t / temperature),
+ * r_t = Lbar_t(e-1) / Lbar_t(e-2) from epoch-mean training losses; w_t = 1 in the first two epochs.
+ */
+export interface DwaWeightingSpec {
+  type: 'dwa';
+  /** Softmax temperature (default 2, the paper's). */
+  temperature?: number;
+}
+
+/**
+ * `dtp` (Guo et al. 2018, dynamic task prioritisation): w_t = -(1 - kappa_t)^gamma log(kappa_t), kappa_t
+ * an exponential moving average of the task's training-batch accuracy. Classification and tagging only.
+ */
+export interface DtpWeightingSpec {
+  type: 'dtp';
+  /** Focusing parameter gamma >= 0 (default 1). */
+  gamma?: number;
+  /** Moving-average weight of the newest batch's accuracy, in (0, 1] (default 0.1). */
+  alpha?: number;
+}
+
+/**
+ * `gradnorm` (Chen et al. 2018): learned weights w_t (sum T) moved so that ||grad_W w_t L_t|| on the
+ * encoder's top layer W approaches mean_t(||grad_W w_t L_t||) * r_t^alpha, r_t the relative inverse
+ * training rate.
+ */
+export interface GradNormWeightingSpec {
+  type: 'gradnorm';
+  /** Asymmetry alpha >= 0 (default 1.5). */
+  alpha?: number;
+  /** Adam learning rate of the weights (default 0.025). */
+  learningRate?: number;
+}
+
+export type LossWeightingType = LossWeightingSpec['type'];
+
+/** Every loss weighting type, in the order the editor lists them. */
+export const LOSS_WEIGHTING_TYPES: readonly LossWeightingType[] = ['fixed', 'uncertainty', 'dwa', 'dtp', 'gradnorm'];
 
 export interface LayoutSpec {
   /** Node id (task id, `encoder`, or `<taskId>/<block>`) -> position in graph units. */

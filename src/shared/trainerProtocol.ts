@@ -77,6 +77,11 @@ export interface StepEvent extends EventBase {
   losses: Record<string, number>;
   /** Convergence loss per task (before lambda). */
   convergence: Record<string, number>;
+  /**
+   * The weight each task loss got in this step (`lossWeighting`: lossWeight for `fixed`, the learned
+   * or adapted factor otherwise). Absent in runs written before loss weighting was streamed.
+   */
+  weights?: Record<string, number>;
   /** Weighted total that was minimised. */
   total: number;
   lr: number;

@@ -30,6 +30,14 @@ export interface CheckpointState {
   step: number;
   /** Early-stopping state (`MonitorState` of train.ts), kept as JSON in the metadata. */
   monitor?: { metric: string; best: number; bestEpoch: number; bad: number; bestValid?: Record<string, Record<string, number>>; lr?: { factor: number; bad: number } };
+  /** The loss weighting's host-side state (`LossWeighting.state`), kept as JSON in the metadata. */
+  weighting?: WeightingCheckpoint;
+}
+
+/** A loss weighting's state in a checkpoint: its type and what `state()` returned. */
+export interface WeightingCheckpoint {
+  type: string;
+  state: Record<string, unknown>;
 }
 
 export const MODEL_JSON = 'model.json';
@@ -112,7 +120,7 @@ export async function writeCheckpoint(dir: string, state: CheckpointState, extra
     weightSpecs: specs,
     weightData: data,
     userDefinedMetadata: {
-      epoch: state.epoch, step: state.step, ...(state.monitor ? { monitor: state.monitor } : {}), savedAt: new Date().toISOString(),
+      epoch: state.epoch, step: state.step, ...(state.monitor ? { monitor: state.monitor } : {}), ...(state.weighting ? { weighting: state.weighting } : {}), savedAt: new Date().toISOString(),
       weights: state.weights.map((w) => w.name), optimizer: state.optimizer.map((w) => w.name), ...extra,
     },
   });
@@ -142,8 +150,14 @@ export async function loadCheckpoint(dir: string): Promise<CheckpointState & { m
     step: Number(meta.step ?? 0),
     // JSON turns an infinite `best` into null; train.ts ignores `best` while `bestEpoch` is 0.
     ...(meta.monitor && typeof meta.monitor === 'object' ? { monitor: meta.monitor as CheckpointState['monitor'] } : {}),
+    ...(isWeightingCheckpoint(meta.weighting) ? { weighting: meta.weighting } : {}),
     meta,
   };
+}
+
+function isWeightingCheckpoint(v: unknown): v is WeightingCheckpoint {
+  const o = v as WeightingCheckpoint | null;
+  return typeof o === 'object' && o !== null && typeof o.type === 'string' && typeof o.state === 'object' && o.state !== null && !Array.isArray(o.state);
 }
 
 /** A run folder -> its last checkpoint; a checkpoints folder -> last; `best`/`last` as given (or its aside copy). */

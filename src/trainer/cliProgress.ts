@@ -26,6 +26,9 @@ export class ProgressView {
   private lastDraw = 0;
   private lineShown = false;
   private lossEma: number | undefined;
+  /** Non-`fixed` loss weighting: the last step's task weights, shown compactly. */
+  private dynamicWeights = false;
+  private weights: Record<string, number> | undefined;
 
   constructor(private readonly out: Writable, private readonly tty = !!out.isTTY) {}
 
@@ -35,6 +38,7 @@ export class ProgressView {
         this.epochs = e.config.training.epochs;
         this.stepsPerEpoch = e.sizes.stepsPerEpoch;
         this.startT = e.t;
+        this.dynamicWeights = (e.config.lossWeighting?.type ?? 'fixed') !== 'fixed';
         const s = e.sizes;
         const b = e.backend;
         this.print(`run ${e.runId}`);
@@ -45,6 +49,7 @@ export class ProgressView {
       case 'run/step': {
         if (!this.startStep) this.startStep = e.step - 1;
         this.lossEma = this.lossEma === undefined ? e.total : 0.9 * this.lossEma + 0.1 * e.total;
+        if (e.weights) this.weights = e.weights;
         if (!this.tty) return;
         const nowMs = e.t;
         if (nowMs - this.lastDraw < 100 && e.step % this.stepsPerEpoch !== 0) return;
@@ -55,7 +60,7 @@ export class ProgressView {
       case 'run/epoch': {
         const mon = e.monitor ? `  ${e.monitor.metric} ${formatMetric(e.monitor.metric, e.monitor.value)}${e.monitor.improved ? ' *' : ''}` : '';
         const loss = Object.values(e.trainLoss).reduce((a, b) => a + b, 0);
-        this.print(`epoch ${String(e.epoch).padStart(String(this.epochs).length)}/${this.epochs}  loss ${loss.toFixed(4)}  valid ${shortMetrics(e.valid)}${mon}  ${formatDuration(e.ms)}`);
+        this.print(`epoch ${String(e.epoch).padStart(String(this.epochs).length)}/${this.epochs}  loss ${loss.toFixed(4)}  valid ${shortMetrics(e.valid)}${mon}${this.weightsText('  weights ')}  ${formatDuration(e.ms)}`);
         break;
       }
       case 'run/log':
@@ -72,6 +77,12 @@ export class ProgressView {
       case 'run/checkpoint':
         break;
     }
+  }
+
+  /** ` w intent 0.83 slots 1.17` (the last step's loss weights) when the weighting is not `fixed`. */
+  private weightsText(label: string): string {
+    if (!this.dynamicWeights || !this.weights) return '';
+    return label + Object.entries(this.weights).map(([t, w]) => `${t} ${w.toPrecision(3)}`).join(' ');
   }
 
   /** Print a message above the live line. */
@@ -91,7 +102,7 @@ export class ProgressView {
     const rate = done > 0 ? (t - this.startT) / done : NaN;
     const eta = formatDuration(rate * (total - step));
     const cols = Math.max(40, this.out.columns ?? 80);
-    const text = ` ${inEpoch}/${this.stepsPerEpoch}  loss ${this.lossEma?.toFixed(4) ?? NO_VALUE}  τ ${tau.toFixed(2)}  ETA ${eta}`;
+    const text = ` ${inEpoch}/${this.stepsPerEpoch}  loss ${this.lossEma?.toFixed(4) ?? NO_VALUE}${this.weightsText('  w ')}  τ ${tau.toFixed(2)}  ETA ${eta}`;
     const head = `epoch ${epoch}/${this.epochs} `;
     const barWidth = Math.max(10, Math.min(30, cols - head.length - text.length - 3));
     const frac = Math.min(1, inEpoch / this.stepsPerEpoch);

@@ -40,6 +40,9 @@ import { Rng } from '../shared/rng';
 import { buildPredictions } from './predictionsFile';
 import type { PredictionsFile } from '../shared/predictions/format';
 import { dict, plain } from '../shared/dict';
+import type { WeightingCheckpoint } from './checkpointStore';
+import { gradNormLayer, taskGradNorms } from './model/gradNormWeighting';
+import { batchAccuracy } from './model/batchAccuracy';
 
 /** Everything a checkpoint holds: weights and optimizer state by name, and where training was. */
 export interface TrainState {
@@ -51,6 +54,8 @@ export interface TrainState {
   step: number;
   /** Early-stopping state after the last completed epoch (absent in old checkpoints). */
   monitor?: MonitorState;
+  /** The loss weighting's host-side state (DWA loss history, DTP KPIs, GradNorm weights; absent when it has none). */
+  weighting?: WeightingCheckpoint;
 }
 
 /** Early-stopping state carried in checkpoints so a resumed run stops where the straight run would. */
@@ -137,6 +142,11 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
       await importOptimizerState(optimizer, opts.resume.optimizer, model.namedVariables);
       epoch = opts.resume.epoch;
       step = opts.resume.step;
+      const ws = opts.resume.weighting;
+      if (ws) {
+        if (ws.type !== model.weighting.type) throw new Error(`cannot resume: the checkpoint holds the state of loss weighting '${ws.type}', the experiment uses '${model.weighting.type}'`);
+        model.weighting.restore(ws.state);
+      }
       if (opts.resumeBest && (data.test || opts.predictions) && (opts.resume.monitor?.bestEpoch ?? 0) > 0) {
         const byName = new Map(opts.resumeBest.map((w) => [w.name, w.tensor]));
         if (model.namedVariables.every((v) => byName.get(v.name)?.size === v.variable.size)) {
@@ -162,6 +172,13 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         ? `train metrics: all ${data.train.size} training examples, eval mode, at each epoch end`
         : `train metrics: a fixed sample of ${trainEval.length} of ${data.train.size} training examples, eval mode, at each epoch end`,
     });
+    opts.onEvent({ type: 'run/log', runId, t: now(), level: 'info', message: model.weighting.describe() });
+    // GradNorm's W: the encoder's top layer (the last layer every task shares).
+    const normLayer = model.weighting.needs.gradNorms ? gradNormLayer(model.encoder.variables) : [];
+    if (normLayer.length) {
+      opts.onEvent({ type: 'run/log', runId, t: now(), level: 'info', message: `gradnorm: gradient norms on the encoder's top layer W = ${normLayer.map((v) => v.name).join(', ')} (${normLayer.reduce((n, v) => n + v.variable.size, 0)} parameters); each step runs one extra forward per task for them` });
+    }
+    const withPredictions = model.weighting.needs.accuracy;
     for (const message of unseenLabelsText(unseenLabels(data), data)) opts.onEvent({ type: 'run/log', runId, t: now(), level: 'warn', message });
     for (const t of model.tasks.filter((x) => x.kind === 'classification')) {
       opts.onEvent({
@@ -234,14 +251,17 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
               const res = model.forward(batch, { training: true, tau, step });
               const obj = objective(model, res, batch);
               // Kept past variableGrads' own tidy.
-              out = tf.keep(packReadout(model, obj, res, false));
+              out = tf.keep(packReadout(model, obj, res, withPredictions));
               return obj.total;
             }, model.variables);
             // Every variable in a fixed order (the optimizer's slots are positional); unused -> zeros.
             let g = model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
             const sq = globalNormSquared(g);
             if (tr.clipNorm && tr.clipNorm > 0) g = clipByGlobalNorm(g, tr.clipNorm, sq);
-            const packed = tf.concat([out!, tf.reshape(sq, [1])]) as tf.Tensor1D;
+            // GradNorm: ||grad_W L_t|| per task on the shared layer, each from its own forward (same
+            // step seed, so the same dropout masks and the same losses as above).
+            const norms = normLayer.length ? [taskGradNorms(model, batch, { training: true, tau, step }, normLayer)] : [];
+            const packed = tf.concat([out!, ...norms, tf.reshape(sq, [1])]) as tf.Tensor1D;
             out!.dispose(); // kept above, so this tidy would not free it
             return { packed, g };
           });
@@ -255,7 +275,9 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
             packed.dispose();
           }
           const gradSq = values[values.length - 1];
-          const r = unpackReadout(model, values.subarray(0, values.length - 1), batch, false);
+          const nNorms = normLayer.length ? model.tasks.length : 0;
+          const gradNorms = Array.from(values.subarray(values.length - 1 - nNorms, values.length - 1));
+          const r = unpackReadout(model, values.subarray(0, values.length - 1 - nNorms), batch, withPredictions);
           const byTask = <T>(a: T[]): Record<string, T> => Object.fromEntries(model.tasks.map((t, j) => [t.id, a[j]]));
           if (!Number.isFinite(r.total) || !Number.isFinite(gradSq)) {
             tf.dispose(g);
@@ -278,11 +300,16 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
             tf.dispose(g);
           }
           weightsIntact = true;
+          model.weighting.observe({
+            losses: r.losses,
+            ...(withPredictions ? { accuracy: model.tasks.map((t) => batchAccuracy(t, r.predictions[t.id], batch)) } : {}),
+            ...(nNorms ? { gradNorms } : {}),
+          });
           step++;
           means.add(r, batch.size, labelledCounts(model, batch));
           opts.onEvent({
             type: 'run/step', runId, t: now(), step, epoch: epoch + 1,
-            losses: byTask(r.losses), convergence: byTask(r.convergence), total: r.total,
+            losses: byTask(r.losses), convergence: byTask(r.convergence), weights: byTask(r.weights), total: r.total,
             lr, tau, ms: performance.now() - s0,
           });
           if (step % logEvery === 0) {
@@ -297,6 +324,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
           await new Promise<void>((res) => setImmediate(res));
         }
         if (status === 'stopped') break;
+        model.weighting.endEpoch();
         epoch++;
 
         const valid = evaluate(model, data, exp, 'valid');
@@ -378,7 +406,8 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
 async function snapshot(model: FeedbackModel, optimizer: tf.Optimizer, epoch: number, step: number, monitor: MonitorState): Promise<TrainState> {
   const weights: NamedTensor[] = model.getWeights().map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
   const optState = (await exportOptimizerState(optimizer, model.namedVariables)).map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
-  return { weights, optimizer: optState, epoch, step, monitor };
+  const ws = model.weighting.state();
+  return { weights, optimizer: optState, epoch, step, monitor, ...(ws ? { weighting: { type: model.weighting.type, state: ws } } : {}) };
 }
 
 function fmt(v: number): string {

@@ -72,3 +72,12 @@ test('mergeStep averages losses by weight and keeps keys of either side', () => 
   assert.equal(m.t, 10);
   assert.equal(m.epoch, 1);
 });
+
+test('mergeStep averages the streamed loss weights too (and keeps a side that has them)', () => {
+  const a: StepEvent = { type: 'run/step', runId: 'r', t: 0, step: 1, epoch: 1, losses: { x: 1 }, convergence: {}, weights: { x: 1, y: 0.5 }, total: 2, lr: 1e-3, tau: 1, ms: 10 };
+  const b: StepEvent = { type: 'run/step', runId: 'r', t: 30, step: 4, epoch: 1, losses: { x: 4 }, convergence: {}, weights: { x: 4, y: 2 }, total: 5, lr: 1e-3, tau: 1, ms: 20 };
+  assert.deepEqual({ ...mergeStep(a, 2, b, 1).weights }, { x: 2, y: 1 });
+  const old: StepEvent = { ...a, weights: undefined };
+  assert.deepEqual(mergeStep(old, 1, b, 1).weights, { x: 4, y: 2 });
+  assert.equal(mergeStep(old, 1, { ...b, weights: undefined }, 1).weights, undefined);
+});

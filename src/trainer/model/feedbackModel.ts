@@ -32,6 +32,11 @@ import './gradients';
 // Plug-ins register themselves on import.
 import './mlpEncoder';
 import './bigruEncoder';
+import { lossWeightings, type LossWeighting } from './lossWeighting';
+import './uncertaintyWeighting';
+import './dwaWeighting';
+import './dtpWeighting';
+import './gradNormWeighting';
 import { dict } from '../../shared/dict';
 
 /** A weight by its path name (checkpoints, `getWeights`/`setWeights`). */
@@ -115,6 +120,8 @@ export interface FeedbackModel {
   readonly tasks: readonly TaskModel[];
   readonly arrows: readonly ArrowModel[];
   readonly encoder: Encoder;
+  /** How the task losses are combined (`lossWeighting`); its learned parameters are among `variables`. */
+  readonly weighting: LossWeighting;
   /** K (0 when no arrow is enabled: a static MTL model). */
   readonly iterations: number;
   /** Trainable variables in a fixed order (the optimizer state follows this order). */
@@ -225,6 +232,11 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
     return { id: f.id, spec: f, from, to: byId.get(f.to)!, amplifier, injection, combine: f.combine ?? 'concat', gumbel };
   });
 
+  const weighting = lossWeightings.get(exp.lossWeighting?.type ?? 'fixed')(exp.lossWeighting ?? { type: 'fixed' }, {
+    tasks: exp.tasks.map((t) => ({ id: t.id, kind: t.kind, lossWeight: t.lossWeight ?? 1 })),
+    scope: root.scope('lossWeighting'),
+  });
+
   const namedVariables = root.allVariables;
   const variables = namedVariables.map((v) => v.variable);
   const parameterCount = variables.reduce((n, v) => n + v.size, 0);
@@ -331,7 +343,7 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
   }
 
   return {
-    exp, seed, tasks, arrows, encoder, iterations: K, variables, namedVariables, parameterCount, forward,
+    exp, seed, tasks, arrows, encoder, weighting, iterations: K, variables, namedVariables, parameterCount, forward,
     gateProbs() {
       const r: Record<string, tf.Tensor1D> = dict();
       for (const a of arrows) { const p = a.injection.probs(); if (p) r[a.id] = p; }

@@ -3,6 +3,8 @@
  *
  *   total = weighting(task losses on pass K) + lambda * sum_tasks L_conv(task)
  *
+ * The loss weighting (`model.weighting`) weighs the task losses only; the convergence term keeps its
+ * own weight lambda whatever the weighting.
  * plus everything the events report (per-task losses, convergence terms, iteration deltas). The
  * convergence term uses the model's task outputs y^0..y^K (`convergence.ts`).
  */
@@ -10,13 +12,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/types';
 import { convergenceLoss, iterationDeltas } from './convergence';
 import type { FeedbackModel, ForwardResult } from './feedbackModel';
-import { lossWeightings } from './lossWeighting';
 
 export interface Objective {
   /** The minimised scalar. */
   total: tf.Scalar;
   /** Unweighted task loss on pass K, in `model.tasks` order. */
   taskLosses: tf.Scalar[];
+  /** The weight each task loss got (the weighting's factor on L_t), [T]. */
+  weights: tf.Tensor1D;
   /** L_conv per task before lambda, in `model.tasks` order. */
   convergence: tf.Scalar[];
   /** ||y^(k+1) - y^k|| for k = 0..K-1 per task ([K] each), in `model.tasks` order. */
@@ -26,7 +29,6 @@ export interface Objective {
 /** Computes the objective of a forward result against the batch's targets. */
 export function objective(model: FeedbackModel, result: ForwardResult, batch: Batch): Objective {
   const exp = model.exp;
-  const weighting = lossWeightings.get(exp.lossWeighting?.type ?? 'fixed')(exp);
   const { beta, lambda } = exp.convergence;
   const startK = exp.convergence.startK ?? 1;
   const taskLosses: tf.Scalar[] = [];
@@ -43,7 +45,8 @@ export function objective(model: FeedbackModel, result: ForwardResult, batch: Ba
     deltas.push(d);
     convergence.push(t.receivesFeedback ? convergenceLoss(d, beta, startK) : tf.scalar(0));
   }
-  let total = weighting.combine(taskLosses);
+  const weighted = model.weighting.combine(taskLosses);
+  let total = weighted.total;
   if (lambda > 0 && model.iterations > 0) total = tf.add(total, tf.mul(lambda, tf.addN(convergence))) as tf.Scalar;
-  return { total, taskLosses, convergence, deltas };
+  return { total, taskLosses, weights: weighted.weights, convergence, deltas };
 }
