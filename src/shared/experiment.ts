@@ -7,7 +7,7 @@
  * length of the offending node (or of its nearest existing parent's key, for a missing property).
  */
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import { taskLevel, type CharFeaturesSpec, type Experiment, type TaskKind } from './experimentTypes';
+import { LOSS_WEIGHTING_TYPES, taskLevel, type CharFeaturesSpec, type Experiment, type LossWeightingType, type TaskKind } from './experimentTypes';
 import { betterMode, METRICS_BY_KIND } from './metrics/catalogue';
 import { tooDeep, tooDeepMessage } from './jsonDepth';
 import { estimateParameters, formatCount, LIMITS, type Limit } from './limits';
@@ -373,7 +373,7 @@ function collect(exp: unknown, opts: ValidateOptions): Collected[] {
   if (training) checkTraining(c, training, tasks ?? new Map(), known, data?.format);
   const enabledArrows = checkFeedback(c, exp, tasks ?? new Map(), known, encoderType, exp.encoder);
   checkIterations(c, exp, enabledArrows);
-  checkLossWeighting(c, exp);
+  checkLossWeighting(c, exp, tasks ?? new Map());
   checkLayout(c, exp);
   checkParameters(c, exp);
   if (data && opts.fileExists) checkFiles(c, data, tasks ?? new Map(), opts.fileExists);
@@ -555,7 +555,8 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): Ma
     if (out.has(id)) { c.error([...P, 'id'], `duplicate task id '${id}' (also tasks[${out.get(id)!.index}])`); return; }
     out.set(id, { id, index: i, kind, label, blocks: b ? blocks : undefined, tokenTower });
   });
-  if (tasks.length > 0 && tasks.every((t) => isObj(t) && t.lossWeight === 0)) c.error(['tasks'], 'every task has lossWeight 0: nothing would be trained');
+  const lwType = isObj(exp.lossWeighting) ? exp.lossWeighting.type : undefined;
+  if ((lwType === undefined || lwType === 'fixed') && tasks.length > 0 && tasks.every((t) => isObj(t) && t.lossWeight === 0)) c.error(['tasks'], 'every task has lossWeight 0: nothing would be trained');
   return out;
 }
 
@@ -835,11 +836,44 @@ function checkParameters(c: Checker, exp: Obj): void {
   else c.warn(path, `${what}, above ${formatCount(L.soft)} (allowed up to ${formatCount(L.hard)}): ${L.why}`);
 }
 
-function checkLossWeighting(c: Checker, exp: Obj): void {
+/** Options each loss weighting accepts (besides `type`). */
+export const LOSS_WEIGHTING_KEYS: Record<LossWeightingType, readonly string[]> = {
+  fixed: [], uncertainty: [], dwa: ['temperature'], dtp: ['gamma', 'alpha'], gradnorm: ['alpha', 'learningRate'],
+};
+
+function checkLossWeighting(c: Checker, exp: Obj, tasks: Map<string, TaskInfo>): void {
   const lw = c.obj(exp, 'lossWeighting', [], true);
   if (!lw) return;
-  c.keys(lw, ['lossWeighting'], ['type']);
-  c.oneOf(lw, 'type', ['lossWeighting'], ['fixed'] as const, true);
+  const P: Path = ['lossWeighting'];
+  const type = c.oneOf(lw, 'type', P, LOSS_WEIGHTING_TYPES, true);
+  if (!type) return;
+  const allowed = LOSS_WEIGHTING_KEYS[type];
+  for (const k of Object.keys(lw)) {
+    if (k === 'type' || allowed.includes(k)) continue;
+    const owners = LOSS_WEIGHTING_TYPES.filter((t) => LOSS_WEIGHTING_KEYS[t].includes(k));
+    if (owners.length) c.error([...P, k], `'${k}' is an option of lossWeighting ${owners.map((o) => `'${o}'`).join(' and ')}, not of '${type}'${allowed.length ? ` (its options: ${allowed.join(', ')})` : ' (it has no options)'}`, true);
+    else c.keys({ [k]: lw[k] }, P, ['type', ...allowed]);
+  }
+  if (type === 'dwa') c.num(lw, 'temperature', P, false, { gt: 0, why: 'the softmax temperature T in w = K softmax(r / T)' });
+  if (type === 'dtp') {
+    c.num(lw, 'gamma', P, false, { ge: 0, why: 'the focusing exponent in -(1 - kappa)^gamma log kappa' });
+    c.num(lw, 'alpha', P, false, { gt: 0, le: 1, why: "the moving average's weight of the newest batch's accuracy" });
+    for (const t of tasks.values()) {
+      if (t.kind === 'regression') c.error([...P, 'type'], `'dtp' weighs each task by its accuracy (a KPI in [0, 1]); regression task '${t.id}' has none — use 'uncertainty', 'dwa' or 'gradnorm'`);
+    }
+  }
+  if (type === 'gradnorm') {
+    c.num(lw, 'alpha', P, false, { ge: 0, why: 'the asymmetry: how strongly slower tasks are pulled up' });
+    c.num(lw, 'learningRate', P, false, { gt: 0, why: 'the Adam step size of the task weights' });
+  }
+  if (type !== 'fixed') {
+    const raw = Array.isArray(exp.tasks) ? exp.tasks : [];
+    raw.forEach((t, i) => {
+      if (isObj(t) && t.lossWeight !== undefined && t.lossWeight !== 1) {
+        c.warn(['tasks', i, 'lossWeight'], `'lossWeight' is used by lossWeighting 'fixed' only; '${type}' sets the task weights itself, so this value is ignored`);
+      }
+    });
+  }
 }
 
 function checkLayout(c: Checker, exp: Obj): void {

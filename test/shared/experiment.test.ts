@@ -352,3 +352,35 @@ test("'bilstm' encoder and block: the same options and rules as 'bigru'", () => 
   assert.deepEqual(errors(add(32)), []);
   expectError(add(16), 'feedback[0].amplifier.units', /\(32\)/);
 });
+
+test('loss weighting: every type and option validates, every wrong option has a located error', () => {
+  for (const lw of [{ type: 'fixed' }, { type: 'uncertainty' }, { type: 'dwa' }, { type: 'dwa', temperature: 0.5 }, { type: 'dtp', gamma: 2, alpha: 1 }, { type: 'gradnorm', alpha: 0, learningRate: 0.01 }]) {
+    assert.deepEqual(validateExperiment(mutate(slu, (x) => { x.lossWeighting = lw; })), [], JSON.stringify(lw));
+  }
+  expectError(mutate(slu, (x) => { x.lossWeighting = { type: 'gradnrom' }; }), 'lossWeighting.type', /one of 'fixed', 'uncertainty', 'dwa', 'dtp', 'gradnorm'.*did you mean 'gradnorm'/);
+  expectError(mutate(slu, (x) => { x.lossWeighting = {}; }), 'lossWeighting.type', /missing required property 'type'/);
+  expectError(mutate(slu, (x) => { x.lossWeighting = 'dwa'; }), 'lossWeighting', /must be an object/);
+  expectError(mutate(slu, (x) => { x.lossWeighting = { type: 'dwa', temperature: 0 }; }), 'lossWeighting.temperature', /'temperature' must be a number > 0, got 0 \(the softmax temperature/);
+  expectError(mutate(slu, (x) => { x.lossWeighting = { type: 'dwa', temperature: 'hot' }; }), 'lossWeighting.temperature', /must be a number > 0/);
+  expectError(mutate(slu, (x) => { x.lossWeighting = { type: 'dtp', gamma: -1 }; }), 'lossWeighting.gamma', /'gamma' must be a number >= 0, got -1/);
+  expectError(mutate(slu, (x) => { x.lossWeighting = { type: 'dtp', alpha: 0 }; }), 'lossWeighting.alpha', /'alpha' must be a number > 0 and <= 1, got 0/);
+  expectError(mutate(slu, (x) => { x.lossWeighting = { type: 'dtp', alpha: 1.5 }; }), 'lossWeighting.alpha', /<= 1, got 1.5/);
+  expectError(mutate(slu, (x) => { x.lossWeighting = { type: 'gradnorm', alpha: -0.5 }; }), 'lossWeighting.alpha', /'alpha' must be a number >= 0, got -0.5 \(the asymmetry/);
+  expectError(mutate(slu, (x) => { x.lossWeighting = { type: 'gradnorm', learningRate: 0 }; }), 'lossWeighting.learningRate', /'learningRate' must be a number > 0, got 0/);
+  // An option of another type is an error (it would silently do nothing), naming whose it is.
+  expectError(mutate(slu, (x) => { x.lossWeighting = { type: 'uncertainty', temperature: 2 }; }), 'lossWeighting.temperature', /'temperature' is an option of lossWeighting 'dwa', not of 'uncertainty' \(it has no options\)/);
+  expectError(mutate(slu, (x) => { x.lossWeighting = { type: 'dwa', alpha: 2 }; }), 'lossWeighting.alpha', /option of lossWeighting 'dtp' and 'gradnorm', not of 'dwa' \(its options: temperature\)/);
+  // A key no type knows is a warning with a suggestion, as elsewhere.
+  const w = validateExperiment(mutate(slu, (x) => { x.lossWeighting = { type: 'dwa', temperatur: 2 }; }));
+  assert.equal(w.length, 1);
+  assert.equal(w[0].severity, 'warning');
+  assert.equal(w[0].pathText, 'lossWeighting.temperatur');
+  assert.match(w[0].message, /did you mean 'temperature'/);
+  // dtp needs an accuracy per task: a regression task is refused.
+  expectError(mutate(csv, (x) => { x.lossWeighting = { type: 'dtp' }; }), 'lossWeighting.type', /regression task 'mass' has none/);
+  // lossWeight is for 'fixed' only: ignored (warned) with a dynamic weighting, and all-zero is no error there.
+  const lw = warnings(mutate(csv, (x) => { x.lossWeighting = { type: 'uncertainty' }; x.tasks[1].lossWeight = 0.5; }));
+  assert.deepEqual(lw.map((i) => i.pathText), ['tasks[1].lossWeight']);
+  assert.match(lw[0].message, /used by lossWeighting 'fixed' only/);
+  assert.deepEqual(errors(mutate(csv, (x) => { x.lossWeighting = { type: 'dwa' }; x.tasks[0].lossWeight = 0; x.tasks[1].lossWeight = 0; })), []);
+});

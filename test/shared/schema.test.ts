@@ -14,6 +14,7 @@ import type {
   Activation, AmplifierSpec, BiGruEncoderSpec, BlockSpec, ConvergenceSpec, CsvDataSpec, EarlyStoppingSpec, Experiment,
   AttentionSpec, FeedbackSpec, GumbelSpec, MlpEncoderSpec, SluDataSpec, TaskKind, TaskSpec, TrainingSpec,
 } from '../../src/shared/experimentTypes';
+import { LOSS_WEIGHTING_TYPES } from '../../src/shared/experimentTypes';
 
 const root = join(__dirname, '..', '..', '..');
 const schema = JSON.parse(readFileSync(join(root, 'media', 'fmtl.schema.json'), 'utf8'));
@@ -173,4 +174,22 @@ test('top-level properties and definitions carry descriptions (VS Code hover)', 
   // Hover in VS Code shows descriptions: the top-level ones and every definition must have one.
   for (const [k, v] of Object.entries<S>(schema.properties)) assert.ok(v.description || v.$ref, `property ${k}`);
   for (const [k, v] of Object.entries<S>(schema.definitions)) assert.ok(v.description, `definition ${k}`);
+});
+
+test('loss weighting: the schema lists every type with exactly its options, as validate() does', () => {
+  const lw = schema.properties.lossWeighting;
+  assert.deepEqual(sorted(lw.properties.type.enum), sorted([...LOSS_WEIGHTING_TYPES]));
+  const withLw = (x: unknown) => ({ ...sample('penguins.fmtl.json'), lossWeighting: x });
+  for (const good of [{ type: 'fixed' }, { type: 'uncertainty' }, { type: 'dwa', temperature: 2 }, { type: 'dtp', gamma: 1, alpha: 0.1 }, { type: 'gradnorm', alpha: 1.5, learningRate: 0.025 }]) {
+    assert.deepEqual(schemaErrors(withLw(good)), [], JSON.stringify(good));
+  }
+  for (const [bad, want] of [
+    [{ type: 'uncertainty', temperature: 2 }, '$.lossWeighting.temperature: additional property'],
+    [{ type: 'dwa', alpha: 1 }, '$.lossWeighting.alpha: additional property'],
+    [{ type: 'dwa', temperature: 0 }, '$.lossWeighting.temperature: exclusiveMinimum must be > 0'],
+    [{ type: 'dtp', alpha: 2 }, '$.lossWeighting.alpha: maximum must be <= 1'],
+    [{ type: 'gradnorm', learningRate: -1 }, '$.lossWeighting.learningRate: exclusiveMinimum must be > 0'],
+  ] as [unknown, string][]) {
+    assert.ok(schemaErrors(withLw(bad)).includes(want), `${JSON.stringify(bad)}: ${schemaErrors(withLw(bad))}`);
+  }
 });
