@@ -40,7 +40,7 @@ type SectionId = 'convergence' | 'gates' | 'loss' | 'metrics' | 'examples' | 'co
 const SECTIONS: { id: SectionId; title: string; hint: string }[] = [
   { id: 'convergence', title: 'Convergence', hint: 'How far each feedback iteration moves the outputs: ‖y^(k+1) − y^k‖. Lines that drop steeply mean the loop settles after the first passes.' },
   { id: 'gates', title: 'Gumbel gates', hint: 'Probability of each candidate block receiving the feedback, over training. The white line marks the block the gate picks (argmax).' },
-  { id: 'loss', title: 'Loss', hint: 'Task loss on the final iterate y^K per step (smoothed; raw in the background) and the epoch means on train and validation.' },
+  { id: 'loss', title: 'Loss', hint: 'Task loss on the final iterate y^K per step (smoothed; raw in the background) and the epoch means on train and validation; with a dynamic loss weighting, the weight each task loss got per step.' },
   { id: 'metrics', title: 'Metrics', hint: 'Per-epoch metrics on train (dashed) and validation (solid).' },
   { id: 'examples', title: 'Examples', hint: 'What the feedback passes did to each example: y^K against y^0, per task, on the best checkpoint.' },
   { id: 'compare', title: 'Compare', hint: '' },
@@ -429,6 +429,38 @@ export class ChartsApp {
       }
       c.chart.setSmoothing(smoothing);
       c.chart.update({ lines, caption: single ? '' : 'solid: train loss per step (smoothed) · dashed with dots: validation loss per epoch' });
+      });
+    }
+
+    // ---- loss weights (beside the losses): only when some run's weighting adapts the weights
+    const weighting = (r: RunEntry) => (r.snapshot.config ?? r.model.start?.config)?.lossWeighting?.type ?? 'fixed';
+    const weighted = runs.filter((r) => weighting(r) !== 'fixed' && r.model.weights.size > 0);
+    if (weighted.length) {
+      const c = this.lineChart('lossweights', 'loss', 'loss', {
+        title: 'Loss weights', subtitle: single ? `lossWeighting '${weighting(weighted[0])}'` : 'per run and task',
+        fileStem: 'loss-weights', chartId: 'loss-weights', xLabel: 'step', xName: 'step', yLog: false,
+      });
+      if (c.draw) this.later('lossweights', () => {
+        const lines: ChartLine[] = [];
+        for (const r of weighted) {
+          let ti = 0;
+          for (const task of tasks) {
+            const s = r.model.weights.get(task);
+            if (!s?.length) continue;
+            lines.push({
+              id: `${r.id}/w/${task}`, runId: r.id, x: s.x, y: s.y, smooth: false,
+              label: single ? task : `${r.name} · ${task}`, hideInLegend: !single && ti > 0,
+              color: single ? paletteColor(tasks.indexOf(task) + 2) : this.color(r), dash: single ? undefined : ['', '5 3', '1.5 2.5'][ti % 3] || undefined,
+            });
+            ti++;
+          }
+        }
+        const kinds = [...new Set(weighted.map(weighting))].join(', ');
+        c.chart.update({
+          lines,
+          caption: `the factor that multiplied each task's training loss at each step (${kinds}; unsmoothed); the convergence loss keeps its weight λ`
+            + (single ? '' : ` · line style = task: ${tasks.map((t, i) => `${t} ${['solid', 'dashed', 'dotted'][i % 3]}`).join(', ')}`),
+        });
       });
     }
 

@@ -117,6 +117,8 @@ export class RunModel {
   readonly tasks: string[] = [];
   /** Per-task training loss on y^K, x = step. */
   readonly loss = new Map<string, StreamingSeries>();
+  /** Per-task loss weight (the factor the loss weighting applied to L_t), x = step. */
+  readonly weights = new Map<string, StreamingSeries>();
   /** Per-task convergence loss (before lambda), x = step. */
   readonly convergence = new Map<string, StreamingSeries>();
   readonly total: StreamingSeries;
@@ -222,6 +224,7 @@ export class RunModel {
     this.lastEpoch = Math.max(this.lastEpoch, e.epoch);
     for (const [task, v] of Object.entries(e.losses)) this.taskSeries(this.loss, task).push(e.step, v);
     for (const [task, v] of Object.entries(e.convergence ?? {})) this.taskSeries(this.convergence, task).push(e.step, v);
+    for (const [task, v] of Object.entries(e.weights ?? {})) this.taskSeries(this.weights, task).push(e.step, v);
     this.total.push(e.step, e.total);
     this.lr.push(e.step, e.lr);
     this.tau.push(e.step, e.tau);

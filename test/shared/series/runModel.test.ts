@@ -78,3 +78,11 @@ test('events repeated across a snapshot and the next batch are dropped once', ()
   assert.ok(m.duplicates > 0);
   assert.deepEqual(m.deltaCurves('slots'), ref.deltaCurves('slots'));
 });
+
+test('loss weights: one series per task from run/step, none for events without weights', () => {
+  const step = (s: number, w?: Record<string, number>): TrainerEvent => ({ type: 'run/step', runId: 'r', t: s, step: s, epoch: 1, losses: { a: 1, b: 2 }, convergence: {}, ...(w ? { weights: w } : {}), total: 3, lr: 1e-3, tau: 1, ms: 1 });
+  const m = RunModel.from('r', [step(1, { a: 1, b: 1 }), step(2, { a: 1.2, b: 0.8 }), step(3, { a: 1.4, b: 0.6 })]);
+  assert.deepEqual(Array.from(m.weights.get('b')!.y), [1, 0.8, 0.6]);
+  assert.deepEqual(Array.from(m.weights.get('a')!.x), [1, 2, 3]);
+  assert.equal(RunModel.from('r', [step(1), step(2)]).weights.size, 0);
+});
