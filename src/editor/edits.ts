@@ -24,7 +24,8 @@ import type { Activation, BlockSpec } from '../shared/experimentTypes';
 import type { IntentMessage, Point } from '../shared/graphEditorProtocol';
 import { blockNodeId, ENCODER_NODE_ID } from '../shared/graphEditorProtocol';
 import { assertNever } from '../shared/assertNever';
-import { ID_PATTERN, RESERVED_TASK_IDS } from '../shared/experiment';
+import { ID_PATTERN, LOSS_WEIGHTING_KEYS, RESERVED_TASK_IDS } from '../shared/experiment';
+import { LOSS_WEIGHTING_TYPES, type LossWeightingType } from '../shared/experimentTypes';
 import { JsonTextEditor } from './jsonTextEditor';
 import type { Json, TextEdit } from './jsonTextEditor';
 
@@ -378,8 +379,47 @@ function num(x: unknown): number | undefined {
   return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
 }
 
+/** Refuses a loss-weighting patch that validate() would reject (unknown type, bad number, option of another type). */
+function checkLossWeighting(doc: DocView, lw: NonNullable<Extract<IntentMessage, { type: 'graph/updateSettings' }>['patch']['lossWeighting']>): void {
+  const cur = isObj(doc.root.lossWeighting) ? doc.root.lossWeighting : {};
+  if (lw.type !== undefined && !(LOSS_WEIGHTING_TYPES as readonly string[]).includes(lw.type)) refuse(`Unknown loss weighting "${lw.type}".`);
+  const type = (lw.type ?? (typeof cur.type === 'string' ? cur.type : 'fixed')) as LossWeightingType;
+  const allowed = LOSS_WEIGHTING_KEYS[type] ?? [];
+  for (const k of ['temperature', 'gamma', 'alpha', 'learningRate'] as const) {
+    const v = lw[k];
+    if (v === undefined || v === null) continue;
+    if (!allowed.includes(k)) refuse(`'${k}' is not an option of the ${type} loss weighting.`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) refuse(`The loss weighting's ${k} must be a number.`);
+    if (k === 'temperature' && !(v > 0)) refuse('The DWA temperature must be a number > 0.');
+    if (k === 'gamma' && !(v >= 0)) refuse('The DTP focusing exponent γ must be a number >= 0.');
+    if (k === 'alpha' && type === 'dtp' && !(v > 0 && v <= 1)) refuse("DTP's α (the moving average's weight of the newest batch) must be in (0, 1].");
+    if (k === 'alpha' && type === 'gradnorm' && !(v >= 0)) refuse("GradNorm's asymmetry α must be a number >= 0.");
+    if (k === 'learningRate' && !(v > 0)) refuse("GradNorm's learning rate must be a number > 0.");
+  }
+  if (lw.type === 'dtp') {
+    const reg = doc.tasks.find((x) => x.raw.kind === 'regression');
+    if (reg) refuse(`DTP weighs each task by its accuracy; regression task '${String(reg.id)}' has none.`);
+  }
+}
+
+/** Writes a loss-weighting patch: a new type keeps only the options it has; options set or removed in place. */
+function writeLossWeighting(ed: JsonTextEditor, doc: DocView, lw: NonNullable<Extract<IntentMessage, { type: 'graph/updateSettings' }>['patch']['lossWeighting']>): void {
+  const cur = isObj(doc.root.lossWeighting) ? doc.root.lossWeighting : undefined;
+  if (!cur) ed.set(['lossWeighting'], { type: lw.type ?? 'fixed' });
+  else if (lw.type !== undefined) {
+    if (cur.type !== lw.type) ed.set(['lossWeighting', 'type'], lw.type);
+    for (const k of Object.keys(cur)) if (k !== 'type' && !LOSS_WEIGHTING_KEYS[lw.type].includes(k)) ed.remove(['lossWeighting', k]);
+  }
+  for (const k of ['temperature', 'gamma', 'alpha', 'learningRate'] as const) {
+    const v = lw[k];
+    if (v === undefined) continue;
+    if (v === null) { if (cur && k in cur) ed.remove(['lossWeighting', k]); } else ed.set(['lossWeighting', k], v);
+  }
+}
+
 function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { type: 'graph/updateSettings' }>) {
-  const { iterations, convergence: c, gumbel: g, training: t, encoder: enc } = it.patch;
+  const { iterations, convergence: c, gumbel: g, training: t, encoder: enc, lossWeighting: lw } = it.patch;
+  if (lw) checkLossWeighting(doc, lw);
   if (iterations !== undefined) {
     if (!(Number.isInteger(iterations) && iterations >= 0)) refuse('K (iterations) must be a whole number >= 0.');
     if (iterations === 0 && doc.arrows.length > 0) refuse('K must be at least 1 while feedback arrows exist.');
@@ -427,6 +467,7 @@ function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMess
   };
   setAll(['convergence'], c);
   setAll(['gumbel'], g);
+  if (lw) writeLossWeighting(ed, doc, lw);
   const { lrSchedule, ...plainTraining } = t ?? {};
   setAll(['training'], plainTraining);
   if (lrSchedule === null) ed.remove(['training', 'lrSchedule']);

@@ -117,6 +117,10 @@ export function toGraphModel(v: Obj): GraphModel {
         epochs: num(tr.epochs), batchSize: num(tr.batchSize), learningRate: num(tr.learningRate), optimizer: str(tr.optimizer), seed: num(tr.seed),
         ...(tr.lrSchedule !== undefined ? { lrSchedule: { decay: str(obj(tr.lrSchedule).decay), warmupSteps: num(obj(tr.lrSchedule).warmupSteps) } } : {}),
       },
+      lossWeighting: {
+        type: str(obj(v.lossWeighting).type), temperature: num(obj(v.lossWeighting).temperature), gamma: num(obj(v.lossWeighting).gamma),
+        alpha: num(obj(v.lossWeighting).alpha), learningRate: num(obj(v.lossWeighting).learningRate),
+      },
       encoder: {
         type: str(obj(v.encoder).type), wordDropout: num(obj(v.encoder).wordDropout),
         ...(obj(v.encoder).chars !== undefined ? { chars: {

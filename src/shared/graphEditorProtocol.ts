@@ -8,7 +8,7 @@
  *
  * Wire format: these bodies travel inside `channel.ts` envelopes (`Channel<In, Out>`).
  */
-import type { Activation, AmplifierSpec, BlockSpec, CharFeaturesSpec, FeedbackSpec, GumbelSpec, LrScheduleSpec, TaskKind, TrainingSpec } from './experimentTypes';
+import type { Activation, AmplifierSpec, BlockSpec, CharFeaturesSpec, FeedbackSpec, GumbelSpec, LossWeightingType, LrScheduleSpec, TaskKind, TrainingSpec } from './experimentTypes';
 
 // ---------------------------------------------------------------------------------------------
 // The drawing model (host -> webview)
@@ -74,6 +74,8 @@ export interface GraphSettings {
     /** `training.lrSchedule` as written (absent: constant rate). */
     lrSchedule?: { decay?: string; warmupSteps?: number };
   };
+  /** `lossWeighting` as written (type and the options of its type). */
+  lossWeighting: { type?: string; temperature?: number; gamma?: number; alpha?: number; learningRate?: number };
   /** The text encoder's word representation as written (`bigru` encoders only). */
   encoder: { type?: string; wordDropout?: number; chars?: { embeddingDim?: number; filters?: number; widths?: number[] } };
 }
@@ -296,6 +298,11 @@ export interface UpdateSettingsIntent extends IntentBase {
       /** null removes the schedule (constant rate); an object patches its keys (null removes a key). */
       lrSchedule?: Patch<Pick<LrScheduleSpec, 'decay' | 'warmupSteps'>> | null;
     };
+    /**
+     * Loss weighting: a new `type` drops the options the new type does not have; an option patches
+     * its key (null removes it: its default).
+     */
+    lossWeighting?: { type?: LossWeightingType; temperature?: number | null; gamma?: number | null; alpha?: number | null; learningRate?: number | null };
     /** Word representation of a `bigru` encoder: chars null removes the character features, {} adds them with defaults. */
     encoder?: { wordDropout?: number | null; chars?: Patch<Pick<CharFeaturesSpec, 'embeddingDim' | 'filters'>> | null };
   };

@@ -342,3 +342,29 @@ test('composeEdit: composing random edit sequences equals applying them one afte
     assert.equal(applyTextEdits(text, invertEdits(original, edits)), original);
   }
 });
+
+test('updateSettings: loss weighting type and options as minimal edits; a new type drops the old options; bad values refused', () => {
+  const dwa = expectText(SAMPLE, { type: 'graph/updateSettings', patch: { lossWeighting: { type: 'dwa', temperature: 3 } } },
+    replaced(SAMPLE, [['"lossWeighting": { "type": "fixed" }', '"lossWeighting": { "type": "dwa", "temperature": 3 }']]));
+  const afterDwa = applyTextEdits(SAMPLE, dwa.edits);
+  // Switching type removes the option the new type does not have.
+  expectText(afterDwa, { type: 'graph/updateSettings', patch: { lossWeighting: { type: 'uncertainty' } } },
+    replaced(SAMPLE, [['"lossWeighting": { "type": "fixed" }', '"lossWeighting": { "type": "uncertainty" }']]));
+  // Clearing an option removes its key (its default applies).
+  expectText(afterDwa, { type: 'graph/updateSettings', patch: { lossWeighting: { temperature: null } } },
+    replaced(SAMPLE, [['"lossWeighting": { "type": "fixed" }', '"lossWeighting": { "type": "dwa" }']]));
+  const gn = run(SAMPLE, { type: 'graph/updateSettings', patch: { lossWeighting: { type: 'gradnorm', alpha: 0.5, learningRate: 0.01 } } });
+  assert.ok(gn.ok);
+  assert.deepEqual((parse(applyTextEdits(SAMPLE, gn.edits)) as { lossWeighting: unknown }).lossWeighting, { type: 'gradnorm', alpha: 0.5, learningRate: 0.01 });
+  // A file without lossWeighting gets one.
+  const without = SAMPLE.replace('\t"lossWeighting": { "type": "fixed" },\n', '');
+  assert.notEqual(without, SAMPLE);
+  const add = run(without, { type: 'graph/updateSettings', patch: { lossWeighting: { type: 'dtp' } } });
+  assert.ok(add.ok);
+  assert.deepEqual((parse(applyTextEdits(without, add.edits)) as { lossWeighting: unknown }).lossWeighting, { type: 'dtp' });
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { lossWeighting: { type: 'gradnrom' as 'gradnorm' } } }, /Unknown loss weighting/);
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { lossWeighting: { temperature: 2 } } }, /'temperature' is not an option of the fixed loss weighting/);
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { lossWeighting: { type: 'dwa', temperature: 0 } } }, /temperature must be a number > 0/);
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { lossWeighting: { type: 'dtp', alpha: 2 } } }, /in \(0, 1\]/);
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { lossWeighting: { type: 'gradnorm', learningRate: -1 } } }, /learning rate must be a number > 0/);
+});

@@ -19,6 +19,7 @@ test('readGraph: lenient model as written (no defaults), layout positions, encod
   assert.deepEqual([a.id, a.from, a.to, a.injection, a.candidates, a.combine, a.enabled], ['intent_to_slots', 'intent', 'slots', 'gumbel', [1, 2, 3], undefined, undefined]);
   assert.equal(m.settings.gumbel.anneal, undefined, 'defaults are not filled in');
   assert.equal(m.settings.convergence.beta, 0.5);
+  assert.deepEqual(m.settings.lossWeighting, { type: 'fixed', temperature: undefined, gamma: undefined, alpha: undefined, learningRate: undefined });
   assert.deepEqual(m.layout['slots/2'], { x: 300, y: 200 });
 });
 

@@ -247,6 +247,22 @@ export class Inspector {
       }
       this.row('Word dropout', this.number('encoder.wordDropout', s.encoder.wordDropout, { min: 0, placeholder: '0' }, (v) => set({ encoder: { wordDropout: v } })));
     }
+    this.section('Loss weighting');
+    const lw = s.lossWeighting;
+    const lwType = lw.type ?? 'fixed';
+    this.row('Weighting', this.select('lossWeighting.type', [
+      ['fixed', 'fixed (each task\'s loss weight)'], ['uncertainty', 'uncertainty (learned log-variances)'], ['dwa', 'DWA (loss-ratio softmax)'],
+      ['dtp', 'DTP (focal weight on accuracy)'], ['gradnorm', 'GradNorm (equal gradient norms)'],
+    ], lwType, (v) => set({ lossWeighting: { type: v as 'fixed' } })));
+    if (lwType === 'dwa') this.row('Temperature', this.number('lossWeighting.temperature', lw.temperature, { placeholder: '2' }, (v) => set({ lossWeighting: { temperature: v } })));
+    if (lwType === 'dtp') {
+      this.row('γ (focus)', this.number('lossWeighting.gamma', lw.gamma, { min: 0, placeholder: '1' }, (v) => set({ lossWeighting: { gamma: v } })));
+      this.row('α (KPI average)', this.number('lossWeighting.alpha', lw.alpha, { placeholder: '0.1' }, (v) => set({ lossWeighting: { alpha: v } })));
+    }
+    if (lwType === 'gradnorm') {
+      this.row('α (asymmetry)', this.number('lossWeighting.alpha', lw.alpha, { min: 0, placeholder: '1.5' }, (v) => set({ lossWeighting: { alpha: v } })));
+      this.row('Weights LR', this.number('lossWeighting.learningRate', lw.learningRate, { placeholder: '0.025' }, (v) => set({ lossWeighting: { learningRate: v } })));
+    }
     this.section('Training');
     this.row('Epochs', this.number('training.epochs', s.training.epochs, { integer: true, min: 1, required: true }, (v) => set({ training: { epochs: v! } })));
     this.row('Batch size', this.number('training.batchSize', s.training.batchSize, { integer: true, min: 1, required: true }, (v) => set({ training: { batchSize: v! } })));

@@ -15,7 +15,7 @@ function model(extra: Partial<GraphModel> = {}): GraphModel {
       { id: 'i2s', index: 0, from: 'intent', to: 'slots', amplifier: { type: 'linear', units: 16 }, injection: 'gumbel', candidates: [1, 3] },
       { id: 's2i', index: 1, from: 'slots', to: 'intent', amplifier: { type: 'linear', units: 16 }, injection: 1 },
     ],
-    settings: { convergence: {}, gumbel: {}, training: {}, encoder: {} },
+    settings: { convergence: {}, gumbel: {}, training: {}, encoder: {}, lossWeighting: {} },
     layout: {},
     ...extra,
   };
