@@ -221,6 +221,11 @@ export interface DataAccess {
   /** Absolute folders (the CLI's current directory, the workspace folders, the shipped samples' data). */
   roots: string[];
   allowOutside?: boolean;
+  /**
+   * False: the experiment's own folder is not inside either (`fmtl eval` of a run folder that does
+   * not lie in it: the run's meta.json, which names the experiment, is then not to be trusted).
+   */
+  experimentFolder?: boolean;
 }
 
 export interface TrainRequest {

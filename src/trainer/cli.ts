@@ -2,11 +2,13 @@
  * `fmtl` — headless entry of the trainer:
  *
  *   fmtl train <file.fmtl.json> [--json] [--epochs N] [--seed N] [--backend auto|tensorflow|wasm|cpu]
- *                               [--runs-dir DIR] [--variant static|fixed|gumbel|asWritten] [--tag T] [--resume RUN_DIR]
- *   fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend ...] [--json]
+ *                               [--runs-dir DIR] [--variant static|fixed|gumbel|asWritten] [--tag T] [--resume RUN_DIR] [--allow-outside]
+ *   fmtl eval <runDir> [--split valid|test] [--checkpoint best|last] [--backend ...] [--json] [--allow-outside]
  *             (also writes <runDir>/predictions/<split>.jsonl, or <split>-last.jsonl for last)
- *   fmtl validate <file.fmtl.json|file.sweep.json> [--json]
- *   fmtl sweep <file.sweep.json> [--workers N] [--backend ...] [--out DIR] [--queue redis://HOST:PORT]
+ *   fmtl validate <file.fmtl.json|file.sweep.json> [--json] [--allow-outside]
+ *   fmtl sweep <file.sweep.json> [--workers N] [--backend ...] [--out DIR] [--queue redis://HOST:PORT] [--allow-outside]
+ *   (--allow-outside: data files outside the experiment's folder, the current directory and the
+ *   shipped samples' data are refused without it; trainer/data/dataPaths.ts)
  *   fmtl worker --queue redis://HOST:PORT [--workers N] [--stalled-ms MS]
  *   fmtl export <runDir> --out DIR [--checkpoint best|last]      (a model folder: savedModel.ts)
  *   fmtl predict <modelDir|runDir> ["sentence" ...] [--input file.txt|file.csv] [--iterations] [--json]
@@ -25,7 +27,7 @@ import { DataError } from './data/dataError';
 import { prepareData } from './data/prepare';
 import { evaluate, type SplitName } from './evaluate';
 import { formatIssues, loadExperimentFile, withOutsideIssues } from './experimentFile';
-import { defaultAccess } from './data/dataPaths';
+import { defaultAccess, isUnder, outsideIssues, outsideReads, realPath } from './data/dataPaths';
 import { buildModel } from './model/feedbackModel';
 import { formatDuration } from '../shared/duration';
 import { formatMetric } from '../shared/metrics/catalogue';
@@ -106,6 +108,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       checkpoint: { value: 'NAME', choices: ['best', 'last'], help: 'checkpoint to load (default best, else last)' },
       backend: BACKEND_OPT,
       json: JSON_OPT,
+      'allow-outside': ALLOW_OUTSIDE_OPT,
     },
   },
   validate: {
@@ -361,6 +364,14 @@ export async function cmdEval(argv: readonly string[], io: CliIo = defaultIo()):
     ?? (fs.existsSync(path.join(runDir, RUN_FILES.checkpoints, 'best')) ? 'best' : 'last');
   const ckptDir = resolveCheckpointDir(path.join(runDir, RUN_FILES.checkpoints, which));
   const exp = withDefaults(config);
+  // The data the run names, checked as train does; the experiment's folder counts only when the run
+  // folder lies in it (a run folder from elsewhere names any experiment path it likes).
+  const access: DataAccess = {
+    ...defaultAccess(io.cwd), allowOutside: p.values['allow-outside'] === true,
+    experimentFolder: isUnder(realPath(runDir), realPath(path.dirname(meta.experimentPath))),
+  };
+  const outside = outsideReads(exp, meta.experimentPath, access);
+  if (outside.length) throw new CliError(outsideIssues(outside, meta.experimentPath, access).map((i) => `${i.pathText}: ${i.message}`).join('\n'));
   const backend = await initBackend(oneOf(p, 'backend', BACKENDS) ?? 'auto');
   const data = await prepareData(exp, path.dirname(meta.experimentPath));
   if (split === 'test' && !data.test) throw new CliError('this experiment has no test split; use --split valid');

@@ -108,8 +108,9 @@ export function shippedDataRoots(samplesDir = shippedSamplesDir(), sameAs?: stri
 }
 
 /** The folders a run of the experiment at `experimentPath` may read without asking. */
-export function insideRoots(experimentPath: string, access: Pick<DataAccess, 'roots'> | undefined): string[] {
-  const roots = [path.dirname(path.resolve(experimentPath)), ...(access?.roots ?? defaultAccess().roots)];
+export function insideRoots(experimentPath: string, access: Pick<DataAccess, 'roots' | 'experimentFolder'> | undefined): string[] {
+  const own = access?.experimentFolder === false ? [] : [path.dirname(path.resolve(experimentPath))];
+  const roots = [...own, ...(access?.roots ?? defaultAccess().roots)];
   return [...new Set(roots.map(realPath))];
 }
 

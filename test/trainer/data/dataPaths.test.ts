@@ -117,6 +117,25 @@ test('fmtl train refuses data outside the experiment folder and the current dire
     assert.equal(ok.status, 0, ok.out);
     assert.equal(fs.readdirSync(runs).length, 1);
 
+    // fmtl eval reads the run's data again: the same rule, and the same flag.
+    const runDir = path.join(runs, fs.readdirSync(runs)[0]);
+    const ev = fmtl(l.elsewhere, 'eval', runDir, '--backend', 'cpu', '--split', 'valid');
+    assert.equal(ev.status, 1, ev.out);
+    assert.match(ev.stderr, /data\.path: reads .*outside\/penguins\.csv, outside .*--allow-outside/);
+    assert.equal(fmtl(l.elsewhere, 'eval', runDir, '--backend', 'cpu', '--split', 'valid', '--allow-outside').status, 0);
+    // A run folder from elsewhere whose meta.json puts "its experiment" beside the data: that folder
+    // does not count, since the run folder does not lie in it.
+    const meta = JSON.parse(fs.readFileSync(path.join(runDir, 'meta.json'), 'utf8'));
+    meta.experimentPath = path.join(l.outside, 'x.fmtl.json');
+    fs.writeFileSync(path.join(runDir, 'meta.json'), JSON.stringify(meta));
+    const cfg = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8'));
+    cfg.data.path = 'penguins.csv';
+    fs.writeFileSync(path.join(runDir, 'config.json'), JSON.stringify(cfg));
+    const foreign = fmtl(l.elsewhere, 'eval', runDir, '--backend', 'cpu', '--split', 'valid');
+    assert.equal(foreign.status, 1, foreign.out);
+    assert.match(foreign.stderr, /data\.path: reads .*outside\/penguins\.csv, outside the folders a run may read without asking \([^)]*\); pass --allow-outside/);
+    assert.ok(!foreign.stderr.includes(`(${l.outside},`), 'the folder meta.json names is not listed as inside');
+
     // The current directory counts as inside: from tmp/, ../outside is under it.
     const fromParent = fmtl(l.dir, 'validate', l.exp);
     assert.equal(fromParent.status, 0, fromParent.out);
