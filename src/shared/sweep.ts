@@ -123,6 +123,8 @@ export interface ParsedSweep {
 const ROOT_KEYS = ['$schema', 'name', 'description', 'experiment', 'seeds', 'variants', 'axes', 'search', 'baseline', 'epochs'];
 const AXIS_KEYS = ['path', 'name', 'values', 'range'];
 const RANGE_KEYS = ['min', 'max', 'steps', 'scale', 'integer'];
+/** Keys that reach an object's prototype instead of a setting: never part of an axis path. */
+const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 /** Cells in a grid above which the sweep is refused (a typo in `steps` should not queue a million runs). */
 export const MAX_CELLS = 10_000;
 
@@ -434,6 +436,8 @@ export function isBaseline(sweep: Pick<Sweep, 'baseline'>, cell: SweepCell): boo
 export function applyOverrides<T>(value: T, overrides: readonly Override[]): T {
   const out = JSON.parse(JSON.stringify(value)) as T;
   for (const o of overrides) {
+    // Refused by checkSweepAgainst; never set on a prototype, whoever calls.
+    if (o.path.some((k) => typeof k === 'string' && UNSAFE_KEYS.has(k))) throw new Error(`'${formatPath(o.path)}' is not a setting of the experiment`);
     let node: unknown = out;
     for (let i = 0; i < o.path.length - 1; i++) node = (node as Record<string | number, unknown>)[o.path[i]];
     (node as Record<string | number, unknown>)[o.path[o.path.length - 1]] = JSON.parse(JSON.stringify(o.value));
@@ -455,10 +459,15 @@ export function checkSweepAgainst(sweep: Sweep, experiment: unknown, text?: stri
   };
   const raw = root ? (getNodeValue(root) as Record<string, unknown>) : undefined;
   sweep.axes.forEach((a, i) => {
+    const unsafe = a.path.find((k) => typeof k === 'string' && UNSAFE_KEYS.has(k));
+    if (unsafe !== undefined) {
+      add(['axes', i, 'path'], `'${unsafe}' is not a setting of the experiment (an axis path names settings such as training.learningRate)`);
+      return;
+    }
     let node: unknown = experiment;
     for (let d = 0; d < a.path.length - 1; d++) {
       const k = a.path[d];
-      const next = typeof node === 'object' && node !== null ? (node as Record<string | number, unknown>)[k] : undefined;
+      const next = typeof node === 'object' && node !== null && Object.prototype.hasOwnProperty.call(node, k) ? (node as Record<string | number, unknown>)[k] : undefined;
       if (next === undefined || next === null || typeof next !== 'object') {
         add(['axes', i, 'path'], `the experiment has nothing at '${formatPath(a.path.slice(0, d + 1))}'${Array.isArray(node) ? ` (it has ${node.length} entr${node.length === 1 ? 'y' : 'ies'})` : ''}`);
         return;
@@ -468,6 +477,13 @@ export function checkSweepAgainst(sweep: Sweep, experiment: unknown, text?: stri
     const last = a.path[a.path.length - 1];
     if (Array.isArray(node) ? typeof last !== 'number' || last > node.length : typeof last !== 'string') {
       add(['axes', i, 'path'], `'${formatPath(a.path)}' does not fit the experiment (${Array.isArray(node) ? 'a list there' : 'an object there'})`);
+      return;
+    }
+    // A key the experiment does not know would be set and ignored: every cell would train the same.
+    const unknown = validateExperiment(applyOverrides(experiment, [{ path: a.path, value: a.values[0] }]))
+      .find((e) => e.severity === 'warning' && formatPath(e.path) === formatPath(a.path) && e.message.startsWith('unknown property'));
+    if (unknown) {
+      add(['axes', i, 'path'], `'${formatPath(a.path)}' is not a setting of the experiment: ${unknown.message.replace(/; it is ignored$/, '')}, so every cell would train the same`);
       return;
     }
     // Each value alone on the base experiment: the error then names the value that breaks it.

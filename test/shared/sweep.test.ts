@@ -138,6 +138,22 @@ test('checked against the experiment: a missing path and a value that breaks it 
   assert.equal(exp.tasks[1].blocks[0].units, 16, 'the base experiment is not touched');
 });
 
+test('an axis path must name a setting: no key the experiment ignores, nothing that reaches a prototype', () => {
+  const exp = parseExperiment(fs.readFileSync(path.join(__dirname, '../../../samples/penguins-quick.fmtl.json'), 'utf8')).experiment!;
+  const check = (p: string) => {
+    const text = `{ "experiment": "x", "seeds": [1], "axes": [{ "path": "${p}", "values": [1, 2] }] }`;
+    return checkSweepAgainst(parseSweep(text).sweep!, exp, text).map((e) => `${e.pathText}: ${e.message}`);
+  };
+  assert.deepEqual(check('training.lerningRate'), ["axes[0].path: 'training.lerningRate' is not a setting of the experiment: unknown property 'lerningRate' (did you mean 'learningRate'?), so every cell would train the same"]);
+  for (const p of ['__proto__.polluted', 'training.__proto__.polluted', 'training.constructor.prototype.x']) {
+    assert.match(check(p)[0], /^axes\[0\]\.path: '(__proto__|constructor)' is not a setting of the experiment/, p);
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was touched');
+  assert.throws(() => applyOverrides(exp, [{ path: ['__proto__', 'polluted'], value: 1 }]), /not a setting/);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.deepEqual(check('training.clipNorm'), [], 'an optional setting the base leaves out can be swept');
+});
+
 test('media/fmtl-sweep.schema.json names the same keys validate() knows', () => {
   const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../media/fmtl-sweep.schema.json'), 'utf8'));
   const known = /known: ([^)]*)\)/.exec(validateSweep({ experiment: 'e', seeds: [1], zzz: 1 }).errors[0].message)![1].split(', ');
