@@ -59,6 +59,12 @@ export function parseCsv(text: string, file: string): CsvTable {
   if (records.length === 0) throw new DataError(`${file}: empty CSV file (no header)`, file);
   const lines = records.map((_, i) => lineOf(i ? ends[i - 1] : 0));
   const header = records[0].map((h) => h.trim());
+  const seen = new Map<string, number>();
+  header.forEach((h, j) => {
+    const k = seen.get(h);
+    if (k !== undefined) throw new DataError(`${file}:${lines[0]}: column '${h}' appears twice in the header (columns ${k + 1} and ${j + 1}); rename one`, `${file}:${lines[0]}`);
+    seen.set(h, j);
+  });
   for (let r = 1; r < records.length; r++) {
     if (records[r].length !== header.length) {
       throw new DataError(`${file}:${lines[r]}: ${records[r].length} fields, but the header has ${header.length}`, `${file}:${lines[r]}`);
@@ -215,10 +221,17 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
       const seen = new Set<string>();
       for (const r of trainRows) { const c = table.rows[r][col].trim(); if (!isMissing(c)) seen.add(c); }
       labelNames[l.task] = [...seen].sort(cmp);
+      if (seen.size < 2) {
+        const what = seen.size ? `one class in the training rows ('${labelNames[l.task][0]}' in column '${l.column}')` : `no class in the training rows (column '${l.column}' is missing in every one)`;
+        throw new DataError(`${file}: task '${l.task}' has ${what}; a classifier needs at least two`, file);
+      }
       classIndex[l.task] = new Map(labelNames[l.task].map((v, i) => [v, i]));
     } else {
       const v = new Float64Array(n);
       for (let r = 0; r < n; r++) v[r] = num(r, col, l.column);
+      if (trainRows.every((r) => Number.isNaN(v[r]))) {
+        throw new DataError(`${file}: column '${l.column}' (label of task '${l.task}') has no values in the training rows (every one is missing)`, file);
+      }
       realValues[l.task] = v;
       targetScale[l.task] = meanStd(v, trainRows);
       labelNames[l.task] = [];

@@ -59,6 +59,11 @@ async function prepareSlu(data: SluDataSpec, tasks: readonly TaskSpec[], baseDir
   const index: Record<string, Map<string, number>> = dict();
   for (const t of tasks) {
     const names = t.kind === 'tagging' ? namesFrom(train.token[t.label].flat()) : namesFrom(train.sentence[t.label]);
+    if (names.length < 2) {
+      const file = path.join(root, splits.train, t.label);
+      const what = t.kind === 'tagging' ? 'tag' : 'class';
+      throw new DataError(`${file}: task '${t.id}' has ${names.length ? `one ${what} in the training sentences ('${names[0]}')` : `no ${what}`}; a ${t.kind === 'tagging' ? 'tagger' : 'classifier'} needs at least two`, file);
+    }
     labelNames[t.id] = names;
     index[t.id] = new Map(names.map((n, i) => [n, i]));
   }

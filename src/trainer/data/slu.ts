@@ -62,6 +62,7 @@ export async function readSluSplit(dir: string, labelFiles: readonly SluLabelFil
   const inFile = path.join(dir, 'seq.in');
   const uniq = [...new Map(labelFiles.map((f) => [f.file, f])).values()];
   const [inLines, ...labelLines] = await settleInOrder([readLines(inFile), ...uniq.map((f) => readLines(path.join(dir, f.file)))]);
+  if (inLines.length === 0) throw new DataError(`${inFile}: no sentences (the file is empty)`, inFile);
   uniq.forEach((f, k) => {
     if (labelLines[k].length !== inLines.length) {
       const file = path.join(dir, f.file);

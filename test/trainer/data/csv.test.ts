@@ -101,3 +101,14 @@ test('encodeCsv: unknown column names the file and column; non-numeric cell name
   assert.throws(() => encodeCsv(bad, 'b.csv', { features: ['x'], labels: [{ task: 'y', column: 'y', kind: 'classification' }], missing: ['NA'], valid: 0, test: 0, seed: 1 }),
     (e: unknown) => e instanceof DataError && e.where === 'b.csv:3' && /column 'x': 'abc' is not a number/.test(e.message));
 });
+
+test('parseCsv / encodeCsv: a column named twice, a one-class label and a regression label missing in every training row are refused by file', () => {
+  assert.throws(() => parseCsv('x,y,x\n1,a,2\n', 'd.csv'),
+    (e: unknown) => e instanceof DataError && e.where === 'd.csv:1' && e.message === "d.csv:1: column 'x' appears twice in the header (columns 1 and 3); rename one");
+  const one = parseCsv('x,y\n1,a\n2,a\n3,a\n', 'o.csv');
+  assert.throws(() => encodeCsv(one, 'o.csv', { features: ['x'], labels: [{ task: 't', column: 'y', kind: 'classification' }], missing: ['NA'], valid: 0, test: 0, seed: 1 }),
+    (e: unknown) => e instanceof DataError && e.where === 'o.csv' && /task 't' has one class in the training rows \('a' in column 'y'\); a classifier needs at least two/.test(e.message));
+  const none = parseCsv('x,y\n1,NA\n2,NA\n', 'n.csv');
+  assert.throws(() => encodeCsv(none, 'n.csv', { features: ['x'], labels: [{ task: 'm', column: 'y', kind: 'regression' }], missing: ['NA'], valid: 0, test: 0, seed: 1 }),
+    /n\.csv: column 'y' \(label of task 'm'\) has no values in the training rows \(every one is missing\)/);
+});

@@ -48,13 +48,16 @@ test('SLU: vocab and label maps from train; OOV -> <unk>; unseen intent/tag -> -
   assert.deepEqual(v.rawLabels.slots, [['O', 'B-genre', 'B-time']]);
 });
 
-test('SLU: limitTrain and minFreq shape the vocabulary; a missing split folder is a DataError', async () => {
+test('SLU: limitTrain and minFreq shape the vocabulary; one class left, or a missing split folder, is a DataError', async () => {
   const root = sluTree();
-  const exp = makeExp({ format: 'slu', path: '../data', splits: { train: 'train', valid: 'valid' }, limitTrain: 2, minFreq: 2 }, SLU_TASKS);
-  const d = await prepareData(exp, path.join(root, 'exp'));
+  const data = { format: 'slu' as const, path: '../data', splits: { train: 'train', valid: 'valid' }, limitTrain: 2, minFreq: 2 };
+  const d = await prepareData(makeExp(data, SLU_TASKS.slice(1)), path.join(root, 'exp'));
   assert.equal(d.train.size, 2);
   assert.deepEqual(d.vocab!.tokens, ['<pad>', '<unk>', 'play']);
-  assert.deepEqual(d.labelNames.intent, ['PlayMusic']);
+  assert.deepEqual(d.labelNames.slots, ['B-genre', 'O']);
+  // The first two sentences are both PlayMusic: a one-class classifier is refused, naming the label file.
+  await assert.rejects(prepareData(makeExp(data, SLU_TASKS), path.join(root, 'exp')),
+    (e: unknown) => e instanceof DataError && e.where === path.join(root, 'data', 'train', 'label') && /task 'intent' has one class in the training sentences \('PlayMusic'\); a classifier needs at least two/.test(e.message));
   const withTest = makeExp({ format: 'slu', path: '../data', splits: { train: 'train', valid: 'valid', test: 'test' } }, SLU_TASKS);
   await assert.rejects(prepareData(withTest, path.join(root, 'exp')), (e: unknown) => e instanceof DataError && /data file not found: .*test.seq\.in/.test(e.message));
 });

@@ -45,3 +45,9 @@ test('line-count mismatch, empty sentence and missing file are clear errors', as
   const c = writeTree({ 'd/seq.in': 'a\n', 'd/label': 'X\n' });
   await assert.rejects(readSluSplit(path.join(c, 'd'), FILES), /data file not found: .*seq\.out/);
 });
+
+test('an empty seq.in (a split with no sentences) names the file', async () => {
+  const a = writeTree({ 'd/seq.in': '', 'd/seq.out': '', 'd/label': '' });
+  await assert.rejects(readSluSplit(path.join(a, 'd'), FILES),
+    (e: unknown) => e instanceof DataError && e.where === path.join(a, 'd', 'seq.in') && /seq\.in: no sentences \(the file is empty\)$/.test(e.message));
+});
