@@ -114,6 +114,22 @@ export function checkParameterCount(exp: Experiment, data: PreparedData): { coun
   return count > L.soft ? { count, warning: `${what}, above ${formatCount(L.soft)}: ${L.why}` } : { count };
 }
 
+/**
+ * The best-validation checkpoint a failed run leaves behind: the newest `best` this process wrote
+ * (a `run/checkpoint` event is sent only once it is in place, so a write that failed does not
+ * count), else the resumed run's best when the run folder holds one; epoch 0 when there is none.
+ */
+export function bestCheckpointSoFar(events: readonly TrainerEvent[], resumed: TrainState['monitor'] | undefined, bestOnDisk: boolean): { epoch: number; valid: RunSummary['best']['valid'] } {
+  let epoch = 0;
+  for (const e of events) if (e.type === 'run/checkpoint' && e.kind === 'best') epoch = e.epoch;
+  if (epoch > 0) {
+    const ev = events.find((e) => e.type === 'run/epoch' && e.epoch === epoch);
+    return { epoch, valid: ev?.type === 'run/epoch' ? ev.valid : {} };
+  }
+  if (bestOnDisk && resumed && resumed.bestEpoch > 0) return { epoch: resumed.bestEpoch, valid: resumed.bestValid ?? {} };
+  return { epoch: 0, valid: {} };
+}
+
 /** Versions recorded in `meta.json`. */
 export function versions(): { node: string; tfjs: string; extension: string } {
   return { node: process.version, tfjs: tf.version_core, extension: (pkg as { version: string }).version };
@@ -268,12 +284,13 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       // The run folder exists: close it as failed, with whatever the events say was done.
       const epochs = events.filter((x) => x.type === 'run/epoch');
       const lastEpoch = epochs[epochs.length - 1];
+      const best = bestCheckpointSoFar(events, resume?.monitor, fs.existsSync(path.join(folder.checkpointsDir, 'best', 'model.json')));
       const summary: RunSummary = {
         status: 'failed',
         epochs: lastEpoch?.type === 'run/epoch' ? lastEpoch.epoch : 0,
         steps: events.reduce((s, x) => (x.type === 'run/step' ? Math.max(s, x.step) : s), 0),
-        bestEpoch: 0,
-        best: { valid: {} },
+        bestEpoch: best.epoch,
+        best: { valid: best.valid },
         last: { valid: lastEpoch?.type === 'run/epoch' ? lastEpoch.valid : {} },
         gates: {},
         durationMs: now(),

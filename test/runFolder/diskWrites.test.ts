@@ -91,3 +91,34 @@ test('read-only runs folder: refused before training with the path and EROFS', {
     unmount(dir);
   }
 });
+
+test('disk full after a best checkpoint: the failed summary.json names that checkpoint (bestEpoch, its valid scores), not epoch 0', { skip: !canMount && 'cannot mount a tmpfs here' }, async () => {
+  const dir = mountTmpfs('size=4m')!;
+  const filler = path.join(dir, 'filler');
+  try {
+    const events: TrainerEvent[] = [];
+    const outcome = await runTraining({ experimentPath: quick, backend: 'cpu', runsDir: path.join(dir, 'runs') }, (e) => {
+      events.push(e);
+      // The disk fills up right after the first best checkpoint is in place...
+      if (e.type === 'run/checkpoint' && e.kind === 'best' && !fs.existsSync(filler)) {
+        const fd = fs.openSync(filler, 'w');
+        try { for (;;) fs.writeSync(fd, Buffer.alloc(64 * 1024)); } catch { /* ENOSPC: full */ } finally { fs.closeSync(fd); }
+      }
+      // ...and frees up once the run has failed, so its summary can be written.
+      if (e.type === 'run/error') fs.rmSync(filler, { force: true });
+    });
+    assert.match(outcome.error!.message, /no space left on the device \(ENOSPC\)/);
+    const best = events.filter((e) => e.type === 'run/checkpoint' && e.kind === 'best');
+    assert.equal(best.length, 1);
+    const summary = JSON.parse(fs.readFileSync(path.join(outcome.runDir!, 'summary.json'), 'utf8'));
+    assert.equal(summary.status, 'failed');
+    assert.equal(summary.bestEpoch, best[0].type === 'run/checkpoint' && best[0].epoch);
+    assert.ok(summary.bestEpoch >= 1);
+    const epoch = events.find((e) => e.type === 'run/epoch' && e.epoch === summary.bestEpoch);
+    assert.deepEqual(summary.best.valid, epoch?.type === 'run/epoch' && epoch.valid);
+    const meta = JSON.parse(fs.readFileSync(path.join(outcome.runDir!, 'checkpoints', 'best', 'model.json'), 'utf8')).userDefinedMetadata;
+    assert.equal(meta.epoch, summary.bestEpoch, 'the checkpoint on disk is the one the summary names');
+  } finally {
+    unmount(dir);
+  }
+});
