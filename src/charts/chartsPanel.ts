@@ -242,6 +242,9 @@ class RunChartsPanel {
 
   private onAppend(runId: string, events: TrainerEvent[]): void {
     if (!this.hydrated || !this.runIds.includes(runId) || !this.panel.visible) return;
+    // A run resumed in its folder: the steps after its checkpoint are trained again, so the webview
+    // starts over from the store's history (which no longer has the superseded ones).
+    if (events.some((e) => e.type === 'run/start' && e.resumed)) { void this.hydrate(); return; }
     const q = this.pending.get(runId);
     if (q) q.push(...events); else this.pending.set(runId, events.slice());
     this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);

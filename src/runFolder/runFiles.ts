@@ -32,6 +32,8 @@ export const RUN_FILES = {
   report: 'report.html',
   predictions: 'predictions',
   preprocessing: 'preprocessing.json',
+  /** Held by the process training the run (pid, host); a resume waits for it to go. */
+  lock: 'trainer.lock',
 } as const;
 
 /** Name of a predictions file inside `predictions/`: `test.jsonl` (best checkpoint), `test-last.jsonl`. */
@@ -59,6 +61,8 @@ export interface RunMeta {
   experimentSha256?: string;
   /** The data files read, with size and sha256, so a result can be tied to the exact data. */
   data?: { path: string; bytes: number; sha256: string }[];
+  /** Each resumed session: when, from which checkpoint, on which backend and versions. */
+  resumes?: { at: string; fromStep: number; checkpoint: 'last' | 'best'; backend: unknown; versions: unknown; hardware: unknown }[];
   /** The request as given (variant, overrides, resume). */
   request: {
     variant?: string; tag?: string; epochs?: number; seed?: number; resume?: string; backend?: string;

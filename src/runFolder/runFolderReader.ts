@@ -11,6 +11,7 @@ import type { Experiment } from '../shared/experimentTypes';
 import type { RunViewStatus } from '../shared/runViewProtocol';
 import type { RunSummary, TrainerEvent } from '../shared/trainerProtocol';
 import { backendLabel } from '../shared/trainerProtocol';
+import { foldResumes } from '../shared/resumeFold';
 import { parseEventLines, predictionsPath, RUN_FILES, timeFromName, type RunSummaryFile } from './runFiles';
 import { parsePredictions, type PredictionsFile } from '../shared/predictions/format';
 
@@ -35,20 +36,23 @@ export interface RunFolderInfo {
   tag?: string;
   seed?: number;
   resumedFrom?: string;
-  /** A `last` checkpoint exists, so the run can be resumed. */
+  /** A checkpoint to resume from exists (`last`, else `best`), so the run can be resumed. */
   hasLastCheckpoint: boolean;
   /** Error message of a failed run. */
   error?: string;
 }
 
-/** Every event of `events.jsonl` (torn or foreign lines skipped); `[]` when there is no log. */
+/**
+ * The run's events from `events.jsonl` (torn or foreign lines skipped) as one run: the events a
+ * resume superseded are left out (`foldResumes`). `[]` when there is no log.
+ */
 export function readEvents(runDir: string): TrainerEvent[] {
-  try { return parseEventLines(fs.readFileSync(path.join(runDir, RUN_FILES.events), 'utf8')); } catch { return []; }
+  try { return foldResumes(parseEventLines(fs.readFileSync(path.join(runDir, RUN_FILES.events), 'utf8'))); } catch { return []; }
 }
 
 /** As `readEvents`, without blocking. */
 export async function readEventsAsync(runDir: string): Promise<TrainerEvent[]> {
-  try { return parseEventLines(await fsp.readFile(path.join(runDir, RUN_FILES.events), 'utf8')); } catch { return []; }
+  try { return foldResumes(parseEventLines(await fsp.readFile(path.join(runDir, RUN_FILES.events), 'utf8'))); } catch { return []; }
 }
 
 /** True if `dir` holds an event log (a run folder, possibly one no store has seen). */
@@ -167,10 +171,17 @@ async function readLastEvent(file: string): Promise<TrainerEvent | undefined> {
   }
 }
 
+/**
+ * A checkpoint to resume from: `last` (or another tool's `last*`), else `best` — a kill during the
+ * first `last` save leaves only `best`, which resume falls back to (`trainer/checkpointStore.ts`).
+ * `<kind>.old` counts too (a kill between the two renames of a checkpoint save).
+ */
 async function hasLastCheckpoint(runDir: string): Promise<boolean> {
   for (const dir of [runDir, path.join(runDir, 'checkpoints')]) {
     try {
-      if ((await fsp.readdir(dir)).some((n) => /^last(\b|[-_.]|$)/i.test(n))) return true;
+      const names = await fsp.readdir(dir);
+      if (names.some((n) => /^last(\b|[-_.]|$)/i.test(n))) return true;
+      if (dir !== runDir && names.some((n) => n === 'best' || n === 'best.old')) return true;
     } catch {
       // no such folder
     }

@@ -4,11 +4,12 @@
  * epoch, checkpoint and final events are also `fsync`ed.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Experiment } from '../shared/experimentTypes';
 import type { TrainerEvent } from '../shared/trainerProtocol';
-import { diskError, makeDirs, writeFileAtomic } from './diskWrites';
-import { eventLine, RUN_FILES, slug, timestampName, type RunMeta, type RunSummaryFile } from './runFiles';
+import { DiskError, diskError, makeDirs, writeFileAtomic } from './diskWrites';
+import { eventLine, parseEventLines, RUN_FILES, slug, timestampName, type RunMeta, type RunSummaryFile } from './runFiles';
 
 /**
  * Write JSON atomically: to a temporary file in the same folder, then rename over the target; on
@@ -27,7 +28,12 @@ export class RunFolder {
   /** Set once appending failed (disk full, ...): later events are not written, the error was thrown once. */
   private broken = false;
 
-  private constructor(readonly id: string, readonly dir: string) {
+  /** Set when this folder holds the run's lock (removed again on close). */
+  private locked = false;
+  private touched = Date.now();
+
+  private constructor(readonly id: string, readonly dir: string, lock = false) {
+    if (lock) { takeLock(dir); this.locked = true; }
     const file = path.join(dir, RUN_FILES.events);
     try {
       this.fd = fs.openSync(file, 'a');
@@ -66,7 +72,7 @@ export class RunFolder {
       writeJsonAtomic(path.join(dir, RUN_FILES.config), opts.config);
       const meta: RunMeta = { runId: id, startedAt: now.toISOString(), ...opts.meta };
       writeJsonAtomic(path.join(dir, RUN_FILES.meta), meta);
-      return new RunFolder(id, dir);
+      return new RunFolder(id, dir, true);
     } catch (e) {
       // A run folder that cannot hold its config is no run: leave nothing behind.
       try { fs.rmSync(dir, { recursive: true, force: true }); } catch { /* reported below */ }
@@ -74,9 +80,44 @@ export class RunFolder {
     }
   }
 
-  /** Opens an existing run folder to append (resume keeps its own folder; this is for tools). */
+  /** Opens an existing run folder to append (for tools; resume uses `reopen`). */
   static open(dir: string): RunFolder {
     return new RunFolder(path.basename(dir), dir);
+  }
+
+  /**
+   * Reopens a run folder to continue its run (resume): a torn last line of `events.jsonl` (a kill
+   * mid-write) is cut so the next event starts on its own line, temporary files of interrupted
+   * atomic writes (`*.<pid>.tmp`) are removed, and `summary.json` is removed (the run is running
+   * again; the end of the resumed session writes it anew). `*.tmp-<pid>` (the report's) too. Returns the folder, the largest `t` of
+   * the events so far (the resumed session's times continue from it) and what was cleaned.
+   */
+  static reopen(dir: string, id = path.basename(dir)): { folder: RunFolder; lastT: number; cleaned: string[] } {
+    const file = path.join(dir, RUN_FILES.events);
+    const cleaned: string[] = [];
+    let lastT = 0;
+    const stale = lockHolder(dir);
+    if (stale?.alive) throw new DiskError(`${dir} is being trained by process ${stale.pid}${stale.host !== os.hostname() ? ` on ${stale.host}` : ''} (${RUN_FILES.lock}); stop it first`, dir, undefined);
+    takeLock(dir);
+    if (stale) cleaned.push(`took over ${RUN_FILES.lock} of process ${stale.pid}${stale.host !== os.hostname() ? ` on ${stale.host}` : ''}, which is gone`);
+    try {
+      const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+      const keep = text.endsWith('\n') || !text ? text.length : text.lastIndexOf('\n') + 1;
+      if (keep < text.length) {
+        fs.truncateSync(file, Buffer.byteLength(text.slice(0, keep), 'utf8'));
+        cleaned.push(`cut a torn last line of ${RUN_FILES.events} (${Buffer.byteLength(text.slice(keep), 'utf8')} bytes)`);
+      }
+      for (const e of parseEventLines(text.slice(0, keep))) if (Number.isFinite(e.t)) lastT = Math.max(lastT, e.t);
+      for (const n of fs.readdirSync(dir)) {
+        if (/\.\d+\.tmp$|\.tmp-\d+$/.test(n)) { fs.rmSync(path.join(dir, n), { force: true, recursive: true }); cleaned.push(`removed ${n}`); }
+      }
+      fs.rmSync(path.join(dir, RUN_FILES.summary), { force: true });
+    } catch (e) {
+      throw diskError('reopen the run folder', dir, e);
+    }
+    const folder = new RunFolder(id, dir);
+    folder.locked = true;
+    return { folder, lastT, cleaned };
   }
 
   get checkpointsDir(): string {
@@ -89,6 +130,11 @@ export class RunFolder {
    */
   append(e: TrainerEvent): void {
     if (this.fd === undefined || this.broken) return;
+    // The lock's time says the holder is alive (to another machine sharing the folder).
+    if (this.locked && Date.now() - this.touched > 10_000) {
+      this.touched = Date.now();
+      try { const t = new Date(); fs.utimesSync(path.join(this.dir, RUN_FILES.lock), t, t); } catch { /* best effort */ }
+    }
     let size = -1;
     try {
       size = fs.fstatSync(this.fd).size;
@@ -108,10 +154,47 @@ export class RunFolder {
   }
 
   close(): void {
+    if (this.locked) { this.locked = false; try { fs.rmSync(path.join(this.dir, RUN_FILES.lock), { force: true }); } catch { /* a stale lock is taken over */ } }
     if (this.fd === undefined) return;
     try { fs.fsyncSync(this.fd); } catch { /* already closed by the OS on exit */ }
     fs.closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+/**
+ * Who holds a run folder's lock, if anyone: `alive` is false when the holder is a process of this
+ * machine that is gone (SIGKILL, crash) or when the lock is unreadable. A holder on another machine
+ * (a shared folder) counts as alive while its lock file was touched in the last `staleMs`.
+ */
+export function lockHolder(dir: string, staleMs = 60_000): { pid: number; host: string; alive: boolean } | undefined {
+  const file = path.join(dir, RUN_FILES.lock);
+  let text: string;
+  let mtime: number;
+  try { text = fs.readFileSync(file, 'utf8'); mtime = fs.statSync(file).mtimeMs; } catch { return undefined; }
+  let lock: { pid?: unknown; host?: unknown };
+  try { lock = JSON.parse(text) as typeof lock; } catch { return { pid: 0, host: '?', alive: false }; }
+  const pid = typeof lock.pid === 'number' ? lock.pid : 0;
+  const host = typeof lock.host === 'string' ? lock.host : '?';
+  if (pid === process.pid && host === os.hostname()) return { pid, host, alive: false };
+  if (host !== os.hostname()) return { pid, host, alive: Date.now() - mtime < staleMs };
+  try { process.kill(pid, 0); return { pid, host, alive: true }; } catch (e) {
+    return { pid, host, alive: (e as NodeJS.ErrnoException).code === 'EPERM' };
+  }
+}
+
+/** Waits (polling) until no live process holds the run folder's lock, at most `timeoutMs`. */
+export async function waitForRunLock(dir: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (lockHolder(dir)?.alive && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+}
+
+function takeLock(dir: string): void {
+  const file = path.join(dir, RUN_FILES.lock);
+  try {
+    fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }) + '\n');
+  } catch (e) {
+    throw diskError('write', file, e);
   }
 }
 

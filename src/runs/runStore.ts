@@ -40,6 +40,8 @@ export interface RunInfo extends Omit<RunFolderInfo, 'runDir'> {
   lastStep?: { step: number; epoch: number; t: number };
   /** Total planned steps (epochs × steps per epoch), from run/start. */
   plannedSteps?: number;
+  /** The step the newest resume continued from (resumed runs continue in their own folder). */
+  resumedAtStep?: number;
 }
 
 /** Buffer sizes. `maxPoints` bounds each high-rate series (half exact tail, half downsampled head). */
@@ -257,6 +259,7 @@ export class RunStore implements Disposable {
   private startRecord(e: RunStartEvent): RunRecord {
     // A live run replaces what a scan may have read of the same folder (same id or same dir).
     const prev = this.runs.get(e.runId) ?? this.record(e.runDir);
+    if (e.resumed) return this.resumeRecord(e, prev);
     if (prev) {
       this.runs.delete(prev.info.id);
       if (prev.info.runDir) this.byDir.delete(normPath(prev.info.runDir));
@@ -275,12 +278,45 @@ export class RunStore implements Disposable {
     return r;
   }
 
+  /**
+   * A resumed session of a run continues its folder: the record is rebuilt from the folder's
+   * history (`readEvents`, which drops what the resume supersedes) up to this session's `run/start`,
+   * which the trainer wrote before sending it; this session's events then arrive live.
+   */
+  private resumeRecord(e: RunStartEvent, prev: RunRecord | undefined): RunRecord {
+    if (prev) {
+      this.runs.delete(prev.info.id);
+      if (prev.info.runDir) this.byDir.delete(normPath(prev.info.runDir));
+    }
+    const history = readEvents(e.runDir);
+    let cut = history.length;
+    while (cut > 0 && !(history[cut - 1].type === 'run/start' && history[cut - 1].t === e.t)) cut--;
+    const r = this.newRecord({
+      id: e.runId,
+      name: path.basename(e.runDir) || e.runId,
+      status: 'running',
+      live: true,
+      experimentPath: e.experimentPath,
+      runDir: e.runDir,
+      startedAt: prev?.info.startedAt ?? Date.now() - e.t,
+      tag: prev?.info.tag,
+    });
+    if (prev) r.info.colorIndex = prev.info.colorIndex;
+    for (const ev of history.slice(0, Math.max(0, cut - 1))) this.apply(r, { ...ev, runId: r.info.id } as TrainerEvent);
+    r.info.status = 'running';
+    r.info.summary = undefined;
+    r.info.error = undefined;
+    return r;
+  }
+
   /** Put one event into the run's buffers and update its info; true if the info changed notably. */
   private apply(r: RunRecord, e: TrainerEvent): boolean {
     const i = r.info;
     switch (e.type) {
       case 'run/start':
-        r.start = e;
+        // A resumed session's start is a marker in the run's history; the run's start stays the first.
+        if (r.start && e.resumed) { r.rare.push(e); i.resumedAtStep = e.resumed.step; }
+        else r.start = e;
         i.config = e.config;
         i.backend = backendLabel(e.backend);
         i.seed = e.seed;
@@ -308,7 +344,7 @@ export class RunStore implements Disposable {
         return true;
       case 'run/checkpoint':
         r.rare.push(e);
-        if (e.kind === 'last') i.hasLastCheckpoint = true;
+        i.hasLastCheckpoint = true; // resume takes last, else best
         return e.kind === 'last';
       case 'run/done':
         r.rare.push(e);
@@ -357,9 +393,7 @@ export class RunStore implements Disposable {
     const info = { ...r.info };
     for (const e of events) {
       // Disk ids win over whatever the log says, so a copied folder does not clash.
-      const ev = { ...e, runId: r.info.id } as TrainerEvent;
-      if (ev.type === 'run/start') r.start = ev;
-      this.apply(r, ev);
+      this.apply(r, { ...e, runId: r.info.id } as TrainerEvent);
     }
     // A finished disk run keeps the status from summary.json; a log without run/done stays as read.
     if (info.summary) { r.info.summary = info.summary; r.info.status = info.status; }
@@ -387,13 +421,13 @@ export class RunStore implements Disposable {
   }
 }
 
-/** A run the trainer can continue: it ended early and its `last` checkpoint is on disk. */
+/** A run the trainer can continue: it ended early and a checkpoint (`last`, else `best`) is on disk. */
 export function isResumable(r: RunInfo): boolean {
   return !r.live && !!r.runDir && r.hasLastCheckpoint && (r.status === 'stopped' || r.status === 'failed' || r.status === 'unknown');
 }
 
 function rank(e: TrainerEvent): number {
-  return e.type === 'run/start' ? 0 : e.type === 'run/done' ? 2 : 1;
+  return e.type === 'run/start' && !e.resumed ? 0 : e.type === 'run/done' ? 2 : 1;
 }
 
 function normPath(p: string): string {

@@ -185,7 +185,8 @@ function runItem(run: RunInfo): vscode.TreeItem {
     run.backend ? `backend ${run.backend}` : '',
     run.seed !== undefined ? `seed ${run.seed}` : '',
     run.summary ? `${run.summary.epochs} epochs, ${run.summary.steps} steps, best epoch ${run.summary.bestEpoch}` : '',
-    run.resumedFrom ? `resumed from ${path.basename(run.resumedFrom)}` : '',
+    run.resumedAtStep !== undefined ? `resumed at step ${run.resumedAtStep}`
+      : run.resumedFrom && run.resumedFrom !== run.runDir ? `resumed from ${path.basename(run.resumedFrom)}` : '',
   ].filter(Boolean);
   if (facts.length) md.appendMarkdown(`${facts.join(' · ')}\n\n`);
   const rows: string[] = [];

@@ -65,8 +65,15 @@ export interface RunStartEvent extends EventBase {
   backend: BackendInfo;
   sizes: RunSizes;
   seed: number;
-  /** Set when this run resumes another run's last checkpoint. */
+  /** Set when this session resumes a run (its run folder: resume continues in the same folder). */
   resumedFrom?: string;
+  /**
+   * Set on a resumed session's `run/start`, which marks in `events.jsonl` where the session begins:
+   * training continues after `step` (epoch `epoch` completed) from the `checkpoint` named; the
+   * `redoneSteps` steps logged after that checkpoint by the interrupted session are trained again
+   * (readers drop their events: `foldResumes`).
+   */
+  resumed?: { step: number; epoch: number; checkpoint: 'last' | 'best'; redoneSteps: number };
 }
 
 export interface StepEvent extends EventBase {
@@ -117,8 +124,16 @@ export interface EpochEvent extends EventBase {
   step: number;
   train: TaskMetrics;
   valid: TaskMetrics;
-  /** Mean task loss over the epoch. */
+  /** Mean task loss over the epoch's training steps (only those since the resume: see `resumedAtStep`). */
   trainLoss: Record<string, number>;
+  /**
+   * Set on the first epoch after a mid-epoch resume: training resumed after global step
+   * `resumedAtStep`, so `trainLoss` averages only the `stepsCounted` steps trained since then (of the
+   * epoch's `run/start` sizes.stepsPerEpoch). Weights and every other metric are as in an
+   * uninterrupted run.
+   */
+  resumedAtStep?: number;
+  stepsCounted?: number;
   validLoss: Record<string, number>;
   /** Value of the early-stopping metric and whether it improved. */
   monitor?: { metric: string; value: number; best: number; improved: boolean };

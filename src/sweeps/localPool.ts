@@ -93,8 +93,9 @@ export function runRequest(o: RunContext, cell: SweepCell, run: SweepRun, resume
     sweep: { name: o.sweepName, cellId: cell.id, cellLabel: cell.label, key: run.key },
     ...(o.dataAccess ? { dataAccess: o.dataAccess } : {}),
   };
-  // The folder name says the cell and seed (`<time>-<name>-<cell>-seed<N>`), for the Runs view and picks.
-  if (resumeFrom) return { ...base, resume: resumeFrom, tag: `${cell.id}-seed${run.seed}-resumed` };
+  // The folder name says the cell and seed (`<time>-<name>-<cell>-seed<N>`), for the Runs view and
+  // picks; a resumed run continues in its folder.
+  if (resumeFrom) return { ...base, resume: resumeFrom };
   return { ...base, variant: cell.variant, overrides: cell.overrides, tag: `${cell.id}-seed${run.seed}` };
 }
 

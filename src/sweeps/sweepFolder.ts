@@ -92,7 +92,9 @@ export function cellRecords(sweepDir: string, cellId: string): RunRecord[] {
     const summary = readRunJson<RunSummaryFile>(runDir, RUN_FILES.summary);
     // checkpointStore.ts's layout (last/, or last.old/ if it died between two renames), read without tfjs.
     const last = path.join(runDir, RUN_FILES.checkpoints, 'last');
-    const checkpoint = fs.existsSync(path.join(last, 'model.json')) || fs.existsSync(path.join(`${last}.old`, 'model.json'));
+    // Resume takes last, else best (a kill during the first last save leaves only best).
+    const best = path.join(path.dirname(last), 'best');
+    const checkpoint = [last, `${last}.old`, best, `${best}.old`].some((d) => fs.existsSync(path.join(d, 'model.json')));
     out.push({ dir: runDir, key, seed: meta.seed, status: summary?.status ?? 'incomplete', checkpoint, startedAt: meta.startedAt });
   }
   return out;

@@ -202,3 +202,84 @@ export class FileCheckpointStore {
     return target;
   }
 }
+
+/** A checkpoint found for resuming a run, and what was passed over. */
+export interface ResumePoint {
+  state: CheckpointState & { meta: Record<string, unknown> };
+  kind: 'last' | 'best';
+  dir: string;
+  /** Checkpoints that exist but could not be used, with why (for the run's log). */
+  skipped: string[];
+}
+
+/**
+ * The newest complete checkpoint of a run folder: `last`, or `best` when `last` is missing or
+ * incomplete (a kill during the first `last` save leaves `best` and a `.tmp-last-*` folder), or
+ * `best` when it is newer (a kill after an epoch's `best` save and before its `last` save). Each
+ * kind may be in `<kind>.old` (a kill between the two renames of a save). A checkpoint counts as
+ * complete when its manifest parses and `weights.bin` holds exactly the bytes it lists.
+ */
+export async function loadResumeCheckpoint(runDir: string): Promise<ResumePoint> {
+  const root = path.join(runDir, 'checkpoints');
+  const found: ResumePoint[] = [];
+  const skipped: string[] = [];
+  for (const kind of ['last', 'best'] as const) {
+    const dir = [path.join(root, kind), path.join(root, `${kind}.old`)].find((d) => fs.existsSync(path.join(d, MODEL_JSON)));
+    if (!dir) continue;
+    try {
+      checkComplete(dir);
+      found.push({ state: await loadCheckpoint(dir), kind, dir, skipped });
+    } catch (e) {
+      skipped.push(`${path.relative(runDir, dir)}: ${(e as Error).message}`);
+    }
+  }
+  if (!found.length) {
+    throw new Error(`no complete checkpoint in ${root} (looked for last/ and best/${skipped.length ? `; ${skipped.join('; ')}` : ''})`);
+  }
+  found.sort((a, b) => b.state.step - a.state.step || (a.kind === 'last' ? -1 : 1));
+  const [pick, ...rest] = found;
+  for (const r of rest) tf.dispose([...r.state.weights, ...r.state.optimizer].map((w) => w.tensor));
+  return pick;
+}
+
+/** Throws unless `dir`'s `weights.bin` has exactly the bytes its `model.json` lists. */
+function checkComplete(dir: string): void {
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, MODEL_JSON), 'utf8')) as CheckpointManifest;
+  for (const group of manifest.weightsManifest) {
+    const want = group.weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * bytesPer(w.dtype), 0);
+    const have = group.paths.reduce((s, p) => s + fs.statSync(path.join(dir, p)).size, 0);
+    if (have !== want) throw new Error(`incomplete: ${group.paths.join(', ')} holds ${have} bytes, the manifest lists ${want}`);
+  }
+}
+
+function bytesPer(dtype: string): number {
+  return dtype === 'bool' ? 1 : dtype === 'complex64' ? 8 : 4;
+}
+
+/**
+ * Removes what interrupted checkpoint saves leave in a run's `checkpoints/` folder: `.tmp-<kind>-*`
+ * folders (a save cut short) and `<kind>.old` when `<kind>` is in place; a `<kind>.old` whose
+ * `<kind>` is missing (a kill between the two renames) is moved back into place. Returns what it did.
+ */
+export function cleanStaleCheckpoints(runDir: string): string[] {
+  const root = path.join(runDir, 'checkpoints');
+  let names: string[];
+  try { names = fs.readdirSync(root); } catch { return []; }
+  const done: string[] = [];
+  for (const n of names) {
+    const p = path.join(root, n);
+    if (n.startsWith('.tmp-')) {
+      removeQuietly(p);
+      done.push(`removed ${n}`);
+    } else if (n.endsWith('.old')) {
+      const target = path.join(root, n.slice(0, -'.old'.length));
+      if (fs.existsSync(path.join(target, MODEL_JSON))) { removeQuietly(p); done.push(`removed ${n}`); }
+      else if (fs.existsSync(path.join(p, MODEL_JSON))) {
+        removeQuietly(target);
+        fs.renameSync(p, target);
+        done.push(`restored ${path.basename(target)} from ${n}`);
+      }
+    }
+  }
+  return done;
+}

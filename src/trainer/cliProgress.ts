@@ -42,7 +42,11 @@ export class ProgressView {
         const s = e.sizes;
         const b = e.backend;
         this.print(`run ${e.runId}`);
-        this.print(`  backend ${b.name} (${b.package}${b.gpu ? ', GPU' : ''}${b.detail ? `, ${b.detail}` : ''})  seed ${e.seed}${e.resumedFrom ? `  resumed from ${e.resumedFrom}` : ''}`);
+        this.print(`  backend ${b.name} (${b.package}${b.gpu ? ', GPU' : ''}${b.detail ? `, ${b.detail}` : ''})  seed ${e.seed}`);
+        if (e.resumed) {
+          const r = e.resumed;
+          this.print(`  resumed in ${e.runDir} from the ${r.checkpoint} checkpoint: epoch ${r.epoch}, step ${r.step}${r.redoneSteps ? ` (${r.redoneSteps} steps logged after it are trained again)` : ''}`);
+        }
         this.print(`  data train ${s.train} · valid ${s.valid} · test ${s.test}${s.vocab ? ` · vocab ${s.vocab}` : ''}  parameters ${s.parameters.toLocaleString('en-US')}  ${s.stepsPerEpoch} steps/epoch`);
         break;
       }
@@ -60,7 +64,9 @@ export class ProgressView {
       case 'run/epoch': {
         const mon = e.monitor ? `  ${e.monitor.metric} ${formatMetric(e.monitor.metric, e.monitor.value)}${e.monitor.improved ? ' *' : ''}` : '';
         const loss = Object.values(e.trainLoss).reduce((a, b) => a + b, 0);
-        this.print(`epoch ${String(e.epoch).padStart(String(this.epochs).length)}/${this.epochs}  loss ${loss.toFixed(4)}  valid ${shortMetrics(e.valid)}${mon}${this.weightsText('  weights ')}  ${formatDuration(e.ms)}`);
+        // After a mid-epoch resume the epoch's loss covers only the steps since the resume: say so.
+        const counted = e.resumedAtStep !== undefined ? ` (${e.stepsCounted} of ${this.stepsPerEpoch} steps: resumed at step ${e.resumedAtStep})` : '';
+        this.print(`epoch ${String(e.epoch).padStart(String(this.epochs).length)}/${this.epochs}  loss ${loss.toFixed(4)}${counted}  valid ${shortMetrics(e.valid)}${mon}${this.weightsText('  weights ')}  ${formatDuration(e.ms)}`);
         break;
       }
       case 'run/log':

@@ -6,18 +6,24 @@
  * Events leave only through `onEvent`; every event after the run folder exists is also appended to
  * its `events.jsonl`. `run/done` is always the last event and is sent only after `summary.json` and
  * the report are on disk, so whoever receives it can read them (and may kill the process).
+ *
+ * Resume (`options.resume` = a run folder) continues in that folder: the newest complete checkpoint
+ * (`last`, else `best`) is loaded, what interrupted writes left is cleaned, and the events go on in
+ * the same `events.jsonl` after a `run/start` marked `resumed` (times continue from the last event);
+ * `summary.json` and the report are rewritten at the end. Readers fold the history into one run.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { formatPath, validateExperiment, withDefaults } from '../shared/experiment';
 import { applyOverrides } from '../shared/sweep';
 import { estimateParameters, formatCount, LIMITS } from '../shared/limits';
 import type { Experiment } from '../shared/experimentTypes';
-import type { RunSummary, TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
+import type { RunStartEvent, RunSummary, TrainerEvent, TrainRequestOptions } from '../shared/trainerProtocol';
 import { describeHardware, initBackend } from './backend';
-import { FileCheckpointStore, loadCheckpoint } from './checkpointStore';
+import { cleanStaleCheckpoints, FileCheckpointStore, loadCheckpoint, loadResumeCheckpoint, MODEL_JSON } from './checkpointStore';
 import { DataError } from './data/dataError';
 import { DiskError } from '../runFolder/diskWrites';
 import { prepareData } from './data/prepare';
@@ -25,9 +31,9 @@ import { outsideIssues, outsideReads } from './data/dataPaths';
 import type { PreparedData } from './data/types';
 import { ExperimentFileError, loadExperimentFile, requireExperiment } from './experimentFile';
 import { writeReport } from './report';
-import { defaultRunsDir, predictionsFileName, RUN_FILES, slug, timestampName, type RunSummaryFile } from '../runFolder/runFiles';
-import { readRunJson } from '../runFolder/runFolderReader';
-import { RunFolder, writeJsonAtomic } from '../runFolder/runFolderWriter';
+import { defaultRunsDir, predictionsFileName, RUN_FILES, slug, timestampName, type RunMeta, type RunSummaryFile } from '../runFolder/runFiles';
+import { readEvents, readRunJson } from '../runFolder/runFolderReader';
+import { lockHolder, RunFolder, waitForRunLock, writeJsonAtomic } from '../runFolder/runFolderWriter';
 import { writePredictions } from './predictionsFile';
 import { preprocessingOf } from './data/preprocessing';
 import { train, type TrainState } from './train';
@@ -142,7 +148,9 @@ export function versions(): { node: string; tfjs: string; extension: string } {
  */
 export async function runTraining(options: TrainRequestOptions, onEvent: (e: TrainerEvent) => void, signal?: AbortSignal): Promise<RunOutcome> {
   const t0 = performance.now();
-  const now = () => Math.round(performance.now() - t0);
+  /** A resumed run's times continue from its last event (so one run's `t` only grows). */
+  let tOffset = 0;
+  const now = () => tOffset + Math.round(performance.now() - t0);
   const experimentPath = path.resolve(options.experimentPath);
   let runId = `${timestampName(new Date())}-${slug(path.basename(experimentPath).replace(/\.fmtl\.json$|\.json$/, ''))}`;
   let folder: RunFolder | undefined;
@@ -150,7 +158,11 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
   let heldDone: TrainerEvent | undefined;
   /** Set once the run is failing: a write error then no longer throws (the first one is reported). */
   let failing = false;
+  /** Newest `t` sent: two clocks (this request's, train's) meet in one log, whose `t` never goes back. */
+  let lastT = 0;
   const emit = (e: TrainerEvent): void => {
+    if (e.t < lastT) e = { ...e, t: lastT };
+    lastT = e.t;
     if (e.type === 'run/done') { heldDone = e; return; } // sent last, after summary and report
     try {
       folder?.append(e);
@@ -216,17 +228,48 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     const backend = await initBackend(options.backend ?? 'auto');
     const data = await prepareData(exp, path.dirname(experimentPath));
     const params = checkParameterCount(exp, data);
+    let resumePoint: { kind: 'last' | 'best'; skipped: string[]; cleaned: string[] } | undefined;
     if (resumedFrom) {
-      resume = await loadCheckpoint(resumedFrom);
+      // A process still writing the folder (an orphaned trainer saving its last checkpoint after its
+      // worker died) is given time to finish; resume then continues from what it saved.
+      await waitForRunLock(resumedFrom, 15_000);
+      const holder = lockHolder(resumedFrom);
+      if (holder?.alive) throw new ExperimentFileError(`cannot resume: ${resumedFrom} is being trained by process ${holder.pid}${holder.host !== os.hostname() ? ` on ${holder.host}` : ''} (${RUN_FILES.lock}); stop it first`, resumedFrom, []);
+      // What interrupted saves left behind goes first (a `.old` whose checkpoint is missing is put back).
+      const cleaned = cleanStaleCheckpoints(resumedFrom);
+      let point;
+      try {
+        point = await loadResumeCheckpoint(resumedFrom);
+      } catch (e) {
+        throw new ExperimentFileError(`cannot resume: ${(e as Error).message}`, resumedFrom, []);
+      }
+      resume = point.state;
+      resumePoint = { kind: point.kind, skipped: point.skipped, cleaned };
       const bestDir = path.join(resumedFrom, 'checkpoints', 'best');
-      if (fs.existsSync(bestDir)) resumeBest = (await loadCheckpoint(bestDir)).weights;
+      if (point.kind === 'best') resumeBest = point.state.weights.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+      else if (fs.existsSync(path.join(bestDir, MODEL_JSON))) resumeBest = (await loadCheckpoint(bestDir)).weights;
     }
     if (signal?.aborted) throw new Error('stopped before training started');
 
-    // 5. The run folder.
+    // 5. The run folder: a new one, or the resumed run's own (its history continues in it).
     const hw = describeHardware();
-    const tag = options.tag ?? (options.resume ? 'resume' : options.variant && options.variant !== 'asWritten' ? options.variant : undefined);
-    folder = RunFolder.create({
+    const tag = options.tag ?? (options.variant && options.variant !== 'asWritten' ? options.variant : undefined);
+    let resumedMarker: RunStartEvent['resumed'];
+    if (resumedFrom && resume && resumePoint) {
+      const history = readEvents(resumedFrom);
+      const loggedTo = history.reduce((m, e) => (e.type === 'run/step' ? Math.max(m, e.step) : m), 0);
+      const meta = readRunJson<RunMeta>(resumedFrom, RUN_FILES.meta);
+      const reopened = RunFolder.reopen(resumedFrom, meta?.runId ?? history[0]?.runId);
+      folder = reopened.folder;
+      tOffset = reopened.lastT + 1;
+      resumePoint.cleaned.push(...reopened.cleaned);
+      resumedMarker = { step: resume.step, epoch: resume.epoch, checkpoint: resumePoint.kind, redoneSteps: Math.max(0, loggedTo - resume.step) };
+      if (meta) {
+        // Each session's backend and versions, so a result is tied to every machine that trained it.
+        const resumes = [...(meta.resumes ?? []), { at: new Date().toISOString(), fromStep: resume.step, checkpoint: resumePoint.kind, backend, versions: versions(), hardware: { os: hw.os, cpus: hw.cpus, cpuModel: hw.cpuModel, memoryBytes: hw.memoryBytes } }];
+        writeJsonAtomic(path.join(folder.dir, RUN_FILES.meta), { ...meta, resumes });
+      }
+    } else folder = RunFolder.create({
       runsDir: options.runsDir ? path.resolve(options.runsDir) : defaultRunsDir(experimentPath),
       name: exp.name,
       tag,
@@ -247,19 +290,33 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       },
     });
     runId = folder.id;
+    const theFolder = folder;
     // What a saved model needs to read new inputs (vocabulary, label maps, scaling).
     writeJsonAtomic(path.join(folder.dir, RUN_FILES.preprocessing), preprocessingOf(exp, data));
     const warnings = resumedFrom ? [] : loaded.issues.filter((i) => i.severity === 'warning');
     if (params.warning) warnings.push({ path: [], pathText: '', severity: 'warning', message: params.warning });
 
     // 6. Train.
-    const summary = await train(exp, data, {
+    // train's times count from its own start; the run's from this request's start (so `t` never
+    // goes back within events.jsonl), a resumed run's continue from the previous sessions'.
+    const trainT0 = now();
+    const shifted = (e: TrainerEvent): TrainerEvent => (e.type === 'run/done' && tOffset
+      ? { ...e, t: e.t + trainT0, summary: { ...e.summary, durationMs: e.summary.durationMs + tOffset } }
+      : { ...e, t: e.t + trainT0 });
+    const trained = await train(exp, data, {
       runId,
-      onEvent: (e) => {
+      onEvent: (raw) => {
+        const e = shifted(raw);
         if (e.type !== 'run/start') { emit(e); return; }
-        // The resumed-from marker belongs on run/start (train does not know it); the file's
-        // warnings follow it so every viewer of the run sees them.
-        emit(resumedFrom ? { ...e, resumedFrom } : e);
+        // The resume marker belongs on run/start (train does not know it); the file's warnings and
+        // what resuming found follow it so every viewer of the run sees them.
+        emit(resumedFrom ? { ...e, resumedFrom, resumed: resumedMarker } : e);
+        if (resumePoint && resumedMarker) {
+          const r = resumedMarker;
+          log('info', `resumed from the ${r.checkpoint} checkpoint (epoch ${r.epoch}, step ${r.step})${r.redoneSteps ? `; the ${r.redoneSteps} steps logged after it are trained again and replace their first record` : ''}`);
+          for (const s of resumePoint.skipped) log('warn', `checkpoint not used: ${s}`);
+          if (resumePoint.cleaned.length) log('info', `cleaned up after the interruption: ${resumePoint.cleaned.join('; ')}`);
+        }
         for (const w of warnings) log('warn', `${w.pathText || '(root)'}: ${w.message}`);
       },
       signal,
@@ -270,8 +327,9 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       checkpoints: new FileCheckpointStore(folder.checkpointsDir),
       resume,
       resumeBest,
-      predictions: { save: (file) => { writePredictions(path.join(folder!.dir, RUN_FILES.predictions), predictionsFileName(file.header.split), file); } },
+      predictions: { save: (file) => { writePredictions(path.join(theFolder.dir, RUN_FILES.predictions), predictionsFileName(file.header.split), file); } },
     });
+    const summary = tOffset ? { ...trained, durationMs: trained.durationMs + tOffset } : trained;
     await finish(summary);
     return { runId, runDir: folder.dir, summary };
   } catch (err) {
@@ -287,8 +345,8 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       const best = bestCheckpointSoFar(events, resume?.monitor, fs.existsSync(path.join(folder.checkpointsDir, 'best', 'model.json')));
       const summary: RunSummary = {
         status: 'failed',
-        epochs: lastEpoch?.type === 'run/epoch' ? lastEpoch.epoch : 0,
-        steps: events.reduce((s, x) => (x.type === 'run/step' ? Math.max(s, x.step) : s), 0),
+        epochs: lastEpoch?.type === 'run/epoch' ? lastEpoch.epoch : resume?.epoch ?? 0,
+        steps: events.reduce((s, x) => (x.type === 'run/step' ? Math.max(s, x.step) : s), resume?.step ?? 0),
         bestEpoch: best.epoch,
         best: { valid: best.valid },
         last: { valid: lastEpoch?.type === 'run/epoch' ? lastEpoch.valid : {} },
@@ -319,7 +377,8 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     const file: RunSummaryFile = { ...summary, runId, finishedAt: new Date().toISOString(), ...(error ? { error } : {}) };
     folder.writeSummary(file);
     try {
-      await writeReport(folder.dir, events);
+      // A resumed run's report shows its whole history, not only this session.
+      await writeReport(folder.dir, tOffset ? readEvents(folder.dir) : events);
     } catch (e) {
       log('warn', `could not write the HTML report: ${(e as Error).message}`);
     }

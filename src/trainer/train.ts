@@ -14,7 +14,8 @@
  * end of the epoch — `train` on a fixed subset of at most `TRAIN_EVAL_EXAMPLES` training examples —
  * so the two are comparable (metrics taken from the training steps' own predictions would mix
  * dropout and weights that moved during the epoch). `trainLoss` stays the mean loss of the epoch's
- * training steps (train mode), the usual training-loss curve.
+ * training steps (train mode), the usual training-loss curve; in the first epoch after a mid-epoch
+ * resume it covers only the steps since the resume (`resumedAtStep`, `stepsCounted` on the event).
  *
  * Failures: a non-finite loss or gradient stops the run before the bad update is applied; `last` is
  * saved from the state before that step (unless the weights themselves are no longer finite) and
@@ -233,8 +234,10 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         const e0 = performance.now();
         const batches = makeBatches(data.train, data, exp, { batchSize: tr.batchSize, shuffle: true, seed: shuffleSeed(seed, epoch) });
         const means = new ReadoutMeans();
-        // A resumed run skips the batches of its epoch that were already trained.
+        // A resumed run skips the batches of its epoch that were already trained; that epoch's
+        // training loss then averages only the steps since the resume, and its event says so.
         const skip = Math.max(0, step - epoch * stepsPerEpoch);
+        const resumedAtStep = skip > 0 ? step : undefined;
         for (let i = skip; i < batches.length; i++) {
           if (opts.signal?.aborted) { status = 'stopped'; break; }
           const batch = batches[i];
@@ -350,6 +353,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
           type: 'run/epoch', runId, t: now(), epoch, step,
           train: trainEvalResult.metrics, valid: valid.metrics, trainLoss: trainMeans.losses, validLoss: valid.losses,
           monitor: { metric: monitor.metric, value, best: mon.best, improved }, ms: performance.now() - e0,
+          ...(resumedAtStep !== undefined ? { resumedAtStep, stepsCounted: step - resumedAtStep } : {}),
         };
         opts.onEvent(ev);
         if (improved) {

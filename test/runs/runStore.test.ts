@@ -125,3 +125,46 @@ test('gates: run/done keeps the whole distribution; an argmax-only summary does 
   assert.deepEqual(store.getRun('r2')!.lastGates!.g, { blocks: [1, 2], probs: [0.26, 0.74] });
   store.dispose();
 });
+
+test('a run resumed in its folder stays one run: history from disk up to the resume, then live; not resumable once completed', async () => {
+  const { runTraining } = await import('../../src/trainer/runTraining');
+  const quick = path.join(__dirname, '..', '..', '..', 'samples', 'penguins-quick.fmtl.json');
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-store-resume-'));
+  const store = new RunStore({ flushMs: 0 });
+  const ac = new AbortController();
+  const first = await runTraining({ experimentPath: quick, backend: 'cpu', epochs: 2, runsDir }, (e) => {
+    store.append(e);
+    if (e.type === 'run/step' && e.step === 11) ac.abort();
+  }, ac.signal);
+  store.endLive(first.runId);
+  const stopped = store.getRun(first.runId)!;
+  assert.equal(stopped.status, 'stopped');
+  assert.ok(isResumable(stopped));
+  // A fresh window: the run is known from disk only, then resumed live.
+  const store2 = new RunStore({ flushMs: 0 });
+  await store2.scanRunsDir(runsDir, quick);
+  assert.equal(store2.listRuns().length, 1);
+  const appended: TrainerEvent[] = [];
+  store2.onDidAppend((_, evs) => appended.push(...evs));
+  let statusWhileRunning: string | undefined;
+  const second = await runTraining({ experimentPath: quick, backend: 'cpu', resume: first.runDir }, (e) => {
+    store2.append(e);
+    if (e.type === 'run/step' && e.step === 12) statusWhileRunning = store2.getRun(first.runId)?.status;
+  });
+  store2.endLive(second.runId);
+  assert.equal(second.runId, first.runId);
+  assert.equal(statusWhileRunning, 'running');
+  assert.equal(store2.listRuns().length, 1, 'one run in the Runs view');
+  const run = store2.getRun(first.runId)!;
+  assert.equal(run.status, 'completed');
+  assert.equal(run.resumedAtStep, 11);
+  assert.ok(!isResumable(run));
+  const steps = store2.snapshot(first.runId).filter((e) => e.type === 'run/step').map((e) => e.type === 'run/step' && e.step);
+  assert.deepEqual(steps, Array.from({ length: 16 }, (_, i) => i + 1), 'every step once, the history before the resume included');
+  const snap = store2.snapshot(first.runId);
+  assert.equal(snap.filter((e) => e.type === 'run/start').length, 2, 'the run start and the resume marker');
+  assert.equal(snap[0].type === 'run/start' && snap[0].resumed, undefined, 'the run\'s own start comes first');
+  assert.deepEqual(snap.filter((e) => e.type === 'run/done').map((e) => e.type === 'run/done' && e.summary.status), ['completed']);
+  assert.ok(appended[0].type === 'run/start' && appended[0].resumed, 'viewers learn of the resume (the charts re-hydrate on it)');
+  fs.rmSync(runsDir, { recursive: true, force: true });
+});

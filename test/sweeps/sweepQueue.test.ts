@@ -36,7 +36,7 @@ async function waitFor<T>(what: string, f: () => T | undefined | false, ms = 120
 
 
 
-interface Folder { dir: string; key?: string; resume?: string; checkpoint: boolean; status?: string }
+interface Folder { dir: string; key?: string; resumes: number; checkpoint: boolean; status?: string }
 function runFolders(sweepDir: string): Folder[] {
   const runs = path.join(sweepDir, 'runs');
   if (!fs.existsSync(runs)) return [];
@@ -44,7 +44,7 @@ function runFolders(sweepDir: string): Folder[] {
     const d = path.join(runs, cell, n);
     const read = (f: string) => { try { return JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')); } catch { return undefined; } };
     const meta = read('meta.json');
-    return { dir: d, key: meta?.request?.sweep?.key, resume: meta?.request?.resume, checkpoint: fs.existsSync(path.join(d, 'checkpoints', 'last', 'model.json')), status: read('summary.json')?.status };
+    return { dir: d, key: meta?.request?.sweep?.key, resumes: meta?.resumes?.length ?? 0, checkpoint: fs.existsSync(path.join(d, 'checkpoints', 'last', 'model.json')), status: read('summary.json')?.status };
   }));
 }
 
@@ -110,23 +110,22 @@ test('BullMQ on a real redis-server: coordinator restarted, a worker SIGKILLed m
     const finished = folders.filter((f) => f.status === 'completed' || f.status === 'early-stopped');
     // Every run ended once.
     assert.deepEqual(finished.map((f) => f.key).sort(), ['asWritten/seed-1', 'asWritten/seed-2', 'static/seed-1', 'static/seed-2'], JSON.stringify(folders, null, 1));
-    // The killed worker's run: its folder stays (stopped by its orphaned trainer, or cut off), and the
-    // run finished on the other worker, resumed from that folder's last checkpoint.
-    const dead = folders.find((f) => f.dir === victim.runDir)!;
-    assert.ok(dead && dead.status !== 'completed' && dead.status !== 'early-stopped', JSON.stringify(dead));
-    const resumed = finished.find((f) => f.resume === victim.runDir);
-    assert.ok(resumed, `no finished run resumed from ${victim.runDir}: ${JSON.stringify(folders, null, 1)}`);
-    // What the SIGKILL cost: the resumed run starts at the epoch after the last checkpoint of the killed one.
-    const events = (d: string) => fs.readFileSync(path.join(d, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return {}; } });
-    const lastCkpt = Math.max(...events(victim.runDir).filter((e) => e.type === 'run/checkpoint' && e.kind === 'last').map((e) => e.epoch));
-    const firstEpoch = events(resumed!.dir).find((e) => e.type === 'run/epoch')?.epoch;
-    assert.equal(firstEpoch, lastCkpt + 1, `resumed at epoch ${firstEpoch}, last checkpoint of the killed run at epoch ${lastCkpt}`);
+    // The killed worker's run finished on the other worker, resumed in its own folder from the last
+    // checkpoint its orphaned trainer (stopping on the disconnect) or the killed session left.
+    const resumed = folders.find((f) => f.dir === victim.runDir)!;
+    assert.ok(resumed && (resumed.status === 'completed' || resumed.status === 'early-stopped') && resumed.resumes === 1, JSON.stringify(folders, null, 1));
+    // What the SIGKILL cost: the resumed session starts right after the newest checkpoint of the killed one.
+    const lines = fs.readFileSync(path.join(victim.runDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return {}; } });
+    const marker = lines.findIndex((e) => e.type === 'run/start' && e.resumed);
+    assert.ok(marker > 0, 'the resumed session is marked in events.jsonl');
+    const lastCkpt = Math.max(...lines.slice(0, marker).filter((e) => e.type === 'run/checkpoint').map((e) => e.step));
+    assert.equal(lines[marker].resumed.step, lastCkpt, `resumed at step ${lines[marker].resumed.step}, newest checkpoint of the killed run at step ${lastCkpt}`);
     const killedAt = t0;
-    const resumedAt = Date.parse(JSON.parse(fs.readFileSync(path.join(resumed!.dir, 'meta.json'), 'utf8')).startedAt);
-    process.stderr.write(`# killed worker's run: last checkpoint epoch ${lastCkpt}, resumed at epoch ${firstEpoch} on the other worker, its folder created ${((resumedAt - killedAt) / 1000).toFixed(1)} s after the kill (lock 3 s + the other worker finishing its own run)\n`);
+    const resumedAt = Date.parse(JSON.parse(fs.readFileSync(path.join(resumed.dir, 'meta.json'), 'utf8')).resumes[0].at);
+    process.stderr.write(`# killed worker's run: newest checkpoint at step ${lastCkpt} (epoch ${lines[marker].resumed.epoch}), resumed in its folder on the other worker ${((resumedAt - killedAt) / 1000).toFixed(1)} s after the kill (lock 3 s + the other worker finishing its own run)\n`);
     assert.match(logs.get(survivor)!, new RegExp(`resuming ${victim.runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-    // Every folder is there: 4 finished + the interrupted one.
-    assert.equal(folders.length, 5, JSON.stringify(folders, null, 1));
+    // Every folder is there: 4 runs, 4 folders (the interrupted one finished in its own).
+    assert.equal(folders.length, 4, JSON.stringify(folders, null, 1));
     const table = JSON.parse(fs.readFileSync(path.join(sweepDir, 'table.json'), 'utf8')) as SweepTable;
     assert.deepEqual(table.rows.map((r) => [r.cellId, r.finished]), [['static', 2], ['asWritten', 2]]);
     assert.match(logs.get(c2)!, /\| variant=asWritten \| variant=static \| 2 \|/);

@@ -85,12 +85,35 @@ test('abort mid-run keeps the events and the last checkpoint; resume continues f
   const resumed = await run({ epochs: 3, resume: dir, runsDir: path.dirname(dir) });
   assert.equal(resumed.outcome.error, undefined, resumed.outcome.error?.message);
   assert.equal(resumed.outcome.summary?.status, 'completed');
-  assert.notEqual(resumed.outcome.runDir, dir, 'a resumed run gets its own folder');
-  assert.match(path.basename(resumed.outcome.runDir!), /-resume$/);
+  assert.equal(resumed.outcome.runDir, dir, 'a resumed run continues in its own folder');
+  assert.equal(resumed.outcome.runId, outcome.runId);
+  assert.deepEqual(fs.readdirSync(path.dirname(dir)), [path.basename(dir)], 'no second run folder');
   const start = resumed.events[0];
-  assert.equal(start.type === 'run/start' && start.resumedFrom, dir);
+  assert.ok(start.type === 'run/start' && start.resumedFrom === dir);
+  assert.deepEqual(start.type === 'run/start' && start.resumed, { step: lastStep, epoch: 1, checkpoint: 'last', redoneSteps: 0 });
   const firstStep = resumed.events.find((e) => e.type === 'run/step') as { step: number };
   assert.equal(firstStep.step, lastStep + 1, 'steps continue where the stopped run ended');
+  // The first epoch after the mid-epoch resume says its train loss covers only the steps since then.
+  const ep2 = resumed.events.find((e) => e.type === 'run/epoch');
+  assert.ok(ep2?.type === 'run/epoch' && ep2.epoch === 2 && ep2.resumedAtStep === lastStep && ep2.stepsCounted === 16 - lastStep, JSON.stringify(ep2));
+  const ep3 = resumed.events.filter((e) => e.type === 'run/epoch')[1];
+  assert.ok(ep3?.type === 'run/epoch' && ep3.resumedAtStep === undefined && ep3.stepsCounted === undefined);
+
+  // One history: the file holds both sessions; read as a run, every step once, in order, times growing,
+  // one run/done (the resumed session's), summary.json rewritten as completed.
+  const history = readEvents(dir);
+  const steps = history.filter((e) => e.type === 'run/step').map((e) => (e as { step: number }).step);
+  assert.deepEqual(steps, Array.from({ length: 24 }, (_, i) => i + 1));
+  assert.deepEqual(history.filter((e) => e.type === 'run/done').map((e) => e.type === 'run/done' && e.summary.status), ['completed']);
+  assert.deepEqual(history.filter((e) => e.type === 'run/epoch').map((e) => e.type === 'run/epoch' && e.epoch), [1, 2, 3]);
+  for (let i = 1; i < history.length; i++) assert.ok(history[i].t >= history[i - 1].t, `t goes back at event ${i}: ${history[i - 1].t} -> ${history[i].t}`);
+  const summary2 = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  assert.equal(summary2.status, 'completed');
+  assert.equal(summary2.steps, 24);
+  assert.ok(summary2.durationMs > summary.durationMs, 'the duration counts both sessions');
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
+  assert.equal(meta.resumes.length, 1);
+  assert.equal(meta.resumes[0].fromStep, lastStep);
 });
 
 test('a resumed run whose best epoch came before the interruption still scores test with the best weights', async () => {

@@ -84,7 +84,7 @@ test('the resumed run keeps the early-stopping state through the checkpoint file
   const resumed = await runTraining({ experimentPath: file, backend: 'cpu', runsDir, epochs: 3, resume: first.runDir }, () => undefined);
   assert.equal(resumed.error, undefined, resumed.error?.message);
   // The summary's best epoch is the overall best, not the best since the resume.
-  const ep3 = readEvents(resumed.runDir!).find((e) => e.type === 'run/epoch');
+  const ep3 = readEvents(resumed.runDir!).find((e) => e.type === 'run/epoch' && e.epoch === 3);
   assert.ok(ep3 && ep3.type === 'run/epoch' && ep3.epoch === 3);
   const best = Math.max(...events.flatMap((e) => (e.type === 'run/epoch' ? [e.monitor!.value] : [])));
   assert.equal(ep3.type === 'run/epoch' && ep3.monitor!.improved, ep3.type === 'run/epoch' && ep3.monitor!.value > best);

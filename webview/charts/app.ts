@@ -428,7 +428,7 @@ export class ChartsApp {
         if (va.x.length) lines.push({ id: `${r.id}/valid`, runId: r.id, ...va, markers: true, width: 2, label: single ? 'valid' : `${r.name} valid`, color: single ? paletteColor(1) : this.color(r), dash: single ? undefined : '5 3', hideInLegend: !single && !!s?.length });
       }
       c.chart.setSmoothing(smoothing);
-      c.chart.update({ lines, caption: single ? '' : 'solid: train loss per step (smoothed) · dashed with dots: validation loss per epoch' });
+      c.chart.update({ lines, caption: single ? resumeCaption(runs[0].model) : 'solid: train loss per step (smoothed) · dashed with dots: validation loss per epoch' });
       });
     }
 
@@ -561,4 +561,16 @@ function gateHint(runs: RunEntry[]): string {
     return 'No Gumbel arrows in this experiment: every feedback arrow injects into a fixed block. Set "injection": "gumbel" on an arrow to let training choose.';
   }
   return 'Gate probabilities arrive every logEvery steps.';
+}
+
+/**
+ * Where a run was resumed, and which epoch means of the training loss cover only the steps since a
+ * mid-epoch resume (their weights and valid figures are those of an uninterrupted run).
+ */
+export function resumeCaption(model: RunModel): string {
+  if (!model.resumes.length) return '';
+  const at = model.resumes.map((r) => `step ${r.step} (${r.checkpoint} checkpoint, epoch ${r.epoch} done)`).join(', ');
+  const partial = model.epochs.filter((e) => e.resumedAtStep !== undefined)
+    .map((e) => `epoch ${e.epoch}'s train mean covers ${e.stepsCounted} steps (${(e.resumedAtStep ?? 0) + 1}–${e.step})`);
+  return [`resumed at ${at}`, ...partial].join(' · ');
 }

@@ -19,6 +19,9 @@ export interface EpochRow {
   trainLoss: Record<string, number>;
   validLoss: Record<string, number>;
   monitor?: EpochEvent['monitor'];
+  /** First epoch after a mid-epoch resume: `trainLoss` averages only `stepsCounted` steps after this step. */
+  resumedAtStep?: number;
+  stepsCounted?: number;
 }
 
 /** Mean iteration-delta vector over one epoch (‖y^(k+1) − y^k‖ for k = 0..K−1). */
@@ -104,6 +107,8 @@ export interface RunModelOptions {
 /** Incremental view model of one run. Call `ingest` for each event, read the fields to draw. */
 export class RunModel {
   start?: RunStartEvent;
+  /** Where the run was resumed (each resumed session's marker), oldest first. */
+  readonly resumes: NonNullable<RunStartEvent['resumed']>[] = [];
   done?: DoneEvent;
   error?: ErrorEvent;
   /** Events ingested, by type (`run/step` -> count). */
@@ -175,7 +180,8 @@ export class RunModel {
     if (Number.isFinite(e.t)) this.lastT = Math.max(this.lastT, e.t);
     switch (e.type) {
       case 'run/start':
-        this.start = e;
+        if (e.resumed) this.resumes.push(e.resumed);
+        this.start ??= e;
         for (const t of e.config.tasks) this.task(t.id);
         break;
       case 'run/step': this.onStep(e); break;
@@ -277,6 +283,7 @@ export class RunModel {
     const row: EpochRow = {
       epoch: e.epoch, step: e.step, t: e.t, train: e.train ?? {}, valid: e.valid ?? {},
       trainLoss: e.trainLoss ?? {}, validLoss: e.validLoss ?? {}, monitor: e.monitor,
+      ...(e.resumedAtStep !== undefined ? { resumedAtStep: e.resumedAtStep, stepsCounted: e.stepsCounted } : {}),
     };
     // A resumed run may resend an epoch: the newer row wins.
     const i = this.epochs.findIndex((r) => r.epoch === e.epoch);
