@@ -2,7 +2,9 @@
  * The trainer child process (`dist/trainer.js`), forked by the extension host with an IPC channel.
  * The only file that touches process IPC: it wraps `process.send` / `process.on('message')` in a
  * `Port`, answers `trainer/train` by running `runTraining` (forwarding every event), aborts on
- * `trainer/stop`, and aborts and exits when the host goes away (IPC disconnect).
+ * `trainer/stop`, and aborts and exits when the host goes away (IPC disconnect). SIGTERM and SIGHUP
+ * stop like `trainer/stop` (last checkpoint at the current step, summary 'stopped', the reply still
+ * sent) and exit 143 / 129; a second signal exits at once. SIGINT is left to the parent.
  */
 import { Channel, type Port } from '../shared/channel';
 import type { PredictReply, TrainerCommand, TrainerEvent } from '../shared/trainerProtocol';
@@ -44,7 +46,7 @@ channel.on('trainer/train', (msg) => {
   running = runTraining(msg.options, (e) => channel.notify(e), abort.signal);
   // The reply goes out when the run is over; then the process leaves once IPC is drained.
   return running.then((outcome) => {
-    setImmediate(() => void exitWhenDrained(outcome.error ? 1 : 0));
+    setImmediate(() => void exitWhenDrained(stopSignal ? SIGNAL_EXIT[stopSignal] : outcome.error ? 1 : 0));
     return { runId: outcome.runId, runDir: outcome.runDir, status: outcome.summary?.status, error: outcome.error?.message };
   });
 });
@@ -78,6 +80,20 @@ channel.on('trainer/stop', () => {
 // Ctrl-C in a terminal reaches the whole process group, so `fmtl sweep`'s trainers get it too. The
 // parent decides: it sends trainer/stop (this saves the last checkpoint), or leaves (disconnect below).
 process.on('SIGINT', () => {});
+
+// SIGTERM (kill, a container or service stop, the OS shutting down) and SIGHUP: stop as trainer/stop
+// does, keeping the run; with nothing running, leave now. A second signal exits at once.
+const SIGNAL_EXIT = { SIGTERM: 143, SIGHUP: 129 } as const;
+let stopSignal: keyof typeof SIGNAL_EXIT | undefined;
+for (const sig of Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]) {
+  process.on(sig, () => {
+    if (stopSignal || !running) process.exit(SIGNAL_EXIT[sig]);
+    stopSignal = sig;
+    abort.abort();
+    // After SIGHUP whatever read our stderr may be gone: nothing is written then.
+    if (sig === 'SIGTERM') process.stderr.write('SIGTERM: stopping after this step (the run and its last checkpoint are kept); a second signal exits at once\n');
+  });
+}
 
 process.on('disconnect', () => {
   if (leaving) return;

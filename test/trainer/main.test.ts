@@ -83,3 +83,40 @@ test('the host going away (IPC disconnect) stops the run and the process exits',
   assert.equal(lines[lines.length - 1].summary.status, 'stopped');
   t.channel.dispose();
 });
+
+for (const [sig, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  test(`${sig} stops the trainer process like trainer/stop: reply 'stopped', last checkpoint at the last step, exit ${code}`, { timeout: 60_000 }, async () => {
+    const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-ipc-'));
+    const t = start();
+    let sentAt = 0;
+    t.channel.onAny((e) => { if (e.type === 'run/step' && e.step === 3 && !sentAt) { sentAt = Date.now(); t.child.kill(sig); } });
+    const reply = await t.channel.request<{ runDir: string; status: string }>(
+      { type: 'trainer/train', options: { experimentPath: quick, backend: 'cpu', epochs: 3, runsDir } }, 0);
+    assert.equal(reply.status, 'stopped', t.stderr());
+    assert.equal(await t.exit, code, t.stderr());
+    const goneMs = Date.now() - sentAt;
+    const steps = t.events.filter((e) => e.type === 'run/step').map((e) => (e as { step: number }).step);
+    const lastStep = Math.max(...steps);
+    const ckpt = t.events.filter((e) => e.type === 'run/checkpoint' && e.kind === 'last').at(-1);
+    assert.ok(ckpt?.type === 'run/checkpoint' && ckpt.step === lastStep, `last checkpoint at step ${ckpt?.type === 'run/checkpoint' && ckpt.step}, last step ${lastStep}`);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(reply.runDir, 'summary.json'), 'utf8')).status, 'stopped');
+    assert.ok(goneMs < 2000, `gone ${goneMs} ms after ${sig}`);
+    process.stderr.write(`# ${sig}: trainer process gone ${goneMs} ms after the signal, stopped at step ${lastStep} with its last checkpoint\n`);
+    t.channel.dispose();
+  });
+}
+
+test('a second SIGTERM exits at once; with no training running, the first does', { timeout: 60_000 }, async () => {
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-ipc-'));
+  const t = start();
+  t.channel.onAny((e) => { if (e.type === 'run/step' && e.step === 2) { t.child.kill('SIGTERM'); t.child.kill('SIGTERM'); } });
+  void t.channel.request({ type: 'trainer/train', options: { experimentPath: quick, backend: 'cpu', epochs: 3, runsDir } }, 0).catch(() => undefined);
+  assert.equal(await t.exit, 143);
+  t.channel.dispose();
+  const idle = start();
+  // An answered request shows the process is up (its handlers installed); nothing is training.
+  await assert.rejects(idle.channel.request({ type: 'trainer/predict', runDir: path.join(runsDir, 'none'), inputs: ['x'] }, 0));
+  idle.child.kill('SIGTERM');
+  assert.equal(await idle.exit, 143);
+  idle.channel.dispose();
+});
