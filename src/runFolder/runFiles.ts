@@ -62,7 +62,7 @@ export interface RunMeta {
   /** The data files read, with size and sha256, so a result can be tied to the exact data. */
   data?: { path: string; bytes: number; sha256: string }[];
   /** Each resumed session: when, from which checkpoint, on which backend and versions. */
-  resumes?: { at: string; fromStep: number; checkpoint: 'last' | 'best'; backend: unknown; versions: unknown; hardware: unknown }[];
+  resumes?: { at: string; fromStep: number; checkpoint: 'last' | 'best' | 'none'; backend: unknown; versions: unknown; hardware: unknown }[];
   /** The request as given (variant, overrides, resume). */
   request: {
     variant?: string; tag?: string; epochs?: number; seed?: number; resume?: string; backend?: string;

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Experiment } from '../shared/experimentTypes';
 import type { TrainerEvent } from '../shared/trainerProtocol';
 import { DiskError, diskError, makeDirs, writeFileAtomic } from './diskWrites';
+import { faultPause, faultPauseDue } from './faultPause';
 import { eventLine, parseEventLines, RUN_FILES, slug, timestampName, type RunMeta, type RunSummaryFile } from './runFiles';
 
 /**
@@ -138,7 +139,9 @@ export class RunFolder {
     let size = -1;
     try {
       size = fs.fstatSync(this.fd).size;
-      fs.writeSync(this.fd, eventLine(e));
+      const line = eventLine(e);
+      if (faultPauseDue('event-line')) { fs.writeSync(this.fd, line.slice(0, line.length >> 1)); faultPause('event-line'); fs.writeSync(this.fd, line.slice(line.length >> 1)); }
+      else fs.writeSync(this.fd, line);
       if (DURABLE.has(e.type)) fs.fsyncSync(this.fd);
     } catch (err) {
       this.broken = true;

@@ -63,7 +63,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     if (!run) return;
     if (!run.runDir || !run.experimentPath) throw new Error(`run ${run.name} does not say which experiment it trained; cannot resume it`);
     if (!run.hasLastCheckpoint) {
-      const go = await vscode.window.showWarningMessage(`Feedback MTL: run ${run.name} has no checkpoint on disk (last or best); the trainer will refuse to resume it.`, 'Try anyway');
+      const go = await vscode.window.showWarningMessage(`Feedback MTL: run ${run.name} has no checkpoint on disk (last or best); resuming trains it again from the start, in its folder.`, 'Try anyway');
       if (!go) return;
     }
     const name = run.config?.name ?? path.basename(run.experimentPath, '.fmtl.json');

@@ -69,11 +69,12 @@ export interface RunStartEvent extends EventBase {
   resumedFrom?: string;
   /**
    * Set on a resumed session's `run/start`, which marks in `events.jsonl` where the session begins:
-   * training continues after `step` (epoch `epoch` completed) from the `checkpoint` named; the
+   * training continues after `step` (epoch `epoch` completed) from the `checkpoint` named (`none`:
+   * killed before its first checkpoint, the run trains again from step 0); the
    * `redoneSteps` steps logged after that checkpoint by the interrupted session are trained again
    * (readers drop their events: `foldResumes`).
    */
-  resumed?: { step: number; epoch: number; checkpoint: 'last' | 'best'; redoneSteps: number };
+  resumed?: { step: number; epoch: number; checkpoint: 'last' | 'best' | 'none'; redoneSteps: number };
 }
 
 export interface StepEvent extends EventBase {

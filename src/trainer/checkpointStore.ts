@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { diskError, makeDirs, removeQuietly, writeFileSynced } from '../runFolder/diskWrites';
+import { faultPause, faultPauseDue } from '../runFolder/faultPause';
 
 /** A tensor by name (weights or optimizer slots). */
 export interface NamedTensorLike {
@@ -184,6 +185,7 @@ export class FileCheckpointStore {
     removeQuietly(tmp);
     try {
       await writeCheckpoint(tmp, state, { kind });
+      if (faultPauseDue('checkpoint-written')) faultPause('checkpoint-written');
     } catch (e) {
       // Disk full or read-only: no half-written folder stays behind; the previous checkpoint is intact.
       removeQuietly(tmp);
@@ -193,6 +195,7 @@ export class FileCheckpointStore {
     try {
       fs.rmSync(aside, { recursive: true, force: true });
       if (fs.existsSync(target)) fs.renameSync(target, aside);
+      if (faultPauseDue('checkpoint-swapped')) faultPause('checkpoint-swapped');
       fs.renameSync(tmp, target);
     } catch (e) {
       removeQuietly(tmp);

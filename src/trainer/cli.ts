@@ -97,7 +97,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       'runs-dir': { value: 'DIR', help: 'parent of the run folder (default .fmtl/runs beside the experiment)' },
       variant: { value: 'NAME', choices: ['static', 'fixed', 'gumbel', 'asWritten'], help: 'ablation variant of the feedback arrows' },
       tag: { value: 'TAG', help: 'tag appended to the run folder name' },
-      resume: { value: 'RUN_DIR', help: "continue a stopped run from its 'last' checkpoint" },
+      resume: { value: 'RUN_DIR', help: "continue a stopped or killed run in its folder, from its newest complete checkpoint (last, else best; none: from the start)" },
       'allow-outside': ALLOW_OUTSIDE_OPT,
     },
   },

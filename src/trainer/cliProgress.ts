@@ -45,7 +45,9 @@ export class ProgressView {
         this.print(`  backend ${b.name} (${b.package}${b.gpu ? ', GPU' : ''}${b.detail ? `, ${b.detail}` : ''})  seed ${e.seed}`);
         if (e.resumed) {
           const r = e.resumed;
-          this.print(`  resumed in ${e.runDir} from the ${r.checkpoint} checkpoint: epoch ${r.epoch}, step ${r.step}${r.redoneSteps ? ` (${r.redoneSteps} steps logged after it are trained again)` : ''}`);
+          this.print(r.checkpoint === 'none'
+            ? `  resumed in ${e.runDir}: no checkpoint was complete, training again from the start`
+            : `  resumed in ${e.runDir} from the ${r.checkpoint} checkpoint: epoch ${r.epoch}, step ${r.step}${r.redoneSteps ? ` (${r.redoneSteps} steps logged after it are trained again)` : ''}`);
         }
         this.print(`  data train ${s.train} · valid ${s.valid} · test ${s.test}${s.vocab ? ` · vocab ${s.vocab}` : ''}  parameters ${s.parameters.toLocaleString('en-US')}  ${s.stepsPerEpoch} steps/epoch`);
         break;

@@ -8,7 +8,7 @@
  * the report are on disk, so whoever receives it can read them (and may kill the process).
  *
  * Resume (`options.resume` = a run folder) continues in that folder: the newest complete checkpoint
- * (`last`, else `best`) is loaded, what interrupted writes left is cleaned, and the events go on in
+ * (`last`, else `best`; none: from the start) is loaded, what interrupted writes left is cleaned, and the events go on in
  * the same `events.jsonl` after a `run/start` marked `resumed` (times continue from the last event);
  * `summary.json` and the report are rewritten at the end. Readers fold the history into one run.
  */
@@ -228,7 +228,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     const backend = await initBackend(options.backend ?? 'auto');
     const data = await prepareData(exp, path.dirname(experimentPath));
     const params = checkParameterCount(exp, data);
-    let resumePoint: { kind: 'last' | 'best'; skipped: string[]; cleaned: string[] } | undefined;
+    let resumePoint: { kind: 'last' | 'best' | 'none'; skipped: string[]; cleaned: string[]; none?: string } | undefined;
     if (resumedFrom) {
       // A process still writing the folder (an orphaned trainer saving its last checkpoint after its
       // worker died) is given time to finish; resume then continues from what it saved.
@@ -237,17 +237,17 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       if (holder?.alive) throw new ExperimentFileError(`cannot resume: ${resumedFrom} is being trained by process ${holder.pid}${holder.host !== os.hostname() ? ` on ${holder.host}` : ''} (${RUN_FILES.lock}); stop it first`, resumedFrom, []);
       // What interrupted saves left behind goes first (a `.old` whose checkpoint is missing is put back).
       const cleaned = cleanStaleCheckpoints(resumedFrom);
-      let point;
       try {
-        point = await loadResumeCheckpoint(resumedFrom);
+        const point = await loadResumeCheckpoint(resumedFrom);
+        resume = point.state;
+        resumePoint = { kind: point.kind, skipped: point.skipped, cleaned };
+        const bestDir = path.join(resumedFrom, 'checkpoints', 'best');
+        if (point.kind === 'best') resumeBest = point.state.weights.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+        else if (fs.existsSync(path.join(bestDir, MODEL_JSON))) resumeBest = (await loadCheckpoint(bestDir)).weights;
       } catch (e) {
-        throw new ExperimentFileError(`cannot resume: ${(e as Error).message}`, resumedFrom, []);
+        // Killed before its first checkpoint: the run trains again from the start, in its folder.
+        resumePoint = { kind: 'none', skipped: [], cleaned, none: (e as Error).message };
       }
-      resume = point.state;
-      resumePoint = { kind: point.kind, skipped: point.skipped, cleaned };
-      const bestDir = path.join(resumedFrom, 'checkpoints', 'best');
-      if (point.kind === 'best') resumeBest = point.state.weights.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
-      else if (fs.existsSync(path.join(bestDir, MODEL_JSON))) resumeBest = (await loadCheckpoint(bestDir)).weights;
     }
     if (signal?.aborted) throw new Error('stopped before training started');
 
@@ -255,7 +255,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
     const hw = describeHardware();
     const tag = options.tag ?? (options.variant && options.variant !== 'asWritten' ? options.variant : undefined);
     let resumedMarker: RunStartEvent['resumed'];
-    if (resumedFrom && resume && resumePoint) {
+    if (resumedFrom && resumePoint) {
       const history = readEvents(resumedFrom);
       const loggedTo = history.reduce((m, e) => (e.type === 'run/step' ? Math.max(m, e.step) : m), 0);
       const meta = readRunJson<RunMeta>(resumedFrom, RUN_FILES.meta);
@@ -263,10 +263,11 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       folder = reopened.folder;
       tOffset = reopened.lastT + 1;
       resumePoint.cleaned.push(...reopened.cleaned);
-      resumedMarker = { step: resume.step, epoch: resume.epoch, checkpoint: resumePoint.kind, redoneSteps: Math.max(0, loggedTo - resume.step) };
+      const from = { step: resume?.step ?? 0, epoch: resume?.epoch ?? 0 };
+      resumedMarker = { ...from, checkpoint: resumePoint.kind, redoneSteps: Math.max(0, loggedTo - from.step) };
       if (meta) {
         // Each session's backend and versions, so a result is tied to every machine that trained it.
-        const resumes = [...(meta.resumes ?? []), { at: new Date().toISOString(), fromStep: resume.step, checkpoint: resumePoint.kind, backend, versions: versions(), hardware: { os: hw.os, cpus: hw.cpus, cpuModel: hw.cpuModel, memoryBytes: hw.memoryBytes } }];
+        const resumes = [...(meta.resumes ?? []), { at: new Date().toISOString(), fromStep: from.step, checkpoint: resumePoint.kind, backend, versions: versions(), hardware: { os: hw.os, cpus: hw.cpus, cpuModel: hw.cpuModel, memoryBytes: hw.memoryBytes } }];
         writeJsonAtomic(path.join(folder.dir, RUN_FILES.meta), { ...meta, resumes });
       }
     } else folder = RunFolder.create({
@@ -313,7 +314,8 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
         emit(resumedFrom ? { ...e, resumedFrom, resumed: resumedMarker } : e);
         if (resumePoint && resumedMarker) {
           const r = resumedMarker;
-          log('info', `resumed from the ${r.checkpoint} checkpoint (epoch ${r.epoch}, step ${r.step})${r.redoneSteps ? `; the ${r.redoneSteps} steps logged after it are trained again and replace their first record` : ''}`);
+          if (resumePoint.none) log('warn', `${resumePoint.none}: training again from the start, in the same folder${r.redoneSteps ? ` (the ${r.redoneSteps} steps logged before the interruption are replaced)` : ''}`);
+          else log('info', `resumed from the ${r.checkpoint} checkpoint (epoch ${r.epoch}, step ${r.step})${r.redoneSteps ? `; the ${r.redoneSteps} steps logged after it are trained again and replace their first record` : ''}`);
           for (const s of resumePoint.skipped) log('warn', `checkpoint not used: ${s}`);
           if (resumePoint.cleaned.length) log('info', `cleaned up after the interruption: ${resumePoint.cleaned.join('; ')}`);
         }

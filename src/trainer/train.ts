@@ -44,6 +44,7 @@ import { dict, plain } from '../shared/dict';
 import type { WeightingCheckpoint } from './checkpointStore';
 import { gradNormLayer, taskGradNorms } from './model/gradNormWeighting';
 import { batchAccuracy } from './model/batchAccuracy';
+import { faultPause, faultPauseDue } from '../runFolder/faultPause';
 
 /** Everything a checkpoint holds: weights and optimizer state by name, and where training was. */
 export interface TrainState {
@@ -330,6 +331,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         model.weighting.endEpoch();
         epoch++;
 
+        if (faultPauseDue('evaluation')) faultPause('evaluation');
         const valid = evaluate(model, data, exp, 'valid');
         if (model.iterations > 0) {
           opts.onEvent({ type: 'run/iterationDeltas', runId, t: now(), step, epoch, split: 'valid', deltas: valid.deltas });

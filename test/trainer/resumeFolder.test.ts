@@ -75,14 +75,18 @@ test('an incomplete last checkpoint (weights.bin cut short) is skipped with a wa
   assert.ok(events.some((e) => e.type === 'run/log' && e.level === 'warn' && /checkpoint not used: checkpoints\/last: incomplete: weights\.bin holds 64 bytes/.test(e.message)), logs(events).join('\n'));
 });
 
-test('no usable checkpoint: a clear message naming the folder, the folder untouched as a run', async () => {
-  const dir = await stoppedRun(3); // before the first epoch ends: last only
-  fs.rmSync(path.join(dir, 'checkpoints'), { recursive: true });
-  const before = fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8');
-  const { outcome } = await resume(dir);
-  assert.match(outcome.error?.message ?? '', /cannot resume: no complete checkpoint in .*checkpoints \(looked for last\/ and best\/\)/);
-  assert.equal(fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8'), before, 'nothing appended');
-  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).status, 'stopped', 'still the stopped run it was');
+test('killed before its first checkpoint: resume says so and trains again from the start, in the same folder', async () => {
+  const dir = await stoppedRun(3);
+  fs.rmSync(path.join(dir, 'checkpoints'), { recursive: true }); // as a SIGKILL at step 3 leaves it
+  const { events, outcome } = await resume(dir);
+  assert.equal(outcome.error, undefined, outcome.error?.message);
+  assert.equal(outcome.runDir, dir);
+  const start = events[0];
+  assert.deepEqual(start.type === 'run/start' && start.resumed, { step: 0, epoch: 0, checkpoint: 'none', redoneSteps: 3 });
+  assert.ok(events.some((e) => e.type === 'run/log' && e.level === 'warn' && /no complete checkpoint in .*checkpoints \(looked for last\/ and best\/\): training again from the start, in the same folder/.test(e.message)), logs(events).join('\n'));
+  const history = readEvents(dir);
+  assert.deepEqual(history.filter((e) => e.type === 'run/step').map((e) => e.type === 'run/step' && e.step), Array.from({ length: 24 }, (_, i) => i + 1));
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).status, 'completed');
 });
 
 test('the run lock: a gone holder is taken over; a live one is reported', async () => {

@@ -569,7 +569,7 @@ function gateHint(runs: RunEntry[]): string {
  */
 export function resumeCaption(model: RunModel): string {
   if (!model.resumes.length) return '';
-  const at = model.resumes.map((r) => `step ${r.step} (${r.checkpoint} checkpoint, epoch ${r.epoch} done)`).join(', ');
+  const at = model.resumes.map((r) => (r.checkpoint === 'none' ? 'step 0 (no checkpoint yet: trained again from the start)' : `step ${r.step} (${r.checkpoint} checkpoint, epoch ${r.epoch} done)`)).join(', ');
   const partial = model.epochs.filter((e) => e.resumedAtStep !== undefined)
     .map((e) => `epoch ${e.epoch}'s train mean covers ${e.stepsCounted} steps (${(e.resumedAtStep ?? 0) + 1}–${e.step})`);
   return [`resumed at ${at}`, ...partial].join(' · ');
