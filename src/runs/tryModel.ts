@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { dataInput } from '../shared/experimentTypes';
 import { predictionLines } from '../shared/predictions/answerText';
 import type { PredictReply } from '../shared/trainerProtocol';
 import { ModelProcess } from './modelProcess';
@@ -31,7 +32,8 @@ export function registerTryModel(context: vscode.ExtensionContext, deps: { runSt
       { trainerPath: context.asAbsolutePath(path.join('dist', 'trainer.js')), execPath: nodePath || undefined, env: nativeKernelsEnv(context) },
       (l) => deps.output.appendLine(l),
     );
-    const tabular = deps.runStore.listRuns().find((r) => r.runDir === runDir)?.config?.data.format === 'csv';
+    const config = deps.runStore.listRuns().find((r) => r.runDir === runDir)?.config;
+    const tabular = config !== undefined && dataInput(config.data) === 'tabular';
     return proc.predict(runDir, [typedInput(text, tabular)]);
   };
   const cmd = vscode.commands.registerCommand('feedbackMtl.tryModel', async (arg?: unknown) => {
@@ -43,7 +45,7 @@ export function registerTryModel(context: vscode.ExtensionContext, deps: { runSt
       if (!pick) return;
       run = pick.run;
     }
-    const tabular = run.config?.data.format === 'csv';
+    const tabular = run.config !== undefined && dataInput(run.config.data) === 'tabular';
     const text = await vscode.window.showInputBox({
       title: `Try the model of ${run.name}`,
       prompt: tabular ? 'A row as column=value, column=value, ...' : 'A sentence',

@@ -7,7 +7,7 @@
  * length of the offending node (or of its nearest existing parent's key, for a missing property).
  */
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import { LOSS_WEIGHTING_TYPES, taskLevel, type CharFeaturesSpec, type Experiment, type LossWeightingType, type TaskKind } from './experimentTypes';
+import { LOSS_WEIGHTING_TYPES, taskLevel, type CharFeaturesSpec, type DataSpec, type Experiment, type LossWeightingType, type TaskKind } from './experimentTypes';
 import { betterMode, METRICS_BY_KIND } from './metrics/catalogue';
 import { tooDeep, tooDeepMessage } from './jsonDepth';
 import { estimateParameters, formatCount, LIMITS, type Limit } from './limits';
@@ -143,6 +143,14 @@ export function withDefaults(input: Experiment): Experiment {
     d.split ??= { valid: 0.15, test: 0.15 };
     d.split.seed ??= exp.training.seed;
     d.missing ??= ['NA', ''];
+  } else {
+    if (d.splits === undefined) {
+      d.split ??= { valid: 0.15, test: 0.15 };
+      d.split.seed ??= exp.training.seed;
+    }
+    if (d.format === 'jsonl' && d.text === undefined) d.categorical ??= [];
+    else { d.lowercase ??= true; d.minFreq ??= 1; d.maxLength ??= 64; }
+    if (d.format === 'conll') { d.token ??= 0; d.commentPrefix ??= '#'; }
   }
   const e = exp.encoder;
   if (e.type === 'bigru' || e.type === 'bilstm') { e.layers ??= 1; e.dropout ??= 0; }
@@ -366,11 +374,11 @@ function collect(exp: unknown, opts: ValidateOptions): Collected[] {
   if (exp.description !== undefined) c.str(exp, 'description', [], false, false);
 
   const data = checkData(c, exp);
-  const encoderType = checkEncoder(c, exp, data?.format);
-  const tasks = checkTasks(c, exp, data?.format);
+  const encoderType = checkEncoder(c, exp, data);
+  const tasks = checkTasks(c, exp, data);
   const known = tasks !== undefined;
   const training = c.obj(exp, 'training', [], true);
-  if (training) checkTraining(c, training, tasks ?? new Map(), known, data?.format);
+  if (training) checkTraining(c, training, tasks ?? new Map(), known, data?.input);
   const enabledArrows = checkFeedback(c, exp, tasks ?? new Map(), known, encoderType, exp.encoder);
   checkIterations(c, exp, enabledArrows);
   checkLossWeighting(c, exp, tasks ?? new Map());
@@ -380,16 +388,31 @@ function collect(exp: unknown, opts: ValidateOptions): Collected[] {
   return c.out;
 }
 
-interface DataInfo { format: 'slu' | 'csv'; obj: Obj }
+/** What validation learned about the data section, for the checks of the encoder and the tasks. */
+interface DataInfo {
+  format: DataSpec['format'];
+  /** Token sequences or feature rows (undefined when the JSONL input is itself in error). */
+  input?: 'text' | 'tabular';
+  obj: Obj;
+  /** CoNLL: the column names, when given. */
+  columns?: string[];
+  /** CoNLL: the token column's index, when known. */
+  tokenColumn?: number;
+}
+
+const DATA_FORMATS = ['slu', 'csv', 'jsonl', 'conll'] as const;
+const TEXT_OPTIONS = ['lowercase', 'minFreq', 'maxLength', 'limitTrain'];
+/** Printable name of a data format in messages. */
+const FORMAT_NAMES: Record<DataSpec['format'], string> = { slu: 'SLU', csv: 'CSV', jsonl: 'JSONL', conll: 'CoNLL' };
 
 function checkData(c: Checker, exp: Obj): DataInfo | undefined {
   const d = c.obj(exp, 'data', [], true);
   if (!d) return undefined;
   const P: Path = ['data'];
-  const format = c.oneOf(d, 'format', P, ['slu', 'csv'] as const, true);
+  const format = c.oneOf(d, 'format', P, DATA_FORMATS, true);
   c.str(d, 'path', P, true);
   if (format === 'slu') {
-    c.keys(d, P, ['format', 'path', 'splits', 'lowercase', 'minFreq', 'maxLength', 'limitTrain']);
+    c.keys(d, P, ['format', 'path', 'splits', ...TEXT_OPTIONS]);
     const s = c.obj(d, 'splits', P, false);
     if (s) {
       c.keys(s, [...P, 'splits'], ['train', 'valid', 'test']);
@@ -397,11 +420,8 @@ function checkData(c: Checker, exp: Obj): DataInfo | undefined {
       c.str(s, 'valid', [...P, 'splits'], true);
       c.str(s, 'test', [...P, 'splits'], false);
     }
-    c.bool(d, 'lowercase', P);
-    c.num(d, 'minFreq', P, false, { int: true, ge: 1 });
-    c.limit([...P, 'maxLength'], 'maxLength (tokens per sentence)', c.num(d, 'maxLength', P, false, { int: true, ge: 1 }), LIMITS.sequenceLength);
-    c.num(d, 'limitTrain', P, false, { int: true, ge: 1 });
-    return { format, obj: d };
+    checkTextOptions(c, d, P);
+    return { format, input: 'text', obj: d };
   }
   if (format === 'csv') {
     c.keys(d, P, ['format', 'path', 'features', 'categorical', 'split', 'missing']);
@@ -413,22 +433,111 @@ function checkData(c: Checker, exp: Obj): DataInfo | undefined {
     if (Array.isArray(d.features) && features.length + categorical.length === 0) {
       c.error([...P, 'features'], 'no input columns: list at least one column in features or categorical');
     }
-    const s = c.obj(d, 'split', P, false);
-    if (s) {
-      const SP = [...P, 'split'];
-      c.keys(s, SP, ['valid', 'test', 'seed']);
-      const v = c.num(s, 'valid', SP, true, { gt: 0, lt: 1 });
-      const t = c.num(s, 'test', SP, true, { ge: 0, lt: 1 });
-      c.num(s, 'seed', SP, false, { int: true });
-      if (v !== undefined && t !== undefined && v + t >= 1) c.error(SP, `valid + test = ${v + t} leaves no training rows (must be < 1)`);
-    }
+    checkSplitFractions(c, d, P);
     c.strList(d, 'missing', P, false);
-    return { format, obj: d };
+    return { format, input: 'tabular', obj: d };
+  }
+  if (format === 'jsonl') {
+    c.keys(d, P, ['format', 'path', 'splits', 'split', 'text', 'features', 'categorical', ...TEXT_OPTIONS]);
+    checkSplitSource(c, d, P);
+    const text = c.str(d, 'text', P, false);
+    const features = c.strList(d, 'features', P, false);
+    const categorical = c.strList(d, 'categorical', P, false);
+    const tabular = features !== undefined || categorical !== undefined;
+    let input: DataInfo['input'];
+    if (d.text !== undefined && tabular) {
+      c.error([...P, 'text'], "'text' (a text field) and 'features' / 'categorical' (tabular fields) are two kinds of input and a model reads one: keep 'text' for a text model, or the fields for a tabular one");
+    } else if (d.text === undefined && !tabular) {
+      c.error([...P, 'text'], "JSONL data needs its input: 'text' (the field holding the sentence: a string or an array of tokens) or 'features' (numeric fields, for a tabular model)");
+    } else if (tabular) {
+      (categorical ?? []).forEach((f, i) => {
+        if (features?.includes(f)) c.error([...P, 'categorical', i], `field '${f}' is both a numeric feature and a categorical one`);
+      });
+      if ((features?.length ?? 0) + (categorical?.length ?? 0) === 0) c.error([...P, features ? 'features' : 'categorical'], 'no input fields: list at least one field in features or categorical');
+      for (const k of TEXT_OPTIONS) if (d[k] !== undefined) c.warn([...P, k], `'${k}' is only used with text input ('text'); this data is tabular`);
+      input = 'tabular';
+    } else if (text !== undefined) input = 'text';
+    checkTextOptions(c, d, P);
+    return { format, input, obj: d };
+  }
+  if (format === 'conll') {
+    c.keys(d, P, ['format', 'path', 'splits', 'split', 'columns', 'token', 'commentPrefix', ...TEXT_OPTIONS]);
+    checkSplitSource(c, d, P);
+    const columns = c.strList(d, 'columns', P, false);
+    columns?.forEach((n, i) => {
+      if (!n.trim() || /\s/.test(n)) c.error([...P, 'columns', i], `column name ${JSON.stringify(n)} must be a word without spaces`);
+      else if (/^\d+$/.test(n)) c.error([...P, 'columns', i], `column name '${n}' looks like a column index; name columns by words`);
+    });
+    if (columns && columns.length === 0) c.error([...P, 'columns'], "'columns' must name at least the token column");
+    let tokenColumn: number | undefined = 0;
+    if (d.token !== undefined) {
+      tokenColumn = typeof d.token === 'string' ? conllColumn(c, d.token, columns, [...P, 'token'], 'token column') : c.numValue(d.token, [...P, 'token'], "'token'", { int: true, ge: 0 });
+      if (tokenColumn !== undefined && columns && tokenColumn >= columns.length) {
+        c.error([...P, 'token'], `column ${tokenColumn} is out of range: 'columns' names ${columns.length} column${columns.length === 1 ? '' : 's'} (0..${columns.length - 1})`);
+      }
+    }
+    const prefix = c.str(d, 'commentPrefix', P, false);
+    if (prefix !== undefined && /\s/.test(prefix)) c.error([...P, 'commentPrefix'], `'commentPrefix' must not contain spaces (got ${JSON.stringify(prefix)}); a label line reads '<prefix> key = value'`);
+    checkTextOptions(c, d, P);
+    return { format, input: 'text', obj: d, columns, tokenColumn };
   }
   return undefined;
 }
 
-function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 'bigru' | 'bilstm' | 'mlp' | undefined {
+/** lowercase, minFreq, maxLength, limitTrain of text formats. */
+function checkTextOptions(c: Checker, d: Obj, P: Path): void {
+  c.bool(d, 'lowercase', P);
+  c.num(d, 'minFreq', P, false, { int: true, ge: 1 });
+  c.limit([...P, 'maxLength'], 'maxLength (tokens per sentence)', c.num(d, 'maxLength', P, false, { int: true, ge: 1 }), LIMITS.sequenceLength);
+  c.num(d, 'limitTrain', P, false, { int: true, ge: 1 });
+}
+
+/** `split`: valid and test fractions (and a seed) of one file's rows. */
+function checkSplitFractions(c: Checker, d: Obj, P: Path): void {
+  const s = c.obj(d, 'split', P, false);
+  if (!s) return;
+  const SP = [...P, 'split'];
+  c.keys(s, SP, ['valid', 'test', 'seed']);
+  const v = c.num(s, 'valid', SP, true, { gt: 0, lt: 1 });
+  const t = c.num(s, 'test', SP, true, { ge: 0, lt: 1 });
+  c.num(s, 'seed', SP, false, { int: true });
+  if (v !== undefined && t !== undefined && v + t >= 1) c.error(SP, `valid + test = ${v + t} leaves no training rows (must be < 1)`);
+}
+
+/** JSONL / CoNLL: a file per split in the folder `path` (`splits`), or one file split by fractions (`split`). */
+function checkSplitSource(c: Checker, d: Obj, P: Path): void {
+  if (d.splits !== undefined && d.split !== undefined) {
+    c.error([...P, 'split'], "use either 'splits' (a file per split, in the folder 'path') or 'split' (fractions of the one file 'path'), not both");
+  }
+  const s = c.obj(d, 'splits', P, false);
+  if (s) {
+    const SP = [...P, 'splits'];
+    c.keys(s, SP, ['train', 'valid', 'test']);
+    c.str(s, 'train', SP, true);
+    c.str(s, 'valid', SP, true);
+    c.str(s, 'test', SP, false);
+  }
+  checkSplitFractions(c, d, P);
+}
+
+/** A CoNLL column written as a string: a 0-based index ("3") or a name from `columns`. */
+function conllColumn(c: Checker, ref: string, columns: string[] | undefined, path: Path, what: string): number | undefined {
+  if (/^\d+$/.test(ref)) {
+    const k = Number(ref);
+    if (columns && k >= columns.length) { c.error(path, `${what} ${k} is out of range: 'data.columns' names ${columns.length} column${columns.length === 1 ? '' : 's'} (0..${columns.length - 1})`); return undefined; }
+    return k;
+  }
+  if (!columns) { c.error(path, `${what} '${ref}': name the columns in 'data.columns' to refer to them by name, or give a 0-based column index ("1")`); return undefined; }
+  const k = columns.indexOf(ref);
+  if (k < 0) {
+    const near = closest(ref, columns);
+    c.error(path, `${what} '${ref}' is not in 'data.columns' (${columns.join(', ')})${near ? `; did you mean '${near}'?` : ''}`);
+    return undefined;
+  }
+  return k;
+}
+
+function checkEncoder(c: Checker, exp: Obj, data: DataInfo | undefined): 'bigru' | 'bilstm' | 'mlp' | undefined {
   const e = c.obj(exp, 'encoder', [], true);
   if (!e) return undefined;
   const P: Path = ['encoder'];
@@ -452,14 +561,14 @@ function checkEncoder(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): 
       w?.forEach((v, i) => c.numValue(v, [...CP, 'widths', i], 'window width', { int: true, ge: 1, le: 9 }));
     }
     checkAttention(c, e, P);
-    if (format === 'csv') c.error([...P, 'type'], `a '${type}' encoder reads token sequences; CSV data has rows of features — use 'mlp'`);
+    if (data?.input === 'tabular') c.error([...P, 'type'], `a '${type}' encoder reads token sequences; ${FORMAT_NAMES[data.format]} data${data.format === 'jsonl' ? " with 'features'" : ''} has rows of features — use 'mlp'`);
   } else if (type === 'mlp') {
     c.keys(e, P, ['type', 'hidden', 'activation', 'dropout']);
     const h = c.arr(e, 'hidden', P, true);
     h?.forEach((v, i) => c.limit([...P, 'hidden', i], 'hidden layer width', c.numValue(v, [...P, 'hidden', i], 'hidden layer width', { int: true, ge: 1 }), LIMITS.width, true));
     if (h) c.limit([...P, 'hidden'], 'encoder layers', h.length, LIMITS.depth);
     c.oneOf(e, 'activation', P, ACTIVATIONS, false);
-    if (format === 'slu') c.error([...P, 'type'], "an 'mlp' encoder reads feature rows; SLU data is token sequences — use 'bigru' or 'bilstm'");
+    if (data?.input === 'text') c.error([...P, 'type'], `an 'mlp' encoder reads feature rows; ${FORMAT_NAMES[data.format]} data${data.format === 'jsonl' ? " with 'text'" : ''} is token sequences — use 'bigru' or 'bilstm'`);
   }
   return type;
 }
@@ -480,7 +589,9 @@ function checkAttention(c: Checker, e: Obj, P: Path): void {
 }
 
 /** Returns undefined when `tasks` is not a list at all (then references to tasks are not checked). */
-function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): Map<string, TaskInfo> | undefined {
+function checkTasks(c: Checker, exp: Obj, data: DataInfo | undefined): Map<string, TaskInfo> | undefined {
+  const format = data?.format;
+  const tabular = data?.input === 'tabular';
   const out = new Map<string, TaskInfo>();
   const tasks = c.arr(exp, 'tasks', [], true);
   if (!tasks) return undefined;
@@ -504,7 +615,7 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): Ma
     if (tokenLevel && kind !== undefined && kind !== 'classification') {
       c.error([...P, 'tokenLevel'], `'tokenLevel' predicts a sentence label at every token; it applies to classification tasks, not '${kind}'${kind === 'tagging' ? ' (tagging is per token already)' : ''}`);
     }
-    else if (tokenLevel && format === 'csv') c.error([...P, 'tokenLevel'], "'tokenLevel' needs token sequences; CSV data has rows of features");
+    else if (tokenLevel && tabular) c.error([...P, 'tokenLevel'], `'tokenLevel' needs token sequences; this ${FORMAT_NAMES[format!]} data has rows of features`);
     const vote = c.oneOf(t, 'vote', P, ['mean', 'majority'] as const, false);
     if (vote !== undefined && !tokenLevel) c.warn([...P, 'vote'], "'vote' is only used with \"tokenLevel\": true");
     const tokenTower = kind === 'tagging' || (kind === 'classification' && tokenLevel);
@@ -521,7 +632,7 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): Ma
       c.limit([...BP, 'units'], 'block units', units, LIMITS.width, true);
       c.oneOf(blk, 'activation', BP, ACTIVATIONS, false);
       c.num(blk, 'dropout', BP, false, { ge: 0, lt: 1 });
-      if (recurrent && format === 'csv') {
+      if (recurrent && tabular) {
         c.error([...BP, 'type'], `a '${type}' block needs token sequences; this experiment's data is tabular rows — use 'dense'`);
       }
       else if (recurrent && kind !== undefined && !tokenTower) {
@@ -531,24 +642,27 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): Ma
       blocks.push({ type, units });
     });
     // Data-format compatibility of the task kind and its label source.
-    if (kind && format === 'csv' && kind === 'tagging') {
-      c.error([...P, 'kind'], "a 'tagging' task labels tokens; CSV data has no tokens (use 'classification' or 'regression')");
+    if (kind && tabular && kind === 'tagging') {
+      c.error([...P, 'kind'], `a 'tagging' task labels tokens; this ${FORMAT_NAMES[format!]} data has no tokens (use 'classification' or 'regression')`);
     }
+    if (kind && label !== undefined && data && format === 'conll') checkConllLabel(c, P, kind, label, data);
     if (kind && format === 'slu' && label !== undefined) {
       if (kind === 'regression') c.error([...P, 'kind'], "SLU data has no real-valued targets: 'regression' needs CSV data");
       if (label === 'seq.in') c.error([...P, 'label'], "'seq.in' holds the input words, not labels");
       else if (kind === 'tagging' && label === 'label') c.error([...P, 'label'], "a 'tagging' task needs one tag per token: use the 'seq.out' file, not 'label' (one intent per sentence)");
       else if (kind === 'classification' && label === 'seq.out') c.error([...P, 'label'], "a 'classification' task needs one label per sentence: use the 'label' file, not 'seq.out' (one tag per token)");
     }
-    if (format === 'csv' && label !== undefined) {
-      const data = exp.data as Obj;
-      const inFeatures = Array.isArray(data.features) && data.features.includes(label);
-      const inCategorical = Array.isArray(data.categorical) && data.categorical.includes(label);
+    if ((format === 'csv' || format === 'jsonl') && label !== undefined) {
+      const d = exp.data as Obj;
+      const what = format === 'csv' ? 'column' : 'field';
+      const inFeatures = Array.isArray(d.features) && d.features.includes(label);
+      const inCategorical = Array.isArray(d.categorical) && d.categorical.includes(label);
       if (inFeatures || inCategorical) {
-        c.error([...P, 'label'], `column '${label}' is also an input (data.${inFeatures ? 'features' : 'categorical'}): the model would see its own target — remove it from the inputs`);
+        c.error([...P, 'label'], `${what} '${label}' is also an input (data.${inFeatures ? 'features' : 'categorical'}): the model would see its own target — remove it from the inputs`);
       }
+      if (format === 'jsonl' && d.text === label) c.error([...P, 'label'], `field '${label}' is the input text (data.text), not a label`);
       const other = labels.get(label);
-      if (other !== undefined) c.warn([...P, 'label'], `column '${label}' is also the label of task '${other}'`);
+      if (other !== undefined) c.warn([...P, 'label'], `${what} '${label}' is also the label of task '${other}'`);
       if (id) labels.set(label, id);
     }
     if (id === undefined) return;
@@ -558,6 +672,20 @@ function checkTasks(c: Checker, exp: Obj, format: 'slu' | 'csv' | undefined): Ma
   const lwType = isObj(exp.lossWeighting) ? exp.lossWeighting.type : undefined;
   if ((lwType === undefined || lwType === 'fixed') && tasks.length > 0 && tasks.every((t) => isObj(t) && t.lossWeight === 0)) c.error(['tasks'], 'every task has lossWeight 0: nothing would be trained');
   return out;
+}
+
+/**
+ * A CoNLL task's label: a tagging task names a tag column (index or name, not the token column); a
+ * classification task the key of its sentence-label lines; regression has no source in CoNLL.
+ */
+function checkConllLabel(c: Checker, P: Path, kind: TaskKind, label: string, data: DataInfo): void {
+  if (kind === 'regression') { c.error([...P, 'kind'], "CoNLL data has no real-valued targets: 'regression' needs CSV or JSONL data"); return; }
+  if (kind === 'classification') {
+    if (/[\s=]/.test(label)) c.error([...P, 'label'], `a classification task over CoNLL data names the key of its sentence-label lines ('${String(data.obj.commentPrefix ?? '#')} ${label.trim().split(/[\s=]/)[0] || 'intent'} = ...'): one word, without spaces or '='`);
+    return;
+  }
+  const k = conllColumn(c, label, data.columns, [...P, 'label'], 'tag column');
+  if (k !== undefined && k === data.tokenColumn) c.error([...P, 'label'], `column ${k} is the token column (data.token): it holds the input words, not tags`);
 }
 
 function checkId(c: Checker, o: Obj, P: Path, what: string): string | undefined {
@@ -740,7 +868,7 @@ function checkIterations(c: Checker, exp: Obj, enabledArrows: number): void {
   }
 }
 
-function checkTraining(c: Checker, tr: Obj, tasks: Map<string, TaskInfo>, known: boolean, format: 'slu' | 'csv' | undefined): void {
+function checkTraining(c: Checker, tr: Obj, tasks: Map<string, TaskInfo>, known: boolean, input: 'text' | 'tabular' | undefined): void {
   const P: Path = ['training'];
   c.keys(tr, P, ['epochs', 'batchSize', 'optimizer', 'learningRate', 'seed', 'stopGradient', 'clipNorm', 'earlyStopping', 'logEvery', 'lrSchedule']);
   c.num(tr, 'epochs', P, true, { int: true, ge: 1 });
@@ -774,21 +902,21 @@ function checkTraining(c: Checker, tr: Obj, tasks: Map<string, TaskInfo>, known:
     c.num(es, 'patience', EP, true, { int: true, ge: 1 });
     const mode = c.oneOf(es, 'mode', EP, ['max', 'min'] as const, false);
     const metric = c.str(es, 'metric', EP, true);
-    if (metric !== undefined && known && checkMonitor(c, metric, [...EP, 'metric'], tasks, format) && mode && mode !== betterMode(metric)) {
+    if (metric !== undefined && known && checkMonitor(c, metric, [...EP, 'metric'], tasks, input) && mode && mode !== betterMode(metric)) {
       c.warn([...EP, 'mode'], `mode '${mode}' for '${metric}': ${betterMode(metric) === 'max' ? 'higher' : 'lower'} is better for this metric`);
     }
   }
 }
 
 /** Checks an early-stopping metric name; true if it is valid. */
-function checkMonitor(c: Checker, metric: string, path: Path, tasks: Map<string, TaskInfo>, format: 'slu' | 'csv' | undefined): boolean {
+function checkMonitor(c: Checker, metric: string, path: Path, tasks: Map<string, TaskInfo>, input: 'text' | 'tabular' | undefined): boolean {
   if (metric === 'overall') {
     const kinds = [...tasks.values()].map((t) => t.kind);
-    if (kinds.includes(undefined)) return false; // already reported at the task
+    if (kinds.includes(undefined) || input === undefined) return false; // already reported at the task / the data
     const cls = kinds.filter((k) => k === 'classification').length;
     const tag = kinds.filter((k) => k === 'tagging').length;
-    if (format !== 'slu' || cls !== 1 || tag !== 1) {
-      c.error(path, "'overall' (sentence accuracy: intent right and every tag right) needs SLU data with exactly one classification and one tagging task; use '<taskId>.<metric>'");
+    if (input !== 'text' || cls !== 1 || tag !== 1) {
+      c.error(path, "'overall' (sentence accuracy: intent right and every tag right) needs text data with exactly one classification and one tagging task; use '<taskId>.<metric>'");
       return false;
     }
     return true;
@@ -896,6 +1024,21 @@ function checkFiles(c: Checker, data: DataInfo, tasks: Map<string, TaskInfo>, ex
   if (base === undefined) return;
   if (data.format === 'csv') {
     if (!exists(base)) c.error(['data', 'path'], `CSV file not found: '${base}' (relative to the experiment file)`);
+    return;
+  }
+  if (data.format === 'jsonl' || data.format === 'conll') {
+    const what = `${FORMAT_NAMES[data.format]} file`;
+    const splitsObj = isObj(data.obj.splits) ? data.obj.splits : undefined;
+    if (!splitsObj) {
+      if (!exists(base)) c.error(['data', 'path'], `${what} not found: '${base}' (relative to the experiment file)`);
+      return;
+    }
+    for (const role of ['train', 'valid', 'test'] as const) {
+      const f = splitsObj[role];
+      if (typeof f !== 'string' || !f.trim()) continue;
+      const rel = `${base}/${f}`;
+      if (!exists(rel)) c.error(['data', 'splits', role], `${what} not found: '${rel}' (the ${role} split: 'splits' names files in the folder 'path', relative to the experiment file)`);
+    }
     return;
   }
   const splitsObj = isObj(data.obj.splits) ? data.obj.splits : undefined;

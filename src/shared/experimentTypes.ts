@@ -29,17 +29,10 @@ export interface Experiment {
 }
 
 /** Where the data comes from. */
-export type DataSpec = SluDataSpec | CsvDataSpec;
+export type DataSpec = SluDataSpec | CsvDataSpec | JsonlDataSpec | ConllDataSpec;
 
-/**
- * SLU folder layout as in `../shared/data/snips`: `<path>/<split>/seq.in`, `seq.out`, `label`.
- */
-export interface SluDataSpec {
-  format: 'slu';
-  /** Folder holding one sub-folder per split; relative to the experiment file. */
-  path: string;
-  /** Sub-folder names; default train / valid / test. `test` may be absent. */
-  splits?: { train: string; valid: string; test?: string };
+/** Options of every text format (SLU folders, JSONL with a text field, CoNLL columns). */
+export interface TextDataOptions {
   /** Lower-case tokens before the vocabulary lookup (default true). */
   lowercase?: boolean;
   /** Tokens seen fewer times than this in train map to <unk> (default 1). */
@@ -48,6 +41,64 @@ export interface SluDataSpec {
   maxLength?: number;
   /** Use only the first N training examples (handy for quick looks; default all). */
   limitTrain?: number;
+}
+
+/** Split files inside the folder `path` (JSONL, CoNLL); `test` may be absent. */
+export interface SplitFiles { train: string; valid: string; test?: string }
+
+/** Fractions held out for validation and test from one file, drawn with a seeded RNG. */
+export interface SplitFractions { valid: number; test: number; seed?: number }
+
+/**
+ * JSON Lines: one JSON object per line (blank lines allowed). Input: a `text` field (a string split
+ * on whitespace, or an array of tokens) or tabular fields (`features` numeric, `categorical`
+ * strings). Each task's `label` names a field: a string (or integer) class, a number for regression,
+ * an array of tags (one per token) for tagging; `null` = missing (masked), an absent field is an error.
+ * Splits: `path` is a folder and `splits` names a file per split, or `path` is one file split at
+ * random by `split` fractions (default 0.15 / 0.15).
+ */
+export interface JsonlDataSpec extends TextDataOptions {
+  format: 'jsonl';
+  path: string;
+  splits?: SplitFiles;
+  split?: SplitFractions;
+  /** Field holding the text (text input). */
+  text?: string;
+  /** Numeric fields (tabular input; standardised with train statistics; null -> train mean). */
+  features?: string[];
+  /** String fields one-hot encoded over train values (tabular input). */
+  categorical?: string[];
+}
+
+/**
+ * CoNLL-style column files: one token per line, whitespace-separated columns, a blank line between
+ * sentences, `-DOCSTART-` lines skipped. Lines before a sentence's first token that start with
+ * `commentPrefix` are comments; `<prefix> key = value` gives the sentence a label `key` (e.g.
+ * `# intent = PlayMusic`) that a classification task names as its `label`. A tagging task's
+ * `label` names its tag column: a 0-based index ("3") or a name from `columns`.
+ */
+export interface ConllDataSpec extends TextDataOptions {
+  format: 'conll';
+  path: string;
+  splits?: SplitFiles;
+  split?: SplitFractions;
+  /** Names of the columns, in order (e.g. ["token", "pos", "chunk", "ner"]); optional. */
+  columns?: string[];
+  /** The token column: 0-based index or a name from `columns` (default 0). */
+  token?: number | string;
+  /** Start of comment and sentence-label lines (default "#"). */
+  commentPrefix?: string;
+}
+
+/**
+ * SLU folder layout as in `../shared/data/snips`: `<path>/<split>/seq.in`, `seq.out`, `label`.
+ */
+export interface SluDataSpec extends TextDataOptions {
+  format: 'slu';
+  /** Folder holding one sub-folder per split; relative to the experiment file. */
+  path: string;
+  /** Sub-folder names; default train / valid / test. `test` may be absent. */
+  splits?: { train: string; valid: string; test?: string };
 }
 
 /** One CSV file; columns mapped to inputs and tasks; rows split at random with the data seed. */
@@ -60,7 +111,7 @@ export interface CsvDataSpec {
   /** Categorical input columns (one-hot over train values; unseen -> all zeros). */
   categorical?: string[];
   /** Fractions held out for validation and test (defaults 0.15 / 0.15). */
-  split?: { valid: number; test: number; seed?: number };
+  split?: SplitFractions;
   /** Cell text meaning "missing" (default "NA" and ""). Rows missing a task label are dropped for that task only (masked). */
   missing?: string[];
 }
@@ -141,7 +192,8 @@ export interface TaskSpec {
   kind: TaskKind;
   /**
    * Label source: for SLU data the per-split file name (`label` for intents, `seq.out` for tags);
-   * for CSV the column name.
+   * for CSV the column name; for JSONL the field name; for CoNLL the tag column (index or name) of
+   * a tagging task, or the sentence-label key (`# key = value`) of a classification task.
    */
   label: string;
   /** Task-specific blocks h^1..h^m, applied in order on top of the shared encoder. */
@@ -339,6 +391,19 @@ export const LOSS_WEIGHTING_TYPES: readonly LossWeightingType[] = ['fixed', 'unc
 export interface LayoutSpec {
   /** Node id (task id, `encoder`, or `<taskId>/<block>`) -> position in graph units. */
   nodes?: Record<string, { x: number; y: number }>;
+}
+
+/** The data's input: token sequences (SLU, CoNLL, JSONL with `text`) or feature rows (CSV, JSONL with `features`). */
+export function dataInput(d: DataSpec): 'text' | 'tabular' {
+  if (d.format === 'csv') return 'tabular';
+  if (d.format === 'jsonl') return d.text === undefined ? 'tabular' : 'text';
+  return 'text';
+}
+
+/** Text options with their defaults (for any format; tabular data ignores them). */
+export function textOptions(d: DataSpec): { lowercase: boolean; minFreq: number; maxLength: number; limitTrain?: number } {
+  const t: TextDataOptions = d.format === 'csv' ? {} : d;
+  return { lowercase: t.lowercase ?? true, minFreq: t.minFreq ?? 1, maxLength: t.maxLength ?? 64, limitTrain: t.limitTrain };
 }
 
 /** Level of a task's output, from its kind. */

@@ -76,14 +76,18 @@ export function applyVariant(exp: Experiment, variant: TrainRequestOptions['vari
 }
 
 /**
- * Size and sha256 of every data file a run reads (CSV file; SLU `seq.in` + label files per split),
+ * Size and sha256 of every data file a run reads (CSV file; JSONL / CoNLL file or split files; SLU
+ * `seq.in` + label files per split),
  * with paths relative to the experiment folder. Files that cannot be read are left out.
  */
 export function fingerprintData(exp: Experiment, baseDir: string): { path: string; bytes: number; sha256: string }[] {
   const d = exp.data;
   const rels: string[] = [];
   if (d.format === 'csv') rels.push(d.path);
-  else {
+  else if (d.format === 'jsonl' || d.format === 'conll') {
+    if (!d.splits) rels.push(d.path);
+    else for (const f of [d.splits.train, d.splits.valid, d.splits.test]) if (f !== undefined) rels.push(path.posix.join(d.path, f));
+  } else {
     const splits = d.splits ?? { train: 'train', valid: 'valid', test: 'test' };
     const files = new Set(['seq.in', ...exp.tasks.map((t) => t.label)]);
     for (const dir of [splits.train, splits.valid, splits.test]) {

@@ -23,7 +23,7 @@
  * never emits `run/error` itself: the caller (`runTraining`) reports every thrown error exactly once.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Experiment } from '../shared/experimentTypes';
+import { dataInput, type Experiment } from '../shared/experimentTypes';
 import { backendLabel, type BackendInfo, type EpochEvent, type RunSummary, type TaskMetrics, type TrainerEvent } from '../shared/trainerProtocol';
 import { betterMode, metricLeaf, METRICS_BY_KIND } from '../shared/metrics/catalogue';
 import { makeBatches } from './data/batches';
@@ -461,7 +461,7 @@ function metricNames(kind: Experiment['tasks'][number]['kind']): string[] {
 
 function defaultMetric(exp: Experiment): string {
   const kinds = exp.tasks.map((t) => t.kind);
-  if (exp.data.format === 'slu' && kinds.filter((k) => k === 'classification').length === 1 && kinds.includes('tagging')) return 'overall';
+  if (dataInput(exp.data) === 'text' && kinds.filter((k) => k === 'classification').length === 1 && kinds.includes('tagging')) return 'overall';
   const t = exp.tasks[0];
   return `${t.id}.${metricNames(t.kind)[0]}`;
 }

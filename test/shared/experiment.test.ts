@@ -252,7 +252,7 @@ test("combine 'add' needs matching widths", () => {
 });
 
 test('early-stopping metric names', () => {
-  expectError(mutate(csv, (x) => { x.training.earlyStopping.metric = 'overall'; }), 'training.earlyStopping.metric', /needs SLU data/);
+  expectError(mutate(csv, (x) => { x.training.earlyStopping.metric = 'overall'; }), 'training.earlyStopping.metric', /needs text data/);
   expectError(mutate(slu, (x) => { x.training.earlyStopping.metric = 'intent.f1'; }), 'training.earlyStopping.metric', /'f1' is not a metric of classification task 'intent'.*'intent.accuracy'/);
   expectError(mutate(slu, (x) => { x.training.earlyStopping.metric = 'slot.f1'; }), 'training.earlyStopping.metric', /unknown task 'slot' \(did you mean 'slots'\?\)/);
   expectError(mutate(slu, (x) => { x.training.earlyStopping.metric = 'accuracy'; }), 'training.earlyStopping.metric', /'<taskId>.<metric>'/);
@@ -383,4 +383,74 @@ test('loss weighting: every type and option validates, every wrong option has a 
   assert.deepEqual(lw.map((i) => i.pathText), ['tasks[1].lossWeight']);
   assert.match(lw[0].message, /used by lossWeighting 'fixed' only/);
   assert.deepEqual(errors(mutate(csv, (x) => { x.lossWeighting = { type: 'dwa' }; x.tasks[0].lossWeight = 0; x.tasks[1].lossWeight = 0; })), []);
+});
+
+/** The SLU experiment over JSONL data (one file split by fractions). */
+function jsonl(): any {
+  return mutate(slu, (x) => {
+    x.data = { format: 'jsonl', path: 'data/snips.jsonl', text: 'text', split: { valid: 0.2, test: 0.1 } };
+    x.tasks[0].label = 'intent';
+    x.tasks[1].label = 'slots';
+  });
+}
+
+/** The SLU experiment over CoNLL split files. */
+function conll(): any {
+  return mutate(slu, (x) => {
+    x.data = { format: 'conll', path: 'data', splits: { train: 'train.conll', valid: 'valid.conll' }, columns: ['word', 'slot'] };
+    x.tasks[0].label = 'intent';
+    x.tasks[1].label = 'slot';
+  });
+}
+
+test('JSONL data: text or tabular input, splits or split, a located error for every wrong option', () => {
+  assert.deepEqual(validateExperiment(jsonl()), []);
+  assert.deepEqual(validateExperiment(mutate(jsonl, (x) => { x.data.text = undefined; x.data.features = ['len']; x.data.categorical = ['lang']; x.encoder = { type: 'mlp', hidden: [8] };
+    x.tasks[1] = { id: 'score', kind: 'regression', label: 'score', blocks: [{ type: 'dense', units: 8 }] }; x.feedback = []; x.iterations = 0; x.training.earlyStopping.metric = 'score.rmse'; })), []);
+  expectError(mutate(jsonl, (x) => { delete x.data.text; }), 'data.text', /needs its input: 'text' .* or 'features'/);
+  expectError(mutate(jsonl, (x) => { x.data.features = ['len']; }), 'data.text', /two kinds of input/);
+  expectError(mutate(jsonl, (x) => { x.data.text = 3; }), 'data.text', /'text' must be a string, not number 3/);
+  expectError(mutate(jsonl, (x) => { x.data.splits = { train: 'a', valid: 'b' }; }), 'data.split', /either 'splits' .* or 'split'/);
+  expectError(mutate(jsonl, (x) => { x.data.split = { valid: 0.6, test: 0.4 }; }), 'data.split', /leaves no training rows/);
+  expectError(mutate(jsonl, (x) => { x.data.split.valid = 0; }), 'data.split.valid', /> 0/);
+  expectError(mutate(jsonl, (x) => { delete x.data.split; x.data.splits = { train: 'a' }; }), 'data.splits.valid', /missing required property 'valid'/);
+  expectError(mutate(jsonl, (x) => { x.data.minFreq = 0; }), 'data.minFreq', />= 1/);
+  expectError(mutate(jsonl, (x) => { x.tasks[1].label = 'text'; }), 'tasks[1].label', /is the input text/);
+  expectError(mutate(jsonl, (x) => { x.encoder = { type: 'mlp', hidden: [8] }; }), 'encoder.type', /JSONL data with 'text' is token sequences/);
+  const tab = mutate(jsonl, (x) => { delete x.data.text; x.data.features = ['len', 'intent']; x.data.maxLength = 9; });
+  const errs = errors(tab).map((e) => `${e.pathText}: ${e.message}`);
+  assert.ok(errs.some((e) => /^encoder.type: .*JSONL data with 'features' has rows of features/.test(e)), errs.join('\n'));
+  assert.ok(errs.some((e) => /^tasks\[1\].kind: .*JSONL data has no tokens/.test(e)), errs.join('\n'));
+  assert.ok(errs.some((e) => /^tasks\[0\].label: field 'intent' is also an input \(data.features\)/.test(e)), errs.join('\n'));
+  assert.ok(validateExperiment(tab).some((w) => w.severity === 'warning' && w.pathText === 'data.maxLength' && /only used with text input/.test(w.message)));
+  const jd = withDefaults(jsonl()).data;
+  assert.equal(jd.format === 'jsonl' && jd.split?.seed, 1, 'the split seed follows training.seed');
+});
+
+test('CoNLL data: columns by index or name, the token column, the comment prefix, sentence-label keys', () => {
+  assert.deepEqual(validateExperiment(conll()), []);
+  assert.deepEqual(errors(mutate(conll, (x) => { delete x.data.columns; x.tasks[1].label = '1'; })), []);
+  expectError(mutate(conll, (x) => { delete x.data.columns; }), 'tasks[1].label', /name the columns in 'data.columns'/);
+  expectError(mutate(conll, (x) => { x.tasks[1].label = 'slots'; }), 'tasks[1].label', /tag column 'slots' is not in 'data.columns' \(word, slot\); did you mean 'slot'\?/);
+  expectError(mutate(conll, (x) => { x.tasks[1].label = '2'; }), 'tasks[1].label', /tag column 2 is out of range/);
+  expectError(mutate(conll, (x) => { x.tasks[1].label = 'word'; }), 'tasks[1].label', /is the token column/);
+  expectError(mutate(conll, (x) => { x.data.token = 'slot'; }), 'tasks[1].label', /column 1 is the token column/);
+  expectError(mutate(conll, (x) => { x.data.token = 5; }), 'data.token', /column 5 is out of range/);
+  expectError(mutate(conll, (x) => { x.data.token = -1; }), 'data.token', /'token' must be an integer >= 0/);
+  expectError(mutate(conll, (x) => { x.data.columns = ['word', '1']; x.tasks[1].label = '1'; }), 'data.columns[1]', /looks like a column index/);
+  expectError(mutate(conll, (x) => { x.data.commentPrefix = '# '; }), 'data.commentPrefix', /must not contain spaces/);
+  expectError(mutate(conll, (x) => { x.tasks[0].label = 'intent ='; }), 'tasks[0].label', /one word, without spaces or '='/);
+  assert.ok(errors(mutate(conll, (x) => { x.tasks[0].kind = 'regression'; })).some((e) => e.pathText === 'tasks[0].kind' && /CoNLL data has no real-valued targets/.test(e.message)));
+  expectError(mutate(conll, (x) => { x.data.lowercase = 'yes'; }), 'data.lowercase', /true or false/);
+  const d = withDefaults(conll()).data;
+  assert.ok(d.format === 'conll' && d.token === 0 && d.commentPrefix === '#' && d.split === undefined && d.maxLength === 64);
+});
+
+test('JSONL and CoNLL files: the one file, or each split file, must exist', () => {
+  expectError(jsonl(), 'data.path', /JSONL file not found: 'data\/snips.jsonl'/, { fileExists: () => false });
+  assert.deepEqual(errors(jsonl(), { fileExists: (p: string) => p === 'data/snips.jsonl' }), []);
+  const asked: string[] = [];
+  expectError(mutate(conll, (x) => { x.data.splits.test = 'test.conll'; }), 'data.splits.valid', /CoNLL file not found: 'data\/valid.conll' \(the valid split/,
+    { fileExists: (p: string) => { asked.push(p); return p !== 'data/valid.conll'; } });
+  assert.deepEqual(asked, ['data/train.conll', 'data/valid.conll', 'data/test.conll']);
 });

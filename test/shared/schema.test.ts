@@ -12,7 +12,7 @@ import { SAMPLE } from '../editor/fixture';
 import type {
   CharFeaturesSpec, LrScheduleSpec,
   Activation, AmplifierSpec, BiGruEncoderSpec, BlockSpec, ConvergenceSpec, CsvDataSpec, EarlyStoppingSpec, Experiment,
-  AttentionSpec, FeedbackSpec, GumbelSpec, MlpEncoderSpec, SluDataSpec, TaskKind, TaskSpec, TrainingSpec,
+  AttentionSpec, ConllDataSpec, FeedbackSpec, GumbelSpec, JsonlDataSpec, MlpEncoderSpec, SluDataSpec, SplitFiles, TaskKind, TaskSpec, TrainingSpec,
 } from '../../src/shared/experimentTypes';
 import { LOSS_WEIGHTING_TYPES } from '../../src/shared/experimentTypes';
 
@@ -74,6 +74,16 @@ test('the schema rejects structural mistakes', () => {
   bad((x) => { x.data.features = ['a']; }, /data.features: additional property/);
   bad((x) => { x.tasks[0].id = '1st'; }, /tasks\[0\].id: pattern/);
   bad((x) => { x.training.earlyStopping.metric = 'intent.acc'; }, /metric: pattern/);
+  const jsonl = (data: object) => ({ ...sample('snips.fmtl.json'), data: { format: 'jsonl', path: 'x.jsonl', ...data } });
+  assert.deepEqual(schemaErrors(jsonl({ text: 'text' })), []);
+  assert.deepEqual(schemaErrors(jsonl({ features: ['a'], categorical: ['b'] })), []);
+  assert.ok(schemaErrors(jsonl({ text: 'text', features: ['a'] })).some((e) => /data: oneOf/.test(e)));
+  assert.ok(schemaErrors(jsonl({})).some((e) => /data: oneOf/.test(e)));
+  assert.ok(schemaErrors(jsonl({ text: 't', splits: { train: 'a', valid: 'b' }, split: { valid: 0.1, test: 0.1 } })).some((e) => /data: not/.test(e)));
+  const conll = (data: object) => ({ ...sample('snips.fmtl.json'), data: { format: 'conll', path: 'x.conll', ...data } });
+  assert.deepEqual(schemaErrors(conll({ columns: ['token', 'ner'], token: 'token', commentPrefix: '##' })), []);
+  assert.ok(schemaErrors(conll({ columns: ['token', '1'] })).some((e) => /columns\[1\]: pattern/.test(e)));
+  assert.ok(schemaErrors(conll({ features: ['a'] })).some((e) => /data.features: additional property/.test(e)));
   const p = sample('penguins.fmtl.json');
   delete p.data.features;
   assert.ok(schemaErrors(p).includes('$.data.features: required'));
@@ -97,10 +107,12 @@ const masks: Record<NonNullable<ConvergenceSpec['dropoutMasks']>, true> = { shar
 const taskOutputs: Record<NonNullable<TaskSpec['output']>, true> = { softmax: true, crf: true };
 const votes: Record<NonNullable<TaskSpec['vote']>, true> = { mean: true, majority: true };
 const encoderTypes: Record<(BiGruEncoderSpec | MlpEncoderSpec)['type'], true> = { bigru: true, bilstm: true, mlp: true };
-const formats: Record<(SluDataSpec | CsvDataSpec)['format'], true> = { slu: true, csv: true };
+const formats: Record<Experiment['data']['format'], true> = { slu: true, csv: true, jsonl: true, conll: true };
 
 const sorted = (x: object | string[]) => (Array.isArray(x) ? [...x] : Object.keys(x)).sort();
 const def = (name: string) => schema.definitions[name];
+/** The `then` branch of `data` for one format. */
+const dataThen = (format: string): S => def('data').allOf.find((b: S) => b.if.properties.format.const === format).then;
 
 test('schema enums equal the TypeScript unions', () => {
   assert.deepEqual(sorted(def('amplifier').properties.type.enum), sorted(amplifierTypes));
@@ -156,9 +168,16 @@ test('schema properties and required fields equal the TypeScript interfaces', ()
       { type: true, embeddingDim: true, hidden: true } satisfies Req<BiGruEncoderSpec>],
     ['AttentionSpec', def('encoder').else.properties.attention, { heads: true, dim: true, dropout: true, combine: true } satisfies Keys<AttentionSpec>,
       { heads: true, dim: true } satisfies Req<AttentionSpec>],
-    ['CsvDataSpec', def('data').then, { format: true, path: true, features: true, categorical: true, split: true, missing: true } satisfies Keys<CsvDataSpec>,
+    ['CsvDataSpec', dataThen('csv'), { format: true, path: true, features: true, categorical: true, split: true, missing: true } satisfies Keys<CsvDataSpec>,
       { format: true, path: true, features: true } satisfies Req<CsvDataSpec>],
-    ['SluDataSpec', def('data').else, {
+    ['JsonlDataSpec', dataThen('jsonl'), {
+      format: true, path: true, splits: true, split: true, text: true, features: true, categorical: true, lowercase: true, minFreq: true, maxLength: true, limitTrain: true,
+    } satisfies Keys<JsonlDataSpec>, { format: true, path: true } satisfies Req<JsonlDataSpec>],
+    ['ConllDataSpec', dataThen('conll'), {
+      format: true, path: true, splits: true, split: true, columns: true, token: true, commentPrefix: true, lowercase: true, minFreq: true, maxLength: true, limitTrain: true,
+    } satisfies Keys<ConllDataSpec>, { format: true, path: true } satisfies Req<ConllDataSpec>],
+    ['SplitFiles', dataThen('conll').properties.splits, { train: true, valid: true, test: true } satisfies Keys<SplitFiles>, { train: true, valid: true } satisfies Req<SplitFiles>],
+    ['SluDataSpec', dataThen('slu'), {
       format: true, path: true, splits: true, lowercase: true, minFreq: true, maxLength: true, limitTrain: true,
     } satisfies Keys<SluDataSpec>, { format: true, path: true } satisfies Req<SluDataSpec>],
   ];

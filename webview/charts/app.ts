@@ -8,6 +8,7 @@
 import type { HostToChartsMessage, RunSnapshot, RunViewMode, RunViewStatus } from '../../src/shared/runViewProtocol';
 import { assertNever } from '../../src/shared/assertNever';
 import { backendLabel } from '../../src/shared/trainerProtocol';
+import { dataInput, type Experiment } from '../../src/shared/experimentTypes';
 import { RunModel, epochLossSeries, metricNames, metricSeries } from '../../src/shared/series/runModel';
 import { paletteColor } from '../../src/shared/series/colors';
 import { formatMetric, isBetter, metricTitle } from '../../src/shared/metrics/catalogue';
@@ -506,7 +507,7 @@ export class ChartsApp {
     const ex = this.chart('examples', this.sections.get('examples')!.body, (p) => new ExamplesView(p, this.host));
     ex.chart.update(runs.slice(0, 2).map((r) => ({
       id: r.id, name: r.name, done: !!r.model.done || (r.status !== 'running' && r.status !== 'unknown'),
-      tabular: (r.snapshot.config ?? r.model.start?.config)?.data.format === 'csv',
+      tabular: isTabular(r.snapshot.config ?? r.model.start?.config),
     })));
 
     // ---- compare
@@ -573,4 +574,9 @@ export function resumeCaption(model: RunModel): string {
   const partial = model.epochs.filter((e) => e.resumedAtStep !== undefined)
     .map((e) => `epoch ${e.epoch}'s train mean covers ${e.stepsCounted} steps (${(e.resumedAtStep ?? 0) + 1}–${e.step})`);
   return [`resumed at ${at}`, ...partial].join(' · ');
+}
+
+/** Whether a run's data is feature rows (CSV, tabular JSONL) rather than text. */
+function isTabular(config: Experiment | undefined): boolean {
+  return config !== undefined && dataInput(config.data) === 'tabular';
 }

@@ -7,7 +7,7 @@
  * padded only to its own longest sentence, so padding stays small while batches still mix across
  * the whole split from epoch to epoch.
  */
-import type { Experiment } from '../../shared/experimentTypes';
+import { textOptions, type Experiment } from '../../shared/experimentTypes';
 import { charFeatures } from '../../shared/experiment';
 import { Rng } from '../../shared/rng';
 import { PAD_ID, type Batch, type BatchOptions, type EncodedSplit, type PreparedData } from './types';
@@ -91,7 +91,7 @@ function buildBatch(split: EncodedSplit, data: Pick<PreparedData, 'featureDim' |
 }
 
 function lowercaseOf(exp: Experiment): boolean {
-  return exp.data.format === 'slu' ? exp.data.lowercase ?? true : true;
+  return textOptions(exp.data).lowercase;
 }
 
 /** Character ids of every token slot of a text batch (see `Batch.chars`). */

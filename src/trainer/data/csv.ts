@@ -105,6 +105,11 @@ export interface CsvColumnsSpec {
   valid: number;
   test: number;
   seed: number;
+  /**
+   * Rows of each split, when the data says (JSONL split files) instead of the seeded fractions
+   * `valid` / `test`; no test split when `test` is absent.
+   */
+  parts?: { train: number[]; valid: number[]; test?: number[] };
 }
 
 export interface CsvSplitData {
@@ -190,7 +195,8 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
   const labelCols = spec.labels.map((l) => columnIndex(table, file, l.column, `label of task '${l.task}'`, quotable));
 
   const n = table.rows.length;
-  const parts = splitRows(n, spec.valid, spec.test, spec.seed);
+  const parts = spec.parts ?? splitRows(n, spec.valid, spec.test, spec.seed);
+  const hasTest = spec.parts ? spec.parts.test !== undefined : spec.test > 0;
   if (parts.train.length === 0) throw new DataError(`${file}: no rows left for training (${n} rows, valid ${spec.valid}, test ${spec.test})`, file);
   const trainRows = parts.train;
 
@@ -274,7 +280,7 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
     featureDim, featureNames, labelNames, targetScale, scaling,
     train: build('train', parts.train),
     valid: build('valid', parts.valid),
-    test: spec.test > 0 ? build('test', parts.test) : undefined,
+    test: hasTest ? build('test', parts.test!) : undefined,
   };
 }
 
@@ -283,7 +289,7 @@ function cmp(a: string, b: string): number {
 }
 
 /** Mean and standard deviation (population) over the given rows, ignoring NaN; std 0 or no data -> 1. */
-function meanStd(v: Float64Array, rows: readonly number[]): { mean: number; std: number } {
+export function meanStd(v: ArrayLike<number>, rows: readonly number[]): { mean: number; std: number } {
   let s = 0, c = 0;
   for (const r of rows) if (!Number.isNaN(v[r])) { s += v[r]; c++; }
   const mean = c ? s / c : 0;

@@ -1,16 +1,21 @@
 /**
- * From an experiment's `data` section to encoded splits (`PreparedData`): reads SLU folders or a
- * CSV file relative to the experiment file, builds the vocabulary and label maps from the training
+ * From an experiment's `data` section to encoded splits (`PreparedData`): reads SLU folders, a CSV
+ * file, JSONL or CoNLL files relative to the experiment file (every text format through one
+ * `prepareText`), builds the vocabulary and label maps from the training
  * split only, and encodes every split with them. Labels and tags seen only in valid/test map to -1
  * (their raw strings stay in `rawLabels`, so metrics count them as errors instead of dropping them).
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { CsvDataSpec, Experiment, SluDataSpec, TaskSpec } from '../../shared/experimentTypes';
+import { textOptions, type ConllDataSpec, type CsvDataSpec, type DataSpec, type Experiment, type JsonlDataSpec, type SluDataSpec, type TaskSpec } from '../../shared/experimentTypes';
 import { DataError } from './dataError';
-import { encodeCsv, parseCsv } from './csv';
+import { encodeCsv, meanStd, parseCsv, type CsvTable } from './csv';
+import { parseConll } from './conll';
+import { readDataFile } from './dataFile';
+import { jsonlTable, jsonlText, parseJsonl } from './jsonl';
 import { settleInOrder } from './settleInOrder';
-import { readSluSplit, type SluLabelFile, type SluSplitText } from './slu';
+import { readSluSplit, type SluLabelFile } from './slu';
+import { firstSentences, splitSentences, type TextSplit, type TextSplits } from './textSplit';
 import type { EncodedSplit, LabelColumn, PreparedData, Vocab } from './types';
 import { buildCharVocab, buildVocab, encodeTokens } from './vocab';
 import { dict } from '../../shared/dict';
@@ -22,8 +27,10 @@ import { dict } from '../../shared/dict';
 export async function prepareData(exp: Experiment, baseDir: string): Promise<PreparedData> {
   const data = exp.data;
   switch (data.format) {
-    case 'slu': return prepareSlu(data, exp.tasks, baseDir);
+    case 'slu': return prepareText(await readSlu(data, exp.tasks, baseDir), exp.tasks, data);
     case 'csv': return prepareCsv(data, exp, baseDir);
+    case 'jsonl': return data.text === undefined ? prepareJsonlTable(data, exp, baseDir) : prepareText(await readJsonlText(data, exp, baseDir), exp.tasks, data);
+    case 'conll': return prepareText(await readConll(data, exp, baseDir), exp.tasks, data);
     default: throw new DataError(`unknown data format '${(data as { format: string }).format}'`, 'data.format');
   }
 }
@@ -33,55 +40,127 @@ function labelFileOf(task: TaskSpec): SluLabelFile {
 }
 
 /** Sorted names (code-unit order, deterministic) of the values in train. */
-function namesFrom(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+function namesFrom(values: Iterable<string | null>): string[] {
+  return [...new Set([...values].filter((v): v is string => v !== null))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-async function prepareSlu(data: SluDataSpec, tasks: readonly TaskSpec[], baseDir: string): Promise<PreparedData> {
+async function readSlu(data: SluDataSpec, tasks: readonly TaskSpec[], baseDir: string): Promise<TextSplits> {
   const root = path.resolve(baseDir, data.path);
   const splits = data.splits ?? { train: 'train', valid: 'valid', test: 'test' };
-  const lowercase = data.lowercase ?? true;
-  const maxLength = data.maxLength ?? 64;
   for (const t of tasks) {
     if (t.kind === 'regression') throw new DataError(`task '${t.id}': SLU data has no real-valued targets for regression`, `tasks`);
   }
   const files = tasks.map(labelFileOf);
+  const { maxLength, limitTrain } = textOptions(data);
   const read = (dir: string, limit?: number) => readSluSplit(path.join(root, dir), files, { maxLength, limit });
   const [train, valid, test] = await settleInOrder([
-    read(splits.train, data.limitTrain),
+    read(splits.train, limitTrain),
     read(splits.valid),
     splits.test !== undefined ? read(splits.test) : Promise.resolve(undefined),
   ]);
+  return { train, valid, test, trainFile: (label) => path.join(root, splits.train, label) };
+}
 
-  const vocab = buildVocab(train.words, { minFreq: data.minFreq ?? 1, lowercase });
+/**
+ * The files of a JSONL or CoNLL source: one per split (`splits`, in the folder `path`), or the one
+ * file `path` whose examples are split by fractions.
+ */
+function sourceFiles(data: JsonlDataSpec | ConllDataSpec, baseDir: string): { train: string; valid: string; test?: string } | { one: string } {
+  const root = path.resolve(baseDir, data.path);
+  if (!data.splits) return { one: root };
+  const s = data.splits;
+  return { train: path.join(root, s.train), valid: path.join(root, s.valid), ...(s.test !== undefined ? { test: path.join(root, s.test) } : {}) };
+}
+
+/** Read each split's file (or the one file, split by fractions) as text splits; limitTrain cuts train. */
+async function readTextSource(data: JsonlDataSpec | ConllDataSpec, exp: Experiment, baseDir: string, read: (file: string) => Promise<TextSplit>): Promise<TextSplits> {
+  const src = sourceFiles(data, baseDir);
+  let out: TextSplits;
+  if ('one' in src) {
+    const split = data.split ?? { valid: 0.15, test: 0.15 };
+    out = { ...splitSentences(await read(src.one), src.one, { valid: split.valid, test: split.test, seed: split.seed ?? exp.training.seed }), trainFile: () => src.one };
+  } else {
+    const [train, valid, test] = await settleInOrder([read(src.train), read(src.valid), src.test !== undefined ? read(src.test) : Promise.resolve(undefined)]);
+    out = { train, valid, test, trainFile: () => src.train };
+  }
+  return { ...out, train: firstSentences(out.train, textOptions(data).limitTrain) };
+}
+
+function readJsonlText(data: JsonlDataSpec, exp: Experiment, baseDir: string): Promise<TextSplits> {
+  const by = (kind: TaskSpec['kind']) => exp.tasks.filter((t) => t.kind === kind).map((t) => ({ field: t.label, task: t.id }));
+  const fields = { text: data.text!, classes: by('classification'), tags: by('tagging'), reals: by('regression'), maxLength: textOptions(data).maxLength };
+  return readTextSource(data, exp, baseDir, async (file) => jsonlText(parseJsonl(await readDataFile(file, 'JSONL file'), file), file, fields));
+}
+
+function readConll(data: ConllDataSpec, exp: Experiment, baseDir: string): Promise<TextSplits> {
+  const column = (ref: string | number, what: string): number => {
+    if (typeof ref === 'number') return ref;
+    if (/^\d+$/.test(ref)) return Number(ref);
+    const k = data.columns?.indexOf(ref) ?? -1;
+    if (k < 0) throw new DataError(`${what} '${ref}' is not in data.columns (${(data.columns ?? []).join(', ') || 'none named'})`, 'data.columns');
+    return k;
+  };
+  const fields = {
+    columns: data.columns,
+    token: column(data.token ?? 0, 'token column'),
+    tags: exp.tasks.filter((t) => t.kind === 'tagging').map((t) => ({ source: t.label, column: column(t.label, `tag column of task '${t.id}'`), task: t.id })),
+    classes: exp.tasks.filter((t) => t.kind === 'classification').map((t) => ({ key: t.label, task: t.id })),
+    commentPrefix: data.commentPrefix ?? '#',
+    maxLength: textOptions(data).maxLength,
+  };
+  for (const t of exp.tasks) {
+    if (t.kind === 'regression') throw new DataError(`task '${t.id}': CoNLL data has no real-valued targets for regression`, 'tasks');
+  }
+  return readTextSource(data, exp, baseDir, async (file) => parseConll(await readDataFile(file, 'CoNLL file'), file, fields));
+}
+
+/**
+ * Text splits of any format -> encoded data: the vocabulary, character vocabulary, class / tag
+ * names and regression scaling from train only, then every split encoded with them.
+ */
+function prepareText(splits: TextSplits, tasks: readonly TaskSpec[], data: DataSpec): PreparedData {
+  const { train, valid, test } = splits;
+  const { lowercase, minFreq } = textOptions(data);
+  const vocab = buildVocab(train.words, { minFreq, lowercase });
   const charVocab = buildCharVocab(train.words, lowercase);
   const labelNames: Record<string, string[]> = dict();
+  const targetScale: Record<string, { mean: number; std: number }> = dict();
   const index: Record<string, Map<string, number>> = dict();
   for (const t of tasks) {
+    if (t.kind === 'regression') {
+      const v = train.real![t.label];
+      if (!v.some((x) => !Number.isNaN(x))) {
+        const file = splits.trainFile(t.label);
+        throw new DataError(`${file}: task '${t.id}' has no value in any training sentence (field '${t.label}' is null in all of them); a regression needs targets to learn from`, file);
+      }
+      labelNames[t.id] = [];
+      targetScale[t.id] = meanStd(v, [...v.keys()]);
+      continue;
+    }
     const names = t.kind === 'tagging' ? namesFrom(train.token[t.label].flat()) : namesFrom(train.sentence[t.label]);
     if (names.length < 2) {
-      const file = path.join(root, splits.train, t.label);
+      const file = splits.trainFile(t.label);
       const what = t.kind === 'tagging' ? 'tag' : 'class';
       throw new DataError(`${file}: task '${t.id}' has ${names.length ? `one ${what} in the training sentences ('${names[0]}')` : `no ${what}`}; a ${t.kind === 'tagging' ? 'tagger' : 'classifier'} needs at least two`, file);
     }
     labelNames[t.id] = names;
     index[t.id] = new Map(names.map((n, i) => [n, i]));
   }
-  const encode = (name: string, s: SluSplitText): EncodedSplit => encodeSluSplit(name, s, tasks, vocab, lowercase, index);
+  const encode = (name: string, s: TextSplit): EncodedSplit => encodeTextSplit(name, s, tasks, vocab, lowercase, index, targetScale);
   return {
     kind: 'text',
     vocab,
     charVocab,
     featureDim: 0,
     labelNames,
-    targetScale: {},
+    targetScale,
     train: encode('train', train),
     valid: encode('valid', valid),
     test: test ? encode('test', test) : undefined,
   };
 }
 
-function encodeSluSplit(name: string, s: SluSplitText, tasks: readonly TaskSpec[], vocab: Vocab, lowercase: boolean, index: Record<string, Map<string, number>>): EncodedSplit {
+function encodeTextSplit(name: string, s: TextSplit, tasks: readonly TaskSpec[], vocab: Vocab, lowercase: boolean, index: Record<string, Map<string, number>>, targetScale: Record<string, { mean: number; std: number }>): EncodedSplit {
   const labels: Record<string, LabelColumn> = dict();
   const rawLabels: EncodedSplit['rawLabels'] = {};
   for (const t of tasks) {
@@ -90,10 +169,15 @@ function encodeSluSplit(name: string, s: SluSplitText, tasks: readonly TaskSpec[
       const tags = s.token[t.label];
       labels[t.id] = { kind: 'tags', values: tags.map((row) => lookupAll(row, ix)) };
       rawLabels[t.id] = tags;
+    } else if (t.kind === 'regression') {
+      const v = s.real![t.label];
+      const { mean, std } = targetScale[t.id];
+      labels[t.id] = { kind: 'real', values: Float32Array.from(v, (x) => (x - mean) / std) };
+      rawLabels[t.id] = v.map((x) => (Number.isNaN(x) ? null : String(x)));
     } else {
       const l = s.sentence[t.label];
       labels[t.id] = { kind: 'class', values: lookupAll(l, ix) };
-      rawLabels[t.id] = l;
+      rawLabels[t.id] = [...l];
     }
   }
   return {
@@ -101,16 +185,66 @@ function encodeSluSplit(name: string, s: SluSplitText, tasks: readonly TaskSpec[
     size: s.words.length,
     tokens: s.words.map((w) => encodeTokens(w, vocab, lowercase)),
     words: s.words,
+    ...(s.lines ? { lines: s.lines } : {}),
     labels,
     rawLabels,
   };
 }
 
-/** Ids of names; names not in the map -> -1. */
-function lookupAll(names: readonly string[], ix: Map<string, number>): Int32Array {
+/** Ids of names; names not in the map (or missing, null) -> -1. */
+function lookupAll(names: readonly (string | null)[], ix: Map<string, number>): Int32Array {
   const out = new Int32Array(names.length);
-  for (let i = 0; i < names.length; i++) out[i] = ix.get(names[i]) ?? -1;
+  for (let i = 0; i < names.length; i++) out[i] = (names[i] !== null ? ix.get(names[i]!) : undefined) ?? -1;
   return out;
+}
+
+/**
+ * Tabular JSONL: the records become a table of cell texts and go through the CSV encoder (the same
+ * scaling, one-hot and split as CSV); split files give their rows as the splits.
+ */
+async function prepareJsonlTable(data: JsonlDataSpec, exp: Experiment, baseDir: string): Promise<PreparedData> {
+  const labels = exp.tasks.map((t) => {
+    if (t.kind === 'tagging') throw new DataError(`task '${t.id}': tabular JSONL data (data.features) has no tokens to tag`, 'tasks');
+    return { task: t.id, field: t.label, column: t.label, kind: t.kind as 'classification' | 'regression' };
+  });
+  const fields = { features: data.features ?? [], categorical: data.categorical ?? [], labels };
+  const read = async (file: string) => jsonlTable(parseJsonl(await readDataFile(file, 'JSONL file'), file), file, fields);
+  const src = sourceFiles(data, baseDir);
+  const split = data.split ?? { valid: 0.15, test: 0.15 };
+  let table: CsvTable;
+  let parts: { train: number[]; valid: number[]; test?: number[] } | undefined;
+  let where: string;
+  if ('one' in src) {
+    table = await read(src.one);
+    where = src.one;
+  } else {
+    const [train, valid, test] = await settleInOrder([read(src.train), read(src.valid), src.test !== undefined ? read(src.test) : Promise.resolve(undefined)]);
+    const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+    parts = { train: range(0, train.rows.length), valid: range(train.rows.length, valid.rows.length), ...(test ? { test: range(train.rows.length + valid.rows.length, test.rows.length) } : {}) };
+    table = { header: train.header, rows: [...train.rows, ...valid.rows, ...(test?.rows ?? [])], lines: [...train.lines, ...valid.lines, ...(test?.lines ?? [])] };
+    where = path.dirname(src.train);
+  }
+  const enc = encodeCsv(table, where, {
+    features: fields.features, categorical: fields.categorical, labels,
+    missing: [''], valid: split.valid, test: split.test, seed: split.seed ?? exp.training.seed, parts,
+  });
+  const toSplit = (s: typeof enc.train): EncodedSplit => {
+    const cols: Record<string, LabelColumn> = dict();
+    for (const l of labels) {
+      cols[l.task] = l.kind === 'classification' ? { kind: 'class', values: s.classes[l.task] } : { kind: 'real', values: s.reals[l.task] };
+    }
+    return { name: s.name, size: s.rows.length, features: s.features, lines: s.lines, labels: cols, rawLabels: s.raw };
+  };
+  return {
+    kind: 'tabular',
+    featureDim: enc.featureDim,
+    labelNames: enc.labelNames,
+    targetScale: enc.targetScale,
+    scaling: enc.scaling,
+    train: toSplit(enc.train),
+    valid: toSplit(enc.valid),
+    test: enc.test ? toSplit(enc.test) : undefined,
+  };
 }
 
 async function prepareCsv(data: CsvDataSpec, exp: Experiment, baseDir: string): Promise<PreparedData> {

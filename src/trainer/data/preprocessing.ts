@@ -5,7 +5,7 @@
  * carries it, and `loadModel` encodes new sentences and rows with it exactly as training encoded
  * its splits.
  */
-import type { Experiment } from '../../shared/experimentTypes';
+import { textOptions, type Experiment } from '../../shared/experimentTypes';
 import { DataError } from './dataError';
 import type { DataShape, EncodedSplit, FeatureScaling, LabelColumn, PreparedData } from './types';
 import { encodeTokens } from './vocab';
@@ -32,12 +32,12 @@ export interface Preprocessing {
 export function preprocessingOf(exp: Experiment, data: PreparedData): Preprocessing {
   const base = { version: PREPROCESSING_VERSION, labels: data.labelNames, targetScale: data.targetScale };
   if (data.kind === 'text') {
-    const d = exp.data.format === 'slu' ? exp.data : undefined;
+    const { lowercase, maxLength } = textOptions(exp.data);
     return {
       ...base, input: 'text',
       text: {
         vocab: [...(data.vocab?.tokens ?? [])], ...(data.charVocab ? { chars: [...data.charVocab.tokens] } : {}),
-        lowercase: d?.lowercase ?? true, maxLength: d?.maxLength ?? 64,
+        lowercase, maxLength,
       },
     };
   }

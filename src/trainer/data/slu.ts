@@ -4,10 +4,10 @@
  * (`seq.out`, BIO slots). Lines align across files; tokens are whitespace-separated (SNIPS's
  * `seq.in`/`seq.out` lines end with a space).
  */
-import { promises as fsp } from 'node:fs';
 import { dict } from '../../shared/dict';
 import * as path from 'node:path';
 import { DataError } from './dataError';
+import { readLines } from './dataFile';
 import { settleInOrder } from './settleInOrder';
 
 /** A label file to read beside `seq.in`: sentence level (one label a line) or token level (one tag a word). */
@@ -30,21 +30,6 @@ export interface SluReadOptions {
   maxLength?: number;
   /** Keep only the first N sentences. */
   limit?: number;
-}
-
-/** Lines of a text file; a final newline does not make an extra empty line. CRLF is accepted. */
-async function readLines(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new DataError(code === 'ENOENT' ? `data file not found: ${file}` : `cannot read ${file}: ${(e as Error).message}`, file);
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const lines = text.split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
 }
 
 function tokens(line: string): string[] {
