@@ -27,7 +27,7 @@ import { cleanStaleCheckpoints, FileCheckpointStore, loadCheckpoint, loadResumeC
 import { DataError } from './data/dataError';
 import { DiskError } from '../runFolder/diskWrites';
 import { prepareData } from './data/prepare';
-import { outsideIssues, outsideReads } from './data/dataPaths';
+import { dataReads, outsideIssues, outsideReads } from './data/dataPaths';
 import type { PreparedData } from './data/types';
 import { ExperimentFileError, loadExperimentFile, requireExperiment } from './experimentFile';
 import { writeReport } from './report';
@@ -76,24 +76,12 @@ export function applyVariant(exp: Experiment, variant: TrainRequestOptions['vari
 }
 
 /**
- * Size and sha256 of every data file a run reads (CSV file; JSONL / CoNLL file or split files; SLU
- * `seq.in` + label files per split),
+ * Size and sha256 of every data file a run reads (`dataReads`: CSV file; JSONL / CoNLL file or
+ * split files; SLU `seq.in` + label files per split),
  * with paths relative to the experiment folder. Files that cannot be read are left out.
  */
 export function fingerprintData(exp: Experiment, baseDir: string): { path: string; bytes: number; sha256: string }[] {
-  const d = exp.data;
-  const rels: string[] = [];
-  if (d.format === 'csv') rels.push(d.path);
-  else if (d.format === 'jsonl' || d.format === 'conll') {
-    if (!d.splits) rels.push(d.path);
-    else for (const f of [d.splits.train, d.splits.valid, d.splits.test]) if (f !== undefined) rels.push(path.posix.join(d.path, f));
-  } else {
-    const splits = d.splits ?? { train: 'train', valid: 'valid', test: 'test' };
-    const files = new Set(['seq.in', ...exp.tasks.map((t) => t.label)]);
-    for (const dir of [splits.train, splits.valid, splits.test]) {
-      if (dir !== undefined) for (const f of files) rels.push(path.posix.join(d.path, dir, f));
-    }
-  }
+  const rels = dataReads(exp, baseDir).map((r) => path.relative(baseDir, r.file).split(path.sep).join('/'));
   const out: { path: string; bytes: number; sha256: string }[] = [];
   for (const rel of rels) {
     try {

@@ -51,7 +51,10 @@ export function isUnder(p: string, root: string): boolean {
   return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
 }
 
-/** Every data file a run of `exp` reads: the CSV, or per split `seq.in` and each task's label file. */
+/**
+ * Every data file a run of `exp` reads: the CSV; the JSONL / CoNLL file, or each split's file; or per
+ * SLU split `seq.in` and each task's label file.
+ */
 export function dataReads(exp: Experiment, baseDir: string): DataRead[] {
   const d = exp.data;
   const out: DataRead[] = [];
@@ -59,8 +62,12 @@ export function dataReads(exp: Experiment, baseDir: string): DataRead[] {
     const abs = path.resolve(baseDir, file);
     if (!out.some((r) => r.file === abs)) out.push({ jsonPath, file: abs, real: realPath(abs) });
   };
-  if (d.format === 'csv') {
+  if (d.format === 'csv' || ((d.format === 'jsonl' || d.format === 'conll') && !d.splits)) {
     add(['data', 'path'], d.path);
+    return out;
+  }
+  if (d.format === 'jsonl' || d.format === 'conll') {
+    for (const [name, file] of Object.entries(d.splits!)) if (typeof file === 'string') add(['data', 'splits', name], path.join(d.path, file));
     return out;
   }
   const splits = d.splits ?? { train: 'train', valid: 'valid', test: 'test' };

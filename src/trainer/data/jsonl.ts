@@ -9,6 +9,7 @@
  * out of losses and metrics); an absent field is an error, since it is more often a typo than a gap.
  */
 import { DataError } from './dataError';
+import { clip, quoted, quotedList } from './quote';
 import type { CsvTable } from './csv';
 import type { TextSplit } from './textSplit';
 import { dict } from '../../shared/dict';
@@ -28,29 +29,37 @@ export function parseJsonl(text: string, file: string): JsonlRecord[] {
     try {
       v = JSON.parse(l);
     } catch (e) {
-      throw new DataError(`${at}: not valid JSON (${(e as Error).message.replace(/^Unexpected/, 'unexpected')}); each line holds one JSON object`, at);
+      // The parser's message quotes the line; only the place is kept (messages never quote a file that is not data).
+      const m = /column (\d+)|position (\d+)/.exec((e as Error).message);
+      const col = m ? (m[1] ? Number(m[1]) : Number(m[2]) + 1 + (lines[i].length - lines[i].trimStart().length)) : undefined;
+      throw new DataError(`${at}: not valid JSON${col !== undefined ? ` (at column ${col})` : ''}; each line holds one JSON object`, at);
     }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new DataError(`${at}: a line must hold a JSON object ({"field": value, ...}), not ${describe(v)}`, at);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new DataError(`${at}: a line must hold a JSON object ({"field": value, ...}), not ${kindOf(v)}`, at);
     out.push({ line: i + 1, value: v as Record<string, unknown> });
   }
   if (out.length === 0) throw new DataError(`${file}: no records (a JSONL file holds one JSON object per line)`, file);
   return out;
 }
 
-/** A value in words for messages: `a number (3)`, `an array`, `null`. */
-function describe(v: unknown): string {
+/** The kind of a JSON value, without its content: `a number`, `an array`, `null`. */
+function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 30 ? v.slice(0, 30) + '…' : v)})`;
-  return `${typeof v === 'number' ? 'a number' : typeof v} (${JSON.stringify(v)})`;
+  return typeof v === 'number' ? 'a number' : typeof v === 'string' ? 'a string' : typeof v;
+}
+
+/** A field's value in words for messages: its kind and, for a scalar, the value (clipped, see quote.ts). */
+function describe(v: unknown): string {
+  if (v === null || typeof v === 'object') return kindOf(v);
+  return `${kindOf(v)} (${clip(JSON.stringify(v))})`;
 }
 
 function fieldOf(r: JsonlRecord, file: string, field: string, role: string): unknown {
   if (!Object.prototype.hasOwnProperty.call(r.value, field)) {
     const at = `${file}:${r.line}`;
     const have = Object.keys(r.value);
-    throw new DataError(`${at}: missing field '${field}' (${role}); this record has ${have.length ? have.map((k) => `'${k}'`).join(', ') : 'no fields'}${role.startsWith('label') ? ' (write null for a missing label)' : ''}`, at);
+    throw new DataError(`${at}: missing field ${quoted(field)} (${role}); this record has ${have.length ? quotedList(have) : 'no fields'}${role.startsWith('label') ? ' (write null for a missing label)' : ''}`, at);
   }
   return r.value[field];
 }

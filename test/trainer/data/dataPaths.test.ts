@@ -68,6 +68,17 @@ test('dataReads: the CSV, or per split seq.in and every task label file, each at
   assert.ok(out.length >= 1 && out.every((r) => r.jsonPath.join('.') === 'tasks.0.label'), 'a label file climbing out of the data folder is outside');
 });
 
+test('dataReads: a JSONL or CoNLL file at data.path, or each split file at data.splits.<split>', () => {
+  const jsonl = withDefaults(JSON.parse(fs.readFileSync(path.join(root, 'samples', 'intents-jsonl.fmtl.json'), 'utf8')) as Experiment);
+  assert.deepEqual(dataReads(jsonl, '/x/samples').map((r) => [r.jsonPath.join('.'), r.file]), [['data.path', '/x/samples/intents.jsonl']]);
+  const conll = { ...jsonl, data: { format: 'conll', path: '../corpus', splits: { train: 'train.txt', valid: 'dev.txt', test: '../../../etc/hosts' } } } as Experiment;
+  assert.deepEqual(dataReads(conll, '/x/y/exp').map((r) => [r.jsonPath.join('.'), r.file]), [
+    ['data.splits.train', '/x/y/corpus/train.txt'],
+    ['data.splits.valid', '/x/y/corpus/dev.txt'],
+    ['data.splits.test', '/etc/hosts'],
+  ]);
+});
+
 test('the shipped samples\' data counts as inside: samples/penguins.csv and the SNIPS folder beside the repository', () => {
   assert.equal(shippedSamplesDir(), path.join(root, 'samples'));
   const roots = shippedDataRoots();
@@ -76,7 +87,7 @@ test('the shipped samples\' data counts as inside: samples/penguins.csv and the 
   // From any current directory, the samples validate (a newcomer never meets the refusal on them).
   const away = fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-away-'));
   try {
-    for (const s of ['penguins.fmtl.json', 'penguins-quick.fmtl.json', 'snips.fmtl.json', 'snips-quality.fmtl.json', 'snips.sweep.json', 'snips-quality.sweep.json', 'penguins.sweep.json']) {
+    for (const s of ['penguins.fmtl.json', 'penguins-quick.fmtl.json', 'intents-jsonl.fmtl.json', 'intents-conll.fmtl.json', 'snips.fmtl.json', 'snips-quality.fmtl.json', 'snips.sweep.json', 'snips-quality.sweep.json', 'penguins.sweep.json']) {
       const r = fmtl(away, 'validate', path.join(root, 'samples', s));
       assert.equal(r.status, 0, `${s}: ${r.out}`);
     }

@@ -56,6 +56,10 @@ test('JSONL errors name file:line and the field', async () => {
     ['{"text": "a b", "intent": ["X"], "slots": ["O", "O"]}\n', /train\.jsonl:1: field 'intent' must be a class \(a string\) for classification task 'intent', not an array/],
     ['{"text": "a b", "intent": "", "slots": ["O", "O"]}\n', /train\.jsonl:1: field 'intent' is an empty string/],
     ['\n\n', /train\.jsonl: no records/],
+    // Not data at all (a passwd file): the message says where, never what the line holds.
+    ['root:x:0:0:root:/root:/bin/bash\n', /train\.jsonl:1: not valid JSON(?: \(at column 1\))?; each line holds one JSON object$/],
+    ['  {"text": "a", oops}\n', /train\.jsonl:1: not valid JSON \(at column 17\); each line holds one JSON object$/],
+    ['"a secret"\n', /train\.jsonl:1: a line must hold a JSON object \(\{"field": value, \.\.\.\}\), not a string$/],
   ];
   for (const [text, re] of cases) {
     const root = writeTree({ 'd/train.jsonl': text, 'd/valid.jsonl': GOOD });
