@@ -15,6 +15,7 @@ import { formatMetric, headlineMetric } from '../shared/metrics/catalogue';
 import { runFigures, taskKinds } from './runFigures';
 import { runHeadline, type TaskHeadline } from '../shared/metrics/headline';
 import { failureText } from './failureText';
+import { TEMPLATES } from './experimentTemplates';
 import { templateShape } from './templateShape';
 import type { HostDeps } from './hostDeps';
 import { isResumable, type RunInfo } from './runStore';
@@ -181,14 +182,12 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
   }
 
   async function newExperiment(): Promise<void> {
-    const kind = await vscode.window.showQuickPick([
-      { label: 'Tabular (CSV)', description: 'penguins: species + sex + body mass, MLP encoder', id: 'csv' as const },
-      { label: 'Text (SLU folders)', description: 'intent + slots with feedback both ways, BiGRU encoder (train/valid/test with seq.in, seq.out, label)', id: 'slu' as const },
-    ], { title: 'New feedback MTL experiment: which kind of data?' });
+    const kind = await vscode.window.showQuickPick(TEMPLATES.map((t) => ({ label: t.label, description: t.description, template: t })), { title: 'New feedback MTL experiment: which kind of data?' });
     if (!kind) return;
-    if (kind.id === 'slu') { await newSluExperiment(); return; }
-    const template = vscode.Uri.joinPath(context.extensionUri, 'samples', 'penguins.fmtl.json');
-    const csvSource = vscode.Uri.joinPath(context.extensionUri, 'samples', 'penguins.csv');
+    const t = kind.template;
+    if (!t.data) { await newSluExperiment(); return; }
+    const template = vscode.Uri.joinPath(context.extensionUri, 'samples', t.experiment);
+    const dataSource = vscode.Uri.joinPath(context.extensionUri, 'samples', t.data);
     const folders = vscode.workspace.workspaceFolders ?? [];
     const active = vscode.window.activeTextEditor?.document.uri;
     let dir: vscode.Uri | undefined = active?.scheme === 'file' ? vscode.Uri.joinPath(active, '..') : folders[0]?.uri;
@@ -202,22 +201,22 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     } catch {
       throw new Error(`the template ${template.fsPath} is missing from the extension`);
     }
-    const name = await askExperimentName(dir, 'my-experiment', `it starts as the penguins sample: ${templateShape(text)}`);
+    const name = await askExperimentName(dir, t.name, `it starts as the ${path.basename(t.experiment, '.fmtl.json')} sample: ${templateShape(text)}, data ${t.data}`);
     if (!name) return;
-    // The data path: an existing penguins.csv of the workspace, else a copy beside the new file.
+    // The data path: an existing copy of the sample data in the workspace, else a copy beside the new file.
     const target = vscode.Uri.joinPath(dir, `${name}.fmtl.json`);
-    const found = (await vscode.workspace.findFiles('**/penguins.csv', '**/node_modules/**', 5))[0];
-    let csvRel: string;
+    const found = (await vscode.workspace.findFiles(`**/${t.data}`, '**/node_modules/**', 5))[0];
+    let dataRel: string;
     if (found) {
-      csvRel = path.relative(dir.fsPath, found.fsPath).split(path.sep).join('/');
+      dataRel = path.relative(dir.fsPath, found.fsPath).split(path.sep).join('/');
     } else {
-      const copy = vscode.Uri.joinPath(dir, 'penguins.csv');
-      await vscode.workspace.fs.copy(csvSource, copy, { overwrite: false });
-      csvRel = 'penguins.csv';
+      const copy = vscode.Uri.joinPath(dir, t.data);
+      await vscode.workspace.fs.copy(dataSource, copy, { overwrite: false });
+      dataRel = t.data;
     }
     const fmt = { formattingOptions: { insertSpaces: true, tabSize: 2 } };
     text = applyEdits(text, modify(text, ['name'], name, fmt));
-    text = applyEdits(text, modify(text, ['data', 'path'], csvRel, fmt));
+    text = applyEdits(text, modify(text, ['data', 'path'], dataRel, fmt));
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
     await vscode.commands.executeCommand('vscode.open', target);
     void workspaceRuns.refresh();
@@ -251,9 +250,9 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
       return;
     }
     const dir = vscode.Uri.joinPath(data, '..');
-    const name = await askExperimentName(dir, 'my-slu-experiment', 'beside the data folder');
+    const name = await askExperimentName(dir, TEMPLATES.find((t) => t.id === 'slu')!.name, 'beside the data folder');
     if (!name) return;
-    const template = vscode.Uri.joinPath(context.extensionUri, 'samples', 'snips.fmtl.json');
+    const template = vscode.Uri.joinPath(context.extensionUri, 'samples', TEMPLATES.find((t) => t.id === 'slu')!.experiment);
     let text = new TextDecoder().decode(await vscode.workspace.fs.readFile(template));
     const fmt = { formattingOptions: { insertSpaces: true, tabSize: 2 } };
     text = applyEdits(text, modify(text, ['name'], name, fmt));
