@@ -85,3 +85,9 @@ test('CoNLL one file split by seeded fractions; limitTrain and maxLength apply',
   const limited = await prepareData(makeExp({ ...exp.data, limitTrain: 5 } as ConllDataSpec, tasks), root);
   assert.equal(limited.train.size, 5);
 });
+
+test('CoNLL: a tag column with one tag in training is refused, naming the file', async () => {
+  const root = writeTree({ 'd/train.txt': 'a O\nb O\n\nc O\n', 'd/valid.txt': 'a B-x\n' });
+  await assert.rejects(prepareData(makeExp(spec(), [{ id: 'slots', kind: 'tagging', label: '1' }]), root),
+    (e: unknown) => e instanceof DataError && e.message.startsWith(`${path.join(root, 'd', 'train.txt')}: task 'slots' has one tag in the training sentences ('O')`));
+});

@@ -115,3 +115,13 @@ test('JSONL tabular: numeric and categorical fields through the CSV encoder, nul
   await assert.rejects(prepareData(makeExp({ format: 'jsonl', path: 'd', splits: { train: 'train.jsonl', valid: 'valid.jsonl' }, features: ['x'] }, tasks), bad),
     (e: unknown) => e instanceof DataError && /train\.jsonl:2: field 'x' must be a number \(a numeric input, data\.features\), not a string \("big"\)/.test(e.message) && /train\.jsonl:2$/.test(e.where!));
 });
+
+test('JSONL: a task with one class (or no regression value) in the training records is refused, naming the file', async () => {
+  const one = [rec({ text: 'a b', intent: 'X', slots: ['O', 'B-x'] }), rec({ text: 'c', intent: 'X', slots: ['O'] })].join('\n');
+  const root = writeTree({ 'd/train.jsonl': one, 'd/valid.jsonl': one });
+  await assert.rejects(prepareData(makeExp(spec(), TASKS), root), (e: unknown) => e instanceof DataError
+    && e.message === `${path.join(root, 'd', 'train.jsonl')}: task 'intent' has one class in the training sentences ('X'); a classifier needs at least two` && e.where === path.join(root, 'd', 'train.jsonl'));
+  const none = writeTree({ 'all.jsonl': Array.from({ length: 10 }, (_, i) => rec({ t: `w${i}`, y: null })).join('\n') });
+  await assert.rejects(prepareData(makeExp({ format: 'jsonl', path: 'all.jsonl', text: 't', split: { valid: 0.2, test: 0 } }, [{ id: 'score', kind: 'regression', label: 'y' }]), none),
+    /all\.jsonl: task 'score' has no value in any training sentence \(field 'y' is null in all of them\)/);
+});
