@@ -367,7 +367,10 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         if (monitor.patience !== undefined && mon.bad >= monitor.patience) status = 'early-stopped';
         if (opts.signal?.aborted && epoch < tr.epochs && status === 'completed') status = 'stopped';
       }
-      if (status === 'stopped') await save('last', epoch);
+      // `last` always ends at the final step: after a stop, and after a resume from a `best` newer
+      // than `last` with nothing left to train (a kill between an epoch's best and last saves);
+      // otherwise it was just saved at this step and this is a no-op.
+      await save('last', epoch);
     } catch (err) {
       if (!failureHandled) await saveAfterFailure();
       throw err;

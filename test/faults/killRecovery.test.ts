@@ -9,7 +9,7 @@
 // checkpoint writes, wherever they fall) plus targeted ones, held open by FMTL_FAULT_PAUSE
 // (src/runFolder/faultPause.ts): inside the first `last` save (best/ and a complete .tmp-last-*
 // only), between the two renames of a save, half-way through an events.jsonl line, at the start of
-// an evaluation, and inside the very first checkpoint write.
+// an evaluation, inside the very first checkpoint write, and inside the final `last` save.
 //
 // `npm test` runs 3 kills (~15-40 s with load); `npm run test:faults` runs 20 and prints 'N/20 recovered'.
 import test from 'node:test';
@@ -28,12 +28,15 @@ const quick = path.join(root, 'samples', 'penguins-quick.fmtl.json');
 const KILLS = Number(process.env.FMTL_FAULT_KILLS) || 3;
 const EPOCHS = 2;
 
-interface Moment { kind: 'random'; delayMs: number }
+/** A random moment: after the run's `afterStep`-th step event, `extraMs` later (a step, an evaluation or a save). */
+interface Moment { kind: 'random'; afterStep: number; extraMs: number }
 interface Pause { kind: 'pause'; point: string; why: string }
 type Trial = Moment | Pause;
 
 const TARGETED: Pause[] = [
   { kind: 'pause', point: 'checkpoint-written@2', why: 'inside the first last save (best/ and .tmp-last-* only)' },
+  // Saves of this seeded run: best 1, last 1, best 2 (epoch 2 improves), last 2.
+  { kind: 'pause', point: 'checkpoint-written@4', why: 'inside the final last save (the newest complete checkpoint is the final best)' },
   { kind: 'pause', point: 'event-line@30', why: 'half-way through an events.jsonl line' },
   { kind: 'pause', point: 'checkpoint-swapped@3', why: 'between the two renames of a checkpoint save' },
   { kind: 'pause', point: 'evaluation@2', why: 'at the start of the second validation pass' },
@@ -41,21 +44,19 @@ const TARGETED: Pause[] = [
 ];
 
 function train(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawn(process.execPath, [cli, 'train', quick, '--backend', 'cpu', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [cli, 'train', quick, '--backend', 'cpu', '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs to the end; the folder it wrote and how long it took. */
-function runToEnd(args: string[]): { runDir: string; ms: number; firstStepMs: number } {
+function runToEnd(args: string[]): { runDir: string; ms: number } {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [cli, 'train', quick, '--backend', 'cpu', '--json', ...args], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const ms = Date.now() - t0;
   const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as TrainerEvent);
   const start = lines.find((e) => e.type === 'run/start');
-  const first = lines.find((e) => e.type === 'run/step');
-  assert.ok(start?.type === 'run/start' && first, r.stdout.slice(0, 500));
-  // Wall time of the first step: the whole run minus what the log says came after it.
-  return { runDir: start.runDir, ms, firstStepMs: Math.max(200, ms - (lines.at(-1)!.t - first.t)) };
+  assert.ok(start?.type === 'run/start', r.stdout.slice(0, 500));
+  return { runDir: start.runDir, ms };
 }
 
 /** Complete checkpoints on disk (kind, step), newest first: what a resume must pick. */
@@ -99,29 +100,35 @@ test(`SIGKILL at ${KILLS} moments of a CLI run: events parse, the newest complet
   const refWeights = fs.readFileSync(path.join(ref.runDir, 'checkpoints', 'last', 'weights.bin'));
   const totalSteps = EPOCHS * 8;
 
-  // The targeted moments first (as many as fit), then seeded random delays over the run.
+  // The targeted moments first (as many as fit), then seeded random ones spread over the whole run:
+  // after a random step event (1..16), a random 0-250 ms later — inside a step, the epoch's
+  // evaluation, a checkpoint save, the final predictions and report, wherever that falls.
   const rng = new Rng(20261204);
   const targeted = TARGETED.slice(0, KILLS >= 20 ? TARGETED.length : Math.min(2, KILLS));
   const trials: Trial[] = [...targeted, ...Array.from({ length: KILLS - targeted.length }, (): Moment => ({
-    kind: 'random', delayMs: Math.round(ref.firstStepMs + rng.next() * 0.9 * (ref.ms - ref.firstStepMs)),
+    kind: 'random', afterStep: 1 + Math.floor(rng.next() * totalSteps), extraMs: Math.floor(rng.next() * 250),
   }))];
 
   const rows: string[] = [];
   let recovered = 0;
   for (const [i, trial] of trials.entries()) {
-    // A random moment the run outlived (the machine got faster) is tried again earlier.
+    // A random moment the run outlived (its last step plus the delay came after its end) is tried
+    // again with a shorter delay.
     let runsDir = '', what = '', killed = false;
     for (let attempt = 0; attempt < 4 && !killed; attempt++) {
       runsDir = path.join(base, `t${i}-${attempt}`);
-      const delayMs = trial.kind === 'random' ? Math.round(trial.delayMs * 0.6 ** attempt) : 0;
       const child = train(['--epochs', String(EPOCHS), '--runs-dir', runsDir], trial.kind === 'pause' ? { FMTL_FAULT_PAUSE: trial.point, FMTL_FAULT_PAUSE_MS: '20000' } : {});
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      let err = '';
-      child.stdout!.resume();
+      let err = '', out = '';
       const paused = new Promise<void>((r) => child.stderr!.on('data', (d) => { err += d; if (err.includes('fmtl-fault-pause')) r(); }));
-      what = trial.kind === 'pause' ? `${trial.why} (${trial.point})` : `${delayMs} ms after the start`;
+      const extraMs = trial.kind === 'random' ? Math.floor(trial.extraMs * 0.5 ** attempt) : 0;
+      const stepSeen = new Promise<void>((r) => child.stdout!.on('data', (d) => {
+        out += d;
+        if (trial.kind === 'random' && out.includes(`"type":"run/step"`) && out.split('\n').some((l) => l.includes('"type":"run/step"') && l.includes(`"step":${trial.afterStep},`))) r();
+      }));
+      what = trial.kind === 'pause' ? `${trial.why} (${trial.point})` : `${extraMs} ms after step ${trial.afterStep}`;
       if (trial.kind === 'pause') await Promise.race([paused, exited]);
-      else await Promise.race([new Promise((r) => setTimeout(r, delayMs)), exited]);
+      else await Promise.race([stepSeen.then(() => new Promise((r) => setTimeout(r, extraMs))), exited]);
       killed = child.exitCode === null;
       child.kill('SIGKILL');
       await exited;
