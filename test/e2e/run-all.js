@@ -16,7 +16,7 @@ const { makeWorkspace, missingSamples } = require('./lib/workspace');
 const { commandLabel } = require('./lib/contributes');
 
 const REPO = path.resolve(__dirname, '..', '..');
-const ORDER = ['workbench', 'train', 'graph', 'charts', 'insights', 'template', 'native', 'newcomer', 'sweep', 'examples', 'outside'];
+const ORDER = ['workbench', 'train', 'graph', 'charts', 'insights', 'template', 'native', 'newcomer', 'sweep', 'examples', 'outside', 'badinputs'];
 const TOOLS = process.env.FMTL_E2E_TOOLS || path.join(os.homedir(), '.cache', 'fmtl-e2e');
 const OUT = path.resolve(process.env.E2E_OUT || path.join(__dirname, '.shots'));
 const EXTS = process.env.E2E_EXTENSIONS_DIR;
