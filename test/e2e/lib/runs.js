@@ -30,19 +30,27 @@ function readEvents(dir) {
   return events;
 }
 
-/** Summary of every run under `root`: dir, experiment name, counts, status (from run/done). */
+/**
+ * Summary of every run under `root`: dir, experiment name, counts, status (from run/done). A run
+ * resumed in its folder has a later `run/start` marked `resumed`: only what follows the newest one
+ * says how the run ended, and steps / epochs count once each (a resume retrains some).
+ */
 function listRuns(root) {
   return runDirs(root).map((dir) => {
     const ev = readEvents(dir);
     const start = ev.find((e) => e.type === 'run/start');
-    const done = ev.find((e) => e.type === 'run/done');
-    const error = ev.find((e) => e.type === 'run/error');
+    let from = 0;
+    ev.forEach((e, i) => { if (e.type === 'run/start' && e.resumed) from = i; });
+    const session = ev.slice(from);
+    const done = session.find((e) => e.type === 'run/done');
+    const error = session.find((e) => e.type === 'run/error');
     return {
       dir,
       name: path.basename(dir),
       experimentPath: start ? start.experimentPath : undefined,
-      steps: ev.filter((e) => e.type === 'run/step').length,
-      epochs: ev.filter((e) => e.type === 'run/epoch').length,
+      resumes: ev.filter((e) => e.type === 'run/start' && e.resumed).map((e) => e.resumed),
+      steps: new Set(ev.filter((e) => e.type === 'run/step').map((e) => e.step)).size,
+      epochs: new Set(ev.filter((e) => e.type === 'run/epoch').map((e) => e.epoch)).size,
       status: done ? done.summary.status : error ? 'error' : 'running',
       error: error ? error.message : undefined,
       done,

@@ -1,8 +1,10 @@
 // Issue 3, as a user: open the workspace -> "Train feedback MTL" from the command palette on the
 // tiny experiment -> the progress notification shows -> the run completes -> CodeLens shows metrics
 // in the file -> train the long experiment and "Stop training" -> it stops -> the Runs view lists
-// both runs. Every UI claim is checked against the run folders the trainer wrote.
-// Measures: command -> first progress notification, stop command -> stopped state.
+// both runs -> "Resume run" on the stopped one: it continues in its own folder from its last
+// checkpoint, the charts say where, the Runs view still lists it once. Every UI claim is checked
+// against the run folders the trainer wrote.
+// Measures: command -> first progress notification, stop command -> stopped state, resume -> next epoch.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -158,5 +160,46 @@ module.exports = {
       .catch(async (e) => { throw new Error(`${e.message}; rows: ${JSON.stringify(await W.sideBarRows(page))}`); });
     log('Runs view:', JSON.stringify(rows));
     await s.shot('runs-view');
+
+    // ---- 7. Resume the stopped run: it continues in its folder, one run in the views ------------
+    const longRuns = runsOf(ws, files.long).length;
+    const ckpt = stopped.events.filter((e) => e.type === 'run/checkpoint').reduce((m, e) => Math.max(m, e.step), 0);
+    const tResume = await W.runCommand(page, commandLabel(pkg, 'feedbackMtl.resume'), { log });
+    await W.pickQuickItem(page, new RegExp(W.reEscape(longRun.name)));
+    const resumed = await W.until(page, () => {
+      const r = listRuns(ws).find((x) => x.dir === longRun.dir);
+      return r && r.resumes.length === 1 && r.epochs > stopped.epochs ? r : null;
+    }, 'the resumed run to finish an epoch in its own folder', 120000, 200);
+    s.measure('resumeToNextEpoch', Date.now() - tResume);
+    const marker = resumed.resumes[0];
+    if (marker.step !== ckpt || marker.checkpoint !== 'last') throw new Error(`resumed from ${marker.checkpoint} step ${marker.step}, the stopped run's last checkpoint is step ${ckpt}`);
+    if (runsOf(ws, files.long).length !== longRuns) throw new Error(`resume made a new run folder: ${runsOf(ws, files.long).map((r) => r.name).join(', ')}`);
+    // The charts of the run (opened on train) show its whole history and say where it was resumed.
+    const caption = await W.until(page, async () => {
+      for (const f of page.frames()) {
+        const t = await f.locator('#loss').first().innerText({ timeout: 500 }).catch(() => '');
+        if (t.includes(`resumed at step ${marker.step}`)) return t;
+      }
+      return null;
+    }, `the loss chart caption to say "resumed at step ${marker.step}"`, 30000, 500);
+    log('loss section:', JSON.stringify(caption.slice(0, 300)));
+    await s.shot('resumed-charts');
+    await W.runCommand(page, commandLabel(pkg, 'feedbackMtl.stop'), { log });
+    const stopped2 = await W.until(page, () => {
+      const r = listRuns(ws).find((x) => x.dir === longRun.dir);
+      return r && r.status !== 'running' ? r : null;
+    }, 'the resumed run to stop', 30000, 100);
+    if (stopped2.status !== 'stopped') throw new Error(`the resumed run ended ${stopped2.status}, expected stopped`);
+    const steps = stopped2.events.filter((e) => e.type === 'run/step').map((e) => e.step);
+    log(`resumed at step ${marker.step} (epoch ${marker.epoch}); stopped again after ${stopped2.epochs} epochs, ${stopped2.steps} distinct steps (${steps.length} step events in the file)`);
+    // The experiment's row counts its runs: still one, now with the resumed session's figures.
+    const expName = path.basename(files.long).replace(/\.fmtl\.json$/, '');
+    const rows2 = await W.until(page, async () => {
+      const r = await runsViewRows(W, page, log);
+      return r.some((x) => x.startsWith(`${expName} |`) && /\b1 run\b/.test(x)) && r.some((x) => /stopped/.test(x) && x.includes(`best epoch ${stopped2.done.summary.bestEpoch})`)) ? r : null;
+    }, `the Runs view to list ${expName} with 1 run, stopped at its resumed best epoch ${stopped2.done.summary.bestEpoch}`, 30000, 1000)
+      .catch(async (e) => { throw new Error(`${e.message}; rows: ${JSON.stringify(await W.sideBarRows(page))}`); });
+    log('Runs view after the resume:', JSON.stringify(rows2));
+    await s.shot('runs-view-resumed');
   },
 };
