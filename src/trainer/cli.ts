@@ -47,7 +47,7 @@ import { runSweepCommand, runWorkerCommand, SweepError } from '../sweeps/sweepCo
 import { connectionOf } from '../sweeps/sweepQueue';
 import * as fs from 'node:fs';
 import { parseArgs as nodeParseArgs } from 'node:util';
-import { isSweepPath } from '../shared/fileKinds';
+import { isExperimentPath, isSweepPath } from '../shared/fileKinds';
 import pkg from '../../package.json';
 
 /** A usage error: printed with the usage text, exit code 2. */
@@ -271,6 +271,7 @@ function validateSweepFile(file: string, json: boolean, io: CliIo, access: DataA
 export async function cmdTrain(argv: readonly string[], io: CliIo = defaultIo(), signal?: AbortSignal): Promise<number> {
   const p = parseCommand('train', argv);
   if (p.help) { io.out.write(commandHelp('train') + '\n'); return 0; }
+  if (isSweepPath(p.arg)) throw new CliError(`${p.arg} is a sweep file: run it with fmtl sweep ${p.arg}`);
   const runsDir = str(p, 'runs-dir');
   const resume = str(p, 'resume');
   const options: TrainRequestOptions = {
@@ -316,6 +317,7 @@ export async function cmdTrain(argv: readonly string[], io: CliIo = defaultIo(),
 export async function cmdSweep(argv: readonly string[], io: CliIo = defaultIo(), signal?: AbortSignal): Promise<number> {
   const p = parseCommand('sweep', argv);
   if (p.help) { io.out.write(commandHelp('sweep') + '\n'); return 0; }
+  if (isExperimentPath(p.arg)) throw new CliError(`${p.arg} is an experiment file: train it with fmtl train ${p.arg}, or name it in a sweep file's "experiment"`);
   const queue = str(p, 'queue');
   if (queue !== undefined && p.values.workers !== undefined) throw new UsageError('--workers is for a local sweep; with --queue, start `fmtl worker --queue URL --workers N` on each box');
   try {

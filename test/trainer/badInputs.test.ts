@@ -33,6 +33,8 @@ interface Accepted { accepts: string }
 interface Case {
   /** The file given to the CLI, relative to test/fixtures/bad. */
   input: string;
+  /** The commands to run it through (default: validate, then train or sweep by the file's kind). */
+  commands?: Command[];
   /** How a refusal reads (both commands unless overridden). */
   expect: Refusal;
   validate?: Partial<Refusal> | Accepted;
@@ -115,7 +117,7 @@ describe('bad-input corpus: fmtl validate and train/sweep refuse every input wit
 
   cases.forEach((c, n) => {
     it(c.input, async () => {
-      const commands: Command[] = ['validate', isSweepPath(c.input) ? 'sweep' : 'train'];
+      const commands: Command[] = c.commands ?? ['validate', isSweepPath(c.input) ? 'sweep' : 'train'];
       const found: string[] = [];
       for (const cmd of commands) {
         const r = await runCli(argsFor(cmd, c, n));
