@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { registerGraphEditor } from './editor/graphEditorProvider';
 import { registerCodeLens } from './insights/codeLens';
 import { registerDiagnostics } from './insights/diagnostics';
+import { workspaceAccess } from './runs/dataAccess';
 import { registerHover } from './insights/hover';
 import type { HostDeps } from './runs/hostDeps';
 import type { InsightsDeps } from './insights/insightsDeps';
@@ -73,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): FeedbackMtlApi {
     timed('runsTree', () => registerRunsTree(context, deps)),
     timed('codeLens', () => registerCodeLens(context, insights)),
     timed('hover', () => registerHover(context, insights)),
-    timed('diagnostics', () => registerDiagnostics(context)),
+    timed('diagnostics', () => registerDiagnostics(context, { dataAccess: () => workspaceAccess(context) })),
     timed('graphEditor', () => registerGraphEditor(context, { runStore, workspaceRuns })),
   );
   const tryModel = registerTryModel(context, { runStore, output });

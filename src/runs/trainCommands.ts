@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { formatIssue, parseExperiment, withDefaults } from '../shared/experiment';
 import type { Experiment } from '../shared/experimentTypes';
 import { confirmDataAccess, workspaceAccess } from './dataAccess';
+import { dataPathOptions } from '../trainer/data/dataPath';
 import type { TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatMetric, headlineMetric } from '../shared/metrics/catalogue';
 import { runFigures, taskKinds } from './runFigures';
@@ -285,7 +286,7 @@ export function registerTrainCommands(context: vscode.ExtensionContext, deps: Ho
     }
     const text = doc.getText();
     const base = path.dirname(uri.fsPath);
-    const parsed = parseExperiment(text, { fileExists: (rel) => fs.existsSync(path.resolve(base, rel)) });
+    const parsed = parseExperiment(text, dataPathOptions(base));
     const errors = parsed.errors.filter((e) => e.severity === 'error');
     if (errors.length || !parsed.experiment) {
       const first = errors[0];

@@ -11,6 +11,7 @@ import { LOSS_WEIGHTING_TYPES, taskLevel, type CharFeaturesSpec, type DataSpec, 
 import { betterMode, METRICS_BY_KIND } from './metrics/catalogue';
 import { tooDeep, tooDeepMessage } from './jsonDepth';
 import { estimateParameters, formatCount, LIMITS, type Limit } from './limits';
+import { csvProblems, sluSplitProblems, type CsvCheck, type DataProblem, type DataReader, type SluSplitCheck } from './dataChecks';
 
 /** One problem in an experiment file. */
 export interface ExperimentIssue {
@@ -32,6 +33,16 @@ export interface ValidateOptions {
    * with `/` separators). Without it, data files are not checked.
    */
   fileExists?: (relPath: string) => boolean;
+  /**
+   * The absolute path a data path stands for (relative to the experiment file's folder, `~` = the
+   * home folder), shown beside the path as written when a file is missing.
+   */
+  resolvePath?: (relPath: string) => string;
+  /**
+   * Reads the data files that exist (cheaply: see `trainer/data/dataFiles.ts`) so their content is
+   * checked too: encoding, CSV header, columns, numbers and split sizes, SLU line and token counts.
+   */
+  readData?: DataReader;
 }
 
 /** Result of {@link parseExperiment}. */
@@ -384,7 +395,7 @@ function collect(exp: unknown, opts: ValidateOptions): Collected[] {
   checkLossWeighting(c, exp, tasks ?? new Map());
   checkLayout(c, exp);
   checkParameters(c, exp);
-  if (data && opts.fileExists) checkFiles(c, data, tasks ?? new Map(), opts.fileExists);
+  if (data && opts.fileExists) checkFiles(c, data, tasks ?? new Map(), opts.fileExists, opts.resolvePath, opts.readData);
   return c.out;
 }
 
@@ -1018,12 +1029,23 @@ function checkLayout(c: Checker, exp: Obj): void {
   }
 }
 
-/** Data files: each SLU split needs `seq.in` plus every task's label file; CSV needs its file. */
-function checkFiles(c: Checker, data: DataInfo, tasks: Map<string, TaskInfo>, exists: (rel: string) => boolean): void {
+/**
+ * Data files: each SLU split needs `seq.in` plus every task's label file; CSV needs its file. With a
+ * reader, the files that exist are read cheaply and checked against the experiment
+ * (`dataChecks.ts`: encoding, CSV header, columns, numbers, split sizes; SLU line and token counts),
+ * unless `data` or `tasks` already has errors (the checks would only repeat them).
+ */
+function checkFiles(c: Checker, data: DataInfo, tasks: Map<string, TaskInfo>, exists: (rel: string) => boolean, resolve?: (rel: string) => string, reader?: DataReader): void {
   const base = typeof data.obj.path === 'string' ? data.obj.path.replace(/[\\/]+$/, '') : undefined;
   if (base === undefined) return;
+  const read = reader && !c.out.some((o) => o.issue.severity === 'error' && (o.issue.path[0] === 'data' || o.issue.path[0] === 'tasks')) ? reader : undefined;
+  const report = (problems: readonly DataProblem[]) => { for (const p of problems) c.error(p.path, p.message); };
   if (data.format === 'csv') {
-    if (!exists(base)) c.error(['data', 'path'], `CSV file not found: '${base}' (relative to the experiment file)`);
+    if (!exists(base)) c.error(['data', 'path'], `CSV file not found: ${writtenAndResolved(base, resolve)}`);
+    else if (read) {
+      const facts = read.csv(base);
+      if (facts) report(csvProblems(facts, csvCheckOf(data.obj, tasks)));
+    }
     return;
   }
   if (data.format === 'jsonl' || data.format === 'conll') {
@@ -1050,17 +1072,62 @@ function checkFiles(c: Checker, data: DataInfo, tasks: Map<string, TaskInfo>, ex
   for (const [role, dir, explicit] of splits) {
     const path: Path = explicit ? ['data', 'splits', role] : ['data', 'path'];
     let splitThere = true; // seq.in comes first in `files`
+    const present: string[] = [];
     for (const f of files) {
       const rel = `${base}/${dir}/${f}`;
       const ok = exists(rel);
       if (f === 'seq.in') splitThere = ok;
-      if (ok) continue;
+      if (ok) { present.push(f); continue; }
       // A split folder without one task's label file: the place to fix is that task's label.
       const owner = f !== 'seq.in' && splitThere ? [...tasks.values()].find((t) => t.label === f) : undefined;
       const hint = role === 'test' && !explicit ? " (if this dataset has no test split, set data.splits to { \"train\": ..., \"valid\": ... })" : '';
-      c.error(owner ? ['tasks', owner.index, 'label'] : path, `data file not found: '${rel}', relative to the experiment file${owner ? ` (label file of task '${owner.id}', split '${role}')` : ''}${hint}`);
+      c.error(owner ? ['tasks', owner.index, 'label'] : path, `data file not found: ${writtenAndResolved(rel, resolve)}${owner ? ` (label file of task '${owner.id}', split '${role}')` : ''}${hint}`);
     }
+    if (!read || !splitThere) continue;
+    const seqIn = read.text(`${base}/${dir}/seq.in`);
+    if (!seqIn) continue;
+    const labels: SluSplitCheck['labels'] = [];
+    for (const f of present) {
+      if (f === 'seq.in') continue;
+      const owner = [...tasks.values()].find((t) => t.label === f)!;
+      const facts = read.text(`${base}/${dir}/${f}`);
+      if (facts) labels.push({ facts, level: owner.kind === 'tagging' ? 'token' : 'sentence', path: ['tasks', owner.index, 'label'] });
+    }
+    report(sluSplitProblems({ role, path, seqIn, labels }));
   }
+}
+
+/** What a CSV experiment asks of its file: every column it names (and where), missing values, split fractions. */
+function csvCheckOf(d: Obj, tasks: Map<string, TaskInfo>): CsvCheck {
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const columns: CsvCheck['columns'] = [
+    ...strings(d.features).map((name, i) => ({ name, role: 'data.features', numeric: true, path: ['data', 'features', i] })),
+    ...strings(d.categorical).map((name, i) => ({ name, role: 'data.categorical', numeric: false, path: ['data', 'categorical', i] })),
+    ...[...tasks.values()].filter((t) => t.label !== undefined).map((t) => ({ name: t.label!, role: `label of task '${t.id}'`, numeric: t.kind === 'regression', path: ['tasks', t.index, 'label'] })),
+  ];
+  const split = isObj(d.split) ? d.split : undefined;
+  return {
+    path: ['data', 'path'],
+    columns,
+    missing: Array.isArray(d.missing) ? strings(d.missing) : ['NA', ''],
+    valid: typeof split?.valid === 'number' ? split.valid : 0.15,
+    test: typeof split?.test === 'number' ? split.test : 0.15,
+    splitPath: ['data', 'split'],
+  };
+}
+
+/**
+ * A data path as written and, when a resolver is given, as resolved: `'d/x.csv' (/abs/d/x.csv,
+ * relative to the experiment file)`, `'~/x.csv' (/home/u/x.csv, ~ = home folder)`, or just
+ * `'/abs/x.csv'` for an absolute path.
+ */
+export function writtenAndResolved(rel: string, resolve?: (rel: string) => string): string {
+  const home = rel === '~' || rel.startsWith('~/') || rel.startsWith('~\\');
+  const absolute = rel.startsWith('/') || /^[A-Za-z]:[\\/]/.test(rel) || rel.startsWith('\\\\');
+  if (!resolve) return absolute ? `'${rel}'` : `'${rel}', relative to the experiment file`;
+  const abs = resolve(rel);
+  if (absolute && abs === rel) return `'${rel}'`;
+  return `'${rel}' (${abs}, ${home ? '~ is the home folder' : absolute ? 'as resolved' : 'relative to the experiment file'})`;
 }
 
 // ---------------------------------------------------------------------------------------------

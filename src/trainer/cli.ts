@@ -234,7 +234,7 @@ export function cmdValidate(argv: readonly string[], io: CliIo = defaultIo()): n
   if (p.help) { io.out.write(commandHelp('validate') + '\n'); return 0; }
   const access = { ...defaultAccess(io.cwd), allowOutside: p.values['allow-outside'] === true };
   if (isSweepPath(p.arg)) return validateSweepFile(path.resolve(io.cwd, p.arg), p.values.json === true, io, access);
-  const loaded = withOutsideIssues(loadExperimentFile(path.resolve(io.cwd, p.arg)), access);
+  const loaded = withOutsideIssues(loadExperimentFile(path.resolve(io.cwd, p.arg), access), access);
   const errors = loaded.issues.filter((i) => i.severity === 'error').length;
   if (p.values.json) {
     io.out.write(JSON.stringify({ file: loaded.path, valid: errors === 0, issues: loaded.issues }) + '\n');

@@ -6,8 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatIssue, locate, parseExperiment, parseJsonc, type ExperimentIssue } from '../shared/experiment';
 import type { DataAccess } from '../shared/trainerProtocol';
-import { outsideIssues, outsideReads } from './data/dataPaths';
+import { mayReadFor, outsideIssues, outsideReads } from './data/dataPaths';
 import type { Experiment } from '../shared/experimentTypes';
+import { dataPathOptions } from './data/dataPath';
+import { dataReader } from './data/dataFacts';
 
 /** A loaded experiment file. */
 export interface LoadedExperiment {
@@ -29,15 +31,12 @@ export class ExperimentFileError extends Error {
   }
 }
 
-/** True if `rel` (relative to `baseDir`, `/`-separated) is an existing file. */
-export function fileExistsIn(baseDir: string): (rel: string) => boolean {
-  return (rel) => {
-    try { return fs.statSync(path.resolve(baseDir, rel)).isFile(); } catch { return false; }
-  };
-}
-
-/** Read, parse, validate (data files included). Never throws. */
-export function loadExperimentFile(file: string): LoadedExperiment {
+/**
+ * Read, parse, validate (data files included: their existence and, read cheaply, their content:
+ * `shared/dataChecks.ts`). Only data files inside the folders `access` allows are read (default:
+ * the experiment's folder, the current directory, the shipped samples' data). Never throws.
+ */
+export function loadExperimentFile(file: string, access?: DataAccess): LoadedExperiment {
   const abs = path.resolve(file);
   let text: string;
   try {
@@ -48,7 +47,7 @@ export function loadExperimentFile(file: string): LoadedExperiment {
     return { path: abs, text: '', issues: [{ path: [], pathText: '', severity: 'error', message: `cannot read experiment file: ${why}` }] };
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // BOM
-  const r = parseExperiment(text, { fileExists: fileExistsIn(path.dirname(abs)) });
+  const r = parseExperiment(text, { ...dataPathOptions(path.dirname(abs)), readData: dataReader(path.dirname(abs), { mayRead: mayReadFor(abs, access) }) });
   return { path: abs, experiment: r.experiment, issues: r.errors, text };
 }
 

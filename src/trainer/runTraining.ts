@@ -25,6 +25,7 @@ import type { RunStartEvent, RunSummary, TrainerEvent, TrainRequestOptions } fro
 import { describeHardware, initBackend } from './backend';
 import { cleanStaleCheckpoints, FileCheckpointStore, loadCheckpoint, loadResumeCheckpoint, MODEL_JSON } from './checkpointStore';
 import { DataError } from './data/dataError';
+import { resolveDataPath } from './data/dataPath';
 import { DiskError } from '../runFolder/diskWrites';
 import { prepareData } from './data/prepare';
 import { dataReads, outsideIssues, outsideReads } from './data/dataPaths';
@@ -85,7 +86,7 @@ export function fingerprintData(exp: Experiment, baseDir: string): { path: strin
   const out: { path: string; bytes: number; sha256: string }[] = [];
   for (const rel of rels) {
     try {
-      const buf = fs.readFileSync(path.resolve(baseDir, rel));
+      const buf = fs.readFileSync(resolveDataPath(baseDir, rel));
       out.push({ path: rel, bytes: buf.byteLength, sha256: createHash('sha256').update(buf).digest('hex') });
     } catch {
       // Reported by validation / data loading, not here.
@@ -170,7 +171,7 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
   let resumeBest: { name: string; tensor: tf.Tensor }[] | undefined;
   try {
     // 1. The experiment: the file as written, or the resumed run's own config snapshot.
-    const loaded = loadExperimentFile(experimentPath);
+    const loaded = loadExperimentFile(experimentPath, options.dataAccess);
     let exp: Experiment;
     let resumedFrom: string | undefined;
     if (options.resume) {

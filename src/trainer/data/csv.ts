@@ -17,16 +17,18 @@
 import { parse } from 'csv-parse/sync';
 import { Rng } from '../../shared/rng';
 import { DataError } from './dataError';
-import { quoted, quotedList } from './quote';
 import type { FeatureScaling } from './types';
 import { featureVector } from './preprocessing';
 import { dict } from '../../shared/dict';
+import { fieldColumn, headerOnlyMessage, isNumberCell, looksLikeData, notANumberMessage, splitProblem, unknownColumnMessage } from '../../shared/dataChecks';
 
 export interface CsvTable {
   header: string[];
   rows: string[][];
   /** 1-based line number where each row starts (for error messages). */
   lines: number[];
+  /** Text of a 1-based line of the file (for the column of a bad cell). */
+  lineText?: (line: number) => string;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface CsvTable {
  * have as many fields as the header. Errors name `file:line` of the record (or the quote) at fault.
  */
 export function parseCsv(text: string, file: string): CsvTable {
-  const lineOf = lineFinder(text);
+  const { lineOf, lineText } = lineFinder(text);
   /** Byte offset where each record ended (csv-parse counts UTF-8 bytes). */
   const ends: number[] = [];
   let records: string[][];
@@ -70,27 +72,34 @@ export function parseCsv(text: string, file: string): CsvTable {
       throw new DataError(`${file}:${lines[r]}: ${records[r].length} fields, but the header has ${header.length}`, `${file}:${lines[r]}`);
     }
   }
-  return { header, rows: records.slice(1), lines: lines.slice(1) };
+  return { header, rows: records.slice(1), lines: lines.slice(1), lineText };
 }
 
 /**
- * `byteOffset -> 1-based line` of the first non-blank line at or after that UTF-8 byte offset of
- * `text` (a record's first line; the blank lines csv-parse skipped are stepped over). CRLF, LF and a
- * lone CR each end a line.
+ * `lineOf`: `byteOffset -> 1-based line` of the first non-blank line at or after that UTF-8 byte
+ * offset of `text` (a record's first line; the blank lines csv-parse skipped are stepped over).
+ * `lineText`: a line's text without its line end. CRLF, LF and a lone CR each end a line.
  */
-function lineFinder(text: string): (byteOffset: number) => number {
+function lineFinder(text: string): { lineOf: (byteOffset: number) => number; lineText: (line: number) => string } {
   const buf = Buffer.from(text, 'utf8');
   const starts = [0];
   for (let i = 0; i < buf.length; i++) {
     if (buf[i] === 10 || (buf[i] === 13 && buf[i + 1] !== 10)) starts.push(i + 1);
   }
-  return (offset) => {
+  const lineOf = (offset: number): number => {
     let o = offset;
     while (o < buf.length && (buf[o] === 10 || buf[o] === 13)) o++;
     let lo = 0, hi = starts.length - 1;
     while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid] <= o) lo = mid; else hi = mid - 1; }
     return lo + 1;
   };
+  const lineText = (line: number): string => {
+    if (line < 1 || line > starts.length) return '';
+    let end = line < starts.length ? starts[line] : buf.length;
+    while (end > starts[line - 1] && (buf[end - 1] === 10 || buf[end - 1] === 13)) end--;
+    return buf.toString('utf8', starts[line - 1], end);
+  };
+  return { lineOf, lineText };
 }
 
 /** What to take from the table. */
@@ -137,23 +146,10 @@ export interface CsvData {
   test?: CsvSplitData;
 }
 
-/**
- * True when `table` is the CSV the experiment expects, so messages may quote it: at least two
- * columns (one feature and one label) and at least one of the columns the experiment names. Any
- * text file without a comma parses as a one-column CSV (a hosts file, an os-release), and its
- * "header" is its first line: that must not show up in a message.
- */
-function looksLikeData(table: CsvTable, named: readonly string[]): boolean {
-  return table.header.length >= 2 && named.some((c) => table.header.includes(c));
-}
-
 function columnIndex(table: CsvTable, file: string, column: string, role: string, quotable: boolean): number {
   const k = table.header.indexOf(column);
   if (k < 0) {
-    const columns = quotable
-      ? `the columns are: ${quotedList(table.header)}`
-      : `the file has ${table.header.length} column${table.header.length === 1 ? '' : 's'} and none the experiment names (not quoted: it does not look like this experiment's data; is data.path the right file?)`;
-    throw new DataError(`${file}: unknown column ${quoted(column)} (${role}); ${columns}`, file);
+    throw new DataError(unknownColumnMessage(file, column, role, table.header, quotable), file);
   }
   return k;
 }
@@ -181,15 +177,15 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
   const num = (r: number, col: number, name: string): number => {
     const cell = table.rows[r][col];
     if (isMissing(cell)) return NaN;
-    const t = cell.trim();
-    const v = t === '' ? NaN : Number(t);
-    if (!Number.isFinite(v)) {
-      throw new DataError(`${file}:${table.lines[r]}: column ${quoted(name)}: ${quoted(cell)} is not a number (missing values are written as ${[...missing].map((m) => `'${m}'`).join(' or ')})`, `${file}:${table.lines[r]}`);
+    if (!isNumberCell(cell, missing)) {
+      const line = table.lines[r];
+      const column = table.lineText ? fieldColumn(table.lineText(line), col) : undefined;
+      throw new DataError(notANumberMessage(file, line, column, name, cell, missing), `${file}:${line}${column ? `:${column}` : ''}`);
     }
-    return v;
+    return Number(cell.trim());
   };
 
-  const quotable = looksLikeData(table, [...spec.features, ...(spec.categorical ?? []), ...spec.labels.map((l) => l.column)]);
+  const quotable = looksLikeData(table.header, [...spec.features, ...(spec.categorical ?? []), ...spec.labels.map((l) => l.column)]);
   const featureCols = spec.features.map((c) => columnIndex(table, file, c, 'data.features', quotable));
   const catCols = (spec.categorical ?? []).map((c) => columnIndex(table, file, c, 'data.categorical', quotable));
   const labelCols = spec.labels.map((l) => columnIndex(table, file, l.column, `label of task '${l.task}'`, quotable));
@@ -197,6 +193,9 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
   const n = table.rows.length;
   const parts = spec.parts ?? splitRows(n, spec.valid, spec.test, spec.seed);
   const hasTest = spec.parts ? spec.parts.test !== undefined : spec.test > 0;
+  if (n === 0) throw new DataError(headerOnlyMessage(file), `${file}:1`);
+  const empty = spec.parts ? undefined : splitProblem(file, n, true, spec.valid, spec.test);
+  if (empty) throw new DataError(empty.message, file);
   if (parts.train.length === 0) throw new DataError(`${file}: no rows left for training (${n} rows, valid ${spec.valid}, test ${spec.test})`, file);
   const trainRows = parts.train;
 

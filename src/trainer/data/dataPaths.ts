@@ -17,12 +17,13 @@ import type { Experiment } from '../../shared/experimentTypes';
 import { formatPath, type ExperimentIssue } from '../../shared/experiment';
 import type { DataAccess } from '../../shared/trainerProtocol';
 import pkg from '../../../package.json';
+import { resolveDataPath } from './dataPath';
 
 /** One file (or folder) a run reads. */
 export interface DataRead {
   /** JSON path of the setting that names it (`data.path`, `tasks[1].label`). */
   jsonPath: (string | number)[];
-  /** Absolute, as the trainer resolves it (relative to the experiment's folder). */
+  /** Absolute, as the trainer resolves it (relative to the experiment's folder, `~` = home: `dataPath.ts`). */
   file: string;
   /** With every symbolic link resolved (the part that exists; the rest appended). */
   real: string;
@@ -59,7 +60,7 @@ export function dataReads(exp: Experiment, baseDir: string): DataRead[] {
   const d = exp.data;
   const out: DataRead[] = [];
   const add = (jsonPath: (string | number)[], file: string) => {
-    const abs = path.resolve(baseDir, file);
+    const abs = resolveDataPath(baseDir, file);
     if (!out.some((r) => r.file === abs)) out.push({ jsonPath, file: abs, real: realPath(abs) });
   };
   if (d.format === 'csv' || ((d.format === 'jsonl' || d.format === 'conll') && !d.splits)) {
@@ -153,4 +154,15 @@ export function outsideIssues(reads: readonly DataRead[], experimentPath: string
     });
   }
   return issues;
+}
+
+/**
+ * Whether validation may read the file at `abs` to check its content: inside the folders a run of
+ * the experiment at `experimentPath` may read (or `access.allowOutside`). Files outside are only
+ * checked for existence, so a message never quotes a file the user did not mean as data.
+ */
+export function mayReadFor(experimentPath: string, access: DataAccess | undefined): (abs: string) => boolean {
+  if (access?.allowOutside) return () => true;
+  const roots = insideRoots(experimentPath, access);
+  return (abs) => { const real = realPath(abs); return roots.some((root) => isUnder(real, root)); };
 }

@@ -9,7 +9,7 @@
  * out of losses and metrics); an absent field is an error, since it is more often a typo than a gap.
  */
 import { DataError } from './dataError';
-import { clip, quoted, quotedList } from './quote';
+import { clip, quoted, quotedList } from '../../shared/quote';
 import type { CsvTable } from './csv';
 import type { TextSplit } from './textSplit';
 import { dict } from '../../shared/dict';

@@ -13,6 +13,7 @@ import { encodeCsv, meanStd, parseCsv, type CsvTable } from './csv';
 import { parseConll } from './conll';
 import { readDataFile } from './dataFile';
 import { jsonlTable, jsonlText, parseJsonl } from './jsonl';
+import { resolveDataPath } from './dataPath';
 import { settleInOrder } from './settleInOrder';
 import { readSluSplit, type SluLabelFile } from './slu';
 import { firstSentences, splitSentences, type TextSplit, type TextSplits } from './textSplit';
@@ -45,18 +46,18 @@ function namesFrom(values: Iterable<string | null>): string[] {
 }
 
 async function readSlu(data: SluDataSpec, tasks: readonly TaskSpec[], baseDir: string): Promise<TextSplits> {
-  const root = path.resolve(baseDir, data.path);
+  const root = resolveDataPath(baseDir, data.path);
   const splits = data.splits ?? { train: 'train', valid: 'valid', test: 'test' };
   for (const t of tasks) {
     if (t.kind === 'regression') throw new DataError(`task '${t.id}': SLU data has no real-valued targets for regression`, `tasks`);
   }
   const files = tasks.map(labelFileOf);
   const { maxLength, limitTrain } = textOptions(data);
-  const read = (dir: string, limit?: number) => readSluSplit(path.join(root, dir), files, { maxLength, limit });
+  const read = (role: string, dir: string, limit?: number) => readSluSplit(path.join(root, dir), files, { maxLength, limit, role });
   const [train, valid, test] = await settleInOrder([
-    read(splits.train, limitTrain),
-    read(splits.valid),
-    splits.test !== undefined ? read(splits.test) : Promise.resolve(undefined),
+    read('train', splits.train, limitTrain),
+    read('valid', splits.valid),
+    splits.test !== undefined ? read('test', splits.test) : Promise.resolve(undefined),
   ]);
   return { train, valid, test, trainFile: (label) => path.join(root, splits.train, label) };
 }
@@ -66,7 +67,7 @@ async function readSlu(data: SluDataSpec, tasks: readonly TaskSpec[], baseDir: s
  * file `path` whose examples are split by fractions.
  */
 function sourceFiles(data: JsonlDataSpec | ConllDataSpec, baseDir: string): { train: string; valid: string; test?: string } | { one: string } {
-  const root = path.resolve(baseDir, data.path);
+  const root = resolveDataPath(baseDir, data.path);
   if (!data.splits) return { one: root };
   const s = data.splits;
   return { train: path.join(root, s.train), valid: path.join(root, s.valid), ...(s.test !== undefined ? { test: path.join(root, s.test) } : {}) };
@@ -248,14 +249,8 @@ async function prepareJsonlTable(data: JsonlDataSpec, exp: Experiment, baseDir: 
 }
 
 async function prepareCsv(data: CsvDataSpec, exp: Experiment, baseDir: string): Promise<PreparedData> {
-  const file = path.resolve(baseDir, data.path);
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new DataError(code === 'ENOENT' ? `CSV file not found: ${file}` : `cannot read ${file}: ${(e as Error).message}`, file);
-  }
+  const file = resolveDataPath(baseDir, data.path);
+  const text = await readDataFile(file, 'CSV file');
   const labels = exp.tasks.map((t) => {
     if (t.kind === 'tagging') throw new DataError(`task '${t.id}': CSV data has no tokens to tag`, 'tasks');
     return { task: t.id, column: t.label, kind: t.kind as 'classification' | 'regression' };

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { DataError } from './dataError';
 import { readLines } from './dataFile';
 import { settleInOrder } from './settleInOrder';
+import { lineTokens, sluSplitProblems, textFacts } from '../../shared/dataChecks';
 
 /** A label file to read beside `seq.in`: sentence level (one label a line) or token level (one tag a word). */
 export interface SluLabelFile {
@@ -30,11 +31,8 @@ export interface SluReadOptions {
   maxLength?: number;
   /** Keep only the first N sentences. */
   limit?: number;
-}
-
-function tokens(line: string): string[] {
-  const t = line.trim();
-  return t === '' ? [] : t.split(/\s+/);
+  /** `train`, `valid` or `test`, for messages (default: the folder's name). */
+  role?: string;
 }
 
 /**
@@ -47,45 +45,27 @@ export async function readSluSplit(dir: string, labelFiles: readonly SluLabelFil
   const inFile = path.join(dir, 'seq.in');
   const uniq = [...new Map(labelFiles.map((f) => [f.file, f])).values()];
   const [inLines, ...labelLines] = await settleInOrder([readLines(inFile), ...uniq.map((f) => readLines(path.join(dir, f.file)))]);
-  if (inLines.length === 0) throw new DataError(`${inFile}: no sentences (the file is empty)`, inFile);
-  uniq.forEach((f, k) => {
-    if (labelLines[k].length !== inLines.length) {
-      const file = path.join(dir, f.file);
-      throw new DataError(`${file} has ${labelLines[k].length} lines but ${inFile} has ${inLines.length}: every line of seq.in needs one line here`, file);
-    }
-  });
+  // The checks validation runs (same messages), on the whole split: the first problem stops here.
+  const problem = sluSplitProblems({
+    role: opts.role ?? path.basename(dir),
+    path: [],
+    seqIn: textFacts(inFile, inLines),
+    labels: uniq.map((f, k) => ({ facts: textFacts(path.join(dir, f.file), labelLines[k]), level: f.level, path: [] })),
+  })[0];
+  if (problem) throw new DataError(problem.message, problem.where);
   const n = Math.min(inLines.length, limit);
   const words: string[][] = new Array(n);
-  const wordCounts = new Int32Array(n); // before truncation, to check tag counts
   for (let i = 0; i < n; i++) {
-    const w = tokens(inLines[i]);
-    wordCounts[i] = w.length;
-    if (w.length === 0) throw new DataError(`${inFile}:${i + 1}: empty sentence`, `${inFile}:${i + 1}`);
+    const w = lineTokens(inLines[i]);
     words[i] = w.length > maxLength ? w.slice(0, maxLength) : w;
   }
   const out: SluSplitText = { words, sentence: dict(), token: dict() };
   uniq.forEach((f, k) => {
-    const file = path.join(dir, f.file);
     const lines = labelLines[k];
     if (f.level === 'sentence') {
-      const labels: string[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const l = lines[i].trim();
-        if (l === '') throw new DataError(`${file}:${i + 1}: empty label`, `${file}:${i + 1}`);
-        labels[i] = l;
-      }
-      out.sentence[f.file] = labels;
+      out.sentence[f.file] = lines.slice(0, n).map((l) => l.trim());
     } else {
-      const tags: string[][] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const t = tokens(lines[i]);
-        const nWords = wordCounts[i];
-        if (t.length !== nWords) {
-          throw new DataError(`${file}:${i + 1}: ${t.length} tag${t.length === 1 ? '' : 's'} for ${nWords} word${nWords === 1 ? '' : 's'} in ${inFile}:${i + 1}`, `${file}:${i + 1}`);
-        }
-        tags[i] = t.length > maxLength ? t.slice(0, maxLength) : t;
-      }
-      out.token[f.file] = tags;
+      out.token[f.file] = lines.slice(0, n).map((l) => { const t = lineTokens(l); return t.length > maxLength ? t.slice(0, maxLength) : t; });
     }
   });
   return out;

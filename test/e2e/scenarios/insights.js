@@ -1,7 +1,9 @@
 // Issue 3, the file as a first-class citizen, as a user: train the quick sample -> hover a task id
 // and an arrow id in the text: a table of the last runs -> type a bad value (iterations 0) -> the
 // Problems panel shows the validate() error at the right line, live, before any save -> undo -> the
-// problem goes. The file on disk is never touched.
+// problem goes. The file on disk is never touched. Then the data checks: point data.path at a copy of
+// the CSV with a word in a numeric column -> Problems shows `file:line:col ... is not a number` at
+// data.features[0] (500 ms after the edit, as fmtl validate says it) -> type the path back: it goes.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -108,5 +110,37 @@ module.exports = {
     await W.until(page, async () => !(await problemRows(page)).some((r) => /iterations K must be/.test(r)),
       'the iterations problem to go after undo', 20000, 300);
     log('undo cleared the problem');
+
+    // ---- 5. data checks: a non-numeric cell in the CSV data.path names -------------------------
+    const csv = fs.readFileSync(path.join(ws, 'penguins.csv'), 'utf8').split('\n');
+    const row = csv.findIndex((l, i) => i > 0 && /^[^,]+,[^,]+,\d/.test(l)); // a row with bill_length_mm
+    const cells = csv[row].split(',');
+    const col = cells[0].length + cells[1].length + 3; // 1-based column of the third field
+    cells[2] = 'abc';
+    csv[row] = cells.join(',');
+    fs.writeFileSync(path.join(ws, 'penguins-bad.csv'), csv.join('\n'));
+    const valuePos = locate(onDisk, /"path":\s*"(penguins\.csv)"/);
+    const featurePos = locate(onDisk, /"features":\s*\[\s*"(bill_length_mm)"/);
+    await W.ensureTextEditor(page, file, log);
+    await gotoPos(W, page, valuePos, log);
+    for (let i = 0; i < 'penguins.csv'.length; i++) await page.keyboard.press('Shift+ArrowRight');
+    const typed = Date.now();
+    await page.keyboard.type('penguins-bad.csv');
+    const expected = new RegExp(`penguins-bad\\.csv:${row + 1}:${col}: column 'bill_length_mm': 'abc' is not a number`);
+    const dataProblem = await W.until(page, async () => (await problemRows(page)).find((r) => expected.test(r)),
+      'the Problems panel to show the non-numeric cell', 20000, 100)
+      .catch(async (e) => { throw new Error(`${e.message}; rows: ${JSON.stringify(await problemRows(page))}`); });
+    log(`data problem after ${Date.now() - typed} ms (typing included):`, JSON.stringify(dataProblem));
+    if (!/data\.features\[0\]/.test(dataProblem)) throw new Error(`the data problem is not at data.features[0]: ${dataProblem}`);
+    if (!new RegExp(`\\b${featurePos.line}\\b`).test(dataProblem)) throw new Error(`the data problem is not at line ${featurePos.line}: ${dataProblem}`);
+    await s.shot('problems-data');
+    await W.ensureTextEditor(page, file, log);
+    await gotoPos(W, page, valuePos, log);
+    for (let i = 0; i < 'penguins-bad.csv'.length; i++) await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.type('penguins.csv');
+    await W.until(page, async () => !(await problemRows(page)).some((r) => /is not a number/.test(r)),
+      'the data problem to go with the path typed back', 20000, 300);
+    log('the data problem went with the path typed back');
+    if (fs.readFileSync(path.join(ws, file), 'utf8') !== onDisk) throw new Error('the file on disk changed before any save');
   },
 };

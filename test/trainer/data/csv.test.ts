@@ -99,7 +99,7 @@ test('encodeCsv: unknown column names the file and column; non-numeric cell name
   assert.throws(() => encodeCsv(t, 'p.csv', spec({ labels: [{ task: 't', column: 'nope', kind: 'classification' }] })), /unknown column 'nope' \(label of task 't'\)/);
   const bad = parseCsv('x,y\n1,a\nabc,b\n', 'b.csv');
   assert.throws(() => encodeCsv(bad, 'b.csv', { features: ['x'], labels: [{ task: 'y', column: 'y', kind: 'classification' }], missing: ['NA'], valid: 0, test: 0, seed: 1 }),
-    (e: unknown) => e instanceof DataError && e.where === 'b.csv:3' && /column 'x': 'abc' is not a number/.test(e.message));
+    (e: unknown) => e instanceof DataError && e.where === 'b.csv:3:1' && /^b\.csv:3:1: column 'x': 'abc' is not a number/.test(e.message));
 });
 
 test('parseCsv / encodeCsv: a column named twice, a one-class label and a regression label missing in every training row are refused by file', () => {

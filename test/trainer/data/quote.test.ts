@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clip, quoted, quotedList, QUOTE_MAX } from '../../../src/trainer/data/quote';
+import { clip, quoted, quotedList, QUOTE_MAX } from '../../../src/shared/quote';
 
 const root = path.join(__dirname, '..', '..', '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -86,7 +86,7 @@ test('fmtl train on this experiment\'s CSV with a wrong column or a bad cell: qu
     experimentReading(dir, 'cell.csv');
     const b = train(dir);
     assert.equal(b.status, 1, b.out);
-    assert.match(b.out, /cell\.csv:4: column 'bill_length_mm': 'not-a-number-z+…' is not a number/);
+    assert.match(b.out, /cell\.csv:4:18: column 'bill_length_mm': 'not-a-number-z+…' is not a number/);
     assert.ok(!b.out.includes('z'.repeat(QUOTE_MAX)), 'the cell is cut');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

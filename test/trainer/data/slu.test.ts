@@ -39,7 +39,7 @@ test('a tag-count mismatch names file:line', async () => {
 
 test('line-count mismatch, empty sentence and missing file are clear errors', async () => {
   const a = writeTree({ 'd/seq.in': 'a\nb\n', 'd/seq.out': 'O\nO\n', 'd/label': 'X\n' });
-  await assert.rejects(readSluSplit(path.join(a, 'd'), FILES), /label has 1 lines but .*seq\.in has 2/);
+  await assert.rejects(readSluSplit(path.join(a, 'd'), FILES), /label:2: 1 line, but .*seq\.in has 2 \(line 2 of seq\.in has no line here\)/);
   const b = writeTree({ 'd/seq.in': 'a\n\nb\n', 'd/seq.out': 'O\n\nO\n', 'd/label': 'X\nY\nZ\n' });
   await assert.rejects(readSluSplit(path.join(b, 'd'), FILES), (e: unknown) => e instanceof DataError && /seq\.in:2: empty sentence/.test(e.message));
   const c = writeTree({ 'd/seq.in': 'a\n', 'd/label': 'X\n' });
@@ -49,5 +49,5 @@ test('line-count mismatch, empty sentence and missing file are clear errors', as
 test('an empty seq.in (a split with no sentences) names the file', async () => {
   const a = writeTree({ 'd/seq.in': '', 'd/seq.out': '', 'd/label': '' });
   await assert.rejects(readSluSplit(path.join(a, 'd'), FILES),
-    (e: unknown) => e instanceof DataError && e.where === path.join(a, 'd', 'seq.in') && /seq\.in: no sentences \(the file is empty\)$/.test(e.message));
+    (e: unknown) => e instanceof DataError && e.where === path.join(a, 'd', 'seq.in') && /seq\.in: no sentences: the d split is empty$/.test(e.message));
 });
