@@ -108,7 +108,7 @@ export class ChartsApp {
     });
     const csv = el('button', { class: 'fmtl-btn', type: 'button', title: 'Per-epoch metrics and losses of every run, one value per row' }, 'Export CSV');
     csv.addEventListener('click', () => this.exportMetrics('csv'));
-    const json = el('button', { class: 'fmtl-btn', type: 'button', title: 'Metrics, step losses and iteration deltas as JSON' }, 'Export JSON');
+    const json = el('button', { class: 'fmtl-btn', type: 'button', title: 'Metrics, step losses, loss weights and iteration deltas as JSON' }, 'Export JSON');
     json.addEventListener('click', () => this.exportMetrics('json'));
     toolbar.append(nav, smooth, el('span', { class: 'spacer' }), csv, json);
     root.append(this.header, this.status, toolbar);

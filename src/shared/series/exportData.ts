@@ -33,7 +33,7 @@ export function metricsCsv(models: { name: string; model: RunModel }[]): string 
   return lines.join('\n') + '\n';
 }
 
-/** JSON export: per run, its epochs, final summary and (downsampled) step-level losses. */
+/** JSON export: per run, its epochs, final summary and (downsampled) step-level losses and loss weights. */
 export function metricsJson(models: { name: string; model: RunModel }[]): string {
   return JSON.stringify({
     format: 'feedback-mtl-metrics', version: 1,
@@ -46,6 +46,8 @@ export function metricsJson(models: { name: string; model: RunModel }[]): string
       summary: model.done?.summary,
       stepLoss: Object.fromEntries([...model.loss].map(([task, s]) => [task, s.toPoints()])),
       convergenceLoss: Object.fromEntries([...model.convergence].map(([task, s]) => [task, s.toPoints()])),
+      // The factor each task loss got per step (run/step.weights; empty for runs that did not stream it).
+      lossWeights: Object.fromEntries([...model.weights].map(([task, s]) => [task, s.toPoints()])),
       iterationDeltas: Object.fromEntries(model.deltaTasks.map((t) => [t, { train: model.deltaCurves(t, 'train'), valid: model.deltaCurves(t, 'valid') }])),
     })),
   }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);

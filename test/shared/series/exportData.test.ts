@@ -17,3 +17,11 @@ test('tidy CSV rows of losses and metrics, quoted when needed', () => {
   assert.equal(json.runs[0].epochs[0].valid.a.accuracy, 0.5);
   assert.equal(json.runs[0].status, 'running');
 });
+
+test('JSON export holds the streamed loss weights per task', () => {
+  const m = RunModel.from('r', [1, 2].map((step) => ({
+    type: 'run/step' as const, runId: 'r', t: step, step, epoch: 1, losses: { a: 1 }, convergence: {}, weights: { a: step / 2 }, total: 1, lr: 1e-3, tau: 1, ms: 1,
+  })));
+  const json = JSON.parse(metricsJson([{ name: 'x', model: m }]));
+  assert.deepEqual(json.runs[0].lossWeights.a, { x: [1, 2], y: [0.5, 1] });
+});
