@@ -1,6 +1,7 @@
 // Issue 4, as a user: open a sample -> the graph shows its tasks and arrows -> drag a new arrow
 // from a task's output port onto another task's block -> the text (opened beside) shows it ->
-// Ctrl+Z removes it -> change an amplifier in the inspector -> save -> reopen -> still there.
+// Ctrl+Z removes it -> change an amplifier in the inspector, pick the DWA loss weighting and its
+// temperature in the settings inspector -> save -> reopen -> still there.
 // Uses the DOM hooks of TEAM.md (#graph-root, [data-node-id], [data-arrow-id], [data-port], #inspector).
 'use strict';
 const fs = require('fs');
@@ -112,12 +113,25 @@ module.exports = {
     await W.until(page, () => page.locator('.tab.active.dirty, .tab.dirty').count(), 'the editor to become dirty', 10000, 200);
     await s.shot('inspector-edit');
     await g.locator('#graph-root').click({ position: { x: 5, y: 5 } });
+    // The settings inspector (Escape clears the selection): pick DWA as the loss weighting, then its temperature.
+    await page.keyboard.press('Escape');
+    // vscode-single-select draws its open list in its shadow root: pick with the keyboard, as a user can
+    // (fixed -> uncertainty -> DWA).
+    const lwSelect = g.locator('#inspector [name="lossWeighting.type"]').first();
+    await lwSelect.waitFor({ timeout: 10000 });
+    await lwSelect.click();
+    for (const key of ['ArrowDown', 'ArrowDown', 'Enter']) { await page.keyboard.press(key); await page.waitForTimeout(150); }
+    await g.locator('#inspector [name="lossWeighting.temperature"]').first().waitFor({ timeout: 10000 });
+    await setField(g, '#inspector [name="lossWeighting.temperature"]', 3);
+    await s.shot('loss-weighting');
+    await g.locator('#graph-root').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Control+S');
     const onDisk = await W.until(page, () => {
       const doc = jsonc.parse(fs.readFileSync(file, 'utf8'));
       const f = (doc.feedback || []).find((x) => x.id === arrow.id);
-      return f && f.amplifier && f.amplifier.units === newUnits ? doc : null;
-    }, `amplifier.units = ${newUnits} saved to ${files.quick}`, 15000, 200);
+      const lw = doc.lossWeighting || {};
+      return f && f.amplifier && f.amplifier.units === newUnits && lw.type === 'dwa' && lw.temperature === 3 ? doc : null;
+    }, `amplifier.units = ${newUnits} and lossWeighting { dwa, temperature 3 } saved to ${files.quick}`, 15000, 200);
     if ((onDisk.feedback || []).some((f) => f.id === added)) throw new Error('the undone arrow was saved');
 
     // ---- 6. close, reopen: still there ----------------------------------------------------------
