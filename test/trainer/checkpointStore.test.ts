@@ -95,3 +95,18 @@ test('the early-stopping monitor state travels with the checkpoint', async () =>
   assert.equal(none.monitor, undefined);
   for (const x of [s, back, none]) tf.dispose([...x.weights, ...x.optimizer].map((w) => w.tensor));
 });
+
+test("the loss weighting's state travels with the checkpoint exactly (doubles, empty arrays); a malformed one is dropped", async () => {
+  await tf.setBackend('cpu');
+  const root = path.join(tmp(), 'checkpoints');
+  const weighting = { type: 'gradnorm', state: { weights: [0.1 + 0.2, 2 - 0.1 - 0.2 + 1e-17], initial: [], m: [1e-300, -3.5], v: [0, 7], t: 12 } };
+  const s = { ...state(5), weighting };
+  await new FileCheckpointStore(root).save('last', s);
+  const back = await loadCheckpoint(root);
+  assert.deepEqual(back.weighting, weighting);
+  const plainState = state(6);
+  await new FileCheckpointStore(root).save('best', { ...plainState, weighting: { type: 'dwa', state: [1, 2] as unknown as Record<string, unknown> } });
+  const bad = await loadCheckpoint(path.join(root, 'best'));
+  assert.equal(bad.weighting, undefined);
+  for (const x of [s, back, plainState, bad]) tf.dispose([...x.weights, ...x.optimizer].map((w) => w.tensor));
+});
