@@ -323,7 +323,9 @@ export function validateSweep(value: unknown): { sweep?: Sweep; errors: Experime
   }
   if (errors.some((e) => e.severity === 'error')) return { errors };
 
-  const runs: SweepRun[] = cells.flatMap((c) => seeds.map((seed) => ({ cellId: c.id, seed, key: `${c.id}/seed-${seed}` })));
+  // Seed-major: every cell's seed 1 before any cell's seed 2, so a sweep stopped half-way (or a
+  // queue whose workers take runs in this order) holds complete paired seeds to compare.
+  const runs: SweepRun[] = seeds.flatMap((seed) => cells.map((c) => ({ cellId: c.id, seed, key: `${c.id}/seed-${seed}` })));
   const sweep: Sweep = {
     name: typeof s.name === 'string' ? s.name.trim() : '',
     experiment: (s.experiment as string).trim(),

@@ -18,7 +18,7 @@ test('grid values: linear and log spacing, ends exact, integers rounded', () => 
   assert.deepEqual(gridValues({ min: 8, max: 32, steps: 4, integer: true }), [8, 16, 24, 32]);
 });
 
-test('grid expansion: variants x axes, first axis slowest, seeds per cell, ids and labels exact', () => {
+test('grid expansion: variants x axes, first axis slowest, runs seed-major, ids and labels exact', () => {
   const r = validateSweep({
     experiment: 'e.fmtl.json',
     seeds: { count: 2, start: 7 },
@@ -35,10 +35,12 @@ test('grid expansion: variants x axes, first axis slowest, seeds per cell, ids a
   assert.equal(s.cells[2].label, 'variant=static, lr=0.003, iterations=1');
   assert.deepEqual(s.cells[2].overrides, [{ path: ['training', 'learningRate'], value: 0.003 }, { path: ['iterations'], value: 1 }]);
   assert.equal(s.runs.length, 16);
+  // Every cell's first seed before any cell's second: a half-finished sweep holds whole pairs.
   assert.deepEqual(s.runs.slice(0, 2), [
     { cellId: 'static_lr-0.01_iterations-1', seed: 7, key: 'static_lr-0.01_iterations-1/seed-7' },
-    { cellId: 'static_lr-0.01_iterations-1', seed: 8, key: 'static_lr-0.01_iterations-1/seed-8' },
+    { cellId: 'static_lr-0.01_iterations-3', seed: 7, key: 'static_lr-0.01_iterations-3/seed-7' },
   ]);
+  assert.deepEqual(s.runs.slice(7, 9).map((r) => r.key), ['gumbel_lr-0.003_iterations-3/seed-7', 'static_lr-0.01_iterations-1/seed-8']);
   // Default baseline with a static variant: static, paired on the other axes.
   assert.deepEqual(s.baseline, { variant: 'static' });
   assert.equal(baselineOf(s, s.cells[6])!.id, 'static_lr-0.003_iterations-1');
