@@ -27,6 +27,7 @@ import { cellRecords, cellRunsDir, defaultSweepDir, readSweepInfo, runState, SWE
 import { cellExperiments, loadSweepFile, sweepName, type LoadedSweep } from '../sweeps/sweepFile';
 import { writeSweepTable } from '../sweeps/sweepResults';
 import { sweepPageHtml, type CellProgress } from './sweepHtml';
+import { makeNonce } from '../shared/webviewPage';
 
 /** A sweep the extension knows: running now, or found on disk. */
 interface SweepSession {
@@ -210,7 +211,7 @@ export function registerSweeps(context: vscode.ExtensionContext, deps: HostDeps)
 
   function draw(panel: vscode.WebviewPanel, s: SweepSession | undefined): void {
     if (!s) return;
-    const nonce = Math.random().toString(36).slice(2) + Date.now().toString(36);
+    const nonce = makeNonce();
     panel.webview.html = sweepPageHtml({ name: s.name, sweepDir: s.sweepDir, state: s.state, cells: cellProgress(s), table: s.table, nonce, cspSource: panel.webview.cspSource });
   }
 
