@@ -7,7 +7,7 @@
  * length of the offending node (or of its nearest existing parent's key, for a missing property).
  */
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import { LOSS_WEIGHTING_TYPES, taskLevel, type CharFeaturesSpec, type DataSpec, type Experiment, type LossWeightingType, type TaskKind } from './experimentTypes';
+import { CNN_DEFAULTS, isTextEncoder, LOSS_WEIGHTING_TYPES, taskLevel, TEXT_ENCODER_TYPES, TRANSFORMER_DEFAULTS, type CharFeaturesSpec, type DataSpec, type EncoderSpec, type TextEncoderSpec, type Experiment, type LossWeightingType, type TaskKind } from './experimentTypes';
 import { betterMode, METRICS_BY_KIND } from './metrics/catalogue';
 import { tooDeep, tooDeepMessage } from './jsonDepth';
 import { estimateParameters, formatCount, LIMITS, type Limit } from './limits';
@@ -165,11 +165,17 @@ export function withDefaults(input: Experiment): Experiment {
   }
   const e = exp.encoder;
   if (e.type === 'bigru' || e.type === 'bilstm') { e.layers ??= 1; e.dropout ??= 0; }
+  else if (e.type === 'cnn') { e.widths ??= [...CNN_DEFAULTS.widths]; e.layers ??= CNN_DEFAULTS.layers; e.activation ??= CNN_DEFAULTS.activation; e.dropout ??= 0; }
+  else if (e.type === 'transformer') {
+    e.layers ??= TRANSFORMER_DEFAULTS.layers; e.ffn ??= TRANSFORMER_DEFAULTS.ffnPerWidth * e.width;
+    e.positions ??= TRANSFORMER_DEFAULTS.positions; e.dropout ??= 0;
+  }
   else if (e.type === 'mlp') { e.activation ??= 'relu'; e.dropout ??= 0; }
   for (const t of exp.tasks) {
     t.lossWeight ??= 1;
     for (const b of t.blocks) {
       if (b.type === 'dense') b.activation ??= 'relu';
+      if (b.type === 'transformer') { b.heads ??= TRANSFORMER_DEFAULTS.blockHeads; b.ffn ??= TRANSFORMER_DEFAULTS.ffnPerWidth * b.units; }
       b.dropout ??= 0;
     }
   }
@@ -200,7 +206,7 @@ export function withDefaults(input: Experiment): Experiment {
 /** The encoder's character features with defaults applied, or undefined when it has none. */
 export function charFeatures(exp: Pick<Experiment, 'encoder'>): Required<CharFeaturesSpec> | undefined {
   const e = exp.encoder;
-  if ((e.type !== 'bigru' && e.type !== 'bilstm') || !e.chars) return undefined;
+  if (!isTextEncoder(e) || !e.chars) return undefined;
   const c = e.chars;
   return { embeddingDim: c.embeddingDim ?? 32, filters: c.filters ?? 100, widths: c.widths ?? [3], maxWordLength: c.maxWordLength ?? 20 };
 }
@@ -548,40 +554,89 @@ function conllColumn(c: Checker, ref: string, columns: string[] | undefined, pat
   return k;
 }
 
-function checkEncoder(c: Checker, exp: Obj, data: DataInfo | undefined): 'bigru' | 'bilstm' | 'mlp' | undefined {
+function checkEncoder(c: Checker, exp: Obj, data: DataInfo | undefined): EncoderSpec['type'] | undefined {
   const e = c.obj(exp, 'encoder', [], true);
   if (!e) return undefined;
   const P: Path = ['encoder'];
-  const type = c.oneOf(e, 'type', P, ['bigru', 'bilstm', 'mlp'] as const, true);
+  const type = c.oneOf(e, 'type', P, ['bigru', 'bilstm', 'cnn', 'transformer', 'mlp'] as const, true);
   c.num(e, 'dropout', P, false, { ge: 0, lt: 1 });
   if (type === 'bigru' || type === 'bilstm') {
-    c.keys(e, P, ['type', 'embeddingDim', 'hidden', 'layers', 'dropout', 'chars', 'wordDropout', 'attention']);
-    c.limit([...P, 'embeddingDim'], 'embedding width', c.num(e, 'embeddingDim', P, true, { int: true, ge: 1 }), LIMITS.width, true);
+    c.keys(e, P, TEXT_ENCODER_KEYS[type]);
+    checkTextInput(c, e, P);
     c.limit([...P, 'hidden'], 'hidden units', c.num(e, 'hidden', P, true, { int: true, ge: 1 }), LIMITS.width, true);
     c.limit([...P, 'layers'], 'BiGRU layers', c.num(e, 'layers', P, false, { int: true, ge: 1 }), LIMITS.depth);
-    c.num(e, 'wordDropout', P, false, { ge: 0, lt: 1, why: 'the probability that a training token is replaced by <unk>' });
-    const ch = c.obj(e, 'chars', P, false);
-    if (ch) {
-      const CP: Path = [...P, 'chars'];
-      c.keys(ch, CP, ['embeddingDim', 'filters', 'widths', 'maxWordLength']);
-      c.limit([...CP, 'embeddingDim'], 'character embedding width', c.num(ch, 'embeddingDim', CP, false, { int: true, ge: 1 }), LIMITS.width, true);
-      c.limit([...CP, 'filters'], 'character filters', c.num(ch, 'filters', CP, false, { int: true, ge: 1 }), LIMITS.width, true);
-      c.limit([...CP, 'maxWordLength'], 'maxWordLength (characters per word)', c.num(ch, 'maxWordLength', CP, false, { int: true, ge: 1 }), LIMITS.sequenceLength);
-      const w = c.arr(ch, 'widths', CP, false);
-      if (w && w.length === 0) c.error([...CP, 'widths'], "'widths' must list at least one window width (e.g. [3])");
-      w?.forEach((v, i) => c.numValue(v, [...CP, 'widths', i], 'window width', { int: true, ge: 1, le: 9 }));
-    }
     checkAttention(c, e, P);
-    if (data?.input === 'tabular') c.error([...P, 'type'], `a '${type}' encoder reads token sequences; ${FORMAT_NAMES[data.format]} data${data.format === 'jsonl' ? " with 'features'" : ''} has rows of features — use 'mlp'`);
+  } else if (type === 'cnn') {
+    c.keys(e, P, TEXT_ENCODER_KEYS.cnn);
+    checkTextInput(c, e, P);
+    checkWidths(c, e, P, 'window width (tokens)', 31);
+    c.limit([...P, 'filters'], 'filters per width', c.num(e, 'filters', P, true, { int: true, ge: 1 }), LIMITS.width, true);
+    c.limit([...P, 'layers'], 'convolution layers', c.num(e, 'layers', P, false, { int: true, ge: 1 }), LIMITS.depth);
+    c.oneOf(e, 'activation', P, ACTIVATIONS, false);
+  } else if (type === 'transformer') {
+    c.keys(e, P, TEXT_ENCODER_KEYS.transformer);
+    checkTextInput(c, e, P);
+    const width = c.num(e, 'width', P, true, { int: true, ge: 1 });
+    c.limit([...P, 'width'], 'model width', width, LIMITS.width, true);
+    checkHeads(c, e, P, true, width, "'width'");
+    c.limit([...P, 'layers'], 'Transformer layers', c.num(e, 'layers', P, false, { int: true, ge: 1 }), LIMITS.depth);
+    c.limit([...P, 'ffn'], 'feed-forward width', c.num(e, 'ffn', P, false, { int: true, ge: 1 }), LIMITS.width, true);
+    c.oneOf(e, 'positions', P, ['sinusoidal', 'learned'] as const, false);
   } else if (type === 'mlp') {
     c.keys(e, P, ['type', 'hidden', 'activation', 'dropout']);
     const h = c.arr(e, 'hidden', P, true);
     h?.forEach((v, i) => c.limit([...P, 'hidden', i], 'hidden layer width', c.numValue(v, [...P, 'hidden', i], 'hidden layer width', { int: true, ge: 1 }), LIMITS.width, true));
     if (h) c.limit([...P, 'hidden'], 'encoder layers', h.length, LIMITS.depth);
     c.oneOf(e, 'activation', P, ACTIVATIONS, false);
-    if (data?.input === 'text') c.error([...P, 'type'], `an 'mlp' encoder reads feature rows; ${FORMAT_NAMES[data.format]} data${data.format === 'jsonl' ? " with 'text'" : ''} is token sequences — use 'bigru' or 'bilstm'`);
+    if (data?.input === 'text') c.error([...P, 'type'], `an 'mlp' encoder reads feature rows; ${FORMAT_NAMES[data.format]} data${data.format === 'jsonl' ? " with 'text'" : ''} is token sequences — use ${TEXT_ENCODER_TYPES.map((t) => `'${t}'`).join(', ')}`);
   }
+  if (type !== undefined && type !== 'mlp' && data?.input === 'tabular') c.error([...P, 'type'], `a '${type}' encoder reads token sequences; ${FORMAT_NAMES[data.format]} data${data.format === 'jsonl' ? " with 'features'" : ''} has rows of features — use 'mlp'`);
   return type;
+}
+
+/** The input options every text encoder takes (`TextInputSpec`). */
+const TEXT_INPUT_KEYS = ['embeddingDim', 'chars', 'wordDropout'];
+
+/** Every key a text encoder of each type may hold (the shared input options included). */
+export const TEXT_ENCODER_KEYS: Record<TextEncoderSpec['type'], readonly string[]> = {
+  bigru: [...TEXT_INPUT_KEYS, 'type', 'hidden', 'layers', 'dropout', 'attention'],
+  bilstm: [...TEXT_INPUT_KEYS, 'type', 'hidden', 'layers', 'dropout', 'attention'],
+  cnn: [...TEXT_INPUT_KEYS, 'type', 'widths', 'filters', 'layers', 'activation', 'dropout'],
+  transformer: [...TEXT_INPUT_KEYS, 'type', 'width', 'heads', 'layers', 'ffn', 'dropout', 'positions'],
+};
+
+/** `TextInputSpec`: the embedding width, the optional character CNN and word dropout of any text encoder. */
+function checkTextInput(c: Checker, e: Obj, P: Path): void {
+  c.limit([...P, 'embeddingDim'], 'embedding width', c.num(e, 'embeddingDim', P, true, { int: true, ge: 1 }), LIMITS.width, true);
+  c.num(e, 'wordDropout', P, false, { ge: 0, lt: 1, why: 'the probability that a training token is replaced by <unk>' });
+  const ch = c.obj(e, 'chars', P, false);
+  if (!ch) return;
+  const CP: Path = [...P, 'chars'];
+  c.keys(ch, CP, ['embeddingDim', 'filters', 'widths', 'maxWordLength']);
+  c.limit([...CP, 'embeddingDim'], 'character embedding width', c.num(ch, 'embeddingDim', CP, false, { int: true, ge: 1 }), LIMITS.width, true);
+  c.limit([...CP, 'filters'], 'character filters', c.num(ch, 'filters', CP, false, { int: true, ge: 1 }), LIMITS.width, true);
+  c.limit([...CP, 'maxWordLength'], 'maxWordLength (characters per word)', c.num(ch, 'maxWordLength', CP, false, { int: true, ge: 1 }), LIMITS.sequenceLength);
+  checkWidths(c, ch, CP, 'window width', 9);
+}
+
+/** `widths` of a convolution: a non-empty list of distinct integers in 1..max. */
+function checkWidths(c: Checker, o: Obj, P: Path, what: string, max: number): void {
+  const w = c.arr(o, 'widths', P, false);
+  if (w && w.length === 0) c.error([...P, 'widths'], "'widths' must list at least one window width (e.g. [3])");
+  const seen = new Set<number>();
+  w?.forEach((v, i) => {
+    const n = c.numValue(v, [...P, 'widths', i], what, { int: true, ge: 1, le: max });
+    if (n !== undefined && seen.has(n)) c.error([...P, 'widths', i], `window width ${n} is listed twice`);
+    if (n !== undefined) seen.add(n);
+  });
+}
+
+/** `heads` of a Transformer (encoder or block): a positive integer that divides the model width. */
+function checkHeads(c: Checker, o: Obj, P: Path, required: boolean, width: number | undefined, widthName: string): void {
+  const heads = c.num(o, 'heads', P, required, { int: true, ge: 1 });
+  if (heads !== undefined && width !== undefined && width % heads !== 0) {
+    c.error([...P, 'heads'], `${widthName} (${width}) must be a multiple of 'heads' (${heads}): each head gets ${widthName} / heads units`);
+  }
 }
 
 /** `encoder.attention`: heads and dim positive integers, dim a multiple of heads, dropout in [0, 1). */
@@ -636,13 +691,20 @@ function checkTasks(c: Checker, exp: Obj, data: DataInfo | undefined): Map<strin
     b?.forEach((blk, j) => {
       const BP: Path = [...P, 'blocks', j];
       if (!isObj(blk)) { c.error(BP, `a block must be an object, not ${typeName(blk)}`); blocks.push({}); return; }
-      c.keys(blk, BP, ['type', 'units', 'activation', 'dropout']);
-      const type = c.oneOf(blk, 'type', BP, ['dense', 'bigru', 'bilstm'] as const, true);
-      const recurrent = type === 'bigru' || type === 'bilstm';
+      c.keys(blk, BP, ['type', 'units', 'activation', 'dropout', 'heads', 'ffn']);
+      const type = c.oneOf(blk, 'type', BP, ['dense', 'bigru', 'bilstm', 'transformer'] as const, true);
+      // Blocks that run over the token sequence (not per token).
+      const recurrent = type === 'bigru' || type === 'bilstm' || type === 'transformer';
       const units = c.num(blk, 'units', BP, true, { int: true, ge: 1 });
       c.limit([...BP, 'units'], 'block units', units, LIMITS.width, true);
       c.oneOf(blk, 'activation', BP, ACTIVATIONS, false);
       c.num(blk, 'dropout', BP, false, { ge: 0, lt: 1 });
+      if (type === 'transformer') {
+        checkHeads(c, blk, BP, false, units, "'units'");
+        c.limit([...BP, 'ffn'], 'feed-forward width', c.num(blk, 'ffn', BP, false, { int: true, ge: 1 }), LIMITS.width, true);
+      } else if (type !== undefined) {
+        for (const k of ['heads', 'ffn']) if (blk[k] !== undefined) c.error([...BP, k], `'${k}' belongs to a 'transformer' block; a '${type}' block has none`, true);
+      }
       if (recurrent && tabular) {
         c.error([...BP, 'type'], `a '${type}' block needs token sequences; this experiment's data is tabular rows — use 'dense'`);
       }
@@ -816,19 +878,34 @@ function blockInputWidth(to: TaskInfo, l: number, encoderType: string | undefine
     if (!prev?.units) return undefined;
     return prev.type === 'bigru' || prev.type === 'bilstm' ? 2 * prev.units : prev.units;
   }
+  const tokenWidth = isObj(encoder) ? encoderTokenWidth(encoder) : undefined;
+  if (tokenWidth !== undefined) return to.tokenTower ? tokenWidth : to.kind ? 2 * tokenWidth : undefined;
   if (encoderType === 'mlp' && isObj(encoder) && Array.isArray(encoder.hidden) && encoder.hidden.length > 0) {
     const last = encoder.hidden[encoder.hidden.length - 1];
     return typeof last === 'number' ? last : undefined;
   }
-  if ((encoderType === 'bigru' || encoderType === 'bilstm') && isObj(encoder) && typeof encoder.hidden === 'number') {
-    // Token towers read the BiGRU states (2 x hidden, + attention dim when concatenated); sentence
-    // towers their mean+max pool (twice that).
-    const att = isObj(encoder.attention) ? encoder.attention : undefined;
-    const attDim = att && att.combine !== 'add' ? (typeof att.dim === 'number' ? att.dim : undefined) : 0;
-    if (attDim === undefined) return undefined;
-    const tokenWidth = 2 * encoder.hidden + attDim;
-    return to.tokenTower ? tokenWidth : to.kind ? 2 * tokenWidth : undefined;
+  return undefined;
+}
+
+/**
+ * Width of a text encoder's token states, when the file fixes it: 2 x hidden (+ the attention dim
+ * when concatenated) for a BiGRU/BiLSTM, filters x widths for a CNN, width for a Transformer.
+ * Sentence towers read [mean | max] of them, twice as wide.
+ */
+function encoderTokenWidth(e: Obj): number | undefined {
+  const n = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  if (e.type === 'bigru' || e.type === 'bilstm') {
+    const att = isObj(e.attention) ? e.attention : undefined;
+    const attDim = att && att.combine !== 'add' ? n(att.dim) : 0;
+    const h = n(e.hidden);
+    return h === undefined || attDim === undefined ? undefined : 2 * h + attDim;
   }
+  if (e.type === 'cnn') {
+    const f = n(e.filters);
+    const widths = e.widths === undefined ? CNN_DEFAULTS.widths : e.widths;
+    return f === undefined || !Array.isArray(widths) ? undefined : f * widths.length;
+  }
+  if (e.type === 'transformer') return n(e.width);
   return undefined;
 }
 

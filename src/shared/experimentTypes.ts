@@ -116,20 +116,22 @@ export interface CsvDataSpec {
   missing?: string[];
 }
 
-export type EncoderSpec = BiGruEncoderSpec | MlpEncoderSpec;
+export type EncoderSpec = BiGruEncoderSpec | CnnEncoderSpec | TransformerEncoderSpec | MlpEncoderSpec;
 
-/**
- * Token embedding + bidirectional recurrent layers (`bigru`: GRU cells, `bilstm`: LSTM cells, same
- * options); produces per-token states and a pooled sentence vector.
- */
-export interface BiGruEncoderSpec {
-  type: 'bigru' | 'bilstm';
+/** Encoders over token sequences (they read the input options of {@link TextInputSpec}). */
+export type TextEncoderSpec = BiGruEncoderSpec | CnnEncoderSpec | TransformerEncoderSpec;
+
+/** `encoder.type` of the text encoders. */
+export const TEXT_ENCODER_TYPES: readonly TextEncoderSpec['type'][] = ['bigru', 'bilstm', 'cnn', 'transformer'];
+
+/** Whether an encoder reads token sequences (word embeddings, character features, word dropout). */
+export function isTextEncoder(e: { type?: unknown }): e is TextEncoderSpec {
+  return (TEXT_ENCODER_TYPES as readonly unknown[]).includes(e.type);
+}
+
+/** What every text encoder reads: word embeddings, optional character features, word dropout. */
+export interface TextInputSpec {
   embeddingDim: number;
-  /** Hidden units per direction. */
-  hidden: number;
-  /** Stacked BiGRU layers (default 1). */
-  layers?: number;
-  dropout?: number;
   /**
    * Character-level word features concatenated with each word's embedding, so a word never seen
    * in training (an `<unk>`) is still represented by its spelling. Absent = word embeddings only.
@@ -141,9 +143,68 @@ export interface BiGruEncoderSpec {
    * the character features for rare words. Default 0.
    */
   wordDropout?: number;
+}
+
+/**
+ * Token embedding + bidirectional recurrent layers (`bigru`: GRU cells, `bilstm`: LSTM cells, same
+ * options); produces per-token states and a pooled sentence vector.
+ */
+export interface BiGruEncoderSpec extends TextInputSpec {
+  type: 'bigru' | 'bilstm';
+  /** Hidden units per direction. */
+  hidden: number;
+  /** Stacked BiGRU layers (default 1). */
+  layers?: number;
+  dropout?: number;
   /** Optional self-attention over the recurrent states (absent = none). */
   attention?: AttentionSpec;
 }
+
+/**
+ * A stack of 1-D convolutions over the token embeddings ("same" padding: one output per token,
+ * padding positions read as zeros); per-token states and a pooled sentence vector.
+ */
+export interface CnnEncoderSpec extends TextInputSpec {
+  type: 'cnn';
+  /** Window widths in tokens (default [3]); every layer runs one convolution per width. */
+  widths?: number[];
+  /** Filters per window width; a layer's output width is filters x widths.length. */
+  filters: number;
+  /** Stacked convolution layers (default 1). */
+  layers?: number;
+  /** Activation after each convolution (default relu). */
+  activation?: Activation;
+  dropout?: number;
+}
+
+/**
+ * A small Transformer encoder (pre-layer-norm) over the token embeddings: positions added, `layers`
+ * blocks of masked multi-head self-attention and a feed-forward layer, a final layer norm.
+ */
+export interface TransformerEncoderSpec extends TextInputSpec {
+  type: 'transformer';
+  /** Model width (the token states' width); a multiple of `heads`. */
+  width: number;
+  /** Attention heads per layer. */
+  heads: number;
+  /** Stacked Transformer layers (default 2). */
+  layers?: number;
+  /** Width of the feed-forward layer (default 4 x width). */
+  ffn?: number;
+  /** Dropout on the input, the attention weights and each sublayer's output (default 0). */
+  dropout?: number;
+  /** `sinusoidal` (default; fixed, Vaswani et al.) or `learned` (one vector per position up to data.maxLength). */
+  positions?: 'sinusoidal' | 'learned';
+}
+
+/** Defaults of the `cnn` encoder's optional fields. */
+export const CNN_DEFAULTS = { widths: [3], layers: 1, activation: 'relu' } as const;
+
+/**
+ * Defaults of the `transformer` encoder's and block's optional fields: 2 layers, feed-forward
+ * width 4 x the model width (Vaswani et al.), sinusoidal positions; a block has 1 head unless told.
+ */
+export const TRANSFORMER_DEFAULTS = { layers: 2, ffnPerWidth: 4, positions: 'sinusoidal', blockHeads: 1 } as const;
 
 /** A character CNN over each word (Ma & Hovy 2016): embed characters, convolve, max-pool over the word. */
 export interface CharFeaturesSpec {
@@ -223,10 +284,15 @@ export interface TaskSpec {
 }
 
 export interface BlockSpec {
-  type: 'dense' | 'bigru' | 'bilstm';
+  type: 'dense' | 'bigru' | 'bilstm' | 'transformer';
+  /** Output width (`bigru`/`bilstm`: per direction; `transformer`: the model width). */
   units: number;
   activation?: Activation;
   dropout?: number;
+  /** `transformer` only: attention heads, a divisor of `units` (default 1). */
+  heads?: number;
+  /** `transformer` only: feed-forward width (default 4 x units). */
+  ffn?: number;
 }
 
 export interface AmplifierSpec {

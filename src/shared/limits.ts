@@ -7,7 +7,7 @@
  * limits as `maximum` (a test keeps the two equal), and the trainer checks the exact parameter
  * count against {@link LIMITS}`.parameters` once the data fixes the input and output widths.
  */
-import type { Experiment } from './experimentTypes';
+import { CNN_DEFAULTS, TEXT_ENCODER_TYPES, TRANSFORMER_DEFAULTS, type Experiment } from './experimentTypes';
 
 /** A soft and a hard limit with the reason. */
 export interface Limit {
@@ -75,6 +75,8 @@ const dense = (inDim: number, out: number) => inDim * out + out;
 const gru = (inDim: number, h: number) => 3 * (inDim * h + h * h + 2 * h);
 /** Both LSTM directions: four gates, input and recurrent weights, one bias. */
 const bilstm = (inDim: number, h: number) => 8 * h * inDim + 8 * h * h + 8 * h;
+/** One pre-LN Transformer layer of width d: two layer norms, Q/K/V/output projections, the feed-forward pair. */
+const transformerLayer = (d: number, ffn: number) => 2 * 2 * d + 4 * dense(d, d) + dense(d, ffn) + dense(ffn, d);
 /** A bidirectional recurrent layer of either cell. */
 const birnn = (type: unknown, inDim: number, h: number) => (type === 'bilstm' ? bilstm(inDim, h) : 2 * gru(inDim, h));
 
@@ -90,28 +92,50 @@ export function estimateParameters(exp: Experiment, dims: DataDims = {}): Parame
   let tokenDim = 0;
   let sentenceDim = 0;
   const e = exp.encoder as unknown as Record<string, unknown> | undefined;
-  if (e?.type === 'bigru' || e?.type === 'bilstm') {
-    const emb = n(e.embeddingDim), h = n(e.hidden), layers = Math.max(1, n(e.layers) || 1);
+  if (e && typeof e.type === 'string' && (TEXT_ENCODER_TYPES as readonly string[]).includes(e.type)) {
+    // Text input: word embedding, then the optional character CNN (its features widen each word).
+    const emb = n(e.embeddingDim);
     if (dims.vocab !== undefined) count += dims.vocab * emb; else complete = false;
     let inDim = emb;
     const ch = e.chars as Record<string, unknown> | undefined;
     if (ch && typeof ch === 'object') {
-      // Character CNN: embedding, one convolution per window width; its features widen each word.
       const ce = n(ch.embeddingDim) || 32, filters = n(ch.filters) || 100;
       const widths = Array.isArray(ch.widths) ? ch.widths.map(n) : [3];
       if (dims.charVocab !== undefined) count += dims.charVocab * ce; else complete = false;
       for (const w of widths) count += w * ce * filters + filters;
       inDim += filters * widths.length;
     }
-    for (let i = 0; i < layers; i++) { count += birnn(e.type, inDim, h); inDim = 2 * h; }
-    let width = 2 * h;
-    const att = e.attention as Record<string, unknown> | undefined;
-    if (att && typeof att === 'object') {
-      // Query, key and value projections; 'add' projects back to the recurrent width.
-      const dim = n(att.dim);
-      count += 3 * dense(width, dim);
-      if (att.combine === 'add') count += dense(dim, width);
-      else width += dim;
+    let width: number;
+    if (e.type === 'cnn') {
+      // One convolution per window width and layer: [w x in, filters] + bias.
+      const filters = n(e.filters), layers = Math.max(1, n(e.layers) || 1);
+      const widths = Array.isArray(e.widths) ? e.widths.map(n) : [...CNN_DEFAULTS.widths];
+      for (let i = 0; i < layers; i++) {
+        for (const w of widths) count += w * inDim * filters + filters;
+        inDim = filters * widths.length;
+      }
+      width = inDim;
+    } else if (e.type === 'transformer') {
+      // Input projection when the input width differs, learned positions, the layers, a final norm.
+      width = n(e.width);
+      if (inDim !== width) count += dense(inDim, width);
+      if (e.positions === 'learned') {
+        const d = exp.data as unknown as Record<string, unknown> | undefined;
+        count += (n(d?.maxLength) || 64) * width;
+      }
+      count += Math.max(1, n(e.layers) || TRANSFORMER_DEFAULTS.layers) * transformerLayer(width, n(e.ffn) || TRANSFORMER_DEFAULTS.ffnPerWidth * width) + 2 * width;
+    } else {
+      const h = n(e.hidden), layers = Math.max(1, n(e.layers) || 1);
+      for (let i = 0; i < layers; i++) { count += birnn(e.type, inDim, h); inDim = 2 * h; }
+      width = 2 * h;
+      const att = e.attention as Record<string, unknown> | undefined;
+      if (att && typeof att === 'object') {
+        // Query, key and value projections; 'add' projects back to the recurrent width.
+        const dim = n(att.dim);
+        count += 3 * dense(width, dim);
+        if (att.combine === 'add') count += dense(dim, width);
+        else width += dim;
+      }
     }
     tokenDim = width;
     sentenceDim = 2 * width;
@@ -143,6 +167,11 @@ export function estimateParameters(exp: Experiment, dims: DataDims = {}): Parame
       }
       const u = n(b?.units);
       if (b?.type === 'bigru' || b?.type === 'bilstm') { count += birnn(b.type, width + extra, u); width = 2 * u; }
+      else if (b?.type === 'transformer') {
+        // Input projection [x | extra] -> units, one layer, a final norm.
+        count += dense(width + extra, u) + transformerLayer(u, n(b.ffn) || TRANSFORMER_DEFAULTS.ffnPerWidth * u) + 2 * u;
+        width = u;
+      }
       else { count += dense(width + extra, u); width = u; }
     });
     const out = outDim(t.id, t.kind);

@@ -340,7 +340,7 @@ test('encoder.attention: heads, dim (a multiple of heads), dropout, combine; wid
 test("'bilstm' encoder and block: the same options and rules as 'bigru'", () => {
   const lstm = mutate(slu, (x) => { x.encoder.type = 'bilstm'; x.encoder.attention = { heads: 2, dim: 8 }; x.tasks[1].blocks[0].type = 'bilstm'; });
   assert.deepEqual(errors(lstm), []);
-  expectError(mutate(slu, (x) => { x.encoder.type = 'bilstn'; }), 'encoder.type', /'bigru', 'bilstm', 'mlp'.*did you mean 'bilstm'/);
+  expectError(mutate(slu, (x) => { x.encoder.type = 'bilstn'; }), 'encoder.type', /'bigru', 'bilstm', 'cnn', 'transformer', 'mlp'.*did you mean 'bilstm'/);
   expectError(mutate(csv, (x) => { x.encoder = { type: 'bilstm', embeddingDim: 8, hidden: 8 }; }), 'encoder.type', /'bilstm' encoder reads token sequences/);
   expectError(mutate(slu, (x) => { x.tasks[0].blocks[0].type = 'bilstm'; }), 'tasks[0].blocks[0].type', /'bilstm' block runs over tokens/);
   expectError(mutate(csv, (x) => { x.tasks[0].blocks[0].type = 'bilstm'; }), 'tasks[0].blocks[0].type', /tabular/);
@@ -351,6 +351,76 @@ test("'bilstm' encoder and block: the same options and rules as 'bigru'", () => 
   });
   assert.deepEqual(errors(add(32)), []);
   expectError(add(16), 'feedback[0].amplifier.units', /\(32\)/);
+});
+
+test("'cnn' encoder: options, shared text input (chars, wordDropout), a located error for every wrong option, widths for towers", () => {
+  const cnn = (e: object) => mutate(slu, (x) => { x.encoder = { type: 'cnn', embeddingDim: 16, filters: 8, ...e }; });
+  assert.deepEqual(validateExperiment(cnn({})), []);
+  assert.deepEqual(validateExperiment(cnn({ widths: [1, 3, 5], layers: 2, activation: 'gelu', dropout: 0.2, wordDropout: 0.1, chars: { filters: 4, widths: [2, 3] } })), []);
+  expectError(cnn({ filters: undefined }), 'encoder.filters', /missing required property 'filters'/);
+  expectError(cnn({ filters: 0 }), 'encoder.filters', /'filters' must be an integer >= 1, got 0/);
+  expectError(cnn({ filters: 1e6 }), 'encoder.filters', /filters per width .*65536/);
+  expectError(cnn({ embeddingDim: undefined }), 'encoder.embeddingDim', /missing required property 'embeddingDim'/);
+  expectError(cnn({ widths: [] }), 'encoder.widths', /at least one window width/);
+  expectError(cnn({ widths: [3, 0] }), 'encoder.widths[1]', /window width \(tokens\) must be an integer >= 1 and <= 31, got 0/);
+  expectError(cnn({ widths: [3, 3] }), 'encoder.widths[1]', /window width 3 is listed twice/);
+  expectError(cnn({ widths: 3 }), 'encoder.widths', /must be an array/);
+  expectError(cnn({ layers: 1.5 }), 'encoder.layers', /'layers' must be an integer >= 1/);
+  expectError(cnn({ activation: 'relu6' }), 'encoder.activation', /must be one of 'relu'/);
+  expectError(cnn({ dropout: 1 }), 'encoder.dropout', /'dropout' must be a number >= 0 and < 1/);
+  expectError(cnn({ wordDropout: -0.1 }), 'encoder.wordDropout', /'wordDropout' must be a number >= 0 and < 1/);
+  expectError(cnn({ chars: { filters: 0 } }), 'encoder.chars.filters', /'filters' must be an integer >= 1/);
+  expectError(cnn({ chars: { widths: [3, 3] } }), 'encoder.chars.widths[1]', /window width 3 is listed twice/);
+  assert.match(warnings(cnn({ hidden: 8 }))[0].pathText, /^encoder\.hidden$/, 'an option of another encoder is flagged (a warning, as every unknown key)');
+  expectError(mutate(csv, (x) => { x.encoder = { type: 'cnn', embeddingDim: 8, filters: 8 }; }), 'encoder.type', /'cnn' encoder reads token sequences/);
+  // Towers read filters x widths per token ([mean | max], twice that, per sentence): the 'add' width check.
+  const add = (units: number) => mutate(slu, (x) => {
+    x.encoder = { type: 'cnn', embeddingDim: 8, filters: 6, widths: [2, 3] };
+    x.feedback[0] = { id: 'i2s', from: 'intent', to: 'slots', amplifier: { type: 'linear', units }, injection: 1, combine: 'add' };
+    x.feedback[1] = { id: 's2i', from: 'slots', to: 'intent', amplifier: { type: 'linear', units: 24 }, injection: 1, combine: 'add' };
+  });
+  assert.deepEqual(errors(add(12)), []);
+  expectError(add(6), 'feedback[0].amplifier.units', /\(12\)/);
+});
+
+test("'transformer' encoder and block: options, heads dividing the width, a located error for every wrong option", () => {
+  const tr = (e: object) => mutate(slu, (x) => { x.encoder = { type: 'transformer', embeddingDim: 16, width: 32, heads: 4, ...e }; });
+  assert.deepEqual(validateExperiment(tr({})), []);
+  assert.deepEqual(validateExperiment(tr({ layers: 3, ffn: 64, dropout: 0.1, positions: 'learned', wordDropout: 0.05, chars: {} })), []);
+  expectError(tr({ heads: 5 }), 'encoder.heads', /'width' \(32\) must be a multiple of 'heads' \(5\)/);
+  expectError(tr({ heads: undefined }), 'encoder.heads', /missing required property 'heads'/);
+  expectError(tr({ heads: 0 }), 'encoder.heads', /'heads' must be an integer >= 1/);
+  expectError(tr({ width: undefined }), 'encoder.width', /missing required property 'width'/);
+  expectError(tr({ width: 100000, heads: 1 }), 'encoder.width', /model width .*65536/);
+  expectError(tr({ layers: 0 }), 'encoder.layers', /'layers' must be an integer >= 1/);
+  expectError(tr({ ffn: 2.5 }), 'encoder.ffn', /'ffn' must be an integer >= 1/);
+  expectError(tr({ positions: 'rotary' }), 'encoder.positions', /must be one of 'sinusoidal', 'learned'/);
+  expectError(tr({ dropout: -1 }), 'encoder.dropout', /'dropout' must be a number >= 0 and < 1/);
+  assert.match(warnings(tr({ attention: { heads: 2, dim: 8 } }))[0].message, /unknown property 'attention'/);
+  expectError(mutate(csv, (x) => { x.encoder = { type: 'transformer', embeddingDim: 8, width: 8, heads: 2 }; }), 'encoder.type', /'transformer' encoder reads token sequences/);
+  // Blocks: token towers only, heads divide units, heads/ffn belong to transformer blocks.
+  const blk = (b: object) => mutate(slu, (x) => { x.tasks[1].blocks[0] = { type: 'transformer', units: 16, ...b }; });
+  assert.deepEqual(validateExperiment(blk({})), []);
+  assert.deepEqual(validateExperiment(blk({ heads: 4, ffn: 32, dropout: 0.1 })), []);
+  expectError(blk({ heads: 3 }), 'tasks[1].blocks[0].heads', /'units' \(16\) must be a multiple of 'heads' \(3\)/);
+  expectError(blk({ ffn: 0 }), 'tasks[1].blocks[0].ffn', /'ffn' must be an integer >= 1/);
+  expectError(mutate(slu, (x) => { x.tasks[1].blocks[1].heads = 2; }), 'tasks[1].blocks[1].heads', /'heads' belongs to a 'transformer' block; a 'dense' block has none/);
+  expectError(mutate(slu, (x) => { x.tasks[0].blocks[0] = { type: 'transformer', units: 16 }; }), 'tasks[0].blocks[0].type', /'transformer' block runs over tokens/);
+  expectError(mutate(csv, (x) => { x.tasks[0].blocks[0] = { type: 'transformer', units: 8 }; }), 'tasks[0].blocks[0].type', /tabular/);
+  assert.match(warnings(blk({ activation: 'tanh' }))[0].message, /'activation' is ignored for a 'transformer' block/);
+  // A transformer block hands `units` to the block above; the encoder hands `width` to token towers.
+  const add = (units: number) => mutate(slu, (x) => {
+    x.encoder = { type: 'transformer', embeddingDim: 8, width: 24, heads: 2 };
+    x.tasks[1].blocks[0] = { type: 'transformer', units: 12, heads: 2 };
+    x.feedback[0] = { id: 'i2s', from: 'intent', to: 'slots', amplifier: { type: 'linear', units }, injection: 2, combine: 'add' };
+  });
+  assert.deepEqual(errors(add(12)), []);
+  expectError(add(24), 'feedback[0].amplifier.units', /\(12\)/);
+  // Defaults: 2 layers, ffn 4 x width, sinusoidal positions; a block gets 1 head and ffn 4 x units.
+  const d = withDefaults(blk({}) as Experiment);
+  assert.deepEqual(d.encoder, { type: 'bigru', embeddingDim: 16, hidden: 16, layers: 1, dropout: 0 });
+  assert.deepEqual(d.tasks[1].blocks[0], { type: 'transformer', units: 16, heads: 1, ffn: 64, dropout: 0 });
+  assert.deepEqual(withDefaults(tr({}) as Experiment).encoder, { type: 'transformer', embeddingDim: 16, width: 32, heads: 4, layers: 2, ffn: 128, positions: 'sinusoidal', dropout: 0 });
 });
 
 test('loss weighting: every type and option validates, every wrong option has a located error', () => {

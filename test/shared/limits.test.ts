@@ -73,7 +73,7 @@ test('SLU maxLength is a sequence-length limit', () => {
   assert.match(errs[0].message, /above the limit of 4096: the BiGRU runs one step per token/);
 });
 
-test('estimateParameters equals the built model (tabular and text, arrows, Gumbel gates, bigru blocks)', async () => {
+test('estimateParameters equals the built model (tabular and text, arrows, Gumbel gates, bigru and transformer blocks, every encoder)', async () => {
   await tf.setBackend('cpu');
   const tab = tabularData(32);
   const text = textData(16);
@@ -96,6 +96,17 @@ test('estimateParameters equals the built model (tabular and text, arrows, Gumbe
   const lstm = textExperiment([arrow('i', 'intent', 'slots')], [{ type: 'bilstm', units: 5 } as any, { type: 'dense', units: 3 }]);
   (lstm.encoder as any).type = 'bilstm';
   exps.push([withDefaults(lstm), text]);
+  // CNN encoder (two layers, two widths, with character features) and Transformer encoders
+  // (projected input and learned positions; no projection and sinusoidal), a transformer block fed.
+  const cnn = textExperiment([arrow('i', 'intent', 'slots')]);
+  cnn.encoder = { type: 'cnn', embeddingDim: 6, filters: 5, widths: [1, 3], layers: 2, chars: { embeddingDim: 3, filters: 2, widths: [2] } };
+  exps.push([withDefaults(cnn), text]);
+  const tr = textExperiment([arrow('i', 'intent', 'slots', { injection: 1 })], [{ type: 'transformer', units: 6, heads: 2, ffn: 7 }, { type: 'dense', units: 3 }]);
+  tr.encoder = { type: 'transformer', embeddingDim: 5, width: 8, heads: 2, layers: 2, ffn: 9, positions: 'learned' };
+  exps.push([withDefaults(tr), text]);
+  const tr2 = textExperiment([arrow('s', 'slots', 'intent')]);
+  tr2.encoder = { type: 'transformer', embeddingDim: 8, width: 8, heads: 4 };
+  exps.push([withDefaults(tr2), text]);
   for (const [e, d] of exps) {
     const m = buildModel(e, d, 1);
     const est = estimateParameters(e, { inputWidth: d.featureDim, vocab: d.vocab?.tokens.length, charVocab: d.charVocab?.tokens.length, outDims: outDims(d, e) });
@@ -112,6 +123,13 @@ test('the schema carries the hard limits as maximum', () => {
   assert.equal(schema.definitions.block.properties.units.maximum, LIMITS.width.hard);
   assert.equal(schema.definitions.amplifier.properties.units.maximum, LIMITS.width.hard);
   assert.equal(schema.definitions.block.properties.units.maximum, LIMITS.width.hard);
-  assert.equal(schema.definitions.encoder.else.properties.layers.maximum, LIMITS.depth.hard);
-  assert.equal(schema.definitions.encoder.then.properties.hidden.items.maximum, LIMITS.width.hard);
+  const branch = (type: string) => schema.definitions.encoder.allOf.find((b: any) => b.if.properties.type.const === type || b.if.properties.type.enum?.includes(type)).then;
+  assert.equal(branch('bigru').properties.layers.maximum, LIMITS.depth.hard);
+  assert.equal(branch('mlp').properties.hidden.items.maximum, LIMITS.width.hard);
+  for (const t of ['cnn', 'transformer']) assert.equal(branch(t).properties.layers.maximum, LIMITS.depth.hard);
+  assert.equal(branch('cnn').properties.filters.maximum, LIMITS.width.hard);
+  assert.equal(branch('transformer').properties.width.maximum, LIMITS.width.hard);
+  assert.equal(branch('transformer').properties.ffn.maximum, LIMITS.width.hard);
+  assert.equal(schema.definitions.block.properties.ffn.maximum, LIMITS.width.hard);
+  assert.equal(schema.definitions.embeddingDim.maximum, LIMITS.width.hard);
 });

@@ -11,7 +11,7 @@ import { parseExperiment } from '../../src/shared/experiment';
 import { SAMPLE } from '../editor/fixture';
 import type {
   CharFeaturesSpec, LrScheduleSpec,
-  Activation, AmplifierSpec, BiGruEncoderSpec, BlockSpec, ConvergenceSpec, CsvDataSpec, EarlyStoppingSpec, Experiment,
+  Activation, AmplifierSpec, BiGruEncoderSpec, BlockSpec, CnnEncoderSpec, EncoderSpec, TransformerEncoderSpec, ConvergenceSpec, CsvDataSpec, EarlyStoppingSpec, Experiment,
   AttentionSpec, ConllDataSpec, FeedbackSpec, GumbelSpec, JsonlDataSpec, MlpEncoderSpec, SluDataSpec, SplitFiles, TaskKind, TaskSpec, TrainingSpec,
 } from '../../src/shared/experimentTypes';
 import { LOSS_WEIGHTING_TYPES } from '../../src/shared/experimentTypes';
@@ -99,18 +99,20 @@ type Req<T> = Record<RequiredKeys<T>, true>;
 const amplifierTypes: Record<AmplifierSpec['type'], true> = { linear: true, mlp: true, 'label-embedding': true };
 const taskKinds: Record<TaskKind, true> = { classification: true, tagging: true, regression: true };
 const activations: Record<Activation, true> = { relu: true, tanh: true, sigmoid: true, gelu: true, linear: true };
-const blockTypes: Record<BlockSpec['type'], true> = { dense: true, bigru: true, bilstm: true };
+const blockTypes: Record<BlockSpec['type'], true> = { dense: true, bigru: true, bilstm: true, transformer: true };
 const optimizers: Record<TrainingSpec['optimizer'], true> = { adam: true, sgd: true, rmsprop: true };
 const combines: Record<NonNullable<FeedbackSpec['combine']>, true> = { concat: true, add: true };
 const anneals: Record<NonNullable<GumbelSpec['anneal']>, true> = { exp: true, linear: true, none: true };
 const masks: Record<NonNullable<ConvergenceSpec['dropoutMasks']>, true> = { shared: true, fresh: true };
 const taskOutputs: Record<NonNullable<TaskSpec['output']>, true> = { softmax: true, crf: true };
 const votes: Record<NonNullable<TaskSpec['vote']>, true> = { mean: true, majority: true };
-const encoderTypes: Record<(BiGruEncoderSpec | MlpEncoderSpec)['type'], true> = { bigru: true, bilstm: true, mlp: true };
+const encoderTypes: Record<EncoderSpec['type'], true> = { bigru: true, bilstm: true, cnn: true, transformer: true, mlp: true };
 const formats: Record<Experiment['data']['format'], true> = { slu: true, csv: true, jsonl: true, conll: true };
 
 const sorted = (x: object | string[]) => (Array.isArray(x) ? [...x] : Object.keys(x)).sort();
 const def = (name: string) => schema.definitions[name];
+/** The `then` branch of `encoder` for one type (the type is `const` or in the branch's `enum`). */
+const encoderBranch = (type: string): S => def('encoder').allOf.find((b: S) => b.if.properties.type.const === type || b.if.properties.type.enum?.includes(type)).then;
 /** The `then` branch of `data` for one format. */
 const dataThen = (format: string): S => def('data').allOf.find((b: S) => b.if.properties.format.const === format).then;
 
@@ -140,7 +142,7 @@ test('schema properties and required fields equal the TypeScript interfaces', ()
     } satisfies Req<Experiment>],
     ['TaskSpec', def('task'), { id: true, kind: true, label: true, blocks: true, lossWeight: true, title: true, output: true, tokenLevel: true, vote: true } satisfies Keys<TaskSpec>,
       { id: true, kind: true, label: true, blocks: true } satisfies Req<TaskSpec>],
-    ['BlockSpec', def('block'), { type: true, units: true, activation: true, dropout: true } satisfies Keys<BlockSpec>,
+    ['BlockSpec', def('block'), { type: true, units: true, activation: true, dropout: true, heads: true, ffn: true } satisfies Keys<BlockSpec>,
       { type: true, units: true } satisfies Req<BlockSpec>],
     ['AmplifierSpec', def('amplifier'), { type: true, units: true, hidden: true, activation: true } satisfies Keys<AmplifierSpec>,
       { type: true, units: true } satisfies Req<AmplifierSpec>],
@@ -158,15 +160,20 @@ test('schema properties and required fields equal the TypeScript interfaces', ()
     ['LrScheduleSpec', def('training').properties.lrSchedule, {
       warmupSteps: true, decay: true, decayEpochs: true, minFactor: true, factor: true, patience: true,
     } satisfies Keys<LrScheduleSpec>, {} satisfies Req<LrScheduleSpec>],
-    ['CharFeaturesSpec', def('encoder').else.properties.chars, { embeddingDim: true, filters: true, widths: true, maxWordLength: true } satisfies Keys<CharFeaturesSpec>,
+    ['CharFeaturesSpec', def('charFeatures'), { embeddingDim: true, filters: true, widths: true, maxWordLength: true } satisfies Keys<CharFeaturesSpec>,
       {} satisfies Req<CharFeaturesSpec>],
     ['EarlyStoppingSpec', def('training').properties.earlyStopping, { metric: true, mode: true, patience: true } satisfies Keys<EarlyStoppingSpec>,
       { metric: true, patience: true } satisfies Req<EarlyStoppingSpec>],
-    ['MlpEncoderSpec', def('encoder').then, { type: true, hidden: true, activation: true, dropout: true } satisfies Keys<MlpEncoderSpec>,
+    ['MlpEncoderSpec', encoderBranch('mlp'), { type: true, hidden: true, activation: true, dropout: true } satisfies Keys<MlpEncoderSpec>,
       { type: true, hidden: true } satisfies Req<MlpEncoderSpec>],
-    ['BiGruEncoderSpec', def('encoder').else, { type: true, embeddingDim: true, hidden: true, layers: true, dropout: true, chars: true, wordDropout: true, attention: true } satisfies Keys<BiGruEncoderSpec>,
+    ['BiGruEncoderSpec', encoderBranch('bigru'), { type: true, embeddingDim: true, hidden: true, layers: true, dropout: true, chars: true, wordDropout: true, attention: true } satisfies Keys<BiGruEncoderSpec>,
       { type: true, embeddingDim: true, hidden: true } satisfies Req<BiGruEncoderSpec>],
-    ['AttentionSpec', def('encoder').else.properties.attention, { heads: true, dim: true, dropout: true, combine: true } satisfies Keys<AttentionSpec>,
+    ['CnnEncoderSpec', encoderBranch('cnn'), { type: true, embeddingDim: true, chars: true, wordDropout: true, widths: true, filters: true, layers: true, activation: true, dropout: true } satisfies Keys<CnnEncoderSpec>,
+      { type: true, embeddingDim: true, filters: true } satisfies Req<CnnEncoderSpec>],
+    ['TransformerEncoderSpec', encoderBranch('transformer'), {
+      type: true, embeddingDim: true, chars: true, wordDropout: true, width: true, heads: true, layers: true, ffn: true, dropout: true, positions: true,
+    } satisfies Keys<TransformerEncoderSpec>, { type: true, embeddingDim: true, width: true, heads: true } satisfies Req<TransformerEncoderSpec>],
+    ['AttentionSpec', encoderBranch('bigru').properties.attention, { heads: true, dim: true, dropout: true, combine: true } satisfies Keys<AttentionSpec>,
       { heads: true, dim: true } satisfies Req<AttentionSpec>],
     ['CsvDataSpec', dataThen('csv'), { format: true, path: true, features: true, categorical: true, split: true, missing: true } satisfies Keys<CsvDataSpec>,
       { format: true, path: true, features: true } satisfies Req<CsvDataSpec>],

@@ -73,7 +73,7 @@ export function textData(n = 64, seed = 2): PreparedData {
   };
   const train = mk('train', n);
   return {
-    kind: 'text', featureDim: 0,
+    kind: 'text', featureDim: 0, maxLength: 64,
     vocab: { tokens: tokensList, index: new Map(tokensList.map((w, i) => [w, i])) },
     charVocab: buildCharVocab(train.words!, true),
     labelNames: { intent: ['none', 'has_num'], slots: TAGS },

@@ -152,6 +152,7 @@ function prepareText(splits: TextSplits, tasks: readonly TaskSpec[], data: DataS
     kind: 'text',
     vocab,
     charVocab,
+    maxLength: textOptions(data).maxLength,
     featureDim: 0,
     labelNames,
     targetScale,

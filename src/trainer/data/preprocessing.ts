@@ -50,7 +50,7 @@ export function shapeOf(pre: Preprocessing): DataShape & Pick<PreparedData, 'tar
   if (pre.input === 'text') {
     const vocab = (tokens: string[]) => ({ tokens, index: new Map(tokens.map((t, i) => [t, i])) });
     const chars = pre.text!.chars;
-    return { kind: 'text', vocab: vocab(pre.text!.vocab), ...(chars ? { charVocab: vocab(chars) } : {}), featureDim: 0, labelNames: pre.labels, targetScale: pre.targetScale };
+    return { kind: 'text', vocab: vocab(pre.text!.vocab), ...(chars ? { charVocab: vocab(chars) } : {}), maxLength: pre.text!.maxLength, featureDim: 0, labelNames: pre.labels, targetScale: pre.targetScale };
   }
   const t = pre.tabular!;
   const featureDim = t.numeric.length + t.categorical.reduce((n, c) => n + c.values.length, 0);

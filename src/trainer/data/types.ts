@@ -81,7 +81,7 @@ export interface Batch {
 }
 
 /** What building a model needs to know about the data (a saved model has this without any split). */
-export type DataShape = Pick<PreparedData, 'kind' | 'vocab' | 'charVocab' | 'featureDim' | 'labelNames'>;
+export type DataShape = Pick<PreparedData, 'kind' | 'vocab' | 'charVocab' | 'featureDim' | 'labelNames' | 'maxLength'>;
 
 export interface PreparedData {
   kind: 'text' | 'tabular';
@@ -91,6 +91,8 @@ export interface PreparedData {
    * encoder's character features. Words are normalised (lower-cased) as for `vocab` first.
    */
   charVocab?: Vocab;
+  /** Text: the token limit (`data.maxLength`); longer sentences were cut to it. */
+  maxLength?: number;
   featureDim: number;
   /** Task id -> class or tag names (index = id). Regression tasks: []. */
   labelNames: Record<string, string[]>;

@@ -11,6 +11,9 @@
  * `add` gives x + a W_o (residual, width D; no layer norm). Dropout (the spec's rate) is applied to
  * the attention weights in training. Outputs at padded positions are zero, so nothing downstream
  * (pooling, towers, CRF) can depend on what stands in padding.
+ *
+ * The masked multi-head core (`maskedAttention`) is shared with the Transformer layers
+ * (`transformer.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionSpec } from '../../shared/experimentTypes';
@@ -42,16 +45,27 @@ export class SelfAttention {
 
   /** x [B,T,D], mask [B,T] (1 = real token) -> [B,T,outDim]. */
   apply(x: tf.Tensor3D, mask: tf.Tensor2D, ctx: ForwardCtx): tf.Tensor3D {
-    const [B, T] = x.shape;
-    const h = this.heads, dk = this.dim / h;
-    const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, h, dk]), [0, 2, 1, 3]); // [B,h,T,dk]
-    const q = split(this.q.apply(x)), k = split(this.k.apply(x)), v = split(this.v.apply(x));
-    const bias = tf.reshape(tf.mul(tf.sub(mask, 1), 1e9), [B, 1, 1, T]);
-    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk)), bias);
-    const weights = ctx.dropout.apply(tf.softmax(scores), this.spec.dropout, this.site);
-    const a = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [B, T, this.dim]);
+    const a = maskedAttention(this.q.apply(x), this.k.apply(x), this.v.apply(x), mask, this.heads,
+      (w) => ctx.dropout.apply(w, this.spec.dropout, this.site));
     const m = tf.expandDims(mask, 2);
     if (this.o) return tf.mul(tf.add(x, this.o.apply(a)), m) as tf.Tensor3D;
     return tf.mul(tf.concat([x, a], 2), m) as tf.Tensor3D;
   }
+}
+
+/**
+ * Scaled dot-product attention of `heads` heads with padded keys masked: q, k, v [B,T,dim] (heads
+ * side by side on the last axis), mask [B,T] -> [B,T,dim]. A padded key's score gets -1e9 before
+ * the softmax, so its weight is exactly 0 and no real query reads it; `dropWeights` is applied to
+ * the weights [B,heads,T,T] (dropout in training). Rows of padded queries are left as they come:
+ * callers zero them.
+ */
+export function maskedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor2D, heads: number, dropWeights: (w: tf.Tensor) => tf.Tensor): tf.Tensor3D {
+  const [B, T, dim] = q.shape as [number, number, number];
+  const dk = dim / heads;
+  const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, heads, dk]), [0, 2, 1, 3]); // [B,h,T,dk]
+  const bias = tf.reshape(tf.mul(tf.sub(mask, 1), 1e9), [B, 1, 1, T]);
+  const scores = tf.add(tf.mul(tf.matMul(split(q), split(k), false, true), 1 / Math.sqrt(dk)), bias);
+  const weights = dropWeights(tf.softmax(scores));
+  return tf.reshape(tf.transpose(tf.matMul(weights, split(v)), [0, 2, 1, 3]), [B, T, dim]) as tf.Tensor3D;
 }

@@ -5,13 +5,14 @@
  * that exactly as an all-zero signal.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BlockSpec, TaskLevel } from '../../shared/experimentTypes';
+import { TRANSFORMER_DEFAULTS, type BlockSpec, type TaskLevel } from '../../shared/experimentTypes';
 import type { ForwardCtx } from './context';
 import { activeTape, BiGru } from './gru';
 import { BiLstm } from './lstm';
 import { activate, matMulAny } from './layers';
 import type { NamedVariable, ParamScope } from './params';
 import { Registry } from './registry';
+import { TransformerStack } from './transformer';
 
 /** A task block. */
 export interface Block {
@@ -98,6 +99,35 @@ blocks.register('bigru', recurrentBlock('bigru', (inDim, units, scope) => {
  * token level only, like `bigru`. The feedback input is concatenated to x.
  */
 blocks.register('bilstm', recurrentBlock('bilstm', (inDim, units, scope) => new BiLstm(scope.scope('lstm'), inDim, units)));
+
+/**
+ * `transformer`: one pre-LN Transformer layer (`transformer.ts`: masked multi-head self-attention,
+ * feed-forward, final layer norm) over the task's token states, width `units`. Its input is first
+ * projected to `units` as the dense block does, [x | extra] W + b written as x W_x + extra W_f + b
+ * (x W_x once per step, extra W_f per feedback pass), so feedback with combine `concat` enters the
+ * residual stream of every token. Token level only. Padded keys get no attention and padded outputs
+ * are zero, so real tokens' outputs do not depend on the padding.
+ */
+blocks.register('transformer', (spec, where, scope): Block => {
+  if (where.level !== 'token') {
+    throw new Error(`block type 'transformer' runs over tokens, but ${where.site} belongs to a sentence-level task; use 'dense'`);
+  }
+  const w = scope.weight('W', where.inDim, spec.units);
+  const wf = where.extraDim > 0 ? scope.weight('Wf', where.extraDim, spec.units) : undefined;
+  const b = scope.zeros('b', spec.units);
+  const xw = new SameInputProduct(w);
+  const stack = new TransformerStack(scope, { width: spec.units, heads: spec.heads ?? TRANSFORMER_DEFAULTS.blockHeads, ffn: spec.ffn ?? TRANSFORMER_DEFAULTS.ffnPerWidth * spec.units, dropout: spec.dropout }, 1, where.site);
+  return {
+    variables: scope.variables, inDim: where.inDim, extraDim: where.extraDim, outDim: spec.units,
+    apply(x, extra, ctx) {
+      const mask = ctx.batch.mask;
+      if (!mask) throw new Error(`block type 'transformer' (${where.site}) needs a token mask`);
+      let y = xw.of(x);
+      if (extra && wf) y = tf.add(y, matMulAny(extra, wf as tf.Tensor2D));
+      return stack.apply(tf.add(y, b) as tf.Tensor3D, mask, ctx, ctx.iteration);
+    },
+  };
+});
 
 /**
  * A bidirectional recurrent block over token states (output 2 x units). The feedback input goes to

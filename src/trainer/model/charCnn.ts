@@ -4,13 +4,12 @@
  * the maximum over the word's real characters is the feature (windows reaching past the word see zeros). A word never seen in training (an
  * `<unk>` for the word embedding) is then still represented by its spelling.
  *
- * The convolution is one matrix product per width: the character embeddings of the w shifted
- * copies are concatenated on the feature axis ([N, L, w*C]) and multiplied by [w*C, F], so the work
- * goes through the backend's (native, where built) matMul instead of a conv kernel.
+ * The convolution is `convSame` (`layers.ts`): one matrix product per width, shared with the
+ * token CNN encoder (`cnnEncoder.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CharFeaturesSpec } from '../../shared/experimentTypes';
-import { matMulAny, maskedMax } from './layers';
+import { convSame, maskedMax } from './layers';
 import type { ParamScope } from './params';
 
 /** A built character CNN. */
@@ -35,19 +34,10 @@ export class CharCnn {
    * 1 — give padding tokens one pad character) -> features [N, outDim], tanh of the max over the word.
    */
   apply(chars: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
-    const [N, L] = chars.shape;
     // Characters past the word's end are zeros, like the "same" padding at its edges: a word's
     // features never depend on how far the batch pads its characters.
     const e = tf.mul(tf.gather(this.embedding, chars), tf.expandDims(mask, 2)) as tf.Tensor3D; // [N, L, C]
-    const parts = this.kernels.map(({ width, w, b }) => {
-      const left = Math.floor((width - 1) / 2);
-      const right = width - 1 - left;
-      const padded = width > 1 ? tf.pad(e, [[0, 0], [left, right], [0, 0]]) : e;
-      const C = e.shape[2];
-      const windows = width === 1 ? e : tf.concat(Array.from({ length: width }, (_, j) => tf.slice(padded, [0, j, 0], [N, L, C])), 2);
-      const conv = tf.add(matMulAny(windows, w as tf.Tensor2D), b) as tf.Tensor3D; // [N, L, F]
-      return maskedMax(conv, mask);
-    });
+    const parts = this.kernels.map(({ width, w, b }) => maskedMax(convSame(e, width, w as tf.Tensor2D, b as tf.Tensor1D), mask));
     const pooled = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
     return tf.tanh(pooled) as tf.Tensor2D;
   }

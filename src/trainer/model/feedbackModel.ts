@@ -32,6 +32,8 @@ import './gradients';
 // Plug-ins register themselves on import.
 import './mlpEncoder';
 import './bigruEncoder';
+import './cnnEncoder';
+import './transformerEncoder';
 import { lossWeightings, type LossWeighting } from './lossWeighting';
 import './uncertaintyWeighting';
 import './dwaWeighting';

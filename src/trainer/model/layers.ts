@@ -1,6 +1,7 @@
 /**
  * Small building blocks shared by the plug-ins: activations, a dense layer that accepts [N,D] or
- * [B,T,D] inputs, and masked pooling over tokens (level alignment).
+ * [B,T,D] inputs, a "same" 1-D convolution, layer normalisation, and masked pooling over tokens
+ * (level alignment).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../../shared/experimentTypes';
@@ -44,6 +45,39 @@ export class Dense {
   apply(x: tf.Tensor): tf.Tensor {
     const y = matMulAny(x, this.w as tf.Tensor2D);
     return this.b ? tf.add(y, this.b) : y;
+  }
+}
+
+/**
+ * A 1-D convolution with "same" padding over the middle axis: x [N,L,C], w [width*C, F], b [F] ->
+ * [N,L,F], one output per position; windows reaching past either end see zeros (left pad
+ * floor((width-1)/2), the rest on the right). Written as one matrix product: the `width` shifted
+ * copies of x are concatenated on the feature axis ([N,L,width*C]) and multiplied by w, so the work
+ * goes through the backend's (native, where built) matMul instead of a conv kernel. Row j*C+c of w
+ * is tap j (j = 0 the leftmost) of input channel c, the layout of tf.conv1d's [width,C,F] filter.
+ */
+export function convSame(x: tf.Tensor3D, width: number, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor3D {
+  const [N, L, C] = x.shape;
+  const left = Math.floor((width - 1) / 2);
+  const right = width - 1 - left;
+  const padded = width > 1 ? tf.pad(x, [[0, 0], [left, right], [0, 0]]) : x;
+  const windows = width === 1 ? x : tf.concat(Array.from({ length: width }, (_, j) => tf.slice(padded, [0, j, 0], [N, L, C])), 2);
+  return tf.add(matMulAny(windows, w), b) as tf.Tensor3D;
+}
+
+/** Layer normalisation over the last axis (Ba et al. 2016): gain 1 and bias 0 at the start, eps 1e-5. */
+export class LayerNorm {
+  private readonly gain: tf.Variable;
+  private readonly bias: tf.Variable;
+
+  constructor(scope: ParamScope, name: string, dim: number) {
+    this.gain = scope.ones(`${name}/gain`, dim);
+    this.bias = scope.zeros(`${name}/bias`, dim);
+  }
+
+  apply<T extends tf.Tensor>(x: T): T {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), this.gain), this.bias) as T;
   }
 }
 

@@ -91,6 +91,11 @@ export class ParamScope {
     return this.add(sub, tf.zeros([n]));
   }
 
+  /** One-initialised vector (layer-norm gains). */
+  ones(sub: string, n: number): tf.Variable {
+    return this.add(sub, tf.ones([n]));
+  }
+
   /** Uniform(-scale, scale) tensor of any shape (embeddings). */
   uniform(sub: string, shape: number[], scale: number): tf.Variable {
     const rng = this.rng(sub);

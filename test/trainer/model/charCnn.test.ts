@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../../../node_modules/@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { charFeatures, validateExperiment } from '../../../src/shared/experiment';
+import type { EncoderSpec } from '../../../src/shared/experimentTypes';
 import type { StepEvent, TrainerEvent } from '../../../src/shared/trainerProtocol';
 import { makeBatches } from '../../../src/trainer/data/batches';
 import { UNK_ID } from '../../../src/trainer/data/types';
@@ -124,23 +125,32 @@ test('word dropout replaces about `rate` of the real tokens by <unk>, never padd
   assert.equal(tokens[0], 5, 'the batch itself is not modified');
 });
 
-test('a text model with character features and word dropout trains (finite, falling loss); eval is deterministic', async () => {
-  const data = textData(96);
-  const exp = textExperiment([arrow('i2s', 'intent', 'slots')]);
-  exp.encoder = { type: 'bigru', embeddingDim: 8, hidden: 6, layers: 1, dropout: 0.1, chars: { embeddingDim: 4, filters: 6, widths: [2, 3] }, wordDropout: 0.2 };
-  exp.training.epochs = 4;
-  assert.deepEqual(validateExperiment(exp).filter((i) => i.severity === 'error'), []);
-  const model = buildModel(exp, data, 3);
-  assert.ok(model.namedVariables.some((v) => v.name === 'encoder/chars/conv3/W'), 'char CNN weights are named parameters');
-  model.dispose();
-  const events: TrainerEvent[] = [];
-  await train(exp, data, { runId: 'r', onEvent: (e) => events.push(e), backend: { name: 'cpu', package: '', gpu: false, skipped: [] }, experimentPath: '/x', runDir: '/tmp/x' });
-  const st = events.filter((e): e is StepEvent => e.type === 'run/step').map((e) => e.total);
-  assert.ok(st.every(Number.isFinite));
-  const head = st.slice(0, 4).reduce((a, b) => a + b) / 4, tail = st.slice(-4).reduce((a, b) => a + b) / 4;
-  assert.ok(tail < head * 0.8, `loss ${head} -> ${tail}`);
-  assert.equal(charFeatures(exp)?.maxWordLength, 20, 'defaults fill what the file leaves out');
-});
+// The character features and word dropout are input options of every text encoder (`textInput.ts`).
+const withChars: EncoderSpec[] = [
+  { type: 'bigru', embeddingDim: 8, hidden: 6, layers: 1, dropout: 0.1, chars: { embeddingDim: 4, filters: 6, widths: [2, 3] }, wordDropout: 0.2 },
+  { type: 'cnn', embeddingDim: 8, filters: 6, widths: [3], dropout: 0.1, chars: { embeddingDim: 4, filters: 6, widths: [2, 3] }, wordDropout: 0.2 },
+  { type: 'transformer', embeddingDim: 8, width: 8, heads: 2, layers: 1, dropout: 0.1, chars: { embeddingDim: 4, filters: 6, widths: [2, 3] }, wordDropout: 0.2 },
+];
+for (const encoder of withChars) {
+  test(`a text model (${encoder.type} encoder) with character features and word dropout trains (finite, falling loss)`, async () => {
+    const data = textData(96);
+    const exp = textExperiment([arrow('i2s', 'intent', 'slots')]);
+    exp.encoder = encoder;
+    exp.training.epochs = 4;
+    assert.deepEqual(validateExperiment(exp).filter((i) => i.severity === 'error'), []);
+    const model = buildModel(exp, data, 3);
+    assert.ok(model.namedVariables.some((v) => v.name === 'encoder/chars/conv3/W'), 'char CNN weights are named parameters');
+    assert.equal(model.encoder.wordDropout, 0.2);
+    model.dispose();
+    const events: TrainerEvent[] = [];
+    await train(exp, data, { runId: 'r', onEvent: (e) => events.push(e), backend: { name: 'cpu', package: '', gpu: false, skipped: [] }, experimentPath: '/x', runDir: '/tmp/x' });
+    const st = events.filter((e): e is StepEvent => e.type === 'run/step').map((e) => e.total);
+    assert.ok(st.every(Number.isFinite));
+    const head = st.slice(0, 4).reduce((a, b) => a + b) / 4, tail = st.slice(-4).reduce((a, b) => a + b) / 4;
+    assert.ok(tail < head * 0.8, `loss ${head} -> ${tail}`);
+    assert.equal(charFeatures(exp)?.maxWordLength, 20, 'defaults fill what the file leaves out');
+  });
+}
 
 test('validate: located errors for wrong character and word-dropout options', () => {
   const exp = textExperiment() as unknown as Record<string, Record<string, unknown>>;

@@ -89,6 +89,22 @@ const cases: [string, () => Experiment, PreparedData][] = [
     e.encoder = { type: 'bilstm', embeddingDim: 8, hidden: 6, layers: 2, dropout: 0.1 };
     return e;
   }, txt],
+  ['cnn encoder (2 layers, widths 1/3/5, dropout), feedback both ways (with characters: charCnn.test.ts)', () => {
+    const e = textExperiment([arrow('i2s', 'intent', 'slots'), arrow('s2i', 'slots', 'intent', { injection: 2 })]);
+    e.encoder = { type: 'cnn', embeddingDim: 8, filters: 4, widths: [1, 3, 5], layers: 2, dropout: 0.1 };
+    return e;
+  }, txt],
+  ['transformer encoder (2 layers, 2 heads, sinusoidal positions, dropout), feedback both ways', () => {
+    const e = textExperiment([arrow('i2s', 'intent', 'slots'), arrow('s2i', 'slots', 'intent', { injection: 2 })]);
+    e.encoder = { type: 'transformer', embeddingDim: 8, width: 8, heads: 2, layers: 2, ffn: 16, dropout: 0.1 };
+    return e;
+  }, txt],
+  ['transformer encoder (learned positions) and a transformer block with Gumbel feedback into it', () => {
+    const e = textExperiment([arrow('i2s', 'intent', 'slots', { injection: 'gumbel' })], [
+      { type: 'transformer', units: 8, heads: 2, ffn: 12, dropout: 0.1 }, { type: 'dense', units: 8, activation: 'relu', dropout: 0 }]);
+    e.encoder = { type: 'transformer', embeddingDim: 6, width: 8, heads: 4, layers: 1, positions: 'learned' };
+    return e;
+  }, txt],
 ];
 
 for (const [name, mk, data] of cases) {
