@@ -24,8 +24,8 @@ import type { Activation, BlockSpec } from '../shared/experimentTypes';
 import type { IntentMessage, Point } from '../shared/graphEditorProtocol';
 import { blockNodeId, ENCODER_NODE_ID } from '../shared/graphEditorProtocol';
 import { assertNever } from '../shared/assertNever';
-import { ID_PATTERN, LOSS_WEIGHTING_KEYS, RESERVED_TASK_IDS } from '../shared/experiment';
-import { LOSS_WEIGHTING_TYPES, type LossWeightingType } from '../shared/experimentTypes';
+import { ID_PATTERN, LOSS_WEIGHTING_KEYS, RESERVED_TASK_IDS, TEXT_ENCODER_KEYS } from '../shared/experiment';
+import { isTextEncoder, LOSS_WEIGHTING_TYPES, TEXT_ENCODER_TYPES, type LossWeightingType, type TextEncoderSpec } from '../shared/experimentTypes';
 import { JsonTextEditor } from './jsonTextEditor';
 import type { Json, TextEdit } from './jsonTextEditor';
 
@@ -54,7 +54,7 @@ export type EditOutcome =
 
 const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'];
 const AMPLIFIERS = ['linear', 'mlp', 'label-embedding'] as const;
-const BLOCK_TYPES: readonly BlockSpec['type'][] = ['dense', 'bigru', 'bilstm'];
+const BLOCK_TYPES: readonly BlockSpec['type'][] = ['dense', 'bigru', 'bilstm', 'transformer'];
 const TASK_KINDS = ['classification', 'tagging', 'regression'] as const;
 const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 const ANNEALS = ['exp', 'linear', 'none'] as const;
@@ -355,8 +355,10 @@ function removeBlock(ed: JsonTextEditor, doc: DocView, taskId: string, block: nu
   return {};
 }
 
-function checkBlockSpec(b: { type?: unknown; units?: unknown; activation?: unknown; dropout?: unknown }, at?: string) {
-  if (b.type !== undefined && !(BLOCK_TYPES as readonly unknown[]).includes(b.type)) refuse(`Unknown block type "${String(b.type)}" (use dense or bigru).`, at);
+function checkBlockSpec(b: { type?: unknown; units?: unknown; activation?: unknown; dropout?: unknown; heads?: unknown; ffn?: unknown }, at?: string) {
+  if (b.heads !== undefined && b.heads !== null && !isPosInt(b.heads)) refuse('Heads must be a whole number >= 1.', at);
+  if (b.ffn !== undefined && b.ffn !== null && !isPosInt(b.ffn)) refuse('Feed-forward width must be a whole number >= 1.', at);
+  if (b.type !== undefined && !(BLOCK_TYPES as readonly unknown[]).includes(b.type)) refuse(`Unknown block type "${String(b.type)}" (use ${BLOCK_TYPES.join(', ')}).`, at);
   if (b.units !== undefined && !isPosInt(b.units)) refuse('Block units must be a whole number >= 1.', at);
   if (b.activation !== undefined && b.activation !== null && !(ACTIVATIONS as readonly unknown[]).includes(b.activation)) refuse(`Unknown activation "${String(b.activation)}".`, at);
   if (b.dropout !== undefined && b.dropout !== null && !(typeof b.dropout === 'number' && b.dropout >= 0 && b.dropout < 1)) refuse('Dropout must be in [0, 1).', at);
@@ -367,8 +369,13 @@ function updateBlock(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage
   const at = blockNodeId(it.taskId, it.block);
   checkBlock(doc, ti, it.block, at);
   checkBlockSpec(it.patch, at);
-  if (!isObj(doc.tasks[ti].blocks[it.block - 1])) refuse(`Block ${it.block} of "${it.taskId}" is not an object: fix it in the text.`, at);
-  for (const [k, v] of Object.entries(it.patch)) {
+  const cur = doc.tasks[ti].blocks[it.block - 1];
+  if (!isObj(cur)) refuse(`Block ${it.block} of "${it.taskId}" is not an object: fix it in the text.`, at);
+  const type = it.patch.type ?? (cur as Record<string, unknown>).type;
+  const patch: Record<string, unknown> = { ...it.patch };
+  // heads and ffn belong to transformer blocks: a change to another type drops them.
+  if (type !== 'transformer') for (const k of ['heads', 'ffn']) if (patch[k] === undefined && k in (cur as object)) patch[k] = null;
+  for (const [k, v] of Object.entries(patch)) {
     if (v === undefined) continue;
     if (v === null) ed.remove(['tasks', ti, 'blocks', it.block - 1, k]); else ed.set(['tasks', ti, 'blocks', it.block - 1, k], v as Json);
   }
@@ -450,14 +457,7 @@ function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMess
     if (ls?.decay !== undefined && ls.decay !== null && !(LR_DECAYS as readonly string[]).includes(ls.decay)) refuse(`Unknown learning-rate decay "${ls.decay}".`);
     if (ls?.warmupSteps !== undefined && ls.warmupSteps !== null && !(Number.isInteger(ls.warmupSteps) && ls.warmupSteps >= 0)) refuse('Warm-up steps must be a whole number >= 0.');
   }
-  if (enc) {
-    if (!isObj(doc.root.encoder) || (doc.root.encoder.type !== 'bigru' && doc.root.encoder.type !== 'bilstm')) refuse('Character features and word dropout belong to a text (bigru or bilstm) encoder.');
-    if (enc.wordDropout !== undefined && enc.wordDropout !== null && !(enc.wordDropout >= 0 && enc.wordDropout < 1)) refuse('Word dropout must be a probability in [0, 1).');
-    for (const k of ['embeddingDim', 'filters'] as const) {
-      const v = enc.chars?.[k];
-      if (v !== undefined && v !== null && !isPosInt(v)) refuse(`Character ${k === 'filters' ? 'filters' : 'embedding width'} must be a whole number >= 1.`);
-    }
-  }
+  if (enc) checkEncoderPatch(doc, enc);
   if (iterations !== undefined) ed.set(['iterations'], iterations);
   const setAll = (section: string[], patch: Record<string, unknown> | undefined) => {
     for (const [k, v] of Object.entries(patch ?? {})) {
@@ -475,17 +475,59 @@ function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMess
     if (!isObj((doc.root.training as Record<string, unknown> | undefined)?.lrSchedule)) ed.set(['training', 'lrSchedule'], {});
     setAll(['training', 'lrSchedule'], lrSchedule);
   }
-  if (enc) {
-    if (enc.wordDropout === null) ed.remove(['encoder', 'wordDropout']);
-    else if (enc.wordDropout !== undefined) ed.set(['encoder', 'wordDropout'], enc.wordDropout);
-    if (enc.chars === null) ed.remove(['encoder', 'chars']);
-    else if (enc.chars) {
-      const doc0 = doc.root.encoder as Record<string, unknown>;
-      if (!isObj(doc0.chars)) ed.set(['encoder', 'chars'], {});
-      setAll(['encoder', 'chars'], enc.chars);
+  if (enc) writeEncoder(ed, doc, enc);
+  return {};
+}
+
+type EncoderPatch = NonNullable<Extract<IntentMessage, { type: 'graph/updateSettings' }>['patch']['encoder']>;
+
+/** Sizes a text encoder type needs, written when a type change finds them missing. */
+const REQUIRED_ENCODER_SIZES: Record<TextEncoderSpec['type'], Record<string, number>> = {
+  bigru: { hidden: 64 }, bilstm: { hidden: 64 }, cnn: { filters: 64 }, transformer: { width: 128, heads: 4 },
+};
+
+function checkEncoderPatch(doc: DocView, enc: EncoderPatch): void {
+  if (!isObj(doc.root.encoder) || !isTextEncoder(doc.root.encoder)) refuse(`The encoder options here belong to a text encoder (${TEXT_ENCODER_TYPES.join(', ')}).`);
+  if (enc.type !== undefined && !(TEXT_ENCODER_TYPES as readonly unknown[]).includes(enc.type)) refuse(`Unknown text encoder "${String(enc.type)}" (use ${TEXT_ENCODER_TYPES.join(', ')}).`);
+  if (enc.wordDropout !== undefined && enc.wordDropout !== null && !(enc.wordDropout >= 0 && enc.wordDropout < 1)) refuse('Word dropout must be a probability in [0, 1).');
+  if (enc.dropout !== undefined && enc.dropout !== null && !(enc.dropout >= 0 && enc.dropout < 1)) refuse('Dropout must be in [0, 1).');
+  for (const k of ['embeddingDim', 'filters'] as const) {
+    const v = enc.chars?.[k];
+    if (v !== undefined && v !== null && !isPosInt(v)) refuse(`Character ${k === 'filters' ? 'filters' : 'embedding width'} must be a whole number >= 1.`);
+  }
+  const sizes = { embeddingDim: 'Embedding width', hidden: 'Hidden units', layers: 'Layers', filters: 'Filters', width: 'Model width', heads: 'Heads', ffn: 'Feed-forward width' } as const;
+  for (const [k, label] of Object.entries(sizes)) {
+    const v = enc[k as keyof typeof sizes];
+    if (v !== undefined && v !== null && !isPosInt(v)) refuse(`${label} must be a whole number >= 1.`);
+  }
+  if (enc.widths !== undefined && enc.widths !== null && !(Array.isArray(enc.widths) && enc.widths.length > 0 && enc.widths.every(isPosInt))) refuse('Window widths must be whole numbers >= 1, e.g. 3, 5.');
+  if (enc.activation !== undefined && enc.activation !== null && !(ACTIVATIONS as readonly unknown[]).includes(enc.activation)) refuse(`Unknown activation "${String(enc.activation)}".`);
+  if (enc.positions !== undefined && enc.positions !== null && enc.positions !== 'sinusoidal' && enc.positions !== 'learned') refuse(`Unknown positions "${String(enc.positions)}" (use sinusoidal or learned).`);
+}
+
+/** Writes an encoder patch: a type change drops the old type's own options and adds the new type's required sizes. */
+function writeEncoder(ed: JsonTextEditor, doc: DocView, enc: EncoderPatch): void {
+  const cur = doc.root.encoder as Record<string, unknown>;
+  const { chars, type, ...options } = enc;
+  if (type !== undefined && type !== cur.type) {
+    ed.set(['encoder', 'type'], type);
+    for (const k of Object.keys(cur)) if (!TEXT_ENCODER_KEYS[type].includes(k)) ed.remove(['encoder', k]);
+    for (const [k, v] of Object.entries(REQUIRED_ENCODER_SIZES[type])) if (cur[k] === undefined && options[k as keyof typeof options] === undefined) ed.set(['encoder', k], v);
+  }
+  const keep = TEXT_ENCODER_KEYS[type ?? (cur.type as TextEncoderSpec['type'])];
+  for (const [k, v] of Object.entries(options)) {
+    if (v === undefined) continue;
+    if (!keep.includes(k)) refuse(`"${k}" is not an option of a ${String(type ?? cur.type)} encoder.`);
+    if (v === null) { if (k in cur) ed.remove(['encoder', k]); } else ed.set(['encoder', k], v as Json);
+  }
+  if (chars === null) ed.remove(['encoder', 'chars']);
+  else if (chars) {
+    if (!isObj(cur.chars)) ed.set(['encoder', 'chars'], {});
+    for (const [k, v] of Object.entries(chars)) {
+      if (v === undefined) continue;
+      if (v === null) ed.remove(['encoder', 'chars', k]); else ed.set(['encoder', 'chars', k], v as Json);
     }
   }
-  return {};
 }
 
 function moveNodes(ed: JsonTextEditor, doc: DocView, positions: Record<string, Point>) {

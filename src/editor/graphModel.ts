@@ -10,7 +10,7 @@ import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point,
 import type { EpochEvent, RunSummary } from '../shared/trainerProtocol';
 import { tooDeep, tooDeepMessage } from '../shared/jsonDepth';
 import { dict } from '../shared/dict';
-import type { TaskKind } from '../shared/experimentTypes';
+import { CNN_DEFAULTS, TRANSFORMER_DEFAULTS, type TaskKind } from '../shared/experimentTypes';
 import { formatMetric, METRICS_BY_KIND } from '../shared/metrics/catalogue';
 import { headlineText, runHeadline } from '../shared/metrics/headline';
 
@@ -51,16 +51,44 @@ export function readGraph(text: string, opts: { fileExists?: (relPath: string) =
   return { model: toGraphModel(value), parseErrors: [], issues };
 }
 
-/** Short encoder caption: `BiGRU 64 · emb 64`, `BiGRU 64 · emb 64 · attention 4×128`, `MLP 32-16`. */
+/**
+ * Short encoder caption: `BiGRU 64 · emb 64`, `BiGRU 64 · emb 64 · attention 4×128`,
+ * `CNN 64×[3,5] ×2 layers · emb 64`, `Transformer 128 · 4 heads ×2 layers · emb 64`, `MLP 32-16`.
+ */
 function encoderCaption(e: Obj): string {
+  const layers = num(e.layers);
+  const stack = (n: number | undefined) => (n !== undefined && n > 1 ? ` ×${n} layers` : '');
+  const words = ` · emb ${num(e.embeddingDim) ?? '?'}${e.chars !== undefined ? ' + chars' : ''}`;
   if (e.type === 'bigru' || e.type === 'bilstm') {
-    const layers = num(e.layers) ?? 1;
     const att = e.attention !== undefined ? obj(e.attention) : undefined;
     const attention = att ? ` · attention ${num(att.heads) ?? '?'}×${num(att.dim) ?? '?'}${att.combine === 'add' ? ' (add)' : ''}` : '';
-    return `${e.type === 'bilstm' ? 'BiLSTM' : 'BiGRU'} ${num(e.hidden) ?? '?'}${layers > 1 ? ` ×${layers} layers` : ''} · emb ${num(e.embeddingDim) ?? '?'}${e.chars !== undefined ? ' + chars' : ''}${attention}`;
+    return `${e.type === 'bilstm' ? 'BiLSTM' : 'BiGRU'} ${num(e.hidden) ?? '?'}${stack(layers)}${words}${attention}`;
+  }
+  if (e.type === 'cnn') {
+    const widths = e.widths === undefined ? [...CNN_DEFAULTS.widths] : arr(e.widths).map((w) => num(w) ?? '?');
+    return `CNN ${num(e.filters) ?? '?'}×[${widths.join(',')}]${stack(layers)}${words}`;
+  }
+  if (e.type === 'transformer') {
+    return `Transformer ${num(e.width) ?? '?'} · ${num(e.heads) ?? '?'} heads${stack(layers ?? TRANSFORMER_DEFAULTS.layers)}${words}`;
   }
   if (e.type === 'mlp') return `MLP ${arr(e.hidden).map((h) => num(h) ?? '?').join('-') || '?'}`;
   return typeof e.type === 'string' ? e.type : 'encoder';
+}
+
+/** The encoder's options as written (undefined where the file has none or a wrong type). */
+function encoderSettings(e: Obj): GraphModel['settings']['encoder'] {
+  const numbers = (v: unknown) => arr(v).filter((w): w is number => typeof w === 'number');
+  const out: GraphModel['settings']['encoder'] = {
+    type: str(e.type), embeddingDim: num(e.embeddingDim), wordDropout: num(e.wordDropout),
+    hidden: num(e.hidden), layers: num(e.layers), dropout: num(e.dropout),
+    filters: num(e.filters), ...(e.widths !== undefined ? { widths: numbers(e.widths) } : {}), activation: str(e.activation),
+    width: num(e.width), heads: num(e.heads), ffn: num(e.ffn), positions: str(e.positions),
+  };
+  if (e.chars !== undefined) {
+    const c = obj(e.chars);
+    out.chars = { embeddingDim: num(c.embeddingDim), filters: num(c.filters), widths: numbers(c.widths) };
+  }
+  return out;
 }
 
 /** Lenient reading of a parsed experiment object. */
@@ -75,7 +103,8 @@ export function toGraphModel(v: Obj): GraphModel {
       tokenLevel: t.tokenLevel === true ? true : undefined, vote: str(t.vote),
       blocks: arr(t.blocks).map((b, j) => {
         const o = obj(b);
-        return { n: j + 1, type: str(o.type) ?? '?', units: num(o.units), activation: str(o.activation), dropout: num(o.dropout) };
+        return { n: j + 1, type: str(o.type) ?? '?', units: num(o.units), activation: str(o.activation), dropout: num(o.dropout),
+          ...(o.type === 'transformer' ? { heads: num(o.heads), ffn: num(o.ffn) } : {}) };
       }),
     });
   });
@@ -121,13 +150,7 @@ export function toGraphModel(v: Obj): GraphModel {
         type: str(obj(v.lossWeighting).type), temperature: num(obj(v.lossWeighting).temperature), gamma: num(obj(v.lossWeighting).gamma),
         alpha: num(obj(v.lossWeighting).alpha), learningRate: num(obj(v.lossWeighting).learningRate),
       },
-      encoder: {
-        type: str(obj(v.encoder).type), wordDropout: num(obj(v.encoder).wordDropout),
-        ...(obj(v.encoder).chars !== undefined ? { chars: {
-          embeddingDim: num(obj(obj(v.encoder).chars).embeddingDim), filters: num(obj(obj(v.encoder).chars).filters),
-          widths: arr(obj(obj(v.encoder).chars).widths).filter((w): w is number => typeof w === 'number'),
-        } } : {}),
-      },
+      encoder: encoderSettings(obj(v.encoder)),
     },
   };
 }

@@ -8,7 +8,7 @@
  *
  * Wire format: these bodies travel inside `channel.ts` envelopes (`Channel<In, Out>`).
  */
-import type { Activation, AmplifierSpec, BlockSpec, CharFeaturesSpec, FeedbackSpec, GumbelSpec, LossWeightingType, LrScheduleSpec, TaskKind, TrainingSpec } from './experimentTypes';
+import type { Activation, AmplifierSpec, BlockSpec, CharFeaturesSpec, FeedbackSpec, GumbelSpec, LossWeightingType, LrScheduleSpec, TaskKind, TextEncoderSpec, TrainingSpec } from './experimentTypes';
 
 // ---------------------------------------------------------------------------------------------
 // The drawing model (host -> webview)
@@ -28,6 +28,9 @@ export interface GraphBlock {
   units?: number;
   activation?: string;
   dropout?: number;
+  /** `transformer` blocks: attention heads and feed-forward width. */
+  heads?: number;
+  ffn?: number;
 }
 
 /** One task as written in the file (read leniently: a half-typed task still draws). */
@@ -76,8 +79,18 @@ export interface GraphSettings {
   };
   /** `lossWeighting` as written (type and the options of its type). */
   lossWeighting: { type?: string; temperature?: number; gamma?: number; alpha?: number; learningRate?: number };
-  /** The text encoder's word representation as written (`bigru` encoders only). */
-  encoder: { type?: string; wordDropout?: number; chars?: { embeddingDim?: number; filters?: number; widths?: number[] } };
+  /**
+   * The encoder's options as written (text encoders: the type, word representation and the type's
+   * own sizes; `mlp` only its type).
+   */
+  encoder: {
+    type?: string; embeddingDim?: number; wordDropout?: number; chars?: { embeddingDim?: number; filters?: number; widths?: number[] };
+    hidden?: number; layers?: number; dropout?: number;
+    /** `cnn` */
+    filters?: number; widths?: number[]; activation?: string;
+    /** `transformer` */
+    width?: number; heads?: number; ffn?: number; positions?: string;
+  };
 }
 
 /**
@@ -284,7 +297,8 @@ export interface UpdateBlockIntent extends IntentBase {
   type: 'graph/updateBlock';
   taskId: string;
   block: number;
-  patch: { type?: BlockSpec['type']; units?: number; activation?: Activation | null; dropout?: number | null };
+  /** A type other than `transformer` drops `heads` and `ffn`. */
+  patch: { type?: BlockSpec['type']; units?: number; activation?: Activation | null; dropout?: number | null; heads?: number | null; ffn?: number | null };
 }
 
 /** Global settings: K, beta, lambda, Gumbel temperatures, training. */
@@ -303,8 +317,19 @@ export interface UpdateSettingsIntent extends IntentBase {
      * its key (null removes it: its default).
      */
     lossWeighting?: { type?: LossWeightingType; temperature?: number | null; gamma?: number | null; alpha?: number | null; learningRate?: number | null };
-    /** Word representation of a `bigru` encoder: chars null removes the character features, {} adds them with defaults. */
-    encoder?: { wordDropout?: number | null; chars?: Patch<Pick<CharFeaturesSpec, 'embeddingDim' | 'filters'>> | null };
+    /**
+     * A text encoder: a new `type` (text encoders only) drops the options the new type does not
+     * have and writes its required sizes when missing (BiGRU/BiLSTM hidden 64, CNN filters 64,
+     * Transformer width 128 with 4 heads); each option patches its key (null removes it: its
+     * default). chars null removes the character features, {} adds them with defaults.
+     */
+    encoder?: {
+      type?: TextEncoderSpec['type'];
+      wordDropout?: number | null; chars?: Patch<Pick<CharFeaturesSpec, 'embeddingDim' | 'filters'>> | null;
+      embeddingDim?: number; hidden?: number; layers?: number | null; dropout?: number | null;
+      filters?: number; widths?: number[] | null; activation?: Activation | null;
+      width?: number; heads?: number; ffn?: number | null; positions?: 'sinusoidal' | 'learned' | null;
+    };
   };
 }
 

@@ -301,7 +301,45 @@ test('updateSettings: character features, word dropout, the LR schedule and the 
   expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { encoder: { chars: { filters: 0 } } } }, /filters/);
   expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { training: { lrSchedule: { decay: 'step' as 'linear' } } } }, /Unknown learning-rate decay/);
   expectRefused(SAMPLE.replace('"type": "bigru", "embeddingDim": 64, "hidden": 64', '"type": "mlp", "hidden": [8]'),
-    { type: 'graph/updateSettings', patch: { encoder: { chars: {} } } }, /text \(bigru or bilstm\) encoder/);
+    { type: 'graph/updateSettings', patch: { encoder: { chars: {} } } }, /belong to a text encoder \(bigru, bilstm, cnn, transformer\)/);
+});
+
+test('updateSettings: the encoder type and its sizes; a new type drops the old one\'s options and writes its required sizes', () => {
+  const apply = (text: string, encoder: object) => {
+    const r = run(text, { type: 'graph/updateSettings', patch: { encoder } });
+    assert.ok(r.ok, r.ok ? '' : r.reason);
+    const after = applyTextEdits(text, r.edits);
+    assert.match(after, /\/\/ SNIPS: intent \+ slots with feedback/, 'comments survive');
+    return after;
+  };
+  const enc = (text: string) => (parse(text) as { encoder: unknown }).encoder;
+  const withAtt = SAMPLE.replace('"hidden": 64', '"hidden": 64, "layers": 2, "attention": { "heads": 2, "dim": 8 }, "wordDropout": 0.1');
+  const cnn = apply(withAtt, { type: 'cnn' });
+  assert.deepEqual(enc(cnn), { type: 'cnn', embeddingDim: 64, layers: 2, wordDropout: 0.1, filters: 64 });
+  const sized = apply(cnn, { filters: 32, widths: [3, 5], activation: 'gelu', dropout: 0.2, layers: null });
+  assert.deepEqual(enc(sized), { type: 'cnn', embeddingDim: 64, wordDropout: 0.1, filters: 32, widths: [3, 5], activation: 'gelu', dropout: 0.2 });
+  const tr = apply(sized, { type: 'transformer', heads: 8 });
+  assert.deepEqual(enc(tr), { type: 'transformer', embeddingDim: 64, wordDropout: 0.1, dropout: 0.2, heads: 8, width: 128 });
+  assert.deepEqual(enc(apply(tr, { positions: 'learned', ffn: 256, layers: 3 })), { type: 'transformer', embeddingDim: 64, wordDropout: 0.1, dropout: 0.2, heads: 8, width: 128, positions: 'learned', ffn: 256, layers: 3 });
+  assert.deepEqual(enc(apply(tr, { type: 'bigru' })), { type: 'bigru', embeddingDim: 64, wordDropout: 0.1, dropout: 0.2, hidden: 64 });
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { encoder: { type: 'mlp' as 'cnn' } } }, /Unknown text encoder "mlp"/);
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { encoder: { filters: 8 } } }, /"filters" is not an option of a bigru encoder/);
+  expectRefused(cnn, { type: 'graph/updateSettings', patch: { encoder: { widths: [3, 0] } } }, /Window widths/);
+  expectRefused(tr, { type: 'graph/updateSettings', patch: { encoder: { heads: 0 } } }, /Heads must be a whole number/);
+  expectRefused(tr, { type: 'graph/updateSettings', patch: { encoder: { positions: 'rotary' as 'learned' } } }, /Unknown positions/);
+});
+
+test('updateBlock: a transformer block takes heads and ffn; another type drops them', () => {
+  const tr = run(SAMPLE, { type: 'graph/updateBlock', taskId: 'slots', block: 1, patch: { type: 'transformer', heads: 4, ffn: 128 } });
+  assert.ok(tr.ok, tr.ok ? '' : tr.reason);
+  const after = applyTextEdits(SAMPLE, tr.edits);
+  const blocks = (t: string) => (parse(t) as { tasks: { id: string; blocks: unknown[] }[] }).tasks.find((x) => x.id === 'slots')!.blocks;
+  assert.deepEqual(blocks(after)[0], { ...(blocks(SAMPLE)[0] as object), type: 'transformer', heads: 4, ffn: 128 });
+  const back = run(after, { type: 'graph/updateBlock', taskId: 'slots', block: 1, patch: { type: 'dense' } });
+  assert.ok(back.ok);
+  assert.deepEqual(blocks(applyTextEdits(after, back.edits))[0], { ...(blocks(SAMPLE)[0] as object), type: 'dense' });
+  expectRefused(after, { type: 'graph/updateBlock', taskId: 'slots', block: 1, patch: { heads: 0 } }, /Heads/);
+  expectRefused(SAMPLE, { type: 'graph/updateBlock', taskId: 'slots', block: 1, patch: { type: 'conv' as 'dense' } }, /use dense, bigru, bilstm, transformer/);
 });
 
 test('moveNodes replaces coordinates in place, adds new keys, creates layout when missing', () => {

@@ -13,6 +13,15 @@ test('readGraph: lenient model as written (no defaults), layout positions, encod
   assert.equal(m.encoder, 'BiGRU 64 · emb 64');
   assert.equal(readGraph(JSON.stringify({ encoder: { type: 'bigru', hidden: 32, embeddingDim: 16, attention: { heads: 4, dim: 128 } } })).model!.encoder, 'BiGRU 32 · emb 16 · attention 4×128');
   assert.equal(readGraph(JSON.stringify({ encoder: { type: 'bilstm', hidden: 32, embeddingDim: 16 } })).model!.encoder, 'BiLSTM 32 · emb 16');
+  assert.equal(readGraph(JSON.stringify({ encoder: { type: 'cnn', filters: 64, embeddingDim: 16, chars: {} } })).model!.encoder, 'CNN 64×[3] · emb 16 + chars');
+  assert.equal(readGraph(JSON.stringify({ encoder: { type: 'cnn', filters: 8, widths: [3, 5], layers: 2, embeddingDim: 16 } })).model!.encoder, 'CNN 8×[3,5] ×2 layers · emb 16');
+  assert.equal(readGraph(JSON.stringify({ encoder: { type: 'transformer', width: 128, heads: 4, embeddingDim: 64 } })).model!.encoder, 'Transformer 128 · 4 heads ×2 layers · emb 64');
+  const tr = readGraph(JSON.stringify({ encoder: { type: 'transformer', width: 96, heads: 3, layers: 1, ffn: 200, positions: 'learned', embeddingDim: 64, wordDropout: 0.1 },
+    tasks: [{ id: 's', kind: 'tagging', blocks: [{ type: 'transformer', units: 32, heads: 4, ffn: 64 }, { type: 'dense', units: 8, heads: 2 }] }] })).model!;
+  assert.equal(tr.encoder, 'Transformer 96 · 3 heads · emb 64');
+  assert.deepEqual(Object.fromEntries(Object.entries(tr.settings.encoder).filter(([, v]) => v !== undefined)),
+    { type: 'transformer', width: 96, heads: 3, layers: 1, ffn: 200, positions: 'learned', embeddingDim: 64, wordDropout: 0.1 });
+  assert.deepEqual(tr.tasks[0].blocks.map((b) => [b.heads, b.ffn]), [[4, 64], [undefined, undefined]], 'heads and ffn are read for transformer blocks only');
   assert.deepEqual(m.tasks.map((t) => [t.id, t.kind, t.blocks.length]), [['intent', 'classification', 1], ['slots', 'tagging', 3]]);
   assert.deepEqual(m.tasks[1].blocks[1], { n: 2, type: 'dense', units: 64, activation: 'relu', dropout: undefined });
   const a = m.arrows[0];

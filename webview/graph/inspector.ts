@@ -14,6 +14,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, IntentDraft } from '../../src/shared/graphEditorProtocol';
 import { blockNodeId } from '../../src/shared/graphEditorProtocol';
+import { isTextEncoder } from '../../src/shared/experimentTypes';
 import type { GraphSelection } from './graphView';
 import { candidateBlocks } from './layout';
 import { issuesByTarget } from './issues';
@@ -36,6 +37,7 @@ export interface InspectorState {
 const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'];
 
 type Opt = [value: string, label: string];
+type EncoderPatch = NonNullable<Extract<IntentDraft, { type: 'graph/updateSettings' }>['patch']['encoder']>;
 
 export class Inspector {
   private state?: InspectorState;
@@ -174,10 +176,14 @@ export class Inspector {
       name.textContent = `h${blk.n}`;
       row.append(
         name,
-        this.select(`block.${blk.n}.type`, [['dense', 'dense'], ['bigru', 'BiGRU'], ['bilstm', 'BiLSTM']], blk.type, (v) => upd({ type: v as 'dense' })),
+        this.select(`block.${blk.n}.type`, [['dense', 'dense'], ['bigru', 'BiGRU'], ['bilstm', 'BiLSTM'], ['transformer', 'Transformer']], blk.type, (v) => upd({ type: v as 'dense' })),
         this.number(`block.${blk.n}.units`, blk.units, { integer: true, min: 1, required: true, at }, (v) => upd({ units: v! })),
-        this.select(`block.${blk.n}.activation`, [['', '(default)'], ...ACTIVATIONS.map((x): Opt => [x, x])], blk.activation ?? '',
-          (v) => upd({ activation: v ? (v as 'relu') : null })),
+        // A Transformer block has no activation; its heads and feed-forward width take the place.
+        ...(blk.type === 'transformer' ? [
+          this.number(`block.${blk.n}.heads`, blk.heads, { integer: true, min: 1, placeholder: 'heads 1', at }, (v) => upd({ heads: v })),
+          this.number(`block.${blk.n}.ffn`, blk.ffn, { integer: true, min: 1, placeholder: 'ffn 4×units', at }, (v) => upd({ ffn: v })),
+        ] : [this.select(`block.${blk.n}.activation`, [['', '(default)'], ...ACTIVATIONS.map((x): Opt => [x, x])], blk.activation ?? '',
+          (v) => upd({ activation: v ? (v as 'relu') : null }))]),
         this.button('✕', () => this.cb.send({ type: 'graph/removeBlock', taskId: t.id, block: blk.n }), true, `block.${blk.n}.remove`, `Remove block h${blk.n} of ${t.id}`),
       );
       this.el.append(row);
@@ -237,7 +243,8 @@ export class Inspector {
       (v) => set({ gumbel: { anneal: v === 'exp' ? null : (v as 'linear') } })));
     this.row('', this.checkbox('gumbel.hard', 'Hard (straight-through) samples', s.gumbel.hard === true, (on) => set({ gumbel: { hard: on ? true : null } })));
     this.row('Anneal over', this.number('gumbel.annealEpochs', s.gumbel.annealEpochs, { placeholder: 'epochs (default: all)' }, (v) => set({ gumbel: { annealEpochs: v } })));
-    if (s.encoder.type === 'bigru' || s.encoder.type === 'bilstm') {
+    if (isTextEncoder(s.encoder)) {
+      this.encoderSection(s.encoder, (encoder) => set({ encoder }));
       this.section('Words (text encoder)');
       const chars = s.encoder.chars;
       this.row('', this.checkbox('encoder.chars', 'Character features (CNN over each word)', chars !== undefined, (on) => set({ encoder: { chars: on ? {} : null } })));
@@ -281,6 +288,37 @@ export class Inspector {
     this.actions(this.button('Add task', () => this.cb.send({ type: 'graph/addTask', kind: (kind as HTMLElement & { value: string }).value as 'tagging' }), true, 'task.add'));
     this.note('Select a task to edit it or add feedback from it; select an arrow to edit its amplifier and injection.');
     this.problems('encoder');
+  }
+
+  /** The text encoder's type and the sizes of that type (the encoder node opens this panel). */
+  private encoderSection(e: GraphModel['settings']['encoder'], send: (patch: EncoderPatch) => void): void {
+    this.section('Encoder');
+    this.row('Type', this.select('encoder.type', [['bigru', 'BiGRU'], ['bilstm', 'BiLSTM'], ['cnn', 'CNN (1-D convolutions)'], ['transformer', 'Transformer']], e.type ?? '',
+      (v) => send({ type: v as 'cnn' })));
+    this.row('Embedding', this.number('encoder.embeddingDim', e.embeddingDim, { integer: true, min: 1, required: true, at: 'encoder' }, (v) => send({ embeddingDim: v! })));
+    if (e.type === 'bigru' || e.type === 'bilstm') {
+      this.row('Hidden', this.number('encoder.hidden', e.hidden, { integer: true, min: 1, required: true, at: 'encoder' }, (v) => send({ hidden: v! })));
+      this.row('Layers', this.number('encoder.layers', e.layers, { integer: true, min: 1, placeholder: '1', at: 'encoder' }, (v) => send({ layers: v })));
+    } else if (e.type === 'cnn') {
+      this.row('Filters', this.number('encoder.filters', e.filters, { integer: true, min: 1, required: true, at: 'encoder' }, (v) => send({ filters: v! })));
+      this.row('Widths', this.text('encoder.widths', (e.widths ?? []).join(', '), (v) => {
+        if (!v.trim()) { send({ widths: null }); return; }
+        const widths = v.split(/[\s,]+/).filter(Boolean).map(Number);
+        if (widths.every((w) => Number.isInteger(w) && w >= 1)) send({ widths });
+        else this.cb.invalid('Window widths are whole numbers >= 1, separated by commas (e.g. 3, 5).', 'encoder');
+      }, '3'));
+      this.row('Layers', this.number('encoder.layers', e.layers, { integer: true, min: 1, placeholder: '1', at: 'encoder' }, (v) => send({ layers: v })));
+      this.row('Activation', this.select('encoder.activation', [['', '(default relu)'], ...ACTIVATIONS.map((x): Opt => [x, x])], e.activation ?? '',
+        (v) => send({ activation: v ? (v as 'relu') : null })));
+    } else if (e.type === 'transformer') {
+      this.row('Width', this.number('encoder.width', e.width, { integer: true, min: 1, required: true, at: 'encoder' }, (v) => send({ width: v! })));
+      this.row('Heads', this.number('encoder.heads', e.heads, { integer: true, min: 1, required: true, at: 'encoder' }, (v) => send({ heads: v! })));
+      this.row('Layers', this.number('encoder.layers', e.layers, { integer: true, min: 1, placeholder: '2', at: 'encoder' }, (v) => send({ layers: v })));
+      this.row('Feed-forward', this.number('encoder.ffn', e.ffn, { integer: true, min: 1, placeholder: '4 × width', at: 'encoder' }, (v) => send({ ffn: v })));
+      this.row('Positions', this.select('encoder.positions', [['sinusoidal', 'sinusoidal (default)'], ['learned', 'learned']], e.positions ?? 'sinusoidal',
+        (v) => send({ positions: v === 'learned' ? 'learned' : null })));
+    }
+    this.row('Dropout', this.number('encoder.dropout', e.dropout, { min: 0, placeholder: '0', at: 'encoder' }, (v) => send({ dropout: v })));
   }
 
   // ------------------------------------------------------------------ bits
