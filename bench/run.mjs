@@ -6,9 +6,13 @@
 //  - the PyTorch reference (bench/pytorch_ref.py) on the exact same batches, 1 and 2 threads
 //  - time from `fmtl train ... --json` to its first run/step line (process start, backend, data)
 //  - the BiGRU layer alone (bench/gruBench.ts)
+//  - the quality configuration samples/snips-quality.fmtl.json (char CNN, CRF, word dropout, lr
+//    schedule, clipping): ours with the native kernels, plain wasm, static, against its PyTorch
+//    twin bench/pytorch_quality.py on the same batches, interleaved (`results.quality`)
 // Prints a table and writes bench/results/latest.json.
 //
-// Options: --quick (fewer steps/repeats), --no-cpu, --no-torch, --exp FILE.
+// Options: --quick (fewer steps/repeats), --no-cpu, --no-torch, --exp FILE, --no-quality,
+// --only-quality (just the quality section).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch, tmpdir, loadavg } from 'node:os';
@@ -23,6 +27,9 @@ const has = (f) => argv.includes(f);
 const opt = (name, fallback) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : fallback; };
 const quick = has('--quick');
 const expFile = opt('--exp', 'samples/snips.fmtl.json');
+const QUALITY_EXP = 'samples/snips-quality.fmtl.json';
+const onlyQuality = has('--only-quality');
+if (onlyQuality && has('--no-quality')) { console.error('--only-quality and --no-quality exclude each other'); process.exit(2); }
 const REPEATS = quick ? 1 : 3;
 const WARMUP = 5;
 const STEPS = quick ? 20 : 45; // warm-up + steps = 50 losses for the curve comparison
@@ -54,8 +61,8 @@ function runJson(cmd, args, env = process.env) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
-function trainBench(backend, { staticModel = false, steps = STEPS, warmup = WARMUP, dump, plain = false, iterations } = {}) {
-  const args = ['bench/out/trainBench.js', '--exp', expFile, '--backend', backend, '--steps', String(steps), '--warmup', String(warmup)];
+function trainBench(backend, { exp = expFile, staticModel = false, steps = STEPS, warmup = WARMUP, dump, plain = false, iterations } = {}) {
+  const args = ['bench/out/trainBench.js', '--exp', exp, '--backend', backend, '--steps', String(steps), '--warmup', String(warmup)];
   if (staticModel) args.push('--static');
   if (iterations !== undefined) args.push('--iterations', String(iterations));
   if (dump) args.push('--dump-batches', dump, '--dump-count', String(warmup + steps));
@@ -63,6 +70,7 @@ function trainBench(backend, { staticModel = false, steps = STEPS, warmup = WARM
   return runJson(process.execPath, args, plain ? { ...process.env, FMTL_NATIVE: '0' } : process.env);
 }
 
+/** The first of $PYTHON, python3 on PATH, /usr/bin/python3 (Debian's python3-torch) that imports torch. */
 function findPython() {
   for (const py of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
     const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
@@ -98,18 +106,116 @@ function firstEvent() {
   });
 }
 
+/**
+ * The quality configuration against its PyTorch twin (bench/pytorch_quality.py), on the batches our
+ * first feedback run saw, interleaved: ours (wasm + native kernels when built), PyTorch 1 thread,
+ * plain wasm (FMTL_NATIVE=0), ours static, PyTorch static — per repeat, so load changes hit all.
+ */
+function qualitySection(torch) {
+  const file = join(tmp, 'quality-batches.json');
+  const runs = { wasm: [], wasmPlain: [], wasmStatic: [] };
+  const pt = { 1: [], static1: [] };
+  const ptArgs = (extra = []) => ['bench/pytorch_quality.py', '--batches', file, '--threads', '1', '--steps', String(STEPS), '--warmup', String(WARMUP), ...extra];
+  for (let i = 0; i < REPEATS; i++) {
+    log(`quality: wasm feedback, repeat ${i + 1}/${REPEATS} ...`);
+    runs.wasm.push(trainBench('wasm', { exp: QUALITY_EXP, dump: i === 0 ? file : undefined }));
+    if (torch) {
+      log(`quality: PyTorch twin 1 thread, feedback, repeat ${i + 1}/${REPEATS} ...`);
+      pt[1].push(runJson(torch.py, ptArgs()));
+    }
+    if (runs.wasm[0].native === true) {
+      log(`quality: wasm without the native kernels (FMTL_NATIVE=0), repeat ${i + 1}/${REPEATS} ...`);
+      runs.wasmPlain.push(trainBench('wasm', { exp: QUALITY_EXP, plain: true }));
+    }
+    log(`quality: wasm static, repeat ${i + 1}/${REPEATS} ...`);
+    runs.wasmStatic.push(trainBench('wasm', { exp: QUALITY_EXP, staticModel: true }));
+    if (torch) {
+      log(`quality: PyTorch twin 1 thread, static, repeat ${i + 1}/${REPEATS} ...`);
+      pt.static1.push(runJson(torch.py, ptArgs(['--static'])));
+    }
+  }
+  const all = (rs) => rs.flatMap((r) => r.stepMs);
+  const stats = (rs) => ({ ...summary(all(rs)), cpuMedian: r1(median(rs.flatMap((r) => r.cpuMs))), repeatMedians: rs.map((r) => r1(median(r.stepMs))) });
+  const stepStats = {};
+  for (const [k, rs] of Object.entries(runs)) if (rs.length) stepStats[{ wasmStatic: 'wasm-static', wasmPlain: 'wasm-plain' }[k] ?? k] = { ...stats(rs), peakRssMb: r1(Math.max(...rs.map((r) => r.peakRssMb))) };
+  const ptStats = Object.fromEntries(Object.entries(pt).filter(([, rs]) => rs.length).map(([k, rs]) => [k, stats(rs)]));
+  const ratio = (a, b) => (a && b ? Math.round(a / b * 100) / 100 : null);
+  const ms = (s) => s?.median ?? null;
+  const spe = runs.wasm[0].stepsPerEpoch;
+  const epoch = (rs) => (rs.length ? r1(spe * mean(all(rs)) / 1000) : null);
+  const r3 = (x) => Math.round(x * 1000) / 1000;
+  const curve = (losses) => ({ start: r3(mean(losses.slice(0, 3))), end: r3(mean(losses.slice(-5))), n: losses.length });
+  const first = (losses) => losses.slice(0, 3).map((x) => Math.round(x * 1e5) / 1e5);
+  return {
+    experiment: QUALITY_EXP,
+    nativeKernels: runs.wasm[0].native === true,
+    msPerStep: Object.fromEntries(Object.entries(stepStats).map(([k, s]) => [k, s.median])),
+    stepStats,
+    pytorchMsPerStep: torch ? { 1: ms(ptStats[1]) } : null,
+    pytorchStaticMsPerStep: torch ? ms(ptStats.static1) : null,
+    pytorchStats: torch ? ptStats : null,
+    // ours (with the native kernels when built) / PyTorch 1 thread, medians of this run.
+    ratioVsPytorch1: torch ? ratio(ms(stepStats.wasm), ms(ptStats[1])) : null,
+    ratioPlainWasmVsPytorch1: torch ? ratio(ms(stepStats['wasm-plain']), ms(ptStats[1])) : null,
+    ratioStaticVsPytorch1Static: torch ? ratio(ms(stepStats['wasm-static']), ms(ptStats.static1)) : null,
+    ratioVsPytorch1Cpu: torch ? ratio(stepStats.wasm.cpuMedian, ptStats[1].cpuMedian) : null,
+    feedbackOverStatic: ratio(mean(all(runs.wasm)), mean(all(runs.wasmStatic))),
+    pytorchFeedbackOverStatic: torch ? ratio(mean(all(pt[1])), mean(all(pt.static1))) : null,
+    // Steps per epoch x mean step: an epoch's training time without the validation pass.
+    epochSeconds: { stepsPerEpoch: spe, wasm: epoch(runs.wasm), wasmPlain: epoch(runs.wasmPlain), wasmStatic: epoch(runs.wasmStatic), pytorch1: epoch(pt[1]), pytorch1Static: epoch(pt.static1) },
+    parameters: { ours: runs.wasm[0].parameters, pytorch: pt[1][0]?.parameters ?? null, oursStatic: runs.wasmStatic[0].parameters, pytorchStatic: pt.static1[0]?.parameters ?? null },
+    // The twin starts from our initial weights: the losses differ only by dropout and Gumbel draws.
+    firstLosses: { ours: first(runs.wasm[0].losses), pytorch: pt[1][0] ? first(pt[1][0].losses) : null },
+    lossCurves: { ours: curve(runs.wasm[0].losses), pytorch: pt[1][0] ? curve(pt[1][0].losses) : null },
+    // Eval-mode objective on batch 0 with the same weights (no dropout, argmax gates): one function or not.
+    sameFunction: pt[1][0]?.sameFunction ?? null,
+    twinScheduleMaxDiff: pt[1][0]?.scheduleMaxDiff ?? null,
+    twinInitialWeights: pt[1][0]?.initialWeights ?? null,
+  };
+}
+
+function printQuality(q, loadAverage) {
+  const fmt = (s) => (s ? `${s.median} ms  (IQR ${s.p25}–${s.p75}, n=${s.n}; CPU ${s.cpuMedian} ms)` : 'n/a');
+  const rows = [[`ours wasm${q.nativeKernels ? ' + native kernels' : ''}, Gumbel K=3`, fmt(q.stepStats.wasm)]];
+  if (q.stepStats['wasm-plain']) rows.push(['ours wasm alone (FMTL_NATIVE=0)', fmt(q.stepStats['wasm-plain'])]);
+  rows.push(['ours static', fmt(q.stepStats['wasm-static'])]);
+  if (q.pytorchStats) {
+    rows.push(['PyTorch twin 1 thread, Gumbel K=3', fmt(q.pytorchStats[1])]);
+    rows.push(['PyTorch twin 1 thread, static', fmt(q.pytorchStats.static1)]);
+  } else rows.push(['PyTorch twin', 'skipped (torch not installed)']);
+  const w = Math.max(...rows.map((x) => x[0].length));
+  console.log(`\nQuality configuration — ${q.experiment}, batch 32 (ms per training step, median)`);
+  for (const [a, b] of rows) console.log(`  ${a.padEnd(w)}  ${b}`);
+  console.log(`  ratio ours / PyTorch (1 thread): ${q.ratioVsPytorch1 ?? 'n/a'}   wasm alone: ${q.ratioPlainWasmVsPytorch1 ?? 'n/a'}   static: ${q.ratioStaticVsPytorch1Static ?? 'n/a'}   (CPU time: ${q.ratioVsPytorch1Cpu ?? 'n/a'}; load average ${loadAverage.join(' ')})`);
+  console.log(`  feedback / static: ours ${q.feedbackOverStatic}, PyTorch ${q.pytorchFeedbackOverStatic ?? 'n/a'}`);
+  const e = q.epochSeconds;
+  console.log(`  epoch (${e.stepsPerEpoch} steps, no validation): ours ${e.wasm} s, wasm alone ${e.wasmPlain ?? 'n/a'} s, static ${e.wasmStatic} s; PyTorch ${e.pytorch1 ?? 'n/a'} s`);
+  console.log(`  parameters: ours ${q.parameters.ours}, PyTorch ${q.parameters.pytorch ?? 'n/a'} (static: ${q.parameters.oursStatic}, ${q.parameters.pytorchStatic ?? 'n/a'})`);
+  if (q.sameFunction) console.log(`  same weights, eval mode, batch 0: ours ${q.sameFunction.ours.total.toFixed(6)}, PyTorch ${q.sameFunction.twin.total.toFixed(6)} (|diff| ${q.sameFunction.absDiff.toExponential(1)})`);
+  console.log(`  first training losses, same batches and start: ours ${q.firstLosses.ours.join(', ')}; PyTorch ${q.firstLosses.pytorch?.join(', ') ?? 'n/a'}`);
+  console.log(`  loss over ${q.lossCurves.ours.n} steps: ours ${q.lossCurves.ours.start} -> ${q.lossCurves.ours.end}; PyTorch ${q.lossCurves.pytorch ? `${q.lossCurves.pytorch.start} -> ${q.lossCurves.pytorch.end}` : 'n/a'}`);
+}
+
 async function main() {
   log('building bench bundles ...');
-  await buildBench(['trainBench', 'gruBench', 'startup', 'adamBench']);
+  await buildBench(onlyQuality ? ['trainBench'] : ['trainBench', 'gruBench', 'startup', 'adamBench']);
   const results = { date: new Date().toISOString(), experiment: expFile, quick };
+  const torch = has('--no-torch') ? null : findPython();
+  if (!torch) log('PyTorch: SKIPPED — no python3 with torch found (Debian: apt-get install python3-torch libopenblas0-pthread; or set PYTHON=/path/to/python3)');
+  if (onlyQuality) {
+    // Its own file: latest.json keeps the last full picture.
+    const quality = { date: results.date, quick, ...qualitySection(torch), loadAverage: loadavg().map((x) => Math.round(x * 100) / 100), machine: machine(), versions: { node: process.versions.node, torch: torch?.version ?? null } };
+    writeFileSync(join(here, 'results', 'latest-quality.json'), JSON.stringify(quality, null, 2) + '\n');
+    printQuality(quality, quality.loadAverage);
+    console.log('  written: bench/results/latest-quality.json');
+    return;
+  }
 
   // --- ours (wasm: feedback with repeats, the first also dumps the batches for PyTorch; static) and
   // PyTorch on the same batches, interleaved so that a load change on the box hits both alike.
   const batchesFile = join(tmp, 'batches.json');
   const runs = { wasm: [], wasmStatic: [], wasmK1: [], wasmPlain: [], cpu: [] };
-  const torch = has('--no-torch') ? null : findPython();
   const pt = { 1: [], 2: [], static1: [] };
-  if (!torch) log('PyTorch: SKIPPED — no python3 with torch found (Debian: apt-get install python3-torch libopenblas0-pthread; or set PYTHON=/path/to/python3)');
   const ptArgs = (threads, extra = [], steps = STEPS, warmup = WARMUP) =>
     ['bench/pytorch_ref.py', '--batches', batchesFile, '--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup), ...extra];
   for (let i = 0; i < REPEATS; i++) {
@@ -137,6 +243,7 @@ async function main() {
     log('PyTorch 2 threads (fewer steps) ...');
     pt[2].push(runJson(torch.py, ptArgs(2, [], quick ? 5 : 10, 2)));
   }
+  const quality = has('--no-quality') ? null : qualitySection(torch);
   if (!has('--no-cpu')) {
     log('cpu feedback (few steps) ...');
     runs.cpu.push(trainBench('cpu', { steps: quick ? 2 : 4, warmup: 1 }));
@@ -217,7 +324,7 @@ async function main() {
     peakRssMb: Object.fromEntries(Object.entries(stepStats).map(([k, s]) => [k, s.peakRssMb])),
     numTensors: runs.wasm[0]?.numTensors,
     gru: gruRows.map((g) => ({ backend: g.backend, shape: g.shape, msPerStep: r1(g.msPerStep), cpuMs: r1(g.cpuMsPerStep), p25: r1(g.spread.p25), p75: r1(g.spread.p75), kernels: g.kernels })),
-    machine: { cpu: cpus()[0]?.model, cores: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()} ${arch()}` },
+    machine: machine(),
     versions: {
       node: process.versions.node,
       tfjs: JSON.parse(readFileSync(join(root, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8')).version,
@@ -226,11 +333,16 @@ async function main() {
       torchParallel: pt[1][0]?.parallel ?? null,
     },
     parameters: { ours: runs.wasm[0]?.parameters, pytorch: pt[1][0]?.parameters ?? null },
+    quality,
   });
 
   const outDir = join(here, 'results');
   writeFileSync(join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
   printTable(results);
+}
+
+function machine() {
+  return { cpu: cpus()[0]?.model, cores: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()} ${arch()}` };
 }
 
 function printTable(r) {
@@ -259,6 +371,7 @@ function printTable(r) {
   console.log(`  loss over ${c.ours?.n} steps, same batches: ours ${c.ours?.start} -> ${c.ours?.end}; PyTorch ${c.pytorch ? `${c.pytorch.start} -> ${c.pytorch.end}` : 'n/a'}`);
   console.log(`  parameters: ours ${r.parameters.ours}, PyTorch ${r.parameters.pytorch ?? 'n/a'}; numTensors ${r.numTensors?.first} -> ${r.numTensors?.last}`);
   for (const g of r.gru) console.log(`  BiGRU layer fwd+bwd (B${g.shape.B} T${g.shape.T} D${g.shape.D} H${g.shape.H}) ${g.backend}: ${g.msPerStep} ms (IQR ${g.p25}–${g.p75}; CPU ${g.cpuMs} ms), ${g.kernels} kernel calls`);
+  if (r.quality) printQuality(r.quality, r.loadAverage);
   console.log(`  machine: ${r.machine.cpu}, ${r.machine.cores} cores; node ${r.versions.node}, tfjs ${r.versions.tfjs}, torch ${r.versions.torch ?? 'n/a'}`);
   console.log('  written: bench/results/latest.json');
 }

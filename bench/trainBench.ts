@@ -6,7 +6,9 @@
  *   node bench/out/trainBench.js --exp samples/snips.fmtl.json --backend wasm --steps 40 --warmup 5
  *     [--static]                 feedback arrows off (K = 0): the static MTL model
  *     [--dump-batches FILE --dump-count N]  also write the first N training batches (the exact
- *                                ones train() sees) for bench/pytorch_ref.py
+ *                                ones train() sees), the initial weights and the per-step learning
+ *                                rate and Gumbel temperature, for the PyTorch twins
+ *                                (bench/pytorch_ref.py, bench/pytorch_quality.py)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,7 +18,9 @@ import { gruThreadStatus } from '../src/trainer/model/gruThreads';
 import { makeBatches } from '../src/trainer/data/batches';
 import { prepareData } from '../src/trainer/data/prepare';
 import { loadExperimentFile, requireExperiment } from '../src/trainer/experimentFile';
-import { buildModel } from '../src/trainer/model/feedbackModel';
+import { buildModel, trainingTokenIds } from '../src/trainer/model/feedbackModel';
+import { objective } from '../src/trainer/model/objective';
+import type { PreparedData } from '../src/trainer/data/types';
 import { Rng } from '../src/shared/rng';
 import { train } from '../src/trainer/train';
 import type { Experiment } from '../src/shared/experimentTypes';
@@ -30,6 +34,65 @@ function arg(name: string, fallback?: string): string | undefined {
 /** The same shuffle seed train() uses for epoch 0 (kept in step with src/trainer/train.ts). */
 function shuffleSeed(seed: number, epoch: number): number {
   return Math.floor(new Rng(seed).fork(`shuffle:${epoch}`).next() * 2 ** 31);
+}
+
+/** What the PyTorch twins (bench/pytorch_ref.py, bench/pytorch_quality.py) read: the batches and the model's start. */
+interface TwinDump {
+  json: Record<string, unknown>;
+  /** The model's initial weights, concatenated (float32), in `json.weights` order. */
+  weights: Float32Array[];
+}
+
+/**
+ * The first `n` training batches exactly as train() sees them in epoch 0 (shuffle seed, and for
+ * word dropout the ids after the draw of that step), the experiment as run, the initial weights by
+ * name, and the model's eval-mode objective on batch 0 with those weights: a twin that loads the
+ * weights must give the same number (no dropout, no noise: the same function or not).
+ */
+function dumpForTwin(exp: Experiment, data: PreparedData, n: number): TwinDump {
+  const seed = exp.training.seed;
+  const batches = makeBatches(data.train, data, exp, { batchSize: exp.training.batchSize, shuffle: true, seed: shuffleSeed(seed, 0) }).slice(0, n);
+  const model = buildModel(exp, data, seed);
+  try {
+    const sizes = Object.fromEntries(model.tasks.map((t) => [t.id, t.outDim]));
+    const rate = model.encoder.wordDropout ?? 0;
+    const evalObjective = tf.tidy(() => {
+      const o = objective(model, model.forward(batches[0], { training: false }), batches[0]);
+      return { total: o.total.dataSync()[0], tasks: o.taskLosses.map((l) => l.dataSync()[0]), convergence: o.convergence.map((c) => c.dataSync()[0]) };
+    });
+    const weights = model.getWeights().map((w) => Float32Array.from(w.tensor.dataSync() as Float32Array));
+    return {
+      json: {
+        config: exp,
+        vocab: data.vocab?.tokens.length ?? 0,
+        charVocab: data.charVocab?.tokens.length ?? 0,
+        labels: sizes,
+        parameters: model.parameterCount,
+        weights: model.getWeights().map((w) => ({ name: w.name, shape: w.tensor.shape })),
+        evalObjective,
+        batches: batches.map((b, step) => ({
+          size: b.size, seqLen: b.seqLen, tokens: Array.from(b.tokens!), lengths: Array.from(b.lengths!),
+          // Word dropout: the ids the encoder got at this step (step = index: a fresh run's epoch 0).
+          ...(rate > 0 ? { trainTokens: Array.from(trainingTokenIds(b, rate, seed, step)) } : {}),
+          ...(b.chars ? { chars: Array.from(b.chars), charLengths: Array.from(b.charLengths!), wordLen: b.wordLen } : {}),
+          targets: Object.fromEntries(Object.entries(b.targets).map(([k, v]) => [k, Array.from(v)])),
+        })),
+      },
+      weights,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** FILE (JSON) and FILE.weights.f32 (the initial weights, little-endian float32, in `weights` order). */
+function writeDump(file: string, json: Record<string, unknown>, weights: Float32Array[]): void {
+  fs.writeFileSync(file, JSON.stringify({ ...json, weightsFile: path.basename(file) + '.weights.f32' }));
+  const total = weights.reduce((n, w) => n + w.length, 0);
+  const all = new Float32Array(total);
+  let o = 0;
+  for (const w of weights) { all.set(w, o); o += w.length; }
+  fs.writeFileSync(file + '.weights.f32', Buffer.from(all.buffer));
 }
 
 async function main() {
@@ -52,21 +115,7 @@ async function main() {
   const prepMs = performance.now() - t0;
 
   const dumpFile = arg('dump-batches');
-  if (dumpFile) {
-    const n = Number(arg('dump-count', '60'));
-    const batches = makeBatches(data.train, data, exp, { batchSize: exp.training.batchSize, shuffle: true, seed: shuffleSeed(exp.training.seed, 0) }).slice(0, n);
-    const model = buildModel(exp, data, exp.training.seed);
-    const sizes = Object.fromEntries(model.tasks.map((t) => [t.id, t.outDim]));
-    model.dispose();
-    fs.writeFileSync(dumpFile, JSON.stringify({
-      vocab: data.vocab?.tokens.length ?? 0,
-      labels: sizes,
-      batches: batches.map((b) => ({
-        size: b.size, seqLen: b.seqLen, tokens: Array.from(b.tokens!), lengths: Array.from(b.lengths!),
-        targets: Object.fromEntries(Object.entries(b.targets).map(([k, v]) => [k, Array.from(v)])),
-      })),
-    }));
-  }
+  const dump = dumpFile ? dumpForTwin(exp, data, Number(arg('dump-count', '60'))) : undefined;
 
   const controller = new AbortController();
   const stepMs: number[] = [];
@@ -97,8 +146,13 @@ async function main() {
     if (stepMs.length >= warmup + steps) controller.abort();
   };
   const runDir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'fmtl-bench-'));
-  await train(exp, data, { runId: 'bench', onEvent, signal: controller.signal, backend, experimentPath: loaded.path, runDir });
+  const schedule = { lr: [] as number[], tau: [] as number[] };
+  await train(exp, data, {
+    runId: 'bench', signal: controller.signal, backend, experimentPath: loaded.path, runDir,
+    onEvent: (e) => { if (e.type === 'run/step') { schedule.lr.push(e.lr); schedule.tau.push(e.tau); } onEvent(e); },
+  });
   fs.rmSync(runDir, { recursive: true, force: true });
+  if (dumpFile && dump) writeDump(dumpFile, { ...dump.json, stepsPerEpoch, schedule }, dump.weights);
 
   console.log(JSON.stringify({
     backend: backend.name, detail: backend.detail, native: backend.native === true, static: isStatic, iterations: isStatic ? 0 : exp.iterations,

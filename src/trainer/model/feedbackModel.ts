@@ -115,6 +115,22 @@ export function dropWords(tokens: Int32Array, lengths: Int32Array, seqLen: numbe
   return out;
 }
 
+/** The Rng of one training step (seeded by the model's seed and the global step): dropout, word dropout and Gumbel noise fork from it. */
+function stepRngOf(seed: number, step: number): Rng {
+  return new Rng(seed).fork(`step:${step}`);
+}
+
+/**
+ * The token ids [B*T] a training step at global `step` feeds the encoder: the batch's ids with word
+ * dropout at `rate` drawn as `forward` draws it (exported so the PyTorch twin in bench/ can be fed
+ * the same ids).
+ */
+export function trainingTokenIds(batch: Batch, rate: number, seed: number, step: number): Int32Array {
+  if (!batch.tokens) throw new Error('word dropout needs a text batch');
+  const lengths = batch.lengths ?? new Int32Array(batch.size).fill(batch.seqLen);
+  return dropWords(batch.tokens, lengths, batch.seqLen, rate, stepRngOf(seed, step).fork('wordDropout'));
+}
+
 /** A built model. All tensors it returns belong to the caller's tidy scope. */
 export interface FeedbackModel {
   readonly exp: Experiment;
@@ -246,8 +262,8 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
   const stopGrad = exp.training.stopGradient === true;
 
   function forward(batch: Batch, opts: ForwardOptions): ForwardResult {
-    const stepRng = opts.training ? new Rng(seed).fork(`step:${opts.step ?? 0}`) : null;
-    const bt = toTensors(batch, stepRng && encoder.wordDropout ? { rate: encoder.wordDropout, rng: stepRng.fork('wordDropout') } : null);
+    const stepRng = opts.training ? stepRngOf(seed, opts.step ?? 0) : null;
+    const bt = toTensors(batch, stepRng && encoder.wordDropout && batch.tokens ? trainingTokenIds(batch, encoder.wordDropout, seed, opts.step ?? 0) : null);
     const dropout = new Dropout(stepRng ? stepRng.fork('dropout') : null, maskMode);
     const gateRng = stepRng ? stepRng.fork('gumbel') : null;
     const ctx = (iteration: number): ForwardCtx => ({ training: opts.training, batch: bt, dropout, iteration });
@@ -325,11 +341,12 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
     return { tasks: out, gates, batch: bt };
   }
 
-  function toTensors(batch: Batch, wordDropout: { rate: number; rng: Rng } | null): BatchTensors {
+  /** The batch as tensors; `droppedIds`: the token ids after word dropout (training), else the batch's own. */
+  function toTensors(batch: Batch, droppedIds: Int32Array | null): BatchTensors {
     const bt: BatchTensors = { size: batch.size, seqLen: batch.seqLen };
     if (batch.tokens) {
       const lengths = batch.lengths ?? new Int32Array(batch.size).fill(batch.seqLen);
-      const ids = wordDropout ? dropWords(batch.tokens, lengths, batch.seqLen, wordDropout.rate, wordDropout.rng) : batch.tokens;
+      const ids = droppedIds ?? batch.tokens;
       bt.tokens = tf.tensor2d(ids, [batch.size, batch.seqLen], 'int32');
       bt.mask = tf.tensor2d(lengthMask(lengths, batch.seqLen), [batch.size, batch.seqLen]);
       if (batch.chars && batch.charLengths && batch.wordLen) {

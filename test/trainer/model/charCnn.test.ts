@@ -16,7 +16,7 @@ import { makeBatches } from '../../../src/trainer/data/batches';
 import { UNK_ID } from '../../../src/trainer/data/types';
 import { buildCharVocab, encodeChars } from '../../../src/trainer/data/vocab';
 import { CharCnn } from '../../../src/trainer/model/charCnn';
-import { buildModel, dropWords } from '../../../src/trainer/model/feedbackModel';
+import { buildModel, dropWords, trainingTokenIds } from '../../../src/trainer/model/feedbackModel';
 import { lengthMask } from '../../../src/trainer/model/layers';
 import { ParamScope } from '../../../src/trainer/model/params';
 import { Rng } from '../../../src/shared/rng';
@@ -151,6 +151,24 @@ for (const encoder of withChars) {
     assert.equal(charFeatures(exp)?.maxWordLength, 20, 'defaults fill what the file leaves out');
   });
 }
+
+test('a training step feeds the encoder the ids trainingTokenIds gives for its seed and step (what the PyTorch twin is fed); eval: the batch ids', () => {
+  const data = textData(64);
+  const exp = textExperiment();
+  exp.encoder = { type: 'bigru', embeddingDim: 8, hidden: 6, layers: 1, dropout: 0.1, wordDropout: 0.3 };
+  const model = buildModel(exp, data, 5);
+  try {
+    const batch = makeBatches(data.train, data, exp, { batchSize: 16, shuffle: true, seed: 2 })[0];
+    const ids = (step: number | undefined, training: boolean) => tf.tidy(() => Array.from(model.forward(batch, { training, step, tau: 1 }).batch.tokens!.dataSync()));
+    const expected = Array.from(trainingTokenIds(batch, 0.3, 5, 7));
+    assert.deepEqual(ids(7, true), expected);
+    assert.ok(expected.some((v, i) => v !== batch.tokens![i]), 'some words dropped');
+    assert.notDeepEqual(Array.from(trainingTokenIds(batch, 0.3, 5, 8)), expected, 'another step draws again');
+    assert.deepEqual(ids(undefined, false), Array.from(batch.tokens!), 'no word dropout in eval');
+  } finally {
+    model.dispose();
+  }
+});
 
 test('validate: located errors for wrong character and word-dropout options', () => {
   const exp = textExperiment() as unknown as Record<string, Record<string, unknown>>;
