@@ -179,11 +179,9 @@ export class Inspector {
         this.select(`block.${blk.n}.type`, [['dense', 'dense'], ['bigru', 'BiGRU'], ['bilstm', 'BiLSTM'], ['transformer', 'Transformer']], blk.type, (v) => upd({ type: v as 'dense' })),
         this.number(`block.${blk.n}.units`, blk.units, { integer: true, min: 1, required: true, at }, (v) => upd({ units: v! })),
         // A Transformer block has no activation; its heads and feed-forward width take the place.
-        ...(blk.type === 'transformer' ? [
-          this.number(`block.${blk.n}.heads`, blk.heads, { integer: true, min: 1, placeholder: 'heads 1', at }, (v) => upd({ heads: v })),
-          this.number(`block.${blk.n}.ffn`, blk.ffn, { integer: true, min: 1, placeholder: 'ffn 4×units', at }, (v) => upd({ ffn: v })),
-        ] : [this.select(`block.${blk.n}.activation`, [['', '(default)'], ...ACTIVATIONS.map((x): Opt => [x, x])], blk.activation ?? '',
-          (v) => upd({ activation: v ? (v as 'relu') : null }))]),
+        blk.type === 'transformer' ? this.transformerFields(blk, at, upd)
+          : this.select(`block.${blk.n}.activation`, [['', '(default)'], ...ACTIVATIONS.map((x): Opt => [x, x])], blk.activation ?? '',
+            (v) => upd({ activation: v ? (v as 'relu') : null })),
         this.button('✕', () => this.cb.send({ type: 'graph/removeBlock', taskId: t.id, block: blk.n }), true, `block.${blk.n}.remove`, `Remove block h${blk.n} of ${t.id}`),
       );
       this.el.append(row);
@@ -290,6 +288,20 @@ export class Inspector {
     this.problems('encoder');
   }
 
+  /** Heads and feed-forward width of a Transformer block, side by side in the activation's column. */
+  private transformerFields(blk: GraphTask['blocks'][number], at: string, upd: (patch: { heads?: number | null; ffn?: number | null }) => void): HTMLElement {
+    const pair = document.createElement('div');
+    pair.className = 'pair';
+    const heads = this.number(`block.${blk.n}.heads`, blk.heads, { integer: true, min: 1, placeholder: '1 head', at }, (v) => upd({ heads: v }));
+    const ffn = this.number(`block.${blk.n}.ffn`, blk.ffn, { integer: true, min: 1, placeholder: 'ffn', at }, (v) => upd({ ffn: v }));
+    heads.title = `Attention heads of h${blk.n} (a divisor of its units; default 1)`;
+    ffn.title = `Feed-forward width of h${blk.n} (default 4 × units)`;
+    heads.setAttribute('aria-label', heads.title);
+    ffn.setAttribute('aria-label', ffn.title);
+    pair.append(heads, ffn);
+    return pair;
+  }
+
   /** The text encoder's type and the sizes of that type (the encoder node opens this panel). */
   private encoderSection(e: GraphModel['settings']['encoder'], send: (patch: EncoderPatch) => void): void {
     this.section('Encoder');
@@ -314,7 +326,7 @@ export class Inspector {
       this.row('Width', this.number('encoder.width', e.width, { integer: true, min: 1, required: true, at: 'encoder' }, (v) => send({ width: v! })));
       this.row('Heads', this.number('encoder.heads', e.heads, { integer: true, min: 1, required: true, at: 'encoder' }, (v) => send({ heads: v! })));
       this.row('Layers', this.number('encoder.layers', e.layers, { integer: true, min: 1, placeholder: '2', at: 'encoder' }, (v) => send({ layers: v })));
-      this.row('Feed-forward', this.number('encoder.ffn', e.ffn, { integer: true, min: 1, placeholder: '4 × width', at: 'encoder' }, (v) => send({ ffn: v })));
+      this.row('FFN width', this.number('encoder.ffn', e.ffn, { integer: true, min: 1, placeholder: '4 × width', at: 'encoder' }, (v) => send({ ffn: v })));
       this.row('Positions', this.select('encoder.positions', [['sinusoidal', 'sinusoidal (default)'], ['learned', 'learned']], e.positions ?? 'sinusoidal',
         (v) => send({ positions: v === 'learned' ? 'learned' : null })));
     }

@@ -255,6 +255,25 @@ async function main(): Promise<void> {
     await page.waitForSelector('[data-node-id="slots/2"]');
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(OUT, 'graph-dark-sample-layout.png') });
+    // The encoder node opens the settings with the encoder's type and sizes: switch to a
+    // Transformer, set its heads, then make slots h1 a Transformer block with 2 heads.
+    await page.click('[data-node-id="encoder"]', { force: true });
+    await page.waitForSelector('#inspector [name="encoder.type"]');
+    await page.evaluate(`(() => { const s = document.querySelector('#inspector [name="encoder.type"]'); s.value = 'transformer'; s.dispatchEvent(new Event('change')); })()`);
+    await page.waitForSelector('#inspector [name="encoder.heads"]');
+    check(/"encoder": \{ "type": "transformer", "embeddingDim": 64, "layers": 1, "dropout": 0.3, "width": 128, "heads": 4 \}/.test(host.text), 'encoder type -> transformer drops hidden, writes width and heads');
+    await page.evaluate(`(() => { const t = document.querySelector('#inspector [name="encoder.heads"]'); t.value = '8'; t.dispatchEvent(new Event('change')); })()`);
+    await page.waitForSelector('[data-node-id="encoder"]:has-text("8 heads")');
+    check(host.text.includes('"heads": 8'), 'encoder heads edited in place; the caption follows');
+    await page.screenshot({ path: path.join(OUT, 'graph-dark-encoder-transformer.png') });
+    await page.click('[data-node-id="slots/1"]', { force: true });
+    await page.waitForSelector('#inspector [name="block.1.type"]');
+    await page.evaluate(`(() => { const s = document.querySelector('#inspector [name="block.1.type"]'); s.value = 'transformer'; s.dispatchEvent(new Event('change')); })()`);
+    await page.waitForSelector('#inspector [name="block.1.heads"]');
+    await page.evaluate(`(() => { const t = document.querySelector('#inspector [name="block.1.heads"]'); t.value = '2'; t.dispatchEvent(new Event('change')); })()`);
+    await page.waitForTimeout(300);
+    check(/\{ "type": "transformer", "units": 64, "heads": 2 \}/.test(host.text), 'slots h1 becomes a transformer block with 2 heads');
+    await page.screenshot({ path: path.join(OUT, 'graph-dark-block-transformer.png') });
     await page.close();
     // Readability at the sizes a user meets at 1400x900: the graph beside the charts (with and
     // without the Explorer open) and alone. Smallest text on screen and how much of the canvas the
