@@ -3,7 +3,9 @@
 // test with its best-valid checkpoint, paired against static with a bootstrap over test sentences —
 // then writes bench/results/quality.json:
 //   { "<cell>": { "seeds": { "<seed>": { slotF1, intentAcc, overallAcc, epochs, wallSeconds } },
-//                 "mean": {…}, "std": {…}, "vsBaseline": { "<metric>": { diff, lo, hi, over } } } }
+//                 "n": <seeds finished>, "mean": {…}, "std": {…} (null below 2 seeds),
+//                 "vsBaseline": { "<metric>": { diff, lo, hi, over } } },
+//   "_unfinished": [ { cell, seed, status, epochs, run } ] }   (only when some run is stopped or failed)
 // (percent). Finished runs are not trained again, so an interrupted table resumes.
 //
 //   node bench/quality.mjs [--sweep FILE] [--out DIR] [--workers N] [--report-only]
@@ -28,6 +30,7 @@ const table = JSON.parse(readFileSync(join(sweepDir, 'table.json'), 'utf8'));
 const pct = (v) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v * 1e4) / 100 : null);
 const KEYS = { slotF1: 'slots.f1', intentAcc: 'intent.accuracy', overallAcc: '_overall.accuracy' };
 const out = {};
+const unfinished = [];
 for (const row of table.rows) {
   const seeds = {};
   const runsDir = join(sweepDir, 'runs', row.cellId);
@@ -36,15 +39,18 @@ for (const row of table.rows) {
     if (!existsSync(join(dir, 'summary.json'))) continue;
     const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
     const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    // Only finished runs count; a stopped or failed one (resumable) is listed apart, not as a seed.
+    if (s.status !== 'completed' && s.status !== 'early-stopped') { unfinished.push({ cell: row.label ?? row.cellId, seed: meta.seed, status: s.status, epochs: s.epochs, run }); continue; }
     const t = s.best?.test ?? {};
     seeds[meta.seed] = {
       slotF1: pct(t.slots?.f1), intentAcc: pct(t.intent?.accuracy), overallAcc: pct(t._overall?.accuracy),
       epochs: s.epochs, bestEpoch: s.bestEpoch, status: s.status, wallSeconds: Math.round(s.durationMs / 1000),
     };
   }
-  const stat = (k) => Object.fromEntries(Object.entries(KEYS).map(([name, key]) => [name, pct(row.metrics[key]?.[k])]));
+  // A sample std needs two seeds: with one it is null (not 0), and `n` says how many seeds the mean holds.
+  const stat = (k) => Object.fromEntries(Object.entries(KEYS).map(([name, key]) => [name, k === 'std' && !(row.metrics[key]?.n >= 2) ? null : pct(row.metrics[key]?.[k])]));
   out[row.label ?? row.cellId] = {
-    seeds, mean: stat('mean'), std: stat('std'),
+    seeds, n: Object.keys(seeds).length, mean: stat('mean'), std: stat('std'),
     ...(row.vsBaseline ? { vsBaseline: Object.fromEntries(Object.entries(KEYS).filter(([, key]) => row.vsBaseline[key]).map(([name, key]) => {
       const d = row.vsBaseline[key];
       return [name, { baseline: row.baselineId, diff: pct(d.diff), lo: pct(d.lo), hi: pct(d.hi), pairs: d.pairs, over: d.over }];
@@ -53,5 +59,5 @@ for (const row of table.rows) {
 }
 const file = join(repo, 'bench/results/quality.json');
 mkdirSync(dirname(file), { recursive: true });
-writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+writeFileSync(file, JSON.stringify(unfinished.length ? { ...out, _unfinished: unfinished } : out, null, 2) + '\n');
 console.log(`${file}\n${readFileSync(join(sweepDir, 'table.md'), 'utf8')}`);

@@ -12,7 +12,7 @@
  * of the paired difference; this is the CI over test examples. Without per-example scores it
  * resamples the per-seed differences (a coarse CI with few seeds) and says so.
  */
-import { formatMetric } from './metrics/catalogue';
+import { formatMeanStd, formatMetric, NO_VALUE } from './metrics/catalogue';
 import { meanStd } from './series/aggregate';
 import { baselineOf, type Sweep } from './sweep';
 import { Rng } from './rng';
@@ -220,7 +220,7 @@ export function sweepTableMarkdown(t: SweepTable): string {
   for (const r of t.rows) {
     const cells = t.metrics.map((k) => {
       const m = r.metrics[k];
-      return m && m.n ? `${formatMetric(metricOf(k), m.mean)} ± ${formatMetric(metricOf(k), m.std)}` : '–';
+      return m ? formatMeanStd(metricOf(k), m) : NO_VALUE;
     });
     lines.push(`| ${r.label}${r.baselineId ? '' : ' (baseline)'} | ${r.finished}/${r.seeds} | ${cells.join(' | ')} |`);
   }

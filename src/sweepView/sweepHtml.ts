@@ -3,7 +3,7 @@
  * the paired comparison against the baseline, from `table.json` (shared/sweepTable.ts). Pure (no
  * vscode), so it is tested without a window; the panel only sets it and wires the button.
  */
-import { formatMetric, metricInfo } from '../shared/metrics/catalogue';
+import { formatMeanStd, formatMetric, metricInfo, NO_VALUE } from '../shared/metrics/catalogue';
 import type { SweepTable } from '../shared/sweepTable';
 import { escapeHtml as esc } from '../shared/escape';
 
@@ -50,7 +50,7 @@ export function sweepPageHtml(p: SweepPage): string {
     const head = `<tr><th>cell</th><th>n</th>${t.metrics.map((k) => `<th>${esc(name(k))}${unit(k)}</th>`).join('')}</tr>`;
     const rows = t.rows.map((r) => `<tr><td>${esc(r.label)}${r.baselineId ? '' : ' <em>(baseline)</em>'}</td><td class="num">${num(r.finished)}/${num(r.seeds)}</td>${t.metrics.map((k) => {
       const m = r.metrics[k];
-      return `<td class="num">${m && m.n ? `${formatMetric(leaf(k), m.mean)} ± ${formatMetric(leaf(k), m.std)}` : '–'}</td>`;
+      return `<td class="num">${m ? formatMeanStd(leaf(k), m) : NO_VALUE}</td>`;
     }).join('')}</tr>`).join('');
     body += `<h3>Mean ± std over seeds</h3><p class="what">${esc(t.split)} split at the best-valid checkpoint; sample std; n = seeds finished.</p><div class="scroll"><table id="sweep-table">${head}${rows}</table></div>`;
     const compared = t.rows.filter((r) => r.vsBaseline && Object.keys(r.vsBaseline).length);

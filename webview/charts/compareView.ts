@@ -10,7 +10,7 @@ import { select } from 'd3-selection';
 import type { Experiment } from '../../src/shared/experimentTypes';
 import { diffConfigs } from '../../src/shared/series/configDiff';
 import { groupBySeedlessConfig, meanSpread, meanStd } from '../../src/shared/series/aggregate';
-import { formatMetric, lowerIsBetter, metricTitle, NO_VALUE } from '../../src/shared/metrics/catalogue';
+import { formatMeanStd, formatMetric, lowerIsBetter, metricTitle, NO_VALUE } from '../../src/shared/metrics/catalogue';
 import { metricNames, metricSeries, type RunModel } from '../../src/shared/series/runModel';
 import { runHeadline, type RunHeadline } from '../../src/shared/metrics/headline';
 import { LineChart, type ChartLine } from './lineChart';
@@ -164,7 +164,7 @@ export class CompareView {
         tr.append(first, el('td', { class: 'num' }, String(members.length)));
         for (const c of cols) {
           const s = meanStd(members.map((r) => headlineOf(r)?.valid[c.task]?.[c.metric] ?? NaN));
-          tr.append(el('td', { class: 'num' }, s.n ? `${formatMetric(c.metric, s.mean)} ± ${formatMetric(c.metric, s.std)}` : NO_VALUE));
+          tr.append(el('td', { class: 'num' }, formatMeanStd(c.metric, s)));
         }
         table.append(tr);
       }

@@ -104,6 +104,16 @@ export function formatMetric(name: string, value: number | undefined): string {
   return formatValue(value);
 }
 
+/**
+ * Mean ± sample std of a metric over n values (seeds, runs), as every table writes it: `–` for none,
+ * the mean alone with `(n = 1)` for one value (a single value has no spread; `± 0.0` would claim one).
+ */
+export function formatMeanStd(name: string, m: { mean: number; std: number; n: number }): string {
+  if (!m.n) return NO_VALUE;
+  if (m.n === 1) return `${formatMetric(name, m.mean)} (n = 1)`;
+  return `${formatMetric(name, m.mean)} ± ${formatMetric(name, m.std)}`;
+}
+
 /** A plain number with 3 significant digits, no exponent: `312`, `12.3`, `0.0412`, `0`. */
 export function formatValue(value: number): string {
   if (!Number.isFinite(value)) return NO_VALUE;

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  betterMode, formatMetric, formatMetricDelta, formatValue, headlineMetric, isBetter, lowerIsBetter, metricInfo, metricTitle, METRICS_BY_KIND,
+  betterMode, formatMeanStd, formatMetric, formatMetricDelta, formatValue, headlineMetric, isBetter, lowerIsBetter, metricInfo, metricTitle, METRICS_BY_KIND,
 } from '../../../src/shared/metrics/catalogue';
 
 test('every metric a task kind reports is in the catalogue with a label, a unit and a direction', () => {
@@ -51,4 +51,11 @@ test('number formats: percentages with one decimal, values with 3 significant di
 test('titles use the labels', () => {
   assert.equal(metricTitle('_overall', 'accuracy'), 'overall accuracy');
   assert.equal(metricTitle('slots', 'macroF1'), 'slots macro-F1');
+});
+
+test('mean ± std over seeds: a single value shows no spread (n = 1), none shows a dash', () => {
+  assert.equal(formatMeanStd('accuracy', { mean: 0.9743, std: 0.0041, n: 3 }), '97.4 ± 0.4');
+  assert.equal(formatMeanStd('accuracy', { mean: 0.9743, std: 0, n: 1 }), '97.4 (n = 1)');
+  assert.equal(formatMeanStd('rmse', { mean: 12.345, std: 0.5, n: 2 }), '12.3 ± 0.500');
+  assert.equal(formatMeanStd('accuracy', { mean: NaN, std: NaN, n: 0 }), '–');
 });
