@@ -1,12 +1,15 @@
 /**
- * What can be checked of the data files without training: the facts a cheap read gives (CSV header,
- * first rows, row count; SLU line and token counts; UTF-8) and the checks of those facts against
- * the experiment, each problem with the JSON path of the setting that names the file and a message
- * that names the data file and line. Pure: the host and the trainer read the files
- * (`trainer/data/dataFiles.ts`); validation (`experiment.ts`), the CLI, `train` and the Problems
+ * What can be checked of the data files without training: the facts a bounded read gives (CSV
+ * header, first rows, row count; SLU line and token counts; a JSONL / CoNLL file's first problem as
+ * the trainer's parser reports it; UTF-8; each label's values per example) and the checks of those
+ * facts against the experiment, each problem with the JSON path of the setting that names the file
+ * and a message that names the data file and line. Pure: the host and the trainer read the files
+ * (`trainer/data/dataFacts.ts`); validation (`experiment.ts`), the CLI, `train` and the Problems
  * panel all run these same checks, and the data readers reuse their messages.
  */
+import type { ConllDataSpec, JsonlDataSpec, TaskKind } from './experimentTypes';
 import { quoted, quotedList } from './quote';
+import { splitRows } from './seededSplit';
 
 /** Data rows of a CSV whose cells are checked for numbers (the field count is checked on all rows). */
 export const CSV_CHECK_ROWS = 1000;
@@ -31,6 +34,55 @@ export interface CsvFacts {
   /** Number of data rows (header excluded); a lower bound when `rowCountExact` is false. */
   rowCount: number;
   rowCountExact: boolean;
+  /** Column -> its values on every row, for the label columns asked ({@link CsvAsk}); only when read whole. */
+  labels?: Record<string, LabelValues>;
+}
+
+/** What validation asks of a CSV beyond its header and first rows: the label columns' values, with the experiment's missing values. */
+export interface CsvAsk {
+  labels: readonly { column: string; kind: 'classification' | 'regression' }[];
+  missing: readonly string[];
+}
+
+/** Code of a missing label in {@link LabelValues} (null, NaN, a `missing` cell). */
+export const MISSING = -1;
+/** Code of a class or tag past the first {@link LABEL_NAMES_MAX} distinct ones (known only to differ from those). */
+export const OTHER = -2;
+/** Distinct classes (tags) kept per label; the rest are coded {@link OTHER}, so a free-text column costs no more. */
+export const LABEL_NAMES_MAX = 10_000;
+
+/**
+ * One label's values over a file's examples (rows, records or sentences), in as few bytes as the
+ * check of the training examples' labels needs. A class or a number: one code per example, an index
+ * into `names` (a number: 0), {@link MISSING} or {@link OTHER}. Tags (`starts` set): example i's
+ * distinct tags are `codes[starts[i] .. starts[i + 1])`.
+ */
+export interface LabelValues {
+  names: string[];
+  codes: Int32Array;
+  starts?: Int32Array;
+}
+
+/** What validation knows of a JSONL or CoNLL file after reading it with the trainer's parser. */
+export interface ExamplesFacts {
+  file: string;
+  /** The parser's first problem (as `train` reports it). */
+  problem?: FileProblem;
+  /** Records (JSONL) or sentences (CoNLL) read. */
+  count: number;
+  /**
+   * The whole file was read. Else only its first part (a file above the size bound): `count` is a
+   * lower bound, `labels` is absent, and only problems of a line (certain) are reported.
+   */
+  whole: boolean;
+  /** Label source (a task's `label`) -> its values per example; when read whole without a problem. */
+  labels?: Record<string, LabelValues>;
+}
+
+/** What validation asks of a JSONL or CoNLL file: the data section and the tasks, read as the trainer reads them. */
+export interface ExamplesAsk {
+  data: JsonlDataSpec | ConllDataSpec;
+  tasks: readonly { id: string; kind: TaskKind; label: string }[];
 }
 
 /** What validation knows of one SLU text file (`seq.in`, `seq.out`, `label`). */
@@ -43,8 +95,9 @@ export interface TextFacts {
 
 /** Reads data files for validation, by path as written in the experiment (relative, absolute, `~`). `undefined`: not readable (reported as missing elsewhere). */
 export interface DataReader {
-  csv(relPath: string): CsvFacts | undefined;
+  csv(relPath: string, ask?: CsvAsk): CsvFacts | undefined;
   text(relPath: string): TextFacts | undefined;
+  examples(relPath: string, ask: ExamplesAsk): ExamplesFacts | undefined;
 }
 
 /** A data problem: where in the experiment to show it, where in the data it is, and what. */
@@ -160,6 +213,18 @@ export interface CsvCheck {
   valid: number;
   test: number;
   splitPath: (string | number)[];
+  /** The split's seed (`data.split.seed`, else `training.seed`); undefined when not known (then the training labels are not checked). */
+  seed?: number;
+  /** The tasks, for the check of the training rows' labels. */
+  tasks: readonly LabelTask[];
+}
+
+/** A task as the label checks see it: its id, kind, label (column, field, key or tag column) and the JSON path of that label. */
+export interface LabelTask {
+  id: string;
+  kind: TaskKind;
+  label: string;
+  path: (string | number)[];
 }
 
 /**
@@ -191,6 +256,10 @@ export function csvProblems(f: CsvFacts, c: CsvCheck): DataProblem[] {
   }
   const split = splitProblem(f.file, f.rowCount, f.rowCountExact, c.valid, c.test);
   if (split) out.push({ path: [...c.splitPath, ...(split.key ? [split.key] : [])], where: f.file, message: split.message });
+  else if (f.labels && f.rowCountExact && c.seed !== undefined) {
+    const train = splitRows(f.rowCount, c.valid, c.test, c.seed).train;
+    out.push(...labelProblems(f.file, c.tasks.filter((t) => f.labels![t.label]), f.labels, train, 'rows'));
+  }
   return out;
 }
 
@@ -260,4 +329,176 @@ export function splitProblem(file: string, n: number, exact: boolean, valid: num
   if (valid > 0 && nValid === 0) return { key: 'valid', message: `${file}: the valid split gets 0 of ${n} rows (${n} × ${valid} rounds to 0): no validation metric and no best checkpoint; use valid >= ${oneRow} for one row` };
   if (test > 0 && nTest === 0) return { key: 'test', message: `${file}: the test split gets 0 of ${n} rows (${n} × ${test} rounds to 0); use test >= ${oneRow} for one row, or test 0 for no test split` };
   return undefined;
+}
+
+/** A one-file split (text data) that leaves no sentence for training. */
+export function noTrainingSentencesMessage(file: string, n: number, valid: number, test: number): string {
+  return `${file}: no sentences left for training (${n} sentences, valid ${valid}, test ${test})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Labels of the training examples
+
+/**
+ * A classification (tagging) task whose training examples hold fewer than two classes (tags): the
+ * model has nothing to tell apart. `column`: tabular data (CSV, JSONL with features), whose messages
+ * speak of rows and the column; else text data (sentences).
+ */
+export function fewLabelsMessage(file: string, task: string, kind: 'classification' | 'tagging', names: readonly string[], column?: string): string {
+  const need = `a ${kind === 'tagging' ? 'tagger' : 'classifier'} needs at least two`;
+  if (column !== undefined) {
+    const what = names.length ? `one class in the training rows ('${names[0]}' in column '${column}')` : `no class in the training rows (column '${column}' is missing in every one)`;
+    return `${file}: task '${task}' has ${what}; ${need}`;
+  }
+  const what = kind === 'tagging' ? 'tag' : 'class';
+  return `${file}: task '${task}' has ${names.length ? `one ${what} in the training sentences ('${names[0]}')` : `no ${what}`}; ${need}`;
+}
+
+/** A regression task with no value in any training example (tabular: rows of `label` column; text: sentences, field `label`). */
+export function noTargetMessage(file: string, task: string, label: string, unit: 'rows' | 'sentences'): string {
+  return unit === 'rows'
+    ? `${file}: column '${label}' (label of task '${task}') has no values in the training rows (every one is missing)`
+    : `${file}: task '${task}' has no value in any training sentence (field '${label}' is null in all of them); a regression needs targets to learn from`;
+}
+
+/**
+ * Per task, the problem of its labels over the training examples `train` (indices into the values):
+ * a classifier or tagger with fewer than two classes (tags), a regression with no value. Only
+ * certain problems: when the classes seen are past {@link LABEL_NAMES_MAX} names, nothing is said.
+ */
+export function labelProblems(file: string, tasks: readonly LabelTask[], labels: Record<string, LabelValues>, train: readonly number[], unit: 'rows' | 'sentences'): DataProblem[] {
+  const out: DataProblem[] = [];
+  for (const t of tasks) {
+    const v = labels[t.label];
+    if (!v) continue;
+    if (t.kind === 'regression') {
+      if (!train.some((i) => v.codes[i] !== MISSING)) out.push({ path: t.path, where: file, message: noTargetMessage(file, t.id, t.label, unit) });
+      continue;
+    }
+    const names = fewNames(v, train);
+    if (names) out.push({ path: t.path, where: file, message: fewLabelsMessage(file, t.id, t.kind, names, unit === 'rows' ? t.label : undefined) });
+  }
+  return out;
+}
+
+/** The names of `v` over examples `idx` when they are fewer than two (certainly); undefined otherwise. */
+function fewNames(v: LabelValues, idx: readonly number[]): string[] | undefined {
+  const seen = new Set<number>();
+  let other = false;
+  const add = (code: number): boolean => {
+    if (code === OTHER) other = true;
+    else if (code !== MISSING) seen.add(code);
+    return seen.size + (other ? 1 : 0) >= 2;
+  };
+  for (const i of idx) {
+    if (v.starts) { for (let k = v.starts[i]; k < v.starts[i + 1]; k++) if (add(v.codes[k])) return undefined; }
+    else if (add(v.codes[i])) return undefined;
+  }
+  // Only values past the names: one class or many, not known.
+  if (other) return undefined;
+  return [...seen].map((c) => v.names[c]);
+}
+
+/** Interns class and tag names for {@link LabelValues}, up to {@link LABEL_NAMES_MAX}. */
+class Names {
+  readonly names: string[] = [];
+  private readonly index = new Map<string, number>();
+  code(name: string): number {
+    let k = this.index.get(name);
+    if (k === undefined) {
+      if (this.names.length >= LABEL_NAMES_MAX) return OTHER;
+      k = this.names.length;
+      this.names.push(name);
+      this.index.set(name, k);
+    }
+    return k;
+  }
+}
+
+/** A class label's values (null: missing). */
+export function classValues(values: ArrayLike<string | null>): LabelValues {
+  const n = new Names();
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) { const v = values[i]; codes[i] = v === null ? MISSING : n.code(v); }
+  return { names: n.names, codes };
+}
+
+/** A number label's values: whether each example has one. */
+export function numberValues(count: number, has: (i: number) => boolean): LabelValues {
+  const codes = new Int32Array(count);
+  for (let i = 0; i < count; i++) codes[i] = has(i) ? 0 : MISSING;
+  return { names: [], codes };
+}
+
+/** A tag label's values: each example's distinct tags. */
+export function tagValues(tags: readonly (readonly string[])[]): LabelValues {
+  const n = new Names();
+  const starts = new Int32Array(tags.length + 1);
+  let codes = new Int32Array(Math.max(16, tags.length * 2));
+  let len = 0;
+  // seenIn[code] = 1 + the last example holding that tag (a tag is listed once per example); OTHER once too.
+  const seenIn: number[] = [];
+  let otherIn = 0;
+  for (let i = 0; i < tags.length; i++) {
+    for (const t of tags[i]) {
+      const c = n.code(t);
+      if (c === OTHER ? otherIn === i + 1 : seenIn[c] === i + 1) continue;
+      if (c === OTHER) otherIn = i + 1; else seenIn[c] = i + 1;
+      if (len === codes.length) { const grown = new Int32Array(len * 2); grown.set(codes); codes = grown; }
+      codes[len++] = c;
+    }
+    starts[i + 1] = len;
+  }
+  return { names: n.names, codes: codes.slice(0, len), starts };
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSONL and CoNLL
+
+/** What the experiment asks of its JSONL / CoNLL files (besides what the parser checks). */
+export interface ExamplesCheck {
+  /** JSONL with `features`: rows, checked as a CSV's; else sentences. */
+  tabular: boolean;
+  tasks: readonly LabelTask[];
+  /** One file split by fractions: the fractions, the seed (undefined when not known) and the setting `data.split`. */
+  split?: { valid: number; test: number; seed?: number; path: (string | number)[] };
+  /** Text data: only the first N training sentences are used. */
+  limitTrain?: number;
+}
+
+/** A JSONL / CoNLL file of the experiment: its role (`all`: the one file, split by fractions), the setting naming it, what was read. */
+export interface ExamplesFile {
+  role: 'all' | 'train' | 'valid' | 'test';
+  path: (string | number)[];
+  facts: ExamplesFacts;
+}
+
+/**
+ * The problems of an experiment's JSONL / CoNLL files: each file's first problem (its parser's, as
+ * `train` says it); then, when every file was read whole and cleanly, a split that leaves no
+ * training example and the labels of the training examples (drawn with the trainer's seeded split,
+ * cut to `limitTrain`), named by the training file as `train` names it.
+ */
+export function examplesProblems(files: readonly ExamplesFile[], c: ExamplesCheck): DataProblem[] {
+  const out: DataProblem[] = [];
+  for (const f of files) if (f.facts.problem) out.push({ path: f.path, ...f.facts.problem });
+  if (out.length) return out;
+  const train = files.find((f) => f.role === 'all' || f.role === 'train');
+  if (!train?.facts.whole || !train.facts.labels) return out;
+  const { file, count: n } = train.facts;
+  let idx: number[];
+  if (train.role === 'all') {
+    const s = c.split;
+    if (!s || s.seed === undefined) return out;
+    if (c.tabular) {
+      const p = splitProblem(file, n, true, s.valid, s.test);
+      if (p) return [{ path: [...s.path, ...(p.key ? [p.key] : [])], where: file, message: p.message }];
+    }
+    idx = splitRows(n, s.valid, s.test, s.seed).train;
+    if (idx.length === 0) return [{ path: s.path, where: file, message: noTrainingSentencesMessage(file, n, s.valid, s.test) }];
+  } else {
+    idx = [...Array(n).keys()];
+  }
+  if (!c.tabular && c.limitTrain !== undefined) idx = idx.slice(0, c.limitTrain);
+  return labelProblems(file, c.tasks, train.facts.labels, idx, c.tabular ? 'rows' : 'sentences');
 }

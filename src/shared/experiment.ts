@@ -7,11 +7,11 @@
  * length of the offending node (or of its nearest existing parent's key, for a missing property).
  */
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import { CNN_DEFAULTS, isTextEncoder, LOSS_WEIGHTING_TYPES, taskLevel, TEXT_ENCODER_TYPES, TRANSFORMER_DEFAULTS, type CharFeaturesSpec, type DataSpec, type EncoderSpec, type TextEncoderSpec, type Experiment, type LossWeightingType, type TaskKind } from './experimentTypes';
+import { CNN_DEFAULTS, isTextEncoder, LOSS_WEIGHTING_TYPES, taskLevel, TEXT_ENCODER_TYPES, TRANSFORMER_DEFAULTS, type CharFeaturesSpec, type ConllDataSpec, type DataSpec, type EncoderSpec, type TextEncoderSpec, type Experiment, type JsonlDataSpec, type LossWeightingType, type TaskKind } from './experimentTypes';
 import { betterMode, METRICS_BY_KIND } from './metrics/catalogue';
 import { tooDeep, tooDeepMessage } from './jsonDepth';
 import { estimateParameters, formatCount, LIMITS, type Limit } from './limits';
-import { csvProblems, sluSplitProblems, type CsvCheck, type DataProblem, type DataReader, type SluSplitCheck } from './dataChecks';
+import { csvProblems, examplesProblems, sluSplitProblems, type CsvAsk, type CsvCheck, type DataProblem, type DataReader, type ExamplesAsk, type ExamplesCheck, type ExamplesFile, type LabelTask, type SluSplitCheck } from './dataChecks';
 
 /** One problem in an experiment file. */
 export interface ExperimentIssue {
@@ -401,7 +401,10 @@ function collect(exp: unknown, opts: ValidateOptions): Collected[] {
   checkLossWeighting(c, exp, tasks ?? new Map());
   checkLayout(c, exp);
   checkParameters(c, exp);
-  if (data && opts.fileExists) checkFiles(c, data, tasks ?? new Map(), opts.fileExists, opts.resolvePath, opts.readData);
+  if (data && opts.fileExists) {
+    const seed = training && Number.isInteger(training.seed) ? (training.seed as number) : undefined;
+    checkFiles(c, data, tasks ?? new Map(), seed, opts.fileExists, opts.resolvePath, opts.readData);
+  }
   return c.out;
 }
 
@@ -1107,12 +1110,14 @@ function checkLayout(c: Checker, exp: Obj): void {
 }
 
 /**
- * Data files: each SLU split needs `seq.in` plus every task's label file; CSV needs its file. With a
- * reader, the files that exist are read cheaply and checked against the experiment
- * (`dataChecks.ts`: encoding, CSV header, columns, numbers, split sizes; SLU line and token counts),
- * unless `data` or `tasks` already has errors (the checks would only repeat them).
+ * Data files: each SLU split needs `seq.in` plus every task's label file; CSV needs its file; JSONL
+ * and CoNLL their file or each split's. With a reader, the files that exist are read (within a
+ * bound) and checked against the experiment (`dataChecks.ts`: encoding, CSV header, columns, numbers,
+ * split sizes; SLU line and token counts; each JSONL / CoNLL file's first problem, as the trainer's
+ * parser finds it; the labels of the training examples, drawn with the split's seed, else
+ * `trainingSeed`), unless `data` or `tasks` already has errors (the checks would only repeat them).
  */
-function checkFiles(c: Checker, data: DataInfo, tasks: Map<string, TaskInfo>, exists: (rel: string) => boolean, resolve?: (rel: string) => string, reader?: DataReader): void {
+function checkFiles(c: Checker, data: DataInfo, tasks: Map<string, TaskInfo>, trainingSeed: number | undefined, exists: (rel: string) => boolean, resolve?: (rel: string) => string, reader?: DataReader): void {
   const base = typeof data.obj.path === 'string' ? data.obj.path.replace(/[\\/]+$/, '') : undefined;
   if (base === undefined) return;
   const read = reader && !c.out.some((o) => o.issue.severity === 'error' && (o.issue.path[0] === 'data' || o.issue.path[0] === 'tasks')) ? reader : undefined;
@@ -1120,24 +1125,34 @@ function checkFiles(c: Checker, data: DataInfo, tasks: Map<string, TaskInfo>, ex
   if (data.format === 'csv') {
     if (!exists(base)) c.error(['data', 'path'], `CSV file not found: ${writtenAndResolved(base, resolve)}`);
     else if (read) {
-      const facts = read.csv(base);
-      if (facts) report(csvProblems(facts, csvCheckOf(data.obj, tasks)));
+      const check = csvCheckOf(data.obj, tasks, trainingSeed);
+      const ask: CsvAsk = { labels: check.tasks.map((t) => ({ column: t.label, kind: t.kind as 'classification' | 'regression' })), missing: check.missing };
+      const facts = read.csv(base, ask);
+      if (facts) report(csvProblems(facts, check));
     }
     return;
   }
   if (data.format === 'jsonl' || data.format === 'conll') {
     const what = `${FORMAT_NAMES[data.format]} file`;
     const splitsObj = isObj(data.obj.splits) ? data.obj.splits : undefined;
+    const ask: ExamplesAsk = { data: data.obj as unknown as JsonlDataSpec | ConllDataSpec, tasks: labelTasks(tasks) };
+    const files: ExamplesFile[] = [];
     if (!splitsObj) {
       if (!exists(base)) c.error(['data', 'path'], `${what} not found: '${base}' (relative to the experiment file)`);
-      return;
+      else {
+        const facts = read?.examples(base, ask);
+        if (facts) files.push({ role: 'all', path: ['data', 'path'], facts });
+      }
     }
-    for (const role of ['train', 'valid', 'test'] as const) {
-      const f = splitsObj[role];
+    for (const role of splitsObj ? (['train', 'valid', 'test'] as const) : []) {
+      const f = splitsObj![role];
       if (typeof f !== 'string' || !f.trim()) continue;
       const rel = `${base}/${f}`;
-      if (!exists(rel)) c.error(['data', 'splits', role], `${what} not found: '${rel}' (the ${role} split: 'splits' names files in the folder 'path', relative to the experiment file)`);
+      if (!exists(rel)) { c.error(['data', 'splits', role], `${what} not found: '${rel}' (the ${role} split: 'splits' names files in the folder 'path', relative to the experiment file)`); continue; }
+      const facts = read?.examples(rel, ask);
+      if (facts) files.push({ role, path: ['data', 'splits', role], facts });
     }
+    if (read) report(examplesProblems(files, examplesCheckOf(data.obj, tasks, trainingSeed)));
     return;
   }
   const splitsObj = isObj(data.obj.splits) ? data.obj.splits : undefined;
@@ -1174,22 +1189,50 @@ function checkFiles(c: Checker, data: DataInfo, tasks: Map<string, TaskInfo>, ex
   }
 }
 
-/** What a CSV experiment asks of its file: every column it names (and where), missing values, split fractions. */
-function csvCheckOf(d: Obj, tasks: Map<string, TaskInfo>): CsvCheck {
+/** The tasks with a kind and a label, as the data checks see them (their label at `tasks[i].label`). */
+function labelTasks(tasks: Map<string, TaskInfo>): LabelTask[] {
+  return [...tasks.values()].filter((t) => t.kind !== undefined && t.label !== undefined).map((t) => ({ id: t.id, kind: t.kind!, label: t.label!, path: ['tasks', t.index, 'label'] }));
+}
+
+/** `data.split` of one file: its fractions (defaults 0.15 / 0.15) and its seed (else the training seed; undefined when neither is known). */
+function splitOf(d: Obj, trainingSeed: number | undefined): { valid: number; test: number; seed?: number } {
+  const split = isObj(d.split) ? d.split : undefined;
+  const seed = typeof split?.seed === 'number' ? split.seed : trainingSeed;
+  return {
+    valid: typeof split?.valid === 'number' ? split.valid : 0.15,
+    test: typeof split?.test === 'number' ? split.test : 0.15,
+    ...(seed !== undefined ? { seed } : {}),
+  };
+}
+
+/** What a JSONL / CoNLL experiment asks of its files beyond what the parser checks: the split of one file, the training labels. */
+function examplesCheckOf(d: Obj, tasks: Map<string, TaskInfo>, trainingSeed: number | undefined): ExamplesCheck {
+  return {
+    tabular: d.format === 'jsonl' && d.text === undefined,
+    tasks: labelTasks(tasks),
+    ...(isObj(d.splits) ? {} : { split: { ...splitOf(d, trainingSeed), path: ['data', 'split'] } }),
+    ...(typeof d.limitTrain === 'number' ? { limitTrain: d.limitTrain } : {}),
+  };
+}
+
+/** What a CSV experiment asks of its file: every column it names (and where), missing values, split fractions and seed, the tasks' labels. */
+function csvCheckOf(d: Obj, tasks: Map<string, TaskInfo>, trainingSeed: number | undefined): CsvCheck {
   const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
   const columns: CsvCheck['columns'] = [
     ...strings(d.features).map((name, i) => ({ name, role: 'data.features', numeric: true, path: ['data', 'features', i] })),
     ...strings(d.categorical).map((name, i) => ({ name, role: 'data.categorical', numeric: false, path: ['data', 'categorical', i] })),
     ...[...tasks.values()].filter((t) => t.label !== undefined).map((t) => ({ name: t.label!, role: `label of task '${t.id}'`, numeric: t.kind === 'regression', path: ['tasks', t.index, 'label'] })),
   ];
-  const split = isObj(d.split) ? d.split : undefined;
+  const { valid, test, seed } = splitOf(d, trainingSeed);
   return {
     path: ['data', 'path'],
     columns,
     missing: Array.isArray(d.missing) ? strings(d.missing) : ['NA', ''],
-    valid: typeof split?.valid === 'number' ? split.valid : 0.15,
-    test: typeof split?.test === 'number' ? split.test : 0.15,
+    valid,
+    test,
     splitPath: ['data', 'split'],
+    ...(seed !== undefined ? { seed } : {}),
+    tasks: labelTasks(tasks).filter((t) => t.kind !== 'tagging'),
   };
 }
 

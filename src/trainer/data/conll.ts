@@ -8,6 +8,7 @@
 import { DataError } from './dataError';
 import type { TextSplit } from './textSplit';
 import { dict } from '../../shared/dict';
+import { textOptions, type ConllDataSpec, type TaskSpec } from '../../shared/experimentTypes';
 
 /** What to read from a CoNLL file. */
 export interface ConllFields {
@@ -21,6 +22,29 @@ export interface ConllFields {
   classes: readonly { key: string; task: string }[];
   commentPrefix: string;
   maxLength: number;
+}
+
+/** What to read from a CoNLL file, for the experiment's data section and tasks (training and validation read the same). */
+export function conllFields(data: ConllDataSpec, tasks: readonly Pick<TaskSpec, 'id' | 'kind' | 'label'>[]): ConllFields {
+  const column = (ref: string | number, what: string): number => {
+    if (typeof ref === 'number') return ref;
+    if (/^\d+$/.test(ref)) return Number(ref);
+    const k = data.columns?.indexOf(ref) ?? -1;
+    if (k < 0) throw new DataError(`${what} '${ref}' is not in data.columns (${(data.columns ?? []).join(', ') || 'none named'})`, 'data.columns');
+    return k;
+  };
+  const fields = {
+    columns: data.columns,
+    token: column(data.token ?? 0, 'token column'),
+    tags: tasks.filter((t) => t.kind === 'tagging').map((t) => ({ source: t.label, column: column(t.label, `tag column of task '${t.id}'`), task: t.id })),
+    classes: tasks.filter((t) => t.kind === 'classification').map((t) => ({ key: t.label, task: t.id })),
+    commentPrefix: data.commentPrefix ?? '#',
+    maxLength: textOptions(data).maxLength,
+  };
+  for (const t of tasks) {
+    if (t.kind === 'regression') throw new DataError(`task '${t.id}': CoNLL data has no real-valued targets for regression`, 'tasks');
+  }
+  return fields;
 }
 
 /** A sentence-label line: `<prefix> key = value` (or `key: value`). */

@@ -15,12 +15,12 @@
  * Rows are split at random into train/valid/test with a seeded RNG.
  */
 import { parse } from 'csv-parse/sync';
-import { Rng } from '../../shared/rng';
+import { splitRows } from '../../shared/seededSplit';
 import { DataError } from './dataError';
 import type { FeatureScaling } from './types';
 import { featureVector } from './preprocessing';
 import { dict } from '../../shared/dict';
-import { fieldColumn, headerOnlyMessage, isNumberCell, looksLikeData, notANumberMessage, splitProblem, unknownColumnMessage } from '../../shared/dataChecks';
+import { fewLabelsMessage, fieldColumn, headerOnlyMessage, isNumberCell, looksLikeData, noTargetMessage, notANumberMessage, splitProblem, unknownColumnMessage } from '../../shared/dataChecks';
 
 export interface CsvTable {
   header: string[];
@@ -154,22 +154,6 @@ function columnIndex(table: CsvTable, file: string, column: string, role: string
   return k;
 }
 
-/**
- * Seeded split of row indices: a shuffle, then the first round(n·valid) rows are valid, the next
- * round(n·test) test, the rest train.
- */
-export function splitRows(n: number, valid: number, test: number, seed: number): { train: number[]; valid: number[]; test: number[] } {
-  const order = new Rng(seed).fork('csv-split').shuffle([...Array(n).keys()]);
-  const nValid = Math.round(n * valid);
-  const nTest = Math.round(n * test);
-  const sort = (a: number[]) => a.sort((x, y) => x - y);
-  return {
-    valid: sort(order.slice(0, nValid)),
-    test: sort(order.slice(nValid, nValid + nTest)),
-    train: sort(order.slice(nValid + nTest)),
-  };
-}
-
 /** Turn a parsed table into standardised features and encoded labels per split. */
 export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): CsvData {
   const missing = new Set(spec.missing.map((m) => m.trim()));
@@ -226,16 +210,13 @@ export function encodeCsv(table: CsvTable, file: string, spec: CsvColumnsSpec): 
       const seen = new Set<string>();
       for (const r of trainRows) { const c = table.rows[r][col].trim(); if (!isMissing(c)) seen.add(c); }
       labelNames[l.task] = [...seen].sort(cmp);
-      if (seen.size < 2) {
-        const what = seen.size ? `one class in the training rows ('${labelNames[l.task][0]}' in column '${l.column}')` : `no class in the training rows (column '${l.column}' is missing in every one)`;
-        throw new DataError(`${file}: task '${l.task}' has ${what}; a classifier needs at least two`, file);
-      }
+      if (seen.size < 2) throw new DataError(fewLabelsMessage(file, l.task, 'classification', labelNames[l.task], l.column), file);
       classIndex[l.task] = new Map(labelNames[l.task].map((v, i) => [v, i]));
     } else {
       const v = new Float64Array(n);
       for (let r = 0; r < n; r++) v[r] = num(r, col, l.column);
       if (trainRows.every((r) => Number.isNaN(v[r]))) {
-        throw new DataError(`${file}: column '${l.column}' (label of task '${l.task}') has no values in the training rows (every one is missing)`, file);
+        throw new DataError(noTargetMessage(file, l.task, l.column, 'rows'), file);
       }
       realValues[l.task] = v;
       targetScale[l.task] = meanStd(v, trainRows);

@@ -17,17 +17,21 @@ export function utf8Text(file: string, bytes: Uint8Array): string {
   return r.text;
 }
 
+/** The bytes of a data file as the readers parse them: {@link utf8Text}, without a byte-order mark. */
+export function dataText(file: string, bytes: Uint8Array): string {
+  const text = utf8Text(file, bytes);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** The whole file as text (BOM removed). `what` names the kind of file in the not-found message. */
 export async function readDataFile(file: string, what = 'data file'): Promise<string> {
-  let text: string;
   try {
-    text = utf8Text(file, await fsp.readFile(file));
+    return dataText(file, await fsp.readFile(file));
   } catch (e) {
     if (e instanceof DataError) throw e;
     const code = (e as { code?: string }).code;
     throw new DataError(code === 'ENOENT' ? `${what} not found: ${file}` : code === 'EISDIR' ? `${file} is a folder, not a ${what}` : `cannot read ${file}: ${(e as Error).message}`, file);
   }
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Lines of a text file (see {@link readDataFile}, {@link textLines}). */

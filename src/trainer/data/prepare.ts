@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { textOptions, type ConllDataSpec, type CsvDataSpec, type DataSpec, type Experiment, type JsonlDataSpec, type SluDataSpec, type TaskSpec } from '../../shared/experimentTypes';
 import { DataError } from './dataError';
 import { encodeCsv, meanStd, parseCsv, type CsvTable } from './csv';
-import { parseConll } from './conll';
+import { conllFields, parseConll } from './conll';
 import { readDataFile } from './dataFile';
-import { jsonlTable, jsonlText, parseJsonl } from './jsonl';
+import { jsonlTable, jsonlTableFields, jsonlText, jsonlTextFields, parseJsonl } from './jsonl';
 import { resolveDataPath } from './dataPath';
 import { settleInOrder } from './settleInOrder';
 import { readSluSplit, type SluLabelFile } from './slu';
@@ -20,6 +20,7 @@ import { firstSentences, splitSentences, type TextSplit, type TextSplits } from 
 import type { EncodedSplit, LabelColumn, PreparedData, Vocab } from './types';
 import { buildCharVocab, buildVocab, encodeTokens } from './vocab';
 import { dict } from '../../shared/dict';
+import { fewLabelsMessage, noTargetMessage } from '../../shared/dataChecks';
 
 /**
  * Read and encode the experiment's data. `baseDir` is the folder of the experiment file (data paths
@@ -88,30 +89,12 @@ async function readTextSource(data: JsonlDataSpec | ConllDataSpec, exp: Experime
 }
 
 function readJsonlText(data: JsonlDataSpec, exp: Experiment, baseDir: string): Promise<TextSplits> {
-  const by = (kind: TaskSpec['kind']) => exp.tasks.filter((t) => t.kind === kind).map((t) => ({ field: t.label, task: t.id }));
-  const fields = { text: data.text!, classes: by('classification'), tags: by('tagging'), reals: by('regression'), maxLength: textOptions(data).maxLength };
+  const fields = jsonlTextFields(data, exp.tasks);
   return readTextSource(data, exp, baseDir, async (file) => jsonlText(parseJsonl(await readDataFile(file, 'JSONL file'), file), file, fields));
 }
 
 function readConll(data: ConllDataSpec, exp: Experiment, baseDir: string): Promise<TextSplits> {
-  const column = (ref: string | number, what: string): number => {
-    if (typeof ref === 'number') return ref;
-    if (/^\d+$/.test(ref)) return Number(ref);
-    const k = data.columns?.indexOf(ref) ?? -1;
-    if (k < 0) throw new DataError(`${what} '${ref}' is not in data.columns (${(data.columns ?? []).join(', ') || 'none named'})`, 'data.columns');
-    return k;
-  };
-  const fields = {
-    columns: data.columns,
-    token: column(data.token ?? 0, 'token column'),
-    tags: exp.tasks.filter((t) => t.kind === 'tagging').map((t) => ({ source: t.label, column: column(t.label, `tag column of task '${t.id}'`), task: t.id })),
-    classes: exp.tasks.filter((t) => t.kind === 'classification').map((t) => ({ key: t.label, task: t.id })),
-    commentPrefix: data.commentPrefix ?? '#',
-    maxLength: textOptions(data).maxLength,
-  };
-  for (const t of exp.tasks) {
-    if (t.kind === 'regression') throw new DataError(`task '${t.id}': CoNLL data has no real-valued targets for regression`, 'tasks');
-  }
+  const fields = conllFields(data, exp.tasks);
   return readTextSource(data, exp, baseDir, async (file) => parseConll(await readDataFile(file, 'CoNLL file'), file, fields));
 }
 
@@ -132,7 +115,7 @@ function prepareText(splits: TextSplits, tasks: readonly TaskSpec[], data: DataS
       const v = train.real![t.label];
       if (!v.some((x) => !Number.isNaN(x))) {
         const file = splits.trainFile(t.label);
-        throw new DataError(`${file}: task '${t.id}' has no value in any training sentence (field '${t.label}' is null in all of them); a regression needs targets to learn from`, file);
+        throw new DataError(noTargetMessage(file, t.id, t.label, 'sentences'), file);
       }
       labelNames[t.id] = [];
       targetScale[t.id] = meanStd(v, [...v.keys()]);
@@ -141,8 +124,7 @@ function prepareText(splits: TextSplits, tasks: readonly TaskSpec[], data: DataS
     const names = t.kind === 'tagging' ? namesFrom(train.token[t.label].flat()) : namesFrom(train.sentence[t.label]);
     if (names.length < 2) {
       const file = splits.trainFile(t.label);
-      const what = t.kind === 'tagging' ? 'tag' : 'class';
-      throw new DataError(`${file}: task '${t.id}' has ${names.length ? `one ${what} in the training sentences ('${names[0]}')` : `no ${what}`}; a ${t.kind === 'tagging' ? 'tagger' : 'classifier'} needs at least two`, file);
+      throw new DataError(fewLabelsMessage(file, t.id, t.kind as 'classification' | 'tagging', names), file);
     }
     labelNames[t.id] = names;
     index[t.id] = new Map(names.map((n, i) => [n, i]));
@@ -205,11 +187,8 @@ function lookupAll(names: readonly (string | null)[], ix: Map<string, number>): 
  * scaling, one-hot and split as CSV); split files give their rows as the splits.
  */
 async function prepareJsonlTable(data: JsonlDataSpec, exp: Experiment, baseDir: string): Promise<PreparedData> {
-  const labels = exp.tasks.map((t) => {
-    if (t.kind === 'tagging') throw new DataError(`task '${t.id}': tabular JSONL data (data.features) has no tokens to tag`, 'tasks');
-    return { task: t.id, field: t.label, column: t.label, kind: t.kind as 'classification' | 'regression' };
-  });
-  const fields = { features: data.features ?? [], categorical: data.categorical ?? [], labels };
+  const fields = jsonlTableFields(data, exp.tasks);
+  const labels = fields.labels.map((l) => ({ ...l, column: l.field }));
   const read = async (file: string) => jsonlTable(parseJsonl(await readDataFile(file, 'JSONL file'), file), file, fields);
   const src = sourceFiles(data, baseDir);
   const split = data.split ?? { valid: 0.15, test: 0.15 };
@@ -224,7 +203,7 @@ async function prepareJsonlTable(data: JsonlDataSpec, exp: Experiment, baseDir: 
     const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
     parts = { train: range(0, train.rows.length), valid: range(train.rows.length, valid.rows.length), ...(test ? { test: range(train.rows.length + valid.rows.length, test.rows.length) } : {}) };
     table = { header: train.header, rows: [...train.rows, ...valid.rows, ...(test?.rows ?? [])], lines: [...train.lines, ...valid.lines, ...(test?.lines ?? [])] };
-    where = path.dirname(src.train);
+    where = src.train;
   }
   const enc = encodeCsv(table, where, {
     features: fields.features, categorical: fields.categorical, labels,

@@ -4,7 +4,8 @@
  * class, one real value or one tag per word. `prepare.ts` encodes every format's splits the same way.
  */
 import { DataError } from './dataError';
-import { splitRows } from './csv';
+import { noTrainingSentencesMessage } from '../../shared/dataChecks';
+import { splitRows } from '../../shared/seededSplit';
 
 export interface TextSplit {
   /** Words per sentence, truncated to maxLength. */
@@ -50,7 +51,7 @@ export function firstSentences(s: TextSplit, n: number | undefined): TextSplit {
 export function splitSentences(all: TextSplit, file: string, split: { valid: number; test: number; seed: number }): Omit<TextSplits, 'trainFile'> {
   const n = all.words.length;
   const parts = splitRows(n, split.valid, split.test, split.seed);
-  if (parts.train.length === 0) throw new DataError(`${file}: no sentences left for training (${n} sentences, valid ${split.valid}, test ${split.test})`, file);
+  if (parts.train.length === 0) throw new DataError(noTrainingSentencesMessage(file, n, split.valid, split.test), file);
   return {
     train: pickSentences(all, parts.train),
     valid: pickSentences(all, parts.valid),

@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeCsv, parseCsv, splitRows, type CsvColumnsSpec } from '../../../src/trainer/data/csv';
+import { encodeCsv, parseCsv, type CsvColumnsSpec } from '../../../src/trainer/data/csv';
+import { splitRows } from '../../../src/shared/seededSplit';
 import { DataError } from '../../../src/trainer/data/dataError';
 
 test('parseCsv: quotes, escaped quotes, commas and newlines in quotes, CRLF, BOM, blank lines', () => {

@@ -15,6 +15,8 @@ import { DataError } from '../../../src/trainer/data/dataError';
 import { DataFactsCache, dataReader } from '../../../src/trainer/data/dataFacts';
 import type { DataSpec } from '../../../src/shared/experimentTypes';
 import { makeExp, writeTree } from './fixtures';
+import { parseExperiment } from '../../../src/shared/experiment';
+import { dataPathOptions } from '../../../src/trainer/data/dataPath';
 
 const PENGUIN_HEADER = 'species,bill,flipper,mass';
 /** `n` rows of a small penguin-like CSV. */
@@ -188,4 +190,161 @@ test('the facts cache re-reads a file only when it changes', () => {
   assert.notEqual(b, a);
   assert.equal(b.rowCount, 5);
   assert.equal(read.csv('nope.csv'), undefined);
+});
+
+// ---------------------------------------------------------------------------------------------
+// JSONL and CoNLL: read with the trainer's parsers; the labels of the training examples.
+
+const textTasks = [{ id: 'intent', kind: 'classification' as const, label: 'intent' }, { id: 'slots', kind: 'tagging' as const, label: 'slots' }];
+const conllTasks = [{ id: 'intent', kind: 'classification' as const, label: 'intent' }, { id: 'slots', kind: 'tagging' as const, label: 'slot' }];
+const jsonlLine = (text: string, intent: string | null, slots: string[]) => JSON.stringify({ text, intent, slots });
+/** `n` JSONL records; intents and slots alternate. */
+const jsonlRecords = (n: number) => Array.from({ length: n }, (_, i) => jsonlLine(`play song ${i}`, ['Play', 'Book'][i % 2], ['O', i % 2 ? 'B-x' : 'O', 'O']));
+/** `n` CoNLL sentences; intents and slots alternate. */
+const conllSentences = (n: number) => Array.from({ length: n }, (_, i) => `# intent = ${['Play', 'Book'][i % 2]}\nplay\tO\nsong\t${i % 2 ? 'B-x' : 'O'}\n`);
+
+/** The experiment's issues (as `issuesOf`) and what `train`'s reader says of the same data: its DataError message and place, or 'ok'. */
+async function bothSay(data: DataSpec, tasks: { id: string; kind: 'classification' | 'tagging' | 'regression'; label: string }[], files: Record<string, string | Buffer>, seed = 1): Promise<{ dir: string; issues: string[]; train: string }> {
+  const dir = writeTree({});
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  }
+  const exp = makeExp(data, tasks, seed);
+  fs.writeFileSync(path.join(dir, 'e.fmtl.json'), JSON.stringify({ ...exp, encoder: data.format === 'csv' || (data.format === 'jsonl' && !data.text) ? exp.encoder : { type: 'bigru', embeddingDim: 8, hidden: 8 }, iterations: 0 }, null, 2));
+  const issues = loadExperimentFile(path.join(dir, 'e.fmtl.json')).issues.map((i) => `${i.pathText}  ${i.message}`);
+  let train = 'ok';
+  try { await prepareData(exp, dir); } catch (e) { train = e instanceof DataError ? `${e.where}  ${e.message}` : `crash: ${String(e)}`; }
+  return { dir, issues, train };
+}
+
+test('JSONL and CoNLL: the first problem of the file at data.path, with the file:line and message train gives', async () => {
+  const lines = jsonlRecords(10);
+  lines[2] = jsonlLine('play a song', 'Play', ['O', 'O']);
+  const j = await bothSay({ format: 'jsonl', path: 'a.jsonl', text: 'text' }, textTasks, { 'a.jsonl': lines.join('\n') + '\n' });
+  const jf = path.join(j.dir, 'a.jsonl');
+  const jm = `${jf}:3: field 'slots' has 2 tags for 3 tokens in field 'text' (one tag per token)`;
+  assert.deepEqual(j.issues, [`data.path  ${jm}`]);
+  assert.equal(j.train, `${jf}:3  ${jm}`);
+
+  const sentences = conllSentences(10);
+  sentences[1] = '# intent = Book\nplay\tO\tO\nsong\tB-x\n';
+  const c = await bothSay({ format: 'conll', path: 'a.conll', columns: ['token', 'slot'], token: 'token' }, conllTasks, { 'a.conll': sentences.join('\n') });
+  const cf = path.join(c.dir, 'a.conll');
+  const cm = `${cf}:6: 3 columns, but data.columns names 2: token slot (columns are separated by spaces or tabs; tokens cannot hold spaces)`;
+  assert.deepEqual(c.issues, [`data.path  ${cm}`]);
+  assert.equal(c.train, `${cf}:6  ${cm}`);
+
+  // Latin-1 bytes, a BOM (dropped, as train drops it), an empty file.
+  const bom = await bothSay({ format: 'jsonl', path: 'a.jsonl', text: 'text' }, textTasks, { 'a.jsonl': '\ufeff' + jsonlRecords(10).join('\n') });
+  assert.deepEqual([bom.issues, bom.train], [[], 'ok']);
+  const latin = await bothSay({ format: 'conll', path: 'a.conll', columns: ['token', 'slot'], token: 'token' }, conllTasks, { 'a.conll': Buffer.from(conllSentences(10).join('\n').replace('play\tO\nsong\tB-x', 'caf\xe9\tO\nsong\tB-x'), 'latin1') });
+  assert.equal(latin.issues.length, 1);
+  assert.match(latin.issues[0], /^data\.path  .*a\.conll:6: not UTF-8: byte 0xE9 at byte offset \d+/);
+  assert.equal(latin.train.split('  ').slice(1).join('  '), latin.issues[0].split('  ').slice(1).join('  '));
+  const empty = await bothSay({ format: 'jsonl', path: 'a.jsonl', text: 'text' }, textTasks, { 'a.jsonl': '\n\n' });
+  assert.deepEqual(empty.issues, [`data.path  ${path.join(empty.dir, 'a.jsonl')}: no records (a JSONL file holds one JSON object per line)`]);
+});
+
+test('JSONL split files: each file\'s problem at data.splits.<split>', async () => {
+  const bad = jsonlRecords(4);
+  bad[1] = '[1, 2]';
+  const r = await bothSay({ format: 'jsonl', path: 'd', text: 'text', splits: { train: 'train.jsonl', valid: 'valid.jsonl' } }, textTasks, { 'd/train.jsonl': jsonlRecords(10).join('\n'), 'd/valid.jsonl': bad.join('\n') });
+  const m = `${path.join(r.dir, 'd', 'valid.jsonl')}:2: a line must hold a JSON object ({"field": value, ...}), not an array`;
+  assert.deepEqual(r.issues, [`data.splits.valid  ${m}`]);
+  assert.ok(r.train.endsWith(m), r.train);
+});
+
+test('the labels of the training examples: validate refuses exactly when train does, seed by seed, in every format', async () => {
+  // One example of twelve differs (class 'b', tag 'B-x', a value): whether it lands in the training
+  // examples depends on the seeded split (valid 0.2, test 0.2) and, for text data, limitTrain.
+  const formats: { name: string; data: DataSpec; tasks: { id: string; kind: 'classification' | 'tagging' | 'regression'; label: string }[]; files: Record<string, string> }[] = [
+    { name: 'CSV, a class', data: { format: 'csv', path: 'p.csv', features: ['x'], split: { valid: 0.2, test: 0.2 } }, tasks: [{ id: 'y', kind: 'classification', label: 'y' }],
+      files: { 'p.csv': 'x,y\n' + Array.from({ length: 12 }, (_, i) => `${i},${i === 7 ? 'b' : i === 3 ? 'NA' : 'a'}`).join('\n') + '\n' } },
+    { name: 'CSV, a regression target', data: { format: 'csv', path: 'p.csv', features: ['x'], split: { valid: 0.2, test: 0.2 } }, tasks: [{ id: 'm', kind: 'regression', label: 'm' }],
+      files: { 'p.csv': 'x,m\n' + Array.from({ length: 12 }, (_, i) => `${i},${i === 5 ? '2.5' : i % 2 ? 'NA' : ''}`).join('\n') + '\n' } },
+    { name: 'JSONL with features, a regression target', data: { format: 'jsonl', path: 't.jsonl', features: ['x'], split: { valid: 0.2, test: 0.2 } }, tasks: [{ id: 'm', kind: 'regression', label: 'm' }],
+      files: { 't.jsonl': Array.from({ length: 12 }, (_, i) => JSON.stringify({ x: i, m: i === 9 ? 1.5 : null })).join('\n') } },
+    { name: 'JSONL text, tags, limitTrain 5', data: { format: 'jsonl', path: 'a.jsonl', text: 'text', split: { valid: 0.2, test: 0.2 }, limitTrain: 5 }, tasks: [{ id: 'slots', kind: 'tagging', label: 'slots' }],
+      files: { 'a.jsonl': Array.from({ length: 12 }, (_, i) => jsonlLine(`play song ${i}`, 'Play', ['O', i === 4 ? 'B-x' : 'O', 'O'])).join('\n') } },
+    { name: 'CoNLL, a sentence class', data: { format: 'conll', path: 'a.conll', columns: ['token', 'slot'], token: 'token', split: { valid: 0.2, test: 0.2 } }, tasks: [{ id: 'intent', kind: 'classification', label: 'intent' }],
+      files: { 'a.conll': Array.from({ length: 12 }, (_, i) => `# intent = ${i === 2 ? 'Book' : 'Play'}\nplay\tO\n`).join('\n') } },
+  ];
+  for (const f of formats) {
+    const seen = { refused: 0, accepted: 0 };
+    for (let seed = 1; seed <= 16; seed++) {
+      const r = await bothSay(f.data, f.tasks, f.files, seed);
+      if (r.train === 'ok') { assert.deepEqual(r.issues, [], `${f.name}, seed ${seed}: train accepts`); seen.accepted++; continue; }
+      seen.refused++;
+      const [where, message] = [r.train.split('  ')[0], r.train.split('  ').slice(1).join('  ')];
+      assert.equal(where, path.join(r.dir, f.data.path), `${f.name}: train names the file`);
+      assert.deepEqual(r.issues, [`tasks[0].label  ${message}`], `${f.name}, seed ${seed}`);
+    }
+    assert.ok(seen.refused > 0 && seen.accepted > 0, `${f.name}: the seeds give both outcomes (${JSON.stringify(seen)})`);
+  }
+});
+
+test('JSONL split files: the training file\'s labels, named as train names them', async () => {
+  const train = Array.from({ length: 6 }, (_, i) => jsonlLine(`play song ${i}`, 'Play', ['O', 'O', i ? 'O' : 'B-x']));
+  const r = await bothSay({ format: 'jsonl', path: 'd', text: 'text', splits: { train: 'train.jsonl', valid: 'valid.jsonl' } }, textTasks, { 'd/train.jsonl': train.join('\n'), 'd/valid.jsonl': jsonlRecords(4).join('\n') });
+  const m = `${path.join(r.dir, 'd', 'train.jsonl')}: task 'intent' has one class in the training sentences ('Play'); a classifier needs at least two`;
+  assert.deepEqual(r.issues, [`tasks[0].label  ${m}`]);
+  assert.ok(r.train.endsWith(m), r.train);
+  // Tabular split files: train names the training file too (it named their folder before).
+  const rows = (n: number, y: (i: number) => string) => Array.from({ length: n }, (_, i) => JSON.stringify({ x: i, y: y(i) })).join('\n');
+  const t = await bothSay({ format: 'jsonl', path: 'd', features: ['x'], splits: { train: 'train.jsonl', valid: 'valid.jsonl' } }, [{ id: 'y', kind: 'classification', label: 'y' }], { 'd/train.jsonl': rows(5, () => 'a'), 'd/valid.jsonl': rows(3, (i) => 'ab'[i % 2]) });
+  const tm = `${path.join(t.dir, 'd', 'train.jsonl')}: task 'y' has one class in the training rows ('a' in column 'y'); a classifier needs at least two`;
+  assert.deepEqual(t.issues, [`tasks[0].label  ${tm}`]);
+  assert.equal(t.train, `${path.join(t.dir, 'd', 'train.jsonl')}  ${tm}`);
+});
+
+test('beyond the size bound: the first part is checked for problems of a line; what needs the whole file is left to train', () => {
+  const bounds = { whole: 2000, prefix: 1000 };
+  const issues = (data: DataSpec, tasks: typeof textTasks, file: string, content: string, b = bounds) => {
+    const dir = writeTree({ [file]: content });
+    const exp = { ...makeExp(data, tasks), encoder: { type: 'bigru', embeddingDim: 8, hidden: 8 }, iterations: 0 };
+    const r = parseExperiment(JSON.stringify(exp), { ...dataPathOptions(dir), readData: dataReader(dir, { bounds: b }) });
+    return { dir, issues: r.errors.map((i) => `${i.pathText}  ${i.message}`) };
+  };
+  const jsonl: DataSpec = { format: 'jsonl', path: 'a.jsonl', text: 'text' };
+  const many = jsonlRecords(100);
+  assert.ok(many.join('\n').length > 2 * bounds.whole);
+  // A bad line inside the first part: reported with its line.
+  const early = [...many];
+  early[1] = '{"text": "x"';
+  const e = issues(jsonl, textTasks, 'a.jsonl', early.join('\n'));
+  assert.deepEqual(e.issues, [`data.path  ${path.join(e.dir, 'a.jsonl')}:2: not valid JSON (at column 13); each line holds one JSON object`]);
+  // A bad line past it, one class in every record, a line longer than the first part: not seen here.
+  const late = [...many];
+  late[95] = '{"text": "x"';
+  assert.deepEqual(issues(jsonl, textTasks, 'a.jsonl', late.join('\n')).issues, []);
+  assert.equal(issues(jsonl, textTasks, 'a.jsonl', late.join('\n'), { whole: 1e6, prefix: 1e6 }).issues.length, 1, 'read whole, it is seen');
+  const oneClass = many.map((l) => l.replace('"Book"', '"Play"')).join('\n');
+  assert.deepEqual(issues(jsonl, textTasks, 'a.jsonl', oneClass).issues, []);
+  assert.match(issues(jsonl, textTasks, 'a.jsonl', oneClass, { whole: 1e6, prefix: 1e6 }).issues.join('\n'), /^tasks\[0\]\.label  .*task 'intent' has one class in the training sentences \('Play'\)/);
+  assert.deepEqual(issues(jsonl, textTasks, 'a.jsonl', jsonlLine('word '.repeat(1000), 'Play', Array(1000).fill('O')) + '\n' + many.join('\n')).issues, []);
+  // CoNLL: the first part ends at a sentence end, so a label line cut from its tokens is no orphan.
+  const conll: DataSpec = { format: 'conll', path: 'a.conll', columns: ['token', 'slot'], token: 'token' };
+  const sentences = conllSentences(80).join('\n');
+  for (let prefix = 900; prefix < 1000; prefix += 7) {
+    assert.deepEqual(issues(conll, conllTasks, 'a.conll', sentences, { whole: 2000, prefix }).issues, [], `first ${prefix} bytes`);
+  }
+  const orphan = conllSentences(80);
+  orphan[3] = '# intent = Play\n';
+  const o = issues(conll, conllTasks, 'a.conll', orphan.join('\n'));
+  assert.equal(o.issues.length, 1);
+  assert.match(o.issues[0], /a\.conll:\d+: the sentence label 'intent' is followed by no token lines/);
+});
+
+test('the facts cache reads a JSONL file again only when it or the fields read change', () => {
+  const dir = writeTree({ 'a.jsonl': jsonlRecords(10).join('\n') });
+  const cache = new DataFactsCache();
+  const read = dataReader(dir, { cache });
+  const ask = (extra: object = {}) => ({ data: { format: 'jsonl' as const, path: 'a.jsonl', text: 'text', ...extra }, tasks: textTasks });
+  const a = read.examples('a.jsonl', ask())!;
+  assert.equal(a.count, 10);
+  assert.equal(read.examples('a.jsonl', ask({ split: { valid: 0.3, test: 0 }, lowercase: false })), a, 'split and lowercase: not read again');
+  assert.notEqual(read.examples('a.jsonl', ask({ maxLength: 2 })), a, 'maxLength: read again');
+  fs.writeFileSync(path.join(dir, 'a.jsonl'), jsonlRecords(12).join('\n'));
+  assert.equal(read.examples('a.jsonl', ask({ maxLength: 2 }))!.count, 12);
 });
