@@ -3,7 +3,8 @@
  * trainer uses) in the Problems panel, live while typing (debounced); data files are looked up on
  * open and save and the answers reused while typing.
  * The data checks `fmtl validate` and `fmtl train` run (`shared/dataChecks.ts`: encoding, CSV
- * header, columns, numbers, split sizes, SLU line and token counts) run 500 ms after the last edit,
+ * header, columns, numbers, split sizes, SLU line and token counts, JSONL / CoNLL files through the
+ * trainer's parsers, the labels of the training examples; `dataIssues.ts`) run 500 ms after the last edit,
  * on open and on save (of the experiment or of any file, so fixing a CSV in the editor clears its
  * problem); each shows at the JSON path of the setting that names the file, with the data file:line
  * in the message. What was read of a data file is kept until the file changes (one stat per check).
@@ -18,8 +19,8 @@ import { isExperimentPath, isSweepPath } from '../shared/fileKinds';
 import type { DataAccess } from '../shared/trainerProtocol';
 import { loadSweepFile } from '../sweeps/sweepFile';
 import { dataPathOptions } from '../trainer/data/dataPath';
-import { DataFactsCache, dataReader } from '../trainer/data/dataFacts';
-import { mayReadFor } from '../trainer/data/dataPaths';
+import { DataFactsCache } from '../trainer/data/dataFacts';
+import { experimentIssuesWithData } from './dataIssues';
 import { issueDiagnostics } from './issueRanges';
 
 const DEBOUNCE_MS = 300;
@@ -62,8 +63,7 @@ export function registerDiagnostics(_context: vscode.ExtensionContext, deps: Dia
     let issues = parsed.value === undefined ? [] : parsed.errors;
     if (parsed.value !== undefined) {
       if (checkData) {
-        const reader = dataReader(base, { cache: facts, mayRead: mayReadFor(doc.uri.fsPath, deps.dataAccess()) });
-        const full = parseExperiment(text, { ...paths, readData: reader }).errors;
+        const full = experimentIssuesWithData(text, doc.uri.fsPath, { cache: facts, access: deps.dataAccess(), isFile });
         const schema = new Set(issues.map(signature));
         dataIssues.set(key, full.filter((i) => !schema.has(signature(i))));
         issues = full;
