@@ -16,6 +16,7 @@ import { loadExperimentFile, requireExperiment } from '../src/trainer/experiment
 import { buildModel } from '../src/trainer/model/feedbackModel';
 import { objective } from '../src/trainer/model/objective';
 import { makeOptimizer } from '../src/trainer/model/optimizer';
+import { KernelTally } from './kernelTally';
 
 async function main() {
   const i = process.argv.indexOf('--exp');
@@ -30,7 +31,7 @@ async function main() {
   const model = buildModel(exp, data, exp.training.seed);
   const opt = makeOptimizer(exp.training);
   const batches = makeBatches(data.train, data, exp, { batchSize: exp.training.batchSize, shuffle: true, seed: 1 });
-  const byKernel = new Map<string, { ms: number; calls: number }>();
+  const tally = new KernelTally();
   let total = 0, measured = 0;
   for (let s = 0; s < 30; s++) {
     const b = batches[s];
@@ -43,22 +44,10 @@ async function main() {
     const info = await tf.profile(step);
     total += performance.now() - t0;
     measured++;
-    for (const k of info.kernels) {
-      const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-      e.calls++;
-      byKernel.set(k.name, e);
-    }
+    tally.add(info.kernels);
   }
-  const kernelMs = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
-  const rows = [...byKernel].sort((a, b) => b[1].ms - a[1].ms).map(([name, e]) => ({
-    name, msPerStep: Math.round(e.ms / measured * 10) / 10, share: Math.round(e.ms / kernelMs * 1000) / 1000, callsPerStep: Math.round(e.calls / measured),
-  }));
-  console.log(JSON.stringify({
-    steps: measured, wallMsPerStep: Math.round(total / measured), kernelMsPerStep: Math.round(kernelMs / measured),
-    kernelCallsPerStep: Math.round([...byKernel.values()].reduce((a, e) => a + e.calls, 0) / measured),
-    top: rows.slice(0, process.argv.includes('--all') ? rows.length : 20),
-  }));
+  const { steps, ...rest } = tally.summary(process.argv.includes('--all') ? Infinity : 20);
+  console.log(JSON.stringify({ steps, wallMsPerStep: Math.round(total / measured), ...rest }));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

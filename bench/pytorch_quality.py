@@ -98,17 +98,21 @@ class BiGru(nn.Module):
     def load_ours(self, kernel, bias, recurrent, recurrent_bias):
         """Ours: kernel [D, 6H] columns [fw r z n | bw r z n], bias [6H], recurrent [2, H, 3H],
         recurrentBias [2, 1, 3H] -> PyTorch's weight_ih [3H, D], weight_hh [3H, H] per direction."""
-        H3 = 3 * self.hidden
-        g = self.gru
-        with torch.no_grad():
-            g.weight_ih_l0.copy_(kernel[:, :H3].T)
-            g.weight_ih_l0_reverse.copy_(kernel[:, H3:].T)
-            g.bias_ih_l0.copy_(bias[:H3])
-            g.bias_ih_l0_reverse.copy_(bias[H3:])
-            g.weight_hh_l0.copy_(recurrent[0].T)
-            g.weight_hh_l0_reverse.copy_(recurrent[1].T)
-            g.bias_hh_l0.copy_(recurrent_bias[0, 0])
-            g.bias_hh_l0_reverse.copy_(recurrent_bias[1, 0])
+        load_bidirectional(self.gru, kernel, bias, recurrent, recurrent_bias)
+
+
+def load_bidirectional(rnn, kernel, bias, recurrent, recurrent_bias=None):
+    """Ours' bidirectional recurrent layer -> nn.GRU / nn.LSTM (gate orders agree): kernel [D, 2G]
+    columns [forward gates | backward gates], bias [2G], recurrent [2, H, G], recurrentBias
+    [2, 1, G] (the BiGRU's; the BiLSTM has none) -> weight_ih [G, D], weight_hh [G, H] per direction."""
+    G = kernel.shape[1] // 2
+    with torch.no_grad():
+        for d, suffix in enumerate(("l0", "l0_reverse")):
+            getattr(rnn, f"weight_ih_{suffix}").copy_(kernel[:, d * G:(d + 1) * G].T)
+            getattr(rnn, f"bias_ih_{suffix}").copy_(bias[d * G:(d + 1) * G])
+            getattr(rnn, f"weight_hh_{suffix}").copy_(recurrent[d].T)
+            if recurrent_bias is not None:
+                getattr(rnn, f"bias_hh_{suffix}").copy_(recurrent_bias[d, 0])
 
 
 class CharCnn(nn.Module):
@@ -125,11 +129,28 @@ class CharCnn(nn.Module):
 
     def forward(self, chars, char_mask):
         e = self.embedding[chars] * char_mask.unsqueeze(2)  # [N, L, C], zeros past the word's end
-        left = (self.width - 1) // 2
-        w = self.W.view(self.width, self.dim, -1).permute(2, 1, 0)  # [F, C, w]
-        x = F.pad(e.transpose(1, 2), (left, self.width - 1 - left))
-        conv = F.conv1d(x, w, self.b).transpose(1, 2)  # [N, L, F]
-        return torch.tanh(masked_max(conv, char_mask))
+        return torch.tanh(masked_max(conv_same(e, self.W, self.b, self.width), char_mask))
+
+
+def conv_same(x, W, b, width):
+    """Ours' `convSame` (layers.ts) as conv1d: x [N, L, C], W [width*C, F] (row j*C+c = tap j of
+    channel c), "same" padding (floor((width-1)/2) on the left) -> [N, L, F]."""
+    left = (width - 1) // 2
+    w = W.view(width, x.shape[2], -1).permute(2, 1, 0)  # [F, C, width]
+    padded = F.pad(x.transpose(1, 2), (left, width - 1 - left))
+    return F.conv1d(padded, w, b).transpose(1, 2)
+
+
+def read_named(names, shapes, flat):
+    """The arrays of a dump's .weights.f32 (bench/twinDump.ts) by name: {name: tensor of shape}."""
+    got, o = {}, 0
+    for name, shape in zip(names, shapes):
+        n = int(np.prod(shape)) if shape else 1
+        got[name] = torch.from_numpy(flat[o:o + n].copy()).view(*shape)
+        o += n
+    if o != flat.size:
+        raise SystemExit(f"weights file: {flat.size} floats, the names account for {o}")
+    return got
 
 
 def masked_mean(x, mask):
@@ -212,13 +233,7 @@ class QualityModel(nn.Module):
 
     def load_ours(self, names, shapes, flat):
         tensors, grus = self.ours()
-        got, o = {}, 0
-        for name, shape in zip(names, shapes):
-            n = int(np.prod(shape)) if shape else 1
-            got[name] = torch.from_numpy(flat[o:o + n].copy()).view(*shape)
-            o += n
-        if o != flat.size:
-            raise SystemExit(f"weights file: {flat.size} floats, the names account for {o}")
+        got = read_named(names, shapes, flat)
         expected = set(tensors) | {f"{g}/{p}" for g in grus for p in ("kernel", "bias", "recurrent", "recurrentBias")}
         if set(got) != expected:
             raise SystemExit(f"our weights do not fit the twin: only ours {sorted(set(got) - expected)}, only the twin's {sorted(expected - set(got))}")

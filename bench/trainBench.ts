@@ -25,6 +25,7 @@ import { Rng } from '../src/shared/rng';
 import { train } from '../src/trainer/train';
 import type { Experiment } from '../src/shared/experimentTypes';
 import type { TrainerEvent } from '../src/shared/trainerProtocol';
+import { writeDump } from './twinDump';
 
 function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -83,16 +84,6 @@ function dumpForTwin(exp: Experiment, data: PreparedData, n: number): TwinDump {
   } finally {
     model.dispose();
   }
-}
-
-/** FILE (JSON) and FILE.weights.f32 (the initial weights, little-endian float32, in `weights` order). */
-function writeDump(file: string, json: Record<string, unknown>, weights: Float32Array[]): void {
-  fs.writeFileSync(file, JSON.stringify({ ...json, weightsFile: path.basename(file) + '.weights.f32' }));
-  const total = weights.reduce((n, w) => n + w.length, 0);
-  const all = new Float32Array(total);
-  let o = 0;
-  for (const w of weights) { all.set(w, o); o += w.length; }
-  fs.writeFileSync(file + '.weights.f32', Buffer.from(all.buffer));
 }
 
 async function main() {

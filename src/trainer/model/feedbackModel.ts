@@ -156,6 +156,26 @@ export interface FeedbackModel {
   dispose(): void;
 }
 
+/** The batch as tensors; `droppedIds`: the token ids after word dropout (training), else the batch's own. */
+export function batchTensors(batch: Batch, droppedIds: Int32Array | null): BatchTensors {
+  const bt: BatchTensors = { size: batch.size, seqLen: batch.seqLen };
+  if (batch.tokens) {
+    const lengths = batch.lengths ?? new Int32Array(batch.size).fill(batch.seqLen);
+    const ids = droppedIds ?? batch.tokens;
+    bt.tokens = tf.tensor2d(ids, [batch.size, batch.seqLen], 'int32');
+    bt.mask = tf.tensor2d(lengthMask(lengths, batch.seqLen), [batch.size, batch.seqLen]);
+    if (batch.chars && batch.charLengths && batch.wordLen) {
+      const n = batch.size * batch.seqLen;
+      // A padding token gets one (pad) character, so every word's max-pool has a real position.
+      const charLens = Int32Array.from(batch.charLengths, (l) => Math.max(1, l));
+      bt.chars = tf.tensor2d(batch.chars, [n, batch.wordLen], 'int32');
+      bt.charMask = tf.tensor2d(lengthMask(charLens, batch.wordLen), [n, batch.wordLen]);
+    }
+  }
+  if (batch.features) bt.features = tf.tensor2d(batch.features, [batch.size, batch.featureDim]);
+  return bt;
+}
+
 /**
  * Builds the model for an experiment (with defaults applied) and prepared data. `seed` fixes every
  * initial weight; dropout and Gumbel noise are derived from it and the step in `forward`.
@@ -263,7 +283,7 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
 
   function forward(batch: Batch, opts: ForwardOptions): ForwardResult {
     const stepRng = opts.training ? stepRngOf(seed, opts.step ?? 0) : null;
-    const bt = toTensors(batch, stepRng && encoder.wordDropout && batch.tokens ? trainingTokenIds(batch, encoder.wordDropout, seed, opts.step ?? 0) : null);
+    const bt = batchTensors(batch, stepRng && encoder.wordDropout && batch.tokens ? trainingTokenIds(batch, encoder.wordDropout, seed, opts.step ?? 0) : null);
     const dropout = new Dropout(stepRng ? stepRng.fork('dropout') : null, maskMode);
     const gateRng = stepRng ? stepRng.fork('gumbel') : null;
     const ctx = (iteration: number): ForwardCtx => ({ training: opts.training, batch: bt, dropout, iteration });
@@ -339,26 +359,6 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
       prev = next;
     }
     return { tasks: out, gates, batch: bt };
-  }
-
-  /** The batch as tensors; `droppedIds`: the token ids after word dropout (training), else the batch's own. */
-  function toTensors(batch: Batch, droppedIds: Int32Array | null): BatchTensors {
-    const bt: BatchTensors = { size: batch.size, seqLen: batch.seqLen };
-    if (batch.tokens) {
-      const lengths = batch.lengths ?? new Int32Array(batch.size).fill(batch.seqLen);
-      const ids = droppedIds ?? batch.tokens;
-      bt.tokens = tf.tensor2d(ids, [batch.size, batch.seqLen], 'int32');
-      bt.mask = tf.tensor2d(lengthMask(lengths, batch.seqLen), [batch.size, batch.seqLen]);
-      if (batch.chars && batch.charLengths && batch.wordLen) {
-        const n = batch.size * batch.seqLen;
-        // A padding token gets one (pad) character, so every word's max-pool has a real position.
-        const charLens = Int32Array.from(batch.charLengths, (l) => Math.max(1, l));
-        bt.chars = tf.tensor2d(batch.chars, [n, batch.wordLen], 'int32');
-        bt.charMask = tf.tensor2d(lengthMask(charLens, batch.wordLen), [n, batch.wordLen]);
-      }
-    }
-    if (batch.features) bt.features = tf.tensor2d(batch.features, [batch.size, batch.featureDim]);
-    return bt;
   }
 
   return {
