@@ -9,10 +9,13 @@
 //  - the quality configuration samples/snips-quality.fmtl.json (char CNN, CRF, word dropout, lr
 //    schedule, clipping): ours with the native kernels, plain wasm, static, against its PyTorch
 //    twin bench/pytorch_quality.py on the same batches, interleaved (`results.quality`)
+//  - each text encoder and token-level block alone (BiGRU, BiLSTM, CNN, Transformer, BiGRU + char
+//    CNN, self-attention, Transformer block) against a PyTorch module of the same architecture and
+//    parameter count (bench/encoderBench.ts, bench/pytorch_encoders.py; `results.encoders`)
 // Prints a table and writes bench/results/latest.json.
 //
 // Options: --quick (fewer steps/repeats), --no-cpu, --no-torch, --exp FILE, --no-quality,
-// --only-quality (just the quality section).
+// --only-quality (just the quality section), --no-encoders, --only-encoders (just the encoders).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { cpus, totalmem, platform, release, arch, tmpdir, loadavg } from 'node:os';
@@ -30,6 +33,8 @@ const expFile = opt('--exp', 'samples/snips.fmtl.json');
 const QUALITY_EXP = 'samples/snips-quality.fmtl.json';
 const onlyQuality = has('--only-quality');
 if (onlyQuality && has('--no-quality')) { console.error('--only-quality and --no-quality exclude each other'); process.exit(2); }
+const onlyEncoders = has('--only-encoders');
+if (onlyEncoders && (has('--no-encoders') || onlyQuality)) { console.error('--only-encoders excludes --no-encoders and --only-quality'); process.exit(2); }
 const REPEATS = quick ? 1 : 3;
 const WARMUP = 5;
 const STEPS = quick ? 20 : 45; // warm-up + steps = 50 losses for the curve comparison
@@ -174,6 +179,33 @@ function qualitySection(torch) {
   };
 }
 
+/**
+ * Each encoder and block alone against its PyTorch twin (bench/encoderBench.ts: ours with the native
+ * kernels, the twin on 1 thread, plain wasm, interleaved per repeat). Its progress goes to stderr.
+ */
+function encoderSection(torch) {
+  const args = ['bench/out/encoderBench.js', '--repeats', String(REPEATS), '--steps', quick ? '10' : '30', '--warmup', String(WARMUP)];
+  if (torch) args.push('--python', torch.py);
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`bench/out/encoderBench.js failed (${r.status})`);
+  const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{'));
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+function printEncoders(e) {
+  const f = (x) => (x === null || x === undefined ? 'n/a' : String(x));
+  console.log(`\nEncoders and blocks alone — one training step (forward + backward + Adam), batch ${e.batchSize}, SNIPS batches (padded length median ${e.seqLen.median}, ${e.seqLen.min}–${e.seqLen.max}); medians of ${e.repeats} × ${e.steps} steps`);
+  if (e.skipped) console.log(`  ${e.skipped}`);
+  const rows = [['layer', 'parameters', `ours${e.nativeKernels ? ' (native)' : ''}`, 'plain wasm', 'PyTorch 1t', 'ratio', 'plain ratio', 'CPU ratio', 'same function (max |diff| tokens)']];
+  for (const r of e.rows) {
+    rows.push([r.id, String(r.parameters), `${r.ms.ours} ms`, r.ms.plain === null ? 'n/a' : `${r.ms.plain} ms`, r.ms.pytorch === null ? 'n/a' : `${r.ms.pytorch} ms`,
+      f(r.ratio), f(r.ratioPlain), f(r.ratioCpu), r.check ? r.check.tokensMaxAbsDiff.toExponential(1) : 'n/a']);
+  }
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) console.log('  ' + r.map((c, i) => c.padEnd(w[i])).join('  '));
+  console.log(`  load average before ${e.loadAverage.before.join(' ')}, after ${e.loadAverage.after.join(' ')}`);
+}
+
 function printQuality(q, loadAverage) {
   const fmt = (s) => (s ? `${s.median} ms  (IQR ${s.p25}–${s.p75}, n=${s.n}; CPU ${s.cpuMedian} ms)` : 'n/a');
   const rows = [[`ours wasm${q.nativeKernels ? ' + native kernels' : ''}, Gumbel K=3`, fmt(q.stepStats.wasm)]];
@@ -198,10 +230,18 @@ function printQuality(q, loadAverage) {
 
 async function main() {
   log('building bench bundles ...');
-  await buildBench(onlyQuality ? ['trainBench'] : ['trainBench', 'gruBench', 'startup', 'adamBench']);
+  await buildBench(onlyQuality ? ['trainBench'] : onlyEncoders ? ['encoderBench'] : ['trainBench', 'gruBench', 'startup', 'adamBench', 'encoderBench']);
   const results = { date: new Date().toISOString(), experiment: expFile, quick };
   const torch = has('--no-torch') ? null : findPython();
   if (!torch) log('PyTorch: SKIPPED — no python3 with torch found (Debian: apt-get install python3-torch libopenblas0-pthread; or set PYTHON=/path/to/python3)');
+  if (onlyEncoders) {
+    // Its own file, as --only-quality's.
+    const encoders = { date: results.date, quick, ...encoderSection(torch), machine: machine(), versions: { node: process.versions.node, torch: torch?.version ?? null } };
+    writeFileSync(join(here, 'results', 'latest-encoders.json'), JSON.stringify(encoders, null, 2) + '\n');
+    printEncoders(encoders);
+    console.log('  written: bench/results/latest-encoders.json');
+    return;
+  }
   if (onlyQuality) {
     // Its own file: latest.json keeps the last full picture.
     const quality = { date: results.date, quick, ...qualitySection(torch), loadAverage: loadavg().map((x) => Math.round(x * 100) / 100), machine: machine(), versions: { node: process.versions.node, torch: torch?.version ?? null } };
@@ -244,6 +284,7 @@ async function main() {
     pt[2].push(runJson(torch.py, ptArgs(2, [], quick ? 5 : 10, 2)));
   }
   const quality = has('--no-quality') ? null : qualitySection(torch);
+  const encoders = has('--no-encoders') ? null : encoderSection(torch);
   if (!has('--no-cpu')) {
     log('cpu feedback (few steps) ...');
     runs.cpu.push(trainBench('cpu', { steps: quick ? 2 : 4, warmup: 1 }));
@@ -334,6 +375,7 @@ async function main() {
     },
     parameters: { ours: runs.wasm[0]?.parameters, pytorch: pt[1][0]?.parameters ?? null },
     quality,
+    encoders,
   });
 
   const outDir = join(here, 'results');
@@ -372,6 +414,7 @@ function printTable(r) {
   console.log(`  parameters: ours ${r.parameters.ours}, PyTorch ${r.parameters.pytorch ?? 'n/a'}; numTensors ${r.numTensors?.first} -> ${r.numTensors?.last}`);
   for (const g of r.gru) console.log(`  BiGRU layer fwd+bwd (B${g.shape.B} T${g.shape.T} D${g.shape.D} H${g.shape.H}) ${g.backend}: ${g.msPerStep} ms (IQR ${g.p25}–${g.p75}; CPU ${g.cpuMs} ms), ${g.kernels} kernel calls`);
   if (r.quality) printQuality(r.quality, r.loadAverage);
+  if (r.encoders) printEncoders(r.encoders);
   console.log(`  machine: ${r.machine.cpu}, ${r.machine.cores} cores; node ${r.versions.node}, tfjs ${r.versions.tfjs}, torch ${r.versions.torch ?? 'n/a'}`);
   console.log('  written: bench/results/latest.json');
 }
