@@ -55,6 +55,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '5' },
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    top: { type: 'string', default: '8' },
   },
 });
 const STEPS = Number(args.steps);
@@ -214,7 +215,7 @@ async function worker() {
     }
     layers.push({
       id: c.id, title: c.title, parameters, stepMs, cpuMs, seqLens: batches.slice(WARMUP, n).map((b) => b.seqLen),
-      ...(args.profile ? { kernels: tally.summary(8) } : {}),
+      ...(args.profile ? { kernels: tally.summary(Number(args.top)) } : {}),
     });
     for (const p of prepared) tf.dispose([p.bt.tokens!, p.bt.mask!, ...(p.bt.chars ? [p.bt.chars, p.bt.charMask!] : []), ...(p.states ? [p.states] : [])]);
     tf.dispose(vars);
@@ -236,43 +237,52 @@ function runJson(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.e
 function compare() {
   const repeats = Number(args.repeats);
   const self = process.argv[1];
-  const common = ['--steps', String(STEPS), '--warmup', String(WARMUP), ...(args.only ? ['--only', args.only] : [])];
-  const dumpFile = path.join(path.dirname(self), '..', 'results', 'tmp', 'encoder-dump.json');
-  fs.mkdirSync(path.dirname(dumpFile), { recursive: true });
+  const common = ['--steps', String(STEPS), '--warmup', String(WARMUP)];
+  const dumpOf = (id: string) => path.join(path.dirname(self), '..', 'results', 'tmp', `encoder-dump-${id}.json`);
+  fs.mkdirSync(path.dirname(dumpOf('x')), { recursive: true });
   const log = (s: string) => process.stderr.write(s + '\n');
   const loadBefore = loadavg();
+  const ids = CASES.map((c) => c.id).filter((id) => !args.only || args.only.split(',').includes(id));
+  // One TimingRun per repeat and side, its layers measured each in its own process: per layer, ours,
+  // the twin and plain wasm run back to back, so the ratio of a row compares measurements seconds apart.
   const ours: TimingRun[] = [], plain: TimingRun[] = [], pytorch: TimingRun[] = [];
   let native = false;
   let twin: Record<string, unknown> | null = null;
+  const twinLayers: Record<string, unknown>[] = [];
   let skipped: string | null = args.python ? null : 'PyTorch side skipped: no python3 with torch (Debian: apt-get install python3-torch; or set PYTHON)';
   if (skipped) log(skipped);
   for (let i = 0; i < repeats; i++) {
-    log(`encoders: ours (wasm + native kernels when built), repeat ${i + 1}/${repeats} ...`);
-    const o = runJson(process.execPath, [self, '--worker', ...common, ...(i === 0 ? ['--dump', dumpFile] : [])]);
+    const o: TimingRun = { layers: [] }, p: TimingRun = { layers: [] }, t: TimingRun = { layers: [] };
+    for (const id of ids) {
+      log(`encoders: repeat ${i + 1}/${repeats}, ${id}: ours, PyTorch, plain wasm ...`);
+      const r = runJson(process.execPath, [self, '--worker', ...common, '--only', id, ...(i === 0 ? ['--dump', dumpOf(id)] : [])]);
+      o.layers.push(...r.layers);
+      native = r.native === true;
+      if (args.python && !skipped) {
+        const tw = runJson(args.python, [path.join(path.dirname(self), '..', 'pytorch_encoders.py'), '--dump', dumpOf(id), '--threads', '1', ...common]);
+        if (typeof tw.error === 'string') { skipped = `PyTorch side skipped: ${tw.error}`; log(skipped); } else {
+          t.layers.push(...tw.layers);
+          twin ??= tw;
+          if (i === 0) twinLayers.push(...(tw.layers as unknown as Record<string, unknown>[]));
+        }
+      }
+      if (native) p.layers.push(...runJson(process.execPath, [self, '--worker', ...common, '--only', id], { ...process.env, FMTL_NATIVE: '0' }).layers);
+    }
     ours.push(o);
-    native = o.native === true;
-    if (args.python && !skipped) {
-      log(`encoders: PyTorch 1 thread, repeat ${i + 1}/${repeats} ...`);
-      const t = runJson(args.python, [path.join(path.dirname(self), '..', 'pytorch_encoders.py'), '--dump', dumpFile, '--threads', '1', '--steps', String(STEPS), '--warmup', String(WARMUP)]);
-      if (typeof t.error === 'string') { skipped = `PyTorch side skipped: ${t.error}`; log(skipped); } else { pytorch.push(t); twin ??= t; }
-    }
-    if (native) {
-      log(`encoders: ours on plain wasm (FMTL_NATIVE=0), repeat ${i + 1}/${repeats} ...`);
-      plain.push(runJson(process.execPath, [self, '--worker', ...common], { ...process.env, FMTL_NATIVE: '0' }));
-    }
+    if (p.layers.length) plain.push(p);
+    if (t.layers.length) pytorch.push(t);
   }
   const rows = encoderRows(ours, plain, pytorch);
   // Where the time goes in a layer far behind PyTorch (ours with the native kernels, 10 profiled steps).
-  const behind = rows.filter((r) => r.ratio !== null && r.ratio > 3).map((r) => r.id);
+  const behind = rows.filter((r) => (r.ratio ?? 0) > 3 || (r.ratioCpu ?? 0) > 3).map((r) => r.id);
   let profiles: { id: string; kernels: unknown }[] = [];
   if (behind.length) {
-    log(`encoders: kernel profile of ${behind.join(', ')} (more than 3x behind PyTorch) ...`);
+    log(`encoders: kernel profile of ${behind.join(', ')} (more than 3x behind PyTorch, wall or CPU) ...`);
     const p = runJson(process.execPath, [self, '--worker', '--profile', '--steps', '10', '--warmup', String(WARMUP), '--only', behind.join(',')]);
     profiles = p.layers as unknown as { id: string; kernels: unknown }[];
   }
   const first = ours[0] as unknown as { layers: { id: string; title: string; seqLens: number[] }[] };
   const seqLens = first.layers[0].seqLens;
-  const twinLayers = (twin?.layers ?? []) as { id: string; check?: unknown; twin?: string }[];
   console.log(JSON.stringify({
     batchSize: BATCH, steps: STEPS, warmup: WARMUP, repeats, nativeKernels: native,
     // The padded length T of the measured batches (each padded to its longest sentence).

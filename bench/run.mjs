@@ -184,7 +184,8 @@ function qualitySection(torch) {
  * kernels, the twin on 1 thread, plain wasm, interleaved per repeat). Its progress goes to stderr.
  */
 function encoderSection(torch) {
-  const args = ['bench/out/encoderBench.js', '--repeats', String(REPEATS), '--steps', quick ? '10' : '30', '--warmup', String(WARMUP)];
+  // Warm-up 10: each layer runs in a fresh process (V8 and XNNPACK warm up per layer).
+  const args = ['bench/out/encoderBench.js', '--repeats', String(REPEATS), '--steps', quick ? '10' : '30', '--warmup', '10'];
   if (torch) args.push('--python', torch.py);
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`bench/out/encoderBench.js failed (${r.status})`);
