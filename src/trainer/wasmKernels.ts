@@ -17,8 +17,9 @@
  *
  * Both are tested against the cpu backend's results (`test/trainer/wasmKernels.test.ts`).
  *
- * Also here, for speed: Identity shares memory instead of copying (see `identityShared`), and
- * BatchMatMul goes through the optional native kernels (`native/`) when they are built.
+ * Also here, for speed: Identity shares memory instead of copying (see `identityShared`),
+ * GatherV2 copies whole rows (see `gatherRowsInto`), and BatchMatMul goes through the optional
+ * native kernels (`native/`) when they are built.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo, KernelConfig, KernelFunc, NamedTensorInfoMap, NamedAttrMap } from '@tensorflow/tfjs-core';
@@ -89,6 +90,51 @@ const segmentSumCpu: KernelFunc = ({ inputs, attrs, backend }) => {
   const out = dtype === 'int32' ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
   segmentSumInto(out, b.readSync(x.dataId) as NumArray, b.readSync(segmentIds.dataId) as Int32Array, inner, numSegments);
   return b.makeTensorInfo(outShape, dtype, out);
+};
+
+/**
+ * out[b, o, i, :] = x[b, o, ids[b, i], :] for x seen as [batch, outer, dim, inner] and ids as
+ * [batch, n] (gather along `dim`; batch > 1 is tfjs's `batchDims`): each slice of `inner` values is
+ * copied whole. tfjs-wasm's GatherV2 computes every element's source through strides, which costs
+ * 25–60x an element-wise add of the same output size (0.47 ms for a 288-row word lookup, 3.3 ms for
+ * 3,500 character rows, measured; see bench/README.md), and with batchDims > 0 it reads the wrong
+ * rows (tfjs 4.22; cpu is right). Ids must be in [0, dim) (checked by the kernel).
+ */
+export function gatherRowsInto(out: NumArray, x: NumArray, ids: ArrayLike<number>, batch: number, outer: number, dim: number, inner: number): void {
+  const n = ids.length / batch;
+  let dst = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let o = 0; o < outer; o++) {
+      const base = (b * outer + o) * dim * inner;
+      for (let i = b * n; i < (b + 1) * n; i++, dst += inner) {
+        const src = base + ids[i] * inner;
+        if (inner >= 16) out.set(x.subarray(src, src + inner), dst);
+        else for (let j = 0; j < inner; j++) out[dst + j] = x[src + j];
+      }
+    }
+  }
+}
+
+/** wasm GatherV2 by row copies (`gatherRowsInto`); dtypes other than float32/int32 go to the original. */
+const gatherWasm = (orig: KernelFunc): KernelFunc => (args) => {
+  const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
+  const { axis, batchDims } = args.attrs as { axis: number; batchDims: number };
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32') return orig(args);
+  const b = args.backend as BackendWasm;
+  const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+  const bd = batchDims ?? 0;
+  if (bd > ax || bd > indices.shape.length) return orig(args); // invalid: the original's checks say why
+  const dim = x.shape[ax];
+  const ids = b.typedArrayFromHeap(indices) as Int32Array;
+  for (let i = 0; i < ids.length; i++) {
+    if (!(ids[i] >= 0 && ids[i] < dim)) throw new Error(`GatherV2: the index value ${ids[i]} is not in [0, ${dim - 1}]`);
+  }
+  const out = b.makeOutput([...x.shape.slice(0, ax), ...indices.shape.slice(bd), ...x.shape.slice(ax + 1)], x.dtype);
+  if (size(x.shape) === 0 || ids.length === 0) return out;
+  // Views only after allocating: growing the wasm heap detaches earlier ones.
+  gatherRowsInto(b.typedArrayFromHeap(out) as NumArray, b.typedArrayFromHeap(x) as NumArray, b.typedArrayFromHeap(indices) as Int32Array,
+    size(x.shape.slice(0, bd)), size(x.shape.slice(bd, ax)), dim, size(x.shape.slice(ax + 1)));
+  return out;
 };
 
 /** Swap the last two axes. */
@@ -213,7 +259,8 @@ function replaceKernel(cfg: MarkedConfig): void {
 
 /**
  * Register the project's kernels: linear-time `UnsortedSegmentSum` on wasm and cpu, and the
- * explicit-transpose `BatchMatMul` / `_FusedMatMul` (with the batched-bias fix) on wasm.
+ * explicit-transpose `BatchMatMul` / `_FusedMatMul` (with the batched-bias fix), the shared-memory
+ * `Identity` and the row-copying `GatherV2` on wasm.
  * Idempotent (a second call changes nothing). Safe before or after the wasm backend initialises: the wrapped kernels keep the
  * originals' `setupFunc` (which binds the wasm functions at backend init) and call the originals.
  */
@@ -252,6 +299,10 @@ export function registerProjectKernels(): void {
   const identity = need(tf.Identity);
   if (!isOurs(identity)) {
     replaceKernel({ kernelName: tf.Identity, backendName: 'wasm', setupFunc: identity.setupFunc, kernelFunc: identityShared(identity.kernelFunc) });
+  }
+  const gather = need(tf.GatherV2);
+  if (!isOurs(gather)) {
+    replaceKernel({ kernelName: tf.GatherV2, backendName: 'wasm', setupFunc: gather.setupFunc, kernelFunc: gatherWasm(gather.kernelFunc) });
   }
   if (!isOurs(fused)) {
     replaceKernel({

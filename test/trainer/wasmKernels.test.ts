@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../../node_modules/@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerProjectKernels, segmentSumInto } from '../../src/trainer/wasmKernels';
+import { gatherRowsInto, registerProjectKernels, segmentSumInto } from '../../src/trainer/wasmKernels';
 import { Rng } from '../../src/shared/rng';
 
 registerProjectKernels();
@@ -41,6 +41,47 @@ test('segmentSumInto drops negative and out-of-range ids', () => {
   // rows: [1,2] -> 0, [3,4] -> -1 (dropped), [5,6] -> 2, [7,8] -> 3 (dropped), [9,10] -> 0
   segmentSumInto(out, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [0, -1, 2, 3, 0], 2, 3);
   assert.deepEqual([...out], [10, 12, 0, 0, 5, 6]);
+});
+
+test('gatherRowsInto copies x[b, o, ids[b, i], :] to out[b, o, i, :], wide and narrow rows alike', () => {
+  // x [2, 3, 2]: gather ids [2, 0, 2] along the middle axis
+  const x = Float32Array.from({ length: 12 }, (_, i) => i);
+  const out = new Float32Array(2 * 3 * 2);
+  gatherRowsInto(out, x, [2, 0, 2], 1, 2, 3, 2);
+  assert.deepEqual([...out], [4, 5, 0, 1, 4, 5, 10, 11, 6, 7, 10, 11]);
+  const wide = Float32Array.from({ length: 3 * 20 }, (_, i) => i);
+  const o2 = new Float32Array(2 * 20);
+  gatherRowsInto(o2, wide, [1, 0], 1, 1, 3, 20);
+  // batch 2 (batchDims): each batch's ids index its own slice; x [2, 3, 2], ids [[2], [0]]
+  const o3 = new Float32Array(2 * 2);
+  gatherRowsInto(o3, x, [2, 0], 2, 1, 3, 2);
+  assert.deepEqual([...o3], [4, 5, 6, 7]);
+  assert.deepEqual([...o2], [...wide.subarray(20, 40), ...wide.subarray(0, 20)]);
+});
+
+test('GatherV2 on wasm equals cpu bit for bit: embedding lookups, other axes, int32, batchDims, empty', async () => {
+  const rng = new Rng(3);
+  const table = randn(rng, 50 * 24);
+  const ids = Int32Array.from({ length: 4 * 6 }, () => rng.int(50));
+  const x3 = randn(rng, 3 * 5 * 7);
+  const f = () => [
+    tf.gather(tf.tensor2d(table, [50, 24]), tf.tensor2d(ids, [4, 6], 'int32')), // [B, T] ids: the embedding lookup
+    tf.gather(tf.tensor2d(table, [50, 24]), tf.tensor1d([49, 0, 0, 7], 'int32')),
+    tf.gather(tf.tensor3d(x3, [3, 5, 7]), tf.tensor1d([4, 1, 4], 'int32'), 1),
+    tf.gather(tf.tensor3d(x3, [3, 5, 7]), tf.tensor1d([6, 0], 'int32'), 2), // rows of one value
+    tf.gather(tf.tensor2d(Int32Array.from({ length: 12 }, (_, i) => i * 3 - 7), [4, 3], 'int32'), tf.tensor1d([3, 1], 'int32')),
+    tf.gather(tf.tensor3d(x3, [3, 5, 7]), tf.tensor2d([[1, 2], [0, 0], [4, 3]], [3, 2], 'int32'), 1, 1), // batchDims 1: tfjs-wasm's own kernel got this wrong
+    tf.gather(tf.tensor2d(table, [50, 24]), tf.tensor1d([], 'int32')),
+    tf.gather(tf.tensor3d(x3, [3, 5, 7]), tf.tensor2d([[6, 0, 1], [2, 2, 5], [3, 4, 0]], [3, 3], 'int32'), 2, 1), // batchDims 1, outer 5, narrow rows
+  ];
+  const cpu = await on('cpu', f);
+  const wasm = await on('wasm', f);
+  for (let k = 0; k < cpu.length; k++) {
+    assert.deepEqual(wasm[k].shape, cpu[k].shape, `result ${k}: shape`);
+    assert.deepEqual([...wasm[k].values], [...cpu[k].values], `result ${k}: values`);
+  }
+  assert.ok(await tf.setBackend('wasm'));
+  assert.throws(() => tf.tidy(() => tf.gather(tf.tensor2d(table, [50, 24]), tf.tensor1d([3, 50], 'int32')).dataSync()), /index value 50 is not in \[0, 49\]/);
 });
 
 test('UnsortedSegmentSum on wasm equals cpu, including bad ids, int32 and 2-D segment ids', async () => {
