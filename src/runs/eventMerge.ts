@@ -18,6 +18,7 @@ export function mergeStep(a: StepEvent, wa: number, b: StepEvent, wb: number): S
     losses: wmeanRecord(a.losses, wa, b.losses, wb),
     convergence: wmeanRecord(a.convergence, wa, b.convergence, wb),
     ...(a.weights && b.weights ? { weights: wmeanRecord(a.weights, wa, b.weights, wb) } : b.weights ? { weights: b.weights } : {}),
+    ...(a.tie !== undefined && b.tie !== undefined ? { tie: wmean(a.tie, wa, b.tie, wb) } : b.tie !== undefined ? { tie: b.tie } : {}),
     total: wmean(a.total, wa, b.total, wb),
     lr: wmean(a.lr, wa, b.lr, wb),
     tau: wmean(a.tau, wa, b.tau, wb),

@@ -377,7 +377,7 @@ function distance(a: string, b: string): number {
   return prev[b.length];
 }
 
-const ROOT_KEYS = ['$schema', 'name', 'description', 'data', 'encoder', 'tasks', 'feedback', 'iterations', 'convergence', 'gumbel', 'training', 'lossWeighting', 'layout'];
+const ROOT_KEYS = ['$schema', 'name', 'description', 'data', 'encoder', 'tasks', 'feedback', 'iterations', 'convergence', 'gumbel', 'training', 'lossWeighting', 'sharing', 'layout'];
 
 /** What validation learned about one task, for the cross checks. */
 interface TaskInfo { id: string; index: number; kind?: TaskKind; label?: string; blocks?: { type?: string; units?: number }[]; tokenTower?: boolean }
@@ -399,6 +399,7 @@ function collect(exp: unknown, opts: ValidateOptions): Collected[] {
   const enabledArrows = checkFeedback(c, exp, tasks ?? new Map(), known, encoderType, exp.encoder);
   checkIterations(c, exp, enabledArrows);
   checkLossWeighting(c, exp, tasks ?? new Map());
+  checkSharing(c, exp, tasks ?? new Map(), known);
   checkLayout(c, exp);
   checkParameters(c, exp);
   if (data && opts.fileExists) {
@@ -1093,6 +1094,61 @@ function checkLossWeighting(c: Checker, exp: Obj, tasks: Map<string, TaskInfo>):
       }
     });
   }
+}
+
+/**
+ * `sharing`: hard or soft encoder sharing and its tie weight; cross-stitch depths, where every task
+ * needs that block and all of them the same level (sentence/token) and output width.
+ */
+function checkSharing(c: Checker, exp: Obj, tasks: Map<string, TaskInfo>, known: boolean): void {
+  const sh = c.obj(exp, 'sharing', [], false);
+  if (!sh) return;
+  const P: Path = ['sharing'];
+  c.keys(sh, P, ['type', 'l2', 'crossStitch']);
+  const type = c.oneOf(sh, 'type', P, ['hard', 'soft'] as const, false) ?? 'hard';
+  const l2 = c.num(sh, 'l2', P, false, { ge: 0, why: 'the weight of l2 * sum over task pairs of ||theta_i - theta_j||^2' });
+  if (l2 !== undefined && type !== 'soft') c.warn([...P, 'l2'], `'l2' ties the encoder copies of soft sharing; with type '${type}' there is one encoder and it is ignored`);
+  if (type === 'soft' && known && tasks.size === 1) c.warn([...P, 'type'], 'soft sharing gives every task its own encoder copy; with one task there is nothing to tie (this is hard sharing)');
+  const cs = c.obj(sh, 'crossStitch', P, false);
+  if (!cs) return;
+  const CP: Path = [...P, 'crossStitch'];
+  c.keys(cs, CP, ['after', 'self']);
+  c.num(cs, 'self', CP, false, { gt: 0, le: 1, why: "each task's initial weight on its own output; the others share 1 - self" });
+  const after = c.arr(cs, 'after', CP, true);
+  if (!after) return;
+  if (after.length === 0) c.error([...CP, 'after'], 'no block depths: list at least one (e.g. [1]) or remove crossStitch');
+  if (known && tasks.size < 2) { c.error([...CP], `a cross-stitch unit mixes the towers of several tasks; this experiment has ${tasks.size} task${tasks.size === 1 ? '' : 's'}`); return; }
+  const seen = new Set<number>();
+  const list = [...tasks.values()];
+  after.forEach((v, i) => {
+    const AP: Path = [...CP, 'after', i];
+    const l = c.numValue(v, AP, 'a cross-stitch depth', { int: true, ge: 1 });
+    if (l === undefined) return;
+    if (seen.has(l)) { c.error(AP, `depth ${l} is listed twice`); return; }
+    seen.add(l);
+    const short = list.find((t) => t.blocks !== undefined && t.blocks.length < l);
+    if (short) {
+      const m = short.blocks!.length;
+      c.error(AP, `cross-stitch after block ${l} needs block ${l} in every task, but task '${short.id}' (tasks[${short.index}]) has ${m} block${m === 1 ? '' : 's'}`);
+      return;
+    }
+    const shape = (t: TaskInfo) => {
+      const b = t.blocks?.[l - 1];
+      if (!b?.units || t.kind === undefined) return undefined;
+      return { t, level: t.tokenTower ? 'token' : 'sentence', width: b.type === 'bigru' || b.type === 'bilstm' ? 2 * b.units : b.units };
+    };
+    const shapes = list.map(shape).filter((x) => x !== undefined);
+    const [a] = shapes;
+    const odd = shapes.find((x) => x.level !== a.level || x.width !== a.width);
+    if (a && odd) {
+      const name = (x: typeof a) => `${x.t.id} block ${l} (tasks[${x.t.index}].blocks[${l - 1}]: ${x.level} level, width ${x.width})`;
+      const sentence = [a, odd].find((x) => x.level === 'sentence' && x.t.kind === 'classification');
+      const hint = a.level !== odd.level
+        ? (sentence ? `; set "tokenLevel": true on '${sentence.t.id}' so its tower runs per token` : '')
+        : '; give both blocks the same output width';
+      c.error(AP, `cannot cross-stitch ${name(a)} with ${name(odd)}: a unit mixes outputs of the same level and width${hint}`);
+    }
+  });
 }
 
 function checkLayout(c: Checker, exp: Obj): void {

@@ -24,6 +24,11 @@ export interface Experiment {
   gumbel: GumbelSpec;
   training: TrainingSpec;
   lossWeighting: LossWeightingSpec;
+  /**
+   * How the tasks share the encoder (and whether their towers are cross-stitched); absent = one
+   * encoder every task reads (hard sharing), no cross-stitch.
+   */
+  sharing?: SharingSpec;
   /** Graph editor positions; not read by the trainer. */
   layout?: LayoutSpec;
 }
@@ -453,6 +458,37 @@ export type LossWeightingType = LossWeightingSpec['type'];
 
 /** Every loss weighting type, in the order the editor lists them. */
 export const LOSS_WEIGHTING_TYPES: readonly LossWeightingType[] = ['fixed', 'uncertainty', 'dwa', 'dtp', 'gradnorm'];
+
+/**
+ * Parameter sharing between the tasks (Ruder 2017; Zhou 2019 Fig. 1). `hard`: one encoder all tasks
+ * read. `soft`: every task gets its own copy of the encoder (same type and sizes, own parameters and
+ * dropout masks, all copies starting from the same initial values), tied by the penalty
+ * l2 * sum over task pairs i < j of ||theta_i - theta_j||^2 over every encoder parameter.
+ */
+export interface SharingSpec {
+  /** Default 'hard'. */
+  type?: 'hard' | 'soft';
+  /** `soft` only: weight of the tie penalty (default 0.001; 0 = independent encoders). */
+  l2?: number;
+  /** Cross-stitch units between the task towers (either sharing type). */
+  crossStitch?: CrossStitchSpec;
+}
+
+/**
+ * Cross-stitch units (Misra et al. 2016): after block l of every task tower (l in `after`, 1-based),
+ * task i continues with sum_j alpha_ij h_j, a learned T x T matrix per depth over the outputs of
+ * block l of all T tasks (same level and width needed). alpha starts at `self` on the diagonal and
+ * (1 - self) / (T - 1) elsewhere. In every feedback pass the towers run in lock-step by depth.
+ */
+export interface CrossStitchSpec {
+  /** Block depths (1-based) whose outputs are stitched. */
+  after: number[];
+  /** Initial alpha_ii (default 0.9). */
+  self?: number;
+}
+
+/** Defaults of `sharing`. */
+export const SHARING_DEFAULTS = { type: 'hard', l2: 0.001, self: 0.9 } as const;
 
 export interface LayoutSpec {
   /** Node id (task id, `encoder`, or `<taskId>/<block>`) -> position in graph units. */

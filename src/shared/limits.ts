@@ -147,6 +147,11 @@ export function estimateParameters(exp: Experiment, dims: DataDims = {}): Parame
     sentenceDim = inDim;
   }
   const tasks = Array.isArray(exp.tasks) ? exp.tasks : [];
+  // Soft sharing: one encoder copy per task; cross-stitch: a T x T alpha per stitched depth.
+  const sharing = exp.sharing as unknown as Record<string, unknown> | undefined;
+  if (sharing && typeof sharing === 'object' && sharing.type === 'soft') count *= tasks.length;
+  const stitch = sharing && typeof sharing === 'object' ? sharing.crossStitch as Record<string, unknown> | undefined : undefined;
+  if (stitch && typeof stitch === 'object' && Array.isArray(stitch.after)) count += new Set(stitch.after).size * tasks.length * tasks.length;
   const arrows = (Array.isArray(exp.feedback) ? exp.feedback : []).filter((f) => f && f.enabled !== false);
   const outDim = (id: unknown, kind: unknown): number => {
     if (kind === 'regression') return 1;

@@ -90,6 +90,11 @@ export interface StepEvent extends EventBase {
    * or adapted factor otherwise). Absent in runs written before loss weighting was streamed.
    */
   weights?: Record<string, number>;
+  /**
+   * Soft sharing's tie penalty l2 * sum_(i<j) ||theta_i - theta_j||^2 over the encoder copies, as
+   * added to `total`; absent under hard sharing.
+   */
+  tie?: number;
   /** Weighted total that was minimised. */
   total: number;
   lr: number;

@@ -175,10 +175,11 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         : `train metrics: a fixed sample of ${trainEval.length} of ${data.train.size} training examples, eval mode, at each epoch end`,
     });
     opts.onEvent({ type: 'run/log', runId, t: now(), level: 'info', message: model.weighting.describe() });
-    // GradNorm's W: the encoder's top layer (the last layer every task shares).
-    const normLayer = model.weighting.needs.gradNorms ? gradNormLayer(model.encoder.variables) : [];
+    // GradNorm's W: the encoder's top layer (the last layer every task shares); under soft sharing
+    // the top layers of all copies together (task t's loss reaches its own copy's).
+    const normLayer = model.weighting.needs.gradNorms ? model.encoders.flatMap((c) => gradNormLayer(c.encoder.variables, c.scope)) : [];
     if (normLayer.length) {
-      opts.onEvent({ type: 'run/log', runId, t: now(), level: 'info', message: `gradnorm: gradient norms on the encoder's top layer W = ${normLayer.map((v) => v.name).join(', ')} (${normLayer.reduce((n, v) => n + v.variable.size, 0)} parameters); each step runs one extra forward per task for them` });
+      opts.onEvent({ type: 'run/log', runId, t: now(), level: 'info', message: `gradnorm: gradient norms on the encoder's top layer W = ${normLayer.map((v) => v.name).join(', ')} (${normLayer.reduce((n, v) => n + v.variable.size, 0)} parameters${model.encoders.length > 1 ? '; soft sharing: the top layers of all encoder copies' : ''}); each step runs one extra forward per task for them` });
     }
     const withPredictions = model.weighting.needs.accuracy;
     for (const message of unseenLabelsText(unseenLabels(data), data)) opts.onEvent({ type: 'run/log', runId, t: now(), level: 'warn', message });
@@ -313,7 +314,8 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
           means.add(r, batch.size, labelledCounts(model, batch));
           opts.onEvent({
             type: 'run/step', runId, t: now(), step, epoch: epoch + 1,
-            losses: byTask(r.losses), convergence: byTask(r.convergence), weights: byTask(r.weights), total: r.total,
+            losses: byTask(r.losses), convergence: byTask(r.convergence), weights: byTask(r.weights),
+            ...(r.tie !== undefined ? { tie: r.tie } : {}), total: r.total,
             lr, tau, ms: performance.now() - s0,
           });
           if (step % logEvery === 0) {

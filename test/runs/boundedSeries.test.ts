@@ -81,3 +81,11 @@ test('mergeStep averages the streamed loss weights too (and keeps a side that ha
   assert.deepEqual(mergeStep(old, 1, b, 1).weights, { x: 4, y: 2 });
   assert.equal(mergeStep(old, 1, { ...b, weights: undefined }, 1).weights, undefined);
 });
+
+test('mergeStep averages soft sharing\'s tie penalty (and keeps a side that has it; hard-sharing steps stay without)', () => {
+  const a: StepEvent = { type: 'run/step', runId: 'r', t: 0, step: 1, epoch: 1, losses: { x: 1 }, convergence: {}, tie: 0.3, total: 2, lr: 1e-3, tau: 1, ms: 10 };
+  const b: StepEvent = { ...a, step: 4, tie: 0.6 };
+  assert.ok(Math.abs(mergeStep(a, 2, b, 1).tie! - 0.4) < 1e-12);
+  assert.equal(mergeStep({ ...a, tie: undefined }, 2, b, 1).tie, 0.6);
+  assert.equal('tie' in mergeStep({ ...a, tie: undefined }, 1, { ...b, tie: undefined }, 1), false);
+});

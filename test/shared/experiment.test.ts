@@ -524,3 +524,34 @@ test('JSONL and CoNLL files: the one file, or each split file, must exist', () =
     { fileExists: (p: string) => { asked.push(p); return p !== 'data/valid.conll'; } });
   assert.deepEqual(asked, ['data/train.conll', 'data/valid.conll', 'data/test.conll']);
 });
+
+test('sharing: soft and cross-stitch validate; every wrong option has a located error naming what to change', () => {
+  // The SLU sample stitched after block 2 (dense 16 in both towers) with a token-level intent.
+  const stitchable = (x: any) => { x.tasks[0].tokenLevel = true; x.tasks[0].blocks[0] = { type: 'bigru', units: 16 }; };
+  for (const sh of [{ type: 'hard' }, { type: 'soft' }, { type: 'soft', l2: 0 }, { type: 'soft', l2: 0.5 }]) {
+    assert.deepEqual(validateExperiment(mutate(slu, (x) => { x.sharing = sh; })), [], JSON.stringify(sh));
+  }
+  assert.deepEqual(validateExperiment(mutate(slu, (x) => { stitchable(x); x.sharing = { type: 'soft', crossStitch: { after: [1, 2], self: 1 } }; })), []);
+  assert.deepEqual(validateExperiment(mutate(csv, (x) => { x.tasks[1].blocks.push({ type: 'dense', units: 8 }); x.sharing = { crossStitch: { after: [2] } }; })), []);
+  expectError(mutate(slu, (x) => { x.sharing = 'soft'; }), 'sharing', /'sharing' must be an object/);
+  expectError(mutate(slu, (x) => { x.sharing = { type: 'sfot' }; }), 'sharing.type', /one of 'hard', 'soft'.*did you mean 'soft'/);
+  expectError(mutate(slu, (x) => { x.sharing = { type: 'soft', l2: -1 }; }), 'sharing.l2', /'l2' must be a number >= 0, got -1 \(the weight of l2 \* sum over task pairs/);
+  expectError(mutate(slu, (x) => { stitchable(x); x.sharing = { crossStitch: { after: [2], self: 0 } }; }), 'sharing.crossStitch.self', /'self' must be a number > 0 and <= 1, got 0/);
+  expectError(mutate(slu, (x) => { x.sharing = { crossStitch: {} }; }), 'sharing.crossStitch.after', /missing required property 'after'/);
+  expectError(mutate(slu, (x) => { x.sharing = { crossStitch: { after: [] } }; }), 'sharing.crossStitch.after', /no block depths/);
+  expectError(mutate(slu, (x) => { stitchable(x); x.sharing = { crossStitch: { after: [2, 0] } }; }), 'sharing.crossStitch.after[1]', /a cross-stitch depth must be an integer >= 1, got 0/);
+  expectError(mutate(slu, (x) => { stitchable(x); x.sharing = { crossStitch: { after: [2, 2] } }; }), 'sharing.crossStitch.after[1]', /depth 2 is listed twice/);
+  expectError(mutate(slu, (x) => { stitchable(x); x.sharing = { crossStitch: { after: [3] } }; }), 'sharing.crossStitch.after[0]', /cross-stitch after block 3 needs block 3 in every task, but task 'intent' \(tasks\[0\]\) has 2 blocks/);
+  // Level: the sentence-level intent tower against the token-level slots tower, with the fix.
+  expectError(mutate(slu, (x) => { x.sharing = { crossStitch: { after: [2] } }; }), 'sharing.crossStitch.after[0]',
+    /cannot cross-stitch intent block 2 \(tasks\[0\]\.blocks\[1\]: sentence level, width 16\) with slots block 2 \(tasks\[1\]\.blocks\[1\]: token level, width 16\).*set "tokenLevel": true on 'intent'/);
+  // Width: a BiGRU block is 2 x units wide.
+  expectError(mutate(slu, (x) => { x.tasks[0].tokenLevel = true; x.sharing = { crossStitch: { after: [1] } }; }), 'sharing.crossStitch.after[0]',
+    /cannot cross-stitch intent block 1 \(tasks\[0\]\.blocks\[0\]: token level, width 16\) with slots block 1 \(tasks\[1\]\.blocks\[0\]: token level, width 32\).*same output width/);
+  expectError(mutate(slu, (x) => { x.tasks.pop(); x.feedback = []; x.iterations = 0; x.training.earlyStopping.metric = 'intent.accuracy'; x.sharing = { crossStitch: { after: [1] } }; }), 'sharing.crossStitch', /mixes the towers of several tasks; this experiment has 1 task/);
+  // Warnings: l2 without soft sharing, soft sharing with one task, unknown keys.
+  const w = (x: any) => warnings(x).map((i) => `${i.pathText}: ${i.message}`);
+  assert.match(w(mutate(slu, (x) => { x.sharing = { l2: 0.1 }; })).join('\n'), /sharing\.l2: 'l2' ties the encoder copies of soft sharing; with type 'hard' there is one encoder and it is ignored/);
+  assert.match(w(mutate(slu, (x) => { x.tasks.pop(); x.feedback = []; x.iterations = 0; x.training.earlyStopping.metric = 'intent.accuracy'; x.sharing = { type: 'soft' }; })).join('\n'), /sharing\.type: soft sharing .* with one task there is nothing to tie/);
+  assert.match(w(mutate(slu, (x) => { x.sharing = { type: 'soft', L2: 0.1 }; })).join('\n'), /sharing\.L2: unknown property 'L2' \(did you mean 'l2'\?\)/);
+});

@@ -73,7 +73,7 @@ test('SLU maxLength is a sequence-length limit', () => {
   assert.match(errs[0].message, /above the limit of 4096: the BiGRU runs one step per token/);
 });
 
-test('estimateParameters equals the built model (tabular and text, arrows, Gumbel gates, bigru and transformer blocks, every encoder)', async () => {
+test('estimateParameters equals the built model (tabular and text, arrows, Gumbel gates, bigru and transformer blocks, every encoder, soft sharing, cross-stitch)', async () => {
   await tf.setBackend('cpu');
   const tab = tabularData(32);
   const text = textData(16);
@@ -107,6 +107,11 @@ test('estimateParameters equals the built model (tabular and text, arrows, Gumbe
   const tr2 = textExperiment([arrow('s', 'slots', 'intent')]);
   tr2.encoder = { type: 'transformer', embeddingDim: 8, width: 8, heads: 4 };
   exps.push([withDefaults(tr2), text]);
+  // Soft sharing (one encoder copy per task: tabular three, text two with characters) and
+  // cross-stitch units (a T x T alpha per depth), alone and together.
+  exps.push([withDefaults({ ...tabularExperiment([arrow('a', 'cls', 'bin')]), sharing: { type: 'soft', l2: 0.01 } }), tab]);
+  exps.push([withDefaults({ ...tabularExperiment(), sharing: { type: 'hard', crossStitch: { after: [1, 2] } } }), tab]);
+  exps.push([withDefaults({ ...rich, name: 'rich-soft', sharing: { type: 'soft', crossStitch: { after: [1] } } }), text]);
   for (const [e, d] of exps) {
     const m = buildModel(e, d, 1);
     const est = estimateParameters(e, { inputWidth: d.featureDim, vocab: d.vocab?.tokens.length, charVocab: d.charVocab?.tokens.length, outDims: outDims(d, e) });

@@ -13,6 +13,7 @@ import type {
   CharFeaturesSpec, LrScheduleSpec,
   Activation, AmplifierSpec, BiGruEncoderSpec, BlockSpec, CnnEncoderSpec, EncoderSpec, TransformerEncoderSpec, ConvergenceSpec, CsvDataSpec, EarlyStoppingSpec, Experiment,
   AttentionSpec, ConllDataSpec, FeedbackSpec, GumbelSpec, JsonlDataSpec, MlpEncoderSpec, SluDataSpec, SplitFiles, TaskKind, TaskSpec, TrainingSpec,
+  SharingSpec, CrossStitchSpec,
 } from '../../src/shared/experimentTypes';
 import { LOSS_WEIGHTING_TYPES } from '../../src/shared/experimentTypes';
 
@@ -102,6 +103,7 @@ const activations: Record<Activation, true> = { relu: true, tanh: true, sigmoid:
 const blockTypes: Record<BlockSpec['type'], true> = { dense: true, bigru: true, bilstm: true, transformer: true };
 const optimizers: Record<TrainingSpec['optimizer'], true> = { adam: true, sgd: true, rmsprop: true };
 const combines: Record<NonNullable<FeedbackSpec['combine']>, true> = { concat: true, add: true };
+const sharingTypes: Record<NonNullable<SharingSpec['type']>, true> = { hard: true, soft: true };
 const anneals: Record<NonNullable<GumbelSpec['anneal']>, true> = { exp: true, linear: true, none: true };
 const masks: Record<NonNullable<ConvergenceSpec['dropoutMasks']>, true> = { shared: true, fresh: true };
 const taskOutputs: Record<NonNullable<TaskSpec['output']>, true> = { softmax: true, crf: true };
@@ -126,6 +128,7 @@ test('schema enums equal the TypeScript unions', () => {
   assert.deepEqual(sorted(def('training').properties.optimizer.enum), sorted(optimizers));
   assert.deepEqual(sorted(def('feedback').properties.combine.enum), sorted(combines));
   assert.deepEqual(sorted(schema.properties.gumbel.properties.anneal.enum), sorted(anneals));
+  assert.deepEqual(sorted(schema.properties.sharing.properties.type.enum), sorted(sharingTypes));
   assert.deepEqual(sorted(schema.properties.convergence.properties.dropoutMasks.enum), sorted(masks));
   assert.deepEqual(sorted(def('encoder').properties.type.enum), sorted(encoderTypes));
   assert.deepEqual(sorted(def('data').properties.format.enum), sorted(formats));
@@ -135,7 +138,7 @@ test('schema properties and required fields equal the TypeScript interfaces', ()
   const cases: [string, S, Keys<any>, Req<any>][] = [
     ['Experiment', schema, {
       $schema: true, name: true, description: true, data: true, encoder: true, tasks: true, feedback: true, iterations: true,
-      convergence: true, gumbel: true, training: true, lossWeighting: true, layout: true,
+      convergence: true, gumbel: true, training: true, lossWeighting: true, sharing: true, layout: true,
     } satisfies Keys<Experiment>, {
       name: true, data: true, encoder: true, tasks: true, feedback: true, iterations: true, convergence: true, gumbel: true,
       training: true, lossWeighting: true,
@@ -160,6 +163,9 @@ test('schema properties and required fields equal the TypeScript interfaces', ()
     ['LrScheduleSpec', def('training').properties.lrSchedule, {
       warmupSteps: true, decay: true, decayEpochs: true, minFactor: true, factor: true, patience: true,
     } satisfies Keys<LrScheduleSpec>, {} satisfies Req<LrScheduleSpec>],
+    ['SharingSpec', schema.properties.sharing, { type: true, l2: true, crossStitch: true } satisfies Keys<SharingSpec>, {} satisfies Req<SharingSpec>],
+    ['CrossStitchSpec', schema.properties.sharing.properties.crossStitch, { after: true, self: true } satisfies Keys<CrossStitchSpec>,
+      { after: true } satisfies Req<CrossStitchSpec>],
     ['CharFeaturesSpec', def('charFeatures'), { embeddingDim: true, filters: true, widths: true, maxWordLength: true } satisfies Keys<CharFeaturesSpec>,
       {} satisfies Req<CharFeaturesSpec>],
     ['EarlyStoppingSpec', def('training').properties.earlyStopping, { metric: true, mode: true, patience: true } satisfies Keys<EarlyStoppingSpec>,

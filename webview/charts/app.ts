@@ -465,6 +465,23 @@ export class ChartsApp {
       });
     }
 
+    // ---- soft sharing's tie penalty (beside the losses): only when some run ties encoder copies
+    const tied = runs.filter((r) => r.model.tie.length > 0);
+    if (tied.length) {
+      const l2 = (r: RunEntry) => (r.snapshot.config ?? r.model.start?.config)?.sharing?.l2;
+      const c = this.lineChart('tie', 'loss', 'loss', {
+        title: 'Soft-sharing tie', subtitle: single ? `l2 ${l2(tied[0]) ?? 0.001} · sum over task pairs of ||θi − θj||²` : 'per run',
+        fileStem: 'tie-penalty', chartId: 'tie-penalty', xLabel: 'step', xName: 'step', yLog: false,
+      });
+      if (c.draw) this.later('tie', () => {
+        const lines: ChartLine[] = tied.map((r) => ({
+          id: `${r.id}/tie`, runId: r.id, x: r.model.tie.x, y: r.model.tie.y, smooth: false,
+          label: single ? 'tie' : r.name, color: single ? paletteColor(0) : this.color(r),
+        }));
+        c.chart.update({ lines, caption: 'the penalty soft sharing adds to the training loss at each step: l2 × the summed squared differences between the tasks\' encoder copies (unsmoothed)' });
+      });
+    }
+
     // ---- metrics
     const metricCols: { task: string; metric: string }[] = [];
     for (const r of runs) for (const [task, names] of metricNames(r.model)) for (const m of names) if (!metricCols.some((c) => c.task === task && c.metric === m)) metricCols.push({ task, metric: m });

@@ -48,6 +48,8 @@ export function metricsJson(models: { name: string; model: RunModel }[]): string
       convergenceLoss: Object.fromEntries([...model.convergence].map(([task, s]) => [task, s.toPoints()])),
       // The factor each task loss got per step (run/step.weights; empty for runs that did not stream it).
       lossWeights: Object.fromEntries([...model.weights].map(([task, s]) => [task, s.toPoints()])),
+      // Soft sharing's tie penalty per step (run/step.tie; absent under hard sharing).
+      ...(model.tie.length ? { tiePenalty: model.tie.toPoints() } : {}),
       iterationDeltas: Object.fromEntries(model.deltaTasks.map((t) => [t, { train: model.deltaCurves(t, 'train'), valid: model.deltaCurves(t, 'valid') }])),
     })),
   }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);

@@ -127,6 +127,8 @@ export class RunModel {
   /** Per-task convergence loss (before lambda), x = step. */
   readonly convergence = new Map<string, StreamingSeries>();
   readonly total: StreamingSeries;
+  /** Soft sharing's tie penalty (as added to the total), x = step; empty under hard sharing. */
+  readonly tie: StreamingSeries;
   readonly lr: StreamingSeries;
   readonly tau: StreamingSeries;
   /** Wall time per step (ms), x = step. */
@@ -150,6 +152,7 @@ export class RunModel {
   constructor(readonly id: string, opts: RunModelOptions = {}) {
     this.opts = { seriesCapacity: 4096, gateCapacity: 1024, logCapacity: 200, ...opts };
     this.total = this.series();
+    this.tie = this.series();
     this.lr = this.series();
     this.tau = this.series();
     this.stepMs = this.series();
@@ -232,6 +235,7 @@ export class RunModel {
     for (const [task, v] of Object.entries(e.convergence ?? {})) this.taskSeries(this.convergence, task).push(e.step, v);
     for (const [task, v] of Object.entries(e.weights ?? {})) this.taskSeries(this.weights, task).push(e.step, v);
     this.total.push(e.step, e.total);
+    if (e.tie !== undefined) this.tie.push(e.step, e.tie);
     this.lr.push(e.step, e.lr);
     this.tau.push(e.step, e.tau);
     this.stepMs.push(e.step, e.ms);

@@ -29,13 +29,24 @@ export interface BatchTensors {
 
 /** Dropout with the step's mask policy. */
 export class Dropout {
-  private readonly masks = new Map<string, tf.Tensor>();
-
   /**
    * @param rng null in evaluation (dropout off).
    * @param mode `shared`: one mask per site for all iterations of the step; `fresh`: per iteration.
    */
-  constructor(private readonly rng: Rng | null, private readonly mode: 'shared' | 'fresh') {}
+  constructor(
+    private readonly rng: Rng | null,
+    private readonly mode: 'shared' | 'fresh',
+    private readonly prefix = '',
+    private readonly masks = new Map<string, tf.Tensor>(),
+  ) {}
+
+  /**
+   * The same step's dropout with every site name prefixed (`encoders/intent/` + `encoder/gru1`):
+   * soft sharing's encoder copies run one plug-in's code but must draw their own masks.
+   */
+  under(prefix: string): Dropout {
+    return new Dropout(this.rng, this.mode, this.prefix + prefix, this.masks);
+  }
 
   /**
    * Inverted dropout of `x` at a named site. `iteration` only matters in `fresh` mode. Sites must be
@@ -44,7 +55,7 @@ export class Dropout {
   apply<T extends tf.Tensor>(x: T, rate: number | undefined, site: string, iteration = 0): T {
     if (!this.rng || !rate || rate <= 0) return x;
     if (rate >= 1) throw new Error(`dropout rate must be below 1 (got ${rate} at ${site})`);
-    const key = this.mode === 'shared' ? site : `${site}#${iteration}`;
+    const key = this.mode === 'shared' ? this.prefix + site : `${this.prefix}${site}#${iteration}`;
     let mask = this.masks.get(key);
     if (!mask || !sameShape(mask.shape, x.shape)) {
       const keep = 1 / (1 - rate);

@@ -2,7 +2,14 @@
  * The feedback-MTL model (Xi et al. 2024): a shared encoder, one tower of blocks + head per task,
  * and feedback arrows that carry a task's output through an amplifier into a block of another task.
  *
- * forward(): the encoder runs once; then the towers run K + 1 times. Pass 0 gets zero feedback and
+ * Sharing (`exp.sharing`): `hard` (default) builds one encoder every task reads; `soft` one copy per
+ * task (`encoders/<task>/...`, own dropout masks, all starting from the hard encoder's initial
+ * values) tied by the penalty `tie()` (`softSharing.ts`). Cross-stitch units (`crossStitch.ts`) mix
+ * the towers' outputs after the chosen block depths, in every pass: the towers then run in
+ * lock-step, depth by depth. A task stitched to a fed task changes between passes even when no
+ * arrow reaches it; `receivesFeedback` and `firstFedBlock` count that too.
+ *
+ * forward(): the encoder (or each copy) runs once; then the towers run K + 1 times. Pass 0 gets zero feedback and
  * gives y^0; pass k (1..K) feeds y^(k-1) of every source through its arrows and gives y^k (all tasks
  * update together from the previous pass). Task losses use the final logits (pass K); the iterates
  * feed the convergence loss. Gradients flow through all passes unless `training.stopGradient`.
@@ -16,7 +23,7 @@
  * With a Gumbel gate, candidate block l receives gate_l * amp(y) and the other candidates get zero.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Experiment, FeedbackSpec, TaskKind, TaskLevel } from '../../shared/experimentTypes';
+import { SHARING_DEFAULTS, type Experiment, type FeedbackSpec, type TaskKind, type TaskLevel } from '../../shared/experimentTypes';
 import { taskLevel, towerLevel } from '../../shared/experimentTypes';
 import { UNK_ID, type Batch, type DataShape } from '../data/types';
 import { Rng } from '../../shared/rng';
@@ -28,6 +35,8 @@ import { headName, heads, type Head } from './head';
 import { injections, type Injection } from './injection';
 import { broadcastTokens, lengthMask, maskedMean, stopGradient } from './layers';
 import { ParamScope, type NamedVariable } from './params';
+import { CrossStitch } from './crossStitch';
+import { correspondingParameters, tiePenalty } from './softSharing';
 import './gradients';
 // Plug-ins register themselves on import.
 import './mlpEncoder';
@@ -55,13 +64,18 @@ export interface TaskModel {
   level: TaskLevel;
   /** Level at which the blocks and the head run (token for a `tokenLevel` classification task). */
   towerLevel: TaskLevel;
+  /** The encoder this task reads (the shared one, or its own copy under soft sharing). */
+  encoder: Encoder;
   /** Classes (tags) or 1 for regression. */
   outDim: number;
   blocks: Block[];
   head: Head;
-  /** Whether any enabled arrow reaches this task (otherwise its tower runs once per step). */
+  /**
+   * Whether the task's output can change between passes: an enabled arrow reaches it, or a
+   * cross-stitch unit joins it to a task that changes (otherwise its tower runs once per step).
+   */
   receivesFeedback: boolean;
-  /** Lowest 1-based block any arrow can reach (blocks below it see no feedback). */
+  /** Lowest 1-based block whose input can change between passes (blocks below it run once per step). */
   firstFedBlock: number;
 }
 
@@ -131,13 +145,25 @@ export function trainingTokenIds(batch: Batch, rate: number, seed: number, step:
   return dropWords(batch.tokens, lengths, batch.seqLen, rate, stepRngOf(seed, step).fork('wordDropout'));
 }
 
+/** One encoder as built: the shared one (`encoder`), or a task's copy (`encoders/<task>`). */
+export interface EncoderCopy {
+  /** Path prefix of its parameters. */
+  scope: string;
+  encoder: Encoder;
+}
+
 /** A built model. All tensors it returns belong to the caller's tidy scope. */
 export interface FeedbackModel {
   readonly exp: Experiment;
   readonly seed: number;
   readonly tasks: readonly TaskModel[];
   readonly arrows: readonly ArrowModel[];
+  /** The shared encoder (under soft sharing: the first task's copy; every copy is in `encoders`). */
   readonly encoder: Encoder;
+  /** Every encoder: one under hard sharing, one per task (in `tasks` order) under soft sharing. */
+  readonly encoders: readonly EncoderCopy[];
+  /** Cross-stitch units by block depth (1-based; empty without `sharing.crossStitch`). */
+  readonly crossStitch: ReadonlyMap<number, CrossStitch>;
   /** How the task losses are combined (`lossWeighting`); its learned parameters are among `variables`. */
   readonly weighting: LossWeighting;
   /** K (0 when no arrow is enabled: a static MTL model). */
@@ -147,6 +173,11 @@ export interface FeedbackModel {
   readonly namedVariables: readonly NamedVariable[];
   readonly parameterCount: number;
   forward(batch: Batch, opts: ForwardOptions): ForwardResult;
+  /**
+   * Soft sharing's penalty l2 * sum_(i<j) ||theta_i - theta_j||^2 over the encoder copies (part of
+   * the objective); null under hard sharing. Inside the caller's tidy.
+   */
+  tie(): tf.Scalar | null;
   /** softmax(logits) per Gumbel arrow: the learned block preference, without noise. */
   gateProbs(): Record<string, tf.Tensor1D>;
   /** The live variables by name (clone before keeping them past a weight update). */
@@ -192,7 +223,16 @@ export function buildModel(exp: Experiment, data: DataShape, seed: number): Feed
 }
 
 function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope): FeedbackModel {
-  const encoder = encoders.get(exp.encoder.type)(exp.encoder, data, root.scope('encoder'));
+  const sharing = exp.sharing ?? { type: SHARING_DEFAULTS.type };
+  const soft = sharing.type === 'soft';
+  const makeEncoder = encoders.get(exp.encoder.type);
+  const copies: EncoderCopy[] = soft
+    ? exp.tasks.map((t) => ({ scope: `encoders/${t.id}`, encoder: makeEncoder(exp.encoder, data, root.scopeDrawnAs(`encoders/${t.id}`, 'encoder')) }))
+    : [{ scope: 'encoder', encoder: makeEncoder(exp.encoder, data, root.scope('encoder')) }];
+  const encoder = copies[0].encoder;
+  const encoderOf = (i: number): Encoder => copies[soft ? i : 0].encoder;
+  const tied = soft && copies.length > 1 ? correspondingParameters(copies.map((c) => ({ scope: c.scope, variables: c.encoder.variables }))) : null;
+  const l2 = sharing.l2 ?? SHARING_DEFAULTS.l2;
   const arrowsSpec = exp.feedback.filter((f) => f.enabled !== false);
   const K = arrowsSpec.length > 0 ? exp.iterations : 0;
   if (arrowsSpec.length > 0 && !(Number.isInteger(K) && K >= 1)) {
@@ -227,10 +267,11 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
   };
   const candidates = new Map(arrowsSpec.map((f) => [f.id, candidatesOf(f)]));
 
-  const tasks: TaskModel[] = exp.tasks.map((t) => {
+  const tasks: TaskModel[] = exp.tasks.map((t, ti) => {
     const level = taskLevel(t.kind);
     const tower = towerLevel(t);
     const scope = root.scope(`tasks/${t.id}`);
+    const encoder = encoderOf(ti);
     let width: number;
     if (tower === 'token') {
       if (encoder.tokenDim === undefined) throw new Error(`task '${t.id}' ${level === 'token' ? 'tags tokens' : 'predicts at every token'}, but encoder '${exp.encoder.type}' gives no per-token states`);
@@ -255,11 +296,12 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
     const head = heads.get(headName(t))({ inDim: width, outDim: outDims.get(t.id)!, task: t }, scope.scope('head'));
     const fed = arrowsSpec.filter((f) => f.to === t.id).flatMap((f) => candidates.get(f.id)!);
     return {
-      id: t.id, kind: t.kind, level, towerLevel: tower, outDim: head.outDim, blocks, head,
+      id: t.id, kind: t.kind, level, towerLevel: tower, encoder, outDim: head.outDim, blocks, head,
       receivesFeedback: fed.length > 0, firstFedBlock: fed.length ? Math.min(...fed) : t.blocks.length + 1,
     };
   });
   const byId = new Map(tasks.map((t) => [t.id, t]));
+  const crossStitch = buildCrossStitch(exp, tasks, root);
 
   const arrows: ArrowModel[] = arrowsSpec.map((f) => {
     const from = byId.get(f.from)!;
@@ -281,6 +323,9 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
   const maskMode = exp.convergence.dropoutMasks ?? 'shared';
   const stopGrad = exp.training.stopGradient === true;
 
+  /** The deepest tower's block count (the lock-step loop's bound). */
+  const maxDepth = Math.max(0, ...tasks.map((t) => t.blocks.length));
+
   function forward(batch: Batch, opts: ForwardOptions): ForwardResult {
     const stepRng = opts.training ? stepRngOf(seed, opts.step ?? 0) : null;
     const bt = batchTensors(batch, stepRng && encoder.wordDropout && batch.tokens ? trainingTokenIds(batch, encoder.wordDropout, seed, opts.step ?? 0) : null);
@@ -288,7 +333,8 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
     const gateRng = stepRng ? stepRng.fork('gumbel') : null;
     const ctx = (iteration: number): ForwardCtx => ({ training: opts.training, batch: bt, dropout, iteration });
 
-    const enc = encoder.apply(ctx(0));
+    // Each encoder once per step; a soft copy draws its own dropout masks (sites under its scope).
+    const encOut = copies.map((c) => c.encoder.apply(soft ? { ...ctx(0), dropout: dropout.under(`${c.scope}/`) } : ctx(0)));
     const gates: Record<string, tf.Tensor1D> = dict();
     const gateParts = new Map<string, tf.Scalar[]>();
     for (const a of arrows) {
@@ -299,9 +345,10 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
     }
 
     const out: Record<string, TaskForward> = dict();
-    // Input of each task's first fed block in pass 0. The blocks below it see no feedback, and with
-    // shared dropout masks they give the same result in every pass, so later passes start there.
-    const prefix = new Map<string, tf.Tensor>();
+    // Raw outputs (before any cross-stitch) of every task's blocks in pass 0. Blocks below a task's
+    // first fed block see the same input in every pass, and with shared dropout masks give the same
+    // result, so later passes reuse them (and hand the first fed block the same input tensor).
+    const raw0 = new Map<string, tf.Tensor[]>(tasks.map((t) => [t.id, []]));
     const reusePrefix = maskMode === 'shared' || !opts.training;
     let prev: Map<string, tf.Tensor> | null = null;
     for (let k = 0; k <= K; k++) {
@@ -326,29 +373,53 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
         }
       }
       const next = new Map<string, tf.Tensor>();
+      // Tasks whose output cannot change repeat pass 0's.
+      const live = k === 0 ? tasks : tasks.filter((t) => t.receivesFeedback);
       for (const t of tasks) {
-        if (k > 0 && !t.receivesFeedback) {
-          const y = out[t.id].iterates[0];
-          out[t.id].iterates.push(y);
-          out[t.id].passLogits.push(out[t.id].passLogits[0]);
-          next.set(t.id, y);
-          continue;
-        }
-        const c = ctx(k);
-        let h: tf.Tensor = t.towerLevel === 'token' ? enc.tokens! : enc.sentence;
-        const start = k > 0 && reusePrefix ? t.firstFedBlock - 1 : 0;
-        if (start > 0) h = prefix.get(t.id)!;
-        t.blocks.forEach((b, i) => {
-          if (i < start) return;
-          if (k === 0 && i === t.firstFedBlock - 1) prefix.set(t.id, h);
-          const key = `${t.id}/${i + 1}`;
+        if (live.includes(t)) continue;
+        const y = out[t.id].iterates[0];
+        out[t.id].iterates.push(y);
+        out[t.id].passLogits.push(out[t.id].passLogits[0]);
+        next.set(t.id, y);
+      }
+      const c = ctx(k);
+      const h = new Map<string, tf.Tensor>(live.map((t) => {
+        const e = encOut[soft ? tasks.indexOf(t) : 0];
+        return [t.id, t.towerLevel === 'token' ? e.tokens! : e.sentence];
+      }));
+      /** Block l of task t in this pass: reused from pass 0 below the first fed block, else run. */
+      const runBlock = (t: TaskModel, l: number): void => {
+        const raws = raw0.get(t.id)!;
+        let y: tf.Tensor;
+        if (k > 0 && reusePrefix && l < t.firstFedBlock) y = raws[l - 1];
+        else {
+          let x = h.get(t.id)!;
+          const key = `${t.id}/${l}`;
           const adds = addIn.get(key);
-          if (adds) h = tf.addN([h, ...adds]);
+          if (adds) x = tf.addN([x, ...adds]);
           const cat = concatIn.get(key);
           const extra = cat ? (cat.length === 1 ? cat[0] : tf.concat(cat, -1)) : null;
-          h = b.apply(h, extra, c);
-        });
-        const logits = t.head.logits(h);
+          y = t.blocks[l - 1].apply(x, extra, c);
+        }
+        if (k === 0) raws.push(y);
+        h.set(t.id, y);
+      };
+      if (crossStitch.size === 0) {
+        // Tower by tower (the order dropout masks are drawn in).
+        for (const t of live) for (let l = 1; l <= t.blocks.length; l++) runBlock(t, l);
+      } else {
+        // Depth by depth over all live towers, so a cross-stitch unit sees every task's output there.
+        for (let l = 1; l <= maxDepth; l++) {
+          for (const t of live) if (l <= t.blocks.length) runBlock(t, l);
+          const unit = crossStitch.get(l);
+          if (!unit) continue;
+          // A tower that does not run in this pass has the same output at depth l as in pass 0.
+          const mixed = unit.apply(tasks.map((t) => h.get(t.id) ?? raw0.get(t.id)![l - 1]));
+          tasks.forEach((t, i) => { if (h.has(t.id)) h.set(t.id, mixed[i]); });
+        }
+      }
+      for (const t of live) {
+        const logits = t.head.logits(h.get(t.id)!);
         const y = t.head.output(logits, bt.mask);
         if (!out[t.id]) out[t.id] = { iterates: [], logits, passLogits: [] };
         out[t.id].iterates.push(y);
@@ -362,7 +433,8 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
   }
 
   return {
-    exp, seed, tasks, arrows, encoder, weighting, iterations: K, variables, namedVariables, parameterCount, forward,
+    exp, seed, tasks, arrows, encoder, encoders: copies, crossStitch, weighting, iterations: K, variables, namedVariables, parameterCount, forward,
+    tie: () => (tied ? tiePenalty(tied, l2) : null),
     gateProbs() {
       const r: Record<string, tf.Tensor1D> = dict();
       for (const a of arrows) { const p = a.injection.probs(); if (p) r[a.id] = p; }
@@ -385,4 +457,33 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
       for (const v of namedVariables) v.variable.dispose();
     },
   };
+}
+
+/**
+ * The cross-stitch units of `sharing.crossStitch` (one per depth in `after`), after checking that
+ * every tower has that block and that all outputs there have the same level and width (validate()
+ * says the same with a location); widens `receivesFeedback` / `firstFedBlock` to the tasks the
+ * units join to a fed one.
+ */
+function buildCrossStitch(exp: Experiment, tasks: TaskModel[], root: ParamScope): Map<number, CrossStitch> {
+  const spec = exp.sharing?.crossStitch;
+  const units = new Map<number, CrossStitch>();
+  if (!spec) return units;
+  if (tasks.length < 2) throw new Error(`sharing.crossStitch joins task towers, but the experiment has ${tasks.length} task`);
+  const describe = (t: TaskModel, l: number) => `${t.id} block ${l} (${t.towerLevel} level, width ${t.blocks[l - 1].outDim})`;
+  for (const l of [...new Set(spec.after)].sort((a, b) => a - b)) {
+    const short = tasks.find((t) => !Number.isInteger(l) || l < 1 || l > t.blocks.length);
+    if (short) throw new Error(`sharing.crossStitch.after ${l}: task '${short.id}' has ${short.blocks.length} block${short.blocks.length === 1 ? '' : 's'}`);
+    const [a] = tasks;
+    const odd = tasks.find((t) => t.towerLevel !== a.towerLevel || t.blocks[l - 1].outDim !== a.blocks[l - 1].outDim);
+    if (odd) throw new Error(`sharing.crossStitch.after ${l}: ${describe(a, l)} and ${describe(odd, l)} cannot be stitched (same level and width needed)`);
+    units.set(l, new CrossStitch(root.scope(`crossStitch/after${l}`), tasks.length, spec.self ?? SHARING_DEFAULTS.self));
+  }
+  // A unit at depth d passes a change of any task at or below d to every task from block d + 1 on.
+  const firstChange = Math.min(...tasks.map((t) => (t.receivesFeedback ? t.firstFedBlock : Infinity)));
+  const d = [...units.keys()].find((l) => l >= firstChange);
+  if (d !== undefined) {
+    for (const t of tasks) { t.receivesFeedback = true; t.firstFedBlock = Math.min(t.firstFedBlock, d + 1); }
+  }
+  return units;
 }

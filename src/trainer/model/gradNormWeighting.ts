@@ -8,7 +8,10 @@
  *
  * with the target mean(G) r^alpha held constant, as in the paper, so dL_grad/dw_t =
  * sign(G_t - target_t) ||grad_W L_t||. W is the encoder's top layer: every parameter of the last layer
- * the encoder creates (`gradNormLayer`, named in the run log), the last layer all tasks share. The
+ * the encoder creates (`gradNormLayer`, named in the run log), the last layer all tasks share. Under
+ * soft sharing (one encoder copy per task) W is the top layers of all copies together: task t's loss
+ * reaches its own copy's (and, through cross-stitch units, the others'), so ||grad_W L_t|| is still
+ * the size of what t asks of the shared representation. The
  * weights take an Adam step with their own learning rate, are floored at 1e-3 and renormalised to
  * sum T. The model's own update uses the weights of the step (constants: the model's gradient does
  * not reach them). State (checkpointed): the weights, L(0) and the Adam moments.
@@ -27,15 +30,16 @@ const BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8, FLOOR = 1e-3;
 /**
  * W for GradNorm: the parameters of the encoder's last layer, i.e. the variables whose path shares
  * the parent path of the encoder's last-created variable (`encoder/gru2/...` for a two-layer BiGRU,
- * `encoder/dense2/...` for a two-layer MLP, `encoder/attention/...` with self-attention).
+ * `encoder/dense2/...` for a two-layer MLP, `encoder/attention/...` with self-attention). `scope`:
+ * the encoder's path prefix (`encoders/<task>` for a soft-sharing copy).
  */
-export function gradNormLayer(encoderVariables: readonly NamedVariable[]): NamedVariable[] {
+export function gradNormLayer(encoderVariables: readonly NamedVariable[], scope = 'encoder'): NamedVariable[] {
   if (!encoderVariables.length) throw new Error("loss weighting 'gradnorm' needs a shared layer, but the encoder has no parameters");
   const last = encoderVariables[encoderVariables.length - 1].name;
-  const parts = last.split('/');
-  // `encoder/<layer>/...`: the layer is the second path element (e.g. gru2, dense2, attention).
-  const prefix = parts.length > 2 ? `${parts.slice(0, 2).join('/')}/` : last;
-  return encoderVariables.filter((v) => (parts.length > 2 ? v.name.startsWith(prefix) : v.name === last));
+  const parts = last.slice(scope.length + 1).split('/');
+  // `<scope>/<layer>/...`: the layer is the first path element below the scope (e.g. gru2, dense2, attention).
+  const prefix = parts.length > 1 ? `${scope}/${parts[0]}/` : last;
+  return encoderVariables.filter((v) => (parts.length > 1 ? v.name.startsWith(prefix) : v.name === last));
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
  * The training objective of one batch, shared by the training step and evaluation:
  *
- *   total = weighting(task losses on pass K) + lambda * sum_tasks L_conv(task)
+ *   total = weighting(task losses on pass K) + lambda * sum_tasks L_conv(task) [+ tie]
  *
  * The loss weighting (`model.weighting`) weighs the task losses only; the convergence term keeps its
- * own weight lambda whatever the weighting.
+ * own weight lambda whatever the weighting. `tie` is soft sharing's penalty on the encoder copies
+ * (`softSharing.ts`, already times l2), present only under `sharing.type: soft`.
  * plus everything the events report (per-task losses, convergence terms, iteration deltas). The
  * convergence term uses the model's task outputs y^0..y^K (`convergence.ts`).
  */
@@ -24,6 +25,8 @@ export interface Objective {
   convergence: tf.Scalar[];
   /** ||y^(k+1) - y^k|| for k = 0..K-1 per task ([K] each), in `model.tasks` order. */
   deltas: tf.Tensor1D[];
+  /** Soft sharing's tie penalty l2 * sum_(i<j) ||theta_i - theta_j||^2 (null under hard sharing). */
+  tie: tf.Scalar | null;
 }
 
 /** Computes the objective of a forward result against the batch's targets. */
@@ -48,5 +51,7 @@ export function objective(model: FeedbackModel, result: ForwardResult, batch: Ba
   const weighted = model.weighting.combine(taskLosses);
   let total = weighted.total;
   if (lambda > 0 && model.iterations > 0) total = tf.add(total, tf.mul(lambda, tf.addN(convergence))) as tf.Scalar;
-  return { total, taskLosses, weights: weighted.weights, convergence, deltas };
+  const tie = model.tie();
+  if (tie) total = tf.add(total, tie) as tf.Scalar;
+  return { total, taskLosses, weights: weighted.weights, convergence, deltas, tie };
 }

@@ -36,6 +36,8 @@ export class ParamScope {
     private readonly root: Rng,
     private readonly all: NamedVariable[],
     private readonly parent?: ParamScope,
+    /** The path initial values are drawn by (the prefix, unless `scopeDrawnAs` says otherwise). */
+    private readonly drawPrefix: string = prefix,
   ) {}
 
   /** A root scope; `seed` fixes every initial value. */
@@ -69,12 +71,21 @@ export class ParamScope {
 
   /** A child scope `prefix/sub`. */
   scope(sub: string): ParamScope {
-    return new ParamScope(this.path(sub), this.root, this.all, this);
+    return new ParamScope(this.path(sub), this.root, this.all, this, this.drawPrefix ? `${this.drawPrefix}/${sub}` : sub);
+  }
+
+  /**
+   * A child scope `prefix/sub` whose weights draw their initial values as if they lived under
+   * `drawnAs` (a root-level path): soft sharing's encoder copies `encoders/<task>` all start from
+   * the values the one hard-shared `encoder` would get.
+   */
+  scopeDrawnAs(sub: string, drawnAs: string): ParamScope {
+    return new ParamScope(this.path(sub), this.root, this.all, this, drawnAs);
   }
 
   /** An Rng private to the name `prefix/sub` (for plug-ins that initialise their own weights). */
   rng(sub: string): Rng {
-    return this.root.fork(this.path(sub));
+    return this.root.fork(this.drawPrefix ? `${this.drawPrefix}/${sub}` : sub);
   }
 
   /** Glorot-uniform weight matrix [fanIn, fanOut]. */

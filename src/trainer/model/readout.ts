@@ -3,7 +3,7 @@
  * one device read (`dataSync`) instead of one per scalar: on the wasm backend each read is a sync
  * point, and a step reports dozens of numbers.
  *
- * Layout: [total, loss_t.., conv_t.., weight_t.., deltas_t,k.., gateProbs_a,l.., predictions_t..]; predictions
+ * Layout: [total, loss_t.., conv_t.., weight_t.., tie (soft sharing only), deltas_t,k.., gateProbs_a,l.., predictions_t..]; predictions
  * are class/tag ids (the head's `decode`: argmax, or a CRF's Viterbi path; as floats) or the
  * standardised regression value.
  */
@@ -21,6 +21,8 @@ export interface Readout {
   convergence: number[];
   /** Per task: the loss weight the objective applied (`Objective.weights`). */
   weights: number[];
+  /** Soft sharing's tie penalty (as added to the total); undefined under hard sharing. */
+  tie?: number;
   /** Per task: ||y^(k+1) - y^k|| for k = 0..K-1. */
   deltas: number[][];
   /** Per Gumbel arrow id: softmax(logits) over its candidates. */
@@ -35,6 +37,7 @@ export interface Readout {
  */
 export function packReadout(model: FeedbackModel, obj: Objective, res: ForwardResult, withPredictions = true): tf.Tensor1D {
   const parts: tf.Tensor[] = [tf.stack([obj.total, ...obj.taskLosses, ...obj.convergence]), obj.weights];
+  if (obj.tie) parts.push(obj.tie);
   if (model.iterations > 0) parts.push(...obj.deltas);
   const probs = model.gateProbs();
   for (const a of model.arrows) if (probs[a.id]) parts.push(probs[a.id]);
@@ -103,6 +106,7 @@ export function unpackReadout(model: FeedbackModel, v: Float32Array | Int32Array
   const losses = take(nT);
   const convergence = take(nT);
   const weights = take(nT);
+  const tie = model.encoders.length > 1 ? take(1)[0] : undefined;
   const deltas = model.tasks.map(() => (K > 0 ? take(K) : []));
   const gateProbs: Record<string, number[]> = dict();
   for (const a of model.arrows) if (a.gumbel) gateProbs[a.id] = take(a.injection.candidates.length);
@@ -113,5 +117,5 @@ export function unpackReadout(model: FeedbackModel, v: Float32Array | Int32Array
     o += n;
   }
   if (o !== v.length) throw new Error(`readout layout mismatch: read ${o} of ${v.length} values`);
-  return { total, losses, convergence, weights, deltas, gateProbs, predictions };
+  return { total, losses, convergence, weights, ...(tie !== undefined ? { tie } : {}), deltas, gateProbs, predictions };
 }

@@ -86,3 +86,11 @@ test('loss weights: one series per task from run/step, none for events without w
   assert.deepEqual(Array.from(m.weights.get('a')!.x), [1, 2, 3]);
   assert.equal(RunModel.from('r', [step(1), step(2)]).weights.size, 0);
 });
+
+test('tie penalty: one series from run/step when soft sharing streams it, empty otherwise', () => {
+  const step = (s: number, tie?: number): TrainerEvent => ({ type: 'run/step', runId: 'r', t: s, step: s, epoch: 1, losses: { a: 1 }, convergence: {}, ...(tie !== undefined ? { tie } : {}), total: 3, lr: 1e-3, tau: 1, ms: 1 });
+  const m = RunModel.from('r', [step(1, 0), step(2, 0.25), step(3, 0.5)]);
+  assert.deepEqual(Array.from(m.tie.x), [1, 2, 3]);
+  assert.deepEqual(Array.from(m.tie.y), [0, 0.25, 0.5]);
+  assert.equal(RunModel.from('r', [step(1), step(2)]).tie.length, 0);
+});
