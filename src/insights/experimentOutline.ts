@@ -5,7 +5,7 @@
  */
 import { findNodeAtLocation, getNodeValue, parseTree, type Node } from 'jsonc-parser';
 import { tooDeep } from '../shared/jsonDepth';
-import type { TaskKind } from '../shared/experimentTypes';
+import { TASK_KINDS, type TaskKind } from '../shared/experimentTypes';
 
 /** A 0-based line / UTF-16 character position (as in vscode and LSP). */
 export interface TextPosition {
@@ -150,5 +150,5 @@ function stringAt(node: Node, key: string): string | undefined {
 }
 
 function isTaskKind(x: unknown): x is TaskKind {
-  return x === 'classification' || x === 'tagging' || x === 'regression';
+  return (TASK_KINDS as readonly unknown[]).includes(x);
 }

@@ -370,7 +370,7 @@ export function labelProblems(file: string, tasks: readonly LabelTask[], labels:
   const out: DataProblem[] = [];
   for (const t of tasks) {
     const v = labels[t.label];
-    if (!v) continue;
+    if (!v || t.kind === 'language-model') continue;
     if (t.kind === 'regression') {
       if (!train.some((i) => v.codes[i] !== MISSING)) out.push({ path: t.path, where: file, message: noTargetMessage(file, t.id, t.label, unit) });
       continue;

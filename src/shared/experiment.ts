@@ -7,7 +7,7 @@
  * length of the offending node (or of its nearest existing parent's key, for a missing property).
  */
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import { CNN_DEFAULTS, isTextEncoder, LOSS_WEIGHTING_TYPES, taskLevel, TEXT_ENCODER_TYPES, TRANSFORMER_DEFAULTS, type CharFeaturesSpec, type ConllDataSpec, type DataSpec, type EncoderSpec, type TextEncoderSpec, type Experiment, type JsonlDataSpec, type LossWeightingType, type TaskKind } from './experimentTypes';
+import { CNN_DEFAULTS, isTextEncoder, LOSS_WEIGHTING_TYPES, TASK_KINDS, taskLevel, TEXT_ENCODER_TYPES, TRANSFORMER_DEFAULTS, type CharFeaturesSpec, type ConllDataSpec, type DataSpec, type EncoderSpec, type TextEncoderSpec, type Experiment, type JsonlDataSpec, type LossWeightingType, type TaskKind } from './experimentTypes';
 import { betterMode, METRICS_BY_KIND } from './metrics/catalogue';
 import { tooDeep, tooDeepMessage } from './jsonDepth';
 import { estimateParameters, formatCount, LIMITS, type Limit } from './limits';
@@ -61,7 +61,6 @@ export const ID_PATTERN = /^[A-Za-z_][\w-]*$/;
 export const RESERVED_TASK_IDS: readonly string[] = ['encoder', 'overall', '_overall'];
 
 const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'] as const;
-const TASK_KINDS = ['classification', 'tagging', 'regression'] as const;
 
 /** `['feedback', 0, 'to']` -> `feedback[0].to`. */
 export function formatPath(path: readonly (string | number)[]): string {
@@ -380,7 +379,7 @@ function distance(a: string, b: string): number {
 const ROOT_KEYS = ['$schema', 'name', 'description', 'data', 'encoder', 'tasks', 'feedback', 'iterations', 'convergence', 'gumbel', 'training', 'lossWeighting', 'sharing', 'layout'];
 
 /** What validation learned about one task, for the cross checks. */
-interface TaskInfo { id: string; index: number; kind?: TaskKind; label?: string; blocks?: { type?: string; units?: number }[]; tokenTower?: boolean }
+interface TaskInfo { id: string; index: number; kind?: TaskKind; label?: string; blocks?: { type?: string; units?: number }[]; tokenTower?: boolean; causalTower?: boolean }
 
 function collect(exp: unknown, opts: ValidateOptions): Collected[] {
   const c = new Checker();
@@ -392,7 +391,7 @@ function collect(exp: unknown, opts: ValidateOptions): Collected[] {
 
   const data = checkData(c, exp);
   const encoderType = checkEncoder(c, exp, data);
-  const tasks = checkTasks(c, exp, data);
+  const tasks = checkTasks(c, exp, data, encoderType);
   const known = tasks !== undefined;
   const training = c.obj(exp, 'training', [], true);
   if (training) checkTraining(c, training, tasks ?? new Map(), known, data?.input);
@@ -659,7 +658,7 @@ function checkAttention(c: Checker, e: Obj, P: Path): void {
 }
 
 /** Returns undefined when `tasks` is not a list at all (then references to tasks are not checked). */
-function checkTasks(c: Checker, exp: Obj, data: DataInfo | undefined): Map<string, TaskInfo> | undefined {
+function checkTasks(c: Checker, exp: Obj, data: DataInfo | undefined, encoderType: EncoderSpec['type'] | undefined): Map<string, TaskInfo> | undefined {
   const format = data?.format;
   const tabular = data?.input === 'tabular';
   const out = new Map<string, TaskInfo>();
@@ -674,7 +673,13 @@ function checkTasks(c: Checker, exp: Obj, data: DataInfo | undefined): Map<strin
     const id = checkId(c, t, P, 'task');
     if (id !== undefined && RESERVED_TASK_IDS.includes(id)) { c.error([...P, 'id'], `'${id}' is reserved; choose another task id`); }
     const kind = c.oneOf(t, 'kind', P, TASK_KINDS, true);
-    const label = c.str(t, 'label', P, true);
+    const lm = kind === 'language-model';
+    const label = lm ? undefined : c.str(t, 'label', P, true);
+    if (lm && t.label !== undefined) c.warn([...P, 'label'], "a 'language-model' task reads no label: its targets are the sentence's own next words (the last word predicts the end of sentence); 'label' is ignored");
+    if (lm && tabular) c.error([...P, 'kind'], `a 'language-model' task predicts the next word of a sentence; this ${FORMAT_NAMES[format!]} data has rows of features, not words`);
+    if (lm && encoderType !== undefined && encoderType !== 'bigru' && encoderType !== 'bilstm' && !tabular) {
+      c.error([...P, 'kind'], `a language model must not see the word it predicts, but a '${encoderType}' encoder's state at token t has read the words after t (${encoderType === 'cnn' ? 'its windows are centred on t' : 'its self-attention reads the whole sentence'}); use a 'bigru' or 'bilstm' encoder, whose first layer's forward direction the language model reads`);
+    }
     c.num(t, 'lossWeight', P, false, { ge: 0 });
     if (t.title !== undefined) c.str(t, 'title', P, false, false);
     const output = c.oneOf(t, 'output', P, ['softmax', 'crf'] as const, false);
@@ -688,7 +693,7 @@ function checkTasks(c: Checker, exp: Obj, data: DataInfo | undefined): Map<strin
     else if (tokenLevel && tabular) c.error([...P, 'tokenLevel'], `'tokenLevel' needs token sequences; this ${FORMAT_NAMES[format!]} data has rows of features`);
     const vote = c.oneOf(t, 'vote', P, ['mean', 'majority'] as const, false);
     if (vote !== undefined && !tokenLevel) c.warn([...P, 'vote'], "'vote' is only used with \"tokenLevel\": true");
-    const tokenTower = kind === 'tagging' || (kind === 'classification' && tokenLevel);
+    const tokenTower = kind === 'tagging' || lm || (kind === 'classification' && tokenLevel);
     const blocks: { type?: string; units?: number }[] = [];
     const b = c.arr(t, 'blocks', P, true);
     if (b) c.limit([...P, 'blocks'], 'blocks', b.length, LIMITS.depth);
@@ -715,6 +720,7 @@ function checkTasks(c: Checker, exp: Obj, data: DataInfo | undefined): Map<strin
       else if (recurrent && kind !== undefined && !tokenTower) {
         c.error([...BP, 'type'], `a '${type}' block runs over tokens, but '${kind}' is a sentence-level task (its tower works on the pooled sentence vector) — use 'dense'${kind === 'classification' ? ', or set "tokenLevel": true' : ''}`);
       }
+      if (recurrent && lm) c.error([...BP, 'type'], `a '${type}' block reads the whole sentence, so the language model would see the word it predicts; a language model's blocks must be causal: use 'dense' (per token)`);
       if (recurrent && blk.activation !== undefined) c.warn([...BP, 'activation'], `'activation' is ignored for a '${type}' block`);
       blocks.push({ type, units });
     });
@@ -744,7 +750,7 @@ function checkTasks(c: Checker, exp: Obj, data: DataInfo | undefined): Map<strin
     }
     if (id === undefined) return;
     if (out.has(id)) { c.error([...P, 'id'], `duplicate task id '${id}' (also tasks[${out.get(id)!.index}])`); return; }
-    out.set(id, { id, index: i, kind, label, blocks: b ? blocks : undefined, tokenTower });
+    out.set(id, { id, index: i, kind, label, blocks: b ? blocks : undefined, tokenTower, causalTower: lm });
   });
   const lwType = isObj(exp.lossWeighting) ? exp.lossWeighting.type : undefined;
   if ((lwType === undefined || lwType === 'fixed') && tasks.length > 0 && tasks.every((t) => isObj(t) && t.lossWeight === 0)) c.error(['tasks'], 'every task has lossWeight 0: nothing would be trained');
@@ -802,6 +808,7 @@ function checkFeedback(c: Checker, exp: Obj, tasks: Map<string, TaskInfo>, known
       else pairs.set(key, i);
     }
     const combine = c.oneOf(f, 'combine', P, ['concat', 'add'] as const, false) ?? 'concat';
+    if (from && to && isEnabled && to.kind === 'language-model' && from.kind !== undefined && from.kind !== 'language-model') c.warn(P, leakMessage(from.id, to.id));
 
     // Amplifier.
     const amp = c.obj(f, 'amplifier', P, true);
@@ -868,6 +875,28 @@ function checkFeedback(c: Checker, exp: Obj, tasks: Map<string, TaskInfo>, known
   return enabled;
 }
 
+/**
+ * Why an arrow from a task that reads the whole sentence into a language model is allowed but
+ * flagged: its signal at token t carries the words after t, so the model's next-word prediction is
+ * no longer causal and its perplexity not a language model's. Validation warns with it and the
+ * run log repeats it.
+ */
+export function leakMessage(from: string, to: string): string {
+  return `'${from}' reads the whole sentence, so this arrow shows language model '${to}' the words it predicts: '${to}' perplexity is then not a true language-model perplexity (an arrow from '${to}' into '${from}' is fine)`;
+}
+
+/** Why cross-stitch units with a language model are flagged: they mix the other towers' states (which read the whole sentence) into its own. */
+export function crossStitchLeakMessage(lm: string): string {
+  return `cross-stitch units mix the towers of the tasks that read the whole sentence into language model '${lm}': '${lm}' sees the words it predicts and its perplexity is then not a true language-model perplexity`;
+}
+
+/** The enabled arrows of an experiment that feed a task reading the whole sentence into a language model (see {@link leakMessage}). */
+export function leakingArrows(exp: Pick<Experiment, 'tasks' | 'feedback'>): { id: string; from: string; to: string }[] {
+  const kind = new Map(exp.tasks.map((t) => [t.id, t.kind]));
+  return exp.feedback.filter((f) => f.enabled !== false && kind.get(f.to) === 'language-model' && kind.get(f.from) !== 'language-model')
+    .map((f) => ({ id: f.id, from: f.from, to: f.to }));
+}
+
 function blockRangeMessage(n: number, to: TaskInfo): string {
   const m = to.blocks?.length ?? 0;
   return m === 0
@@ -882,6 +911,7 @@ function blockInputWidth(to: TaskInfo, l: number, encoderType: string | undefine
     if (!prev?.units) return undefined;
     return prev.type === 'bigru' || prev.type === 'bilstm' ? 2 * prev.units : prev.units;
   }
+  if (to.causalTower) return isObj(encoder) && typeof encoder.hidden === 'number' ? encoder.hidden : undefined;
   const tokenWidth = isObj(encoder) ? encoderTokenWidth(encoder) : undefined;
   if (tokenWidth !== undefined) return to.tokenTower ? tokenWidth : to.kind ? 2 * tokenWidth : undefined;
   if (encoderType === 'mlp' && isObj(encoder) && Array.isArray(encoder.hidden) && encoder.hidden.length > 0) {
@@ -1118,6 +1148,8 @@ function checkSharing(c: Checker, exp: Obj, tasks: Map<string, TaskInfo>, known:
   if (!after) return;
   if (after.length === 0) c.error([...CP, 'after'], 'no block depths: list at least one (e.g. [1]) or remove crossStitch');
   if (known && tasks.size < 2) { c.error([...CP], `a cross-stitch unit mixes the towers of several tasks; this experiment has ${tasks.size} task${tasks.size === 1 ? '' : 's'}`); return; }
+  const lm = [...tasks.values()].find((t) => t.kind === 'language-model');
+  if (lm && after.length > 0) c.warn(CP, crossStitchLeakMessage(lm.id));
   const seen = new Set<number>();
   const list = [...tasks.values()];
   after.forEach((v, i) => {

@@ -247,8 +247,16 @@ export interface MlpEncoderSpec {
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'gelu' | 'linear';
 
-/** Task kinds: classification is per sentence/row, tagging per token, regression per sentence/row. */
-export type TaskKind = 'classification' | 'tagging' | 'regression';
+/**
+ * Task kinds: classification is per sentence/row, tagging per token, regression per sentence/row,
+ * `language-model` per token: the next word (the last token predicts the end of the sentence),
+ * over the input word vocabulary, scored by perplexity. It reads only causal encoder states (the
+ * forward direction of the first recurrent layer), so its prediction at token t has seen tokens <= t.
+ */
+export type TaskKind = 'classification' | 'tagging' | 'regression' | 'language-model';
+
+/** Every task kind, in the order the editor lists them. */
+export const TASK_KINDS: readonly TaskKind[] = ['classification', 'tagging', 'regression', 'language-model'];
 
 /** Granularity of a task's output; derived from kind (tagging -> token, else sentence). */
 export type TaskLevel = 'sentence' | 'token';
@@ -260,8 +268,9 @@ export interface TaskSpec {
    * Label source: for SLU data the per-split file name (`label` for intents, `seq.out` for tags);
    * for CSV the column name; for JSONL the field name; for CoNLL the tag column (index or name) of
    * a tagging task, or the sentence-label key (`# key = value`) of a classification task.
+   * Absent for a `language-model` task: its targets are the sentence's own next words.
    */
-  label: string;
+  label?: string;
   /** Task-specific blocks h^1..h^m, applied in order on top of the shared encoder. */
   blocks: BlockSpec[];
   /** Fixed loss weight (default 1). */
@@ -510,8 +519,16 @@ export function textOptions(d: DataSpec): { lowercase: boolean; minFreq: number;
 
 /** Level of a task's output, from its kind. */
 export function taskLevel(kind: TaskKind): TaskLevel {
-  return kind === 'tagging' ? 'token' : 'sentence';
+  return kind === 'tagging' || kind === 'language-model' ? 'token' : 'sentence';
 }
+
+/** Whether a task reads labels from the data (every kind but `language-model`, whose targets are the next words). */
+export function readsLabels<T extends { kind?: TaskKind | string; label?: string }>(t: T): t is T & { label: string } {
+  return t.kind !== 'language-model' && typeof t.label === 'string';
+}
+
+/** The end-of-sentence symbol a language-model task predicts after the last token (its class 0, the `<pad>` slot of the vocabulary). */
+export const END_OF_SENTENCE = '</s>';
 
 /**
  * Level at which a task's blocks and output layer run: its output level, except a token-level

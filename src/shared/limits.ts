@@ -161,7 +161,9 @@ export function estimateParameters(exp: Experiment, dims: DataDims = {}): Parame
   };
   for (const t of tasks) {
     if (!t || !Array.isArray(t.blocks)) continue;
-    let width = t.kind === 'tagging' || (t as { tokenLevel?: boolean }).tokenLevel === true ? tokenDim : sentenceDim;
+    // A language model reads the first recurrent layer's forward direction: `hidden` wide.
+    let width = t.kind === 'language-model' ? n((e as { hidden?: unknown } | undefined)?.hidden)
+      : t.kind === 'tagging' || (t as { tokenLevel?: boolean }).tokenLevel === true ? tokenDim : sentenceDim;
     t.blocks.forEach((b, i) => {
       const l = i + 1;
       let extra = 0;

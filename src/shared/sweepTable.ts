@@ -95,7 +95,8 @@ export function exampleTerms(file: PredictionsFile): Record<string, number[]> {
       out[`${c.id}.accuracy`] = c.gold.flatMap((g, j) => (g === null ? [] : [c.pred[j] === g ? 1 : 0]));
     } else if (c.kind === 'regression') {
       out[`${c.id}.mae`] = c.gold.flatMap((g, j) => (Number.isFinite(g) && Number.isFinite(c.pred[j]) ? [Math.abs(c.pred[j] - g)] : []));
-    } else tags.push(c);
+    } else if (c.kind === 'tagging') tags.push(c);
+    // A language model's perplexity is exp of a mean over tokens, not a mean over examples: no terms to resample.
   }
   const nClass = cols.filter((c) => c.kind === 'classification').length;
   if (nClass === 1 && intent && tags.length && file.header.input === 'text') {

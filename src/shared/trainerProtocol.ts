@@ -14,7 +14,7 @@ export type TaskMetrics = Record<string, Record<string, number>>;
  * recall, tokenAccuracy; regression: rmse, mae. `overall` (SLU sentence accuracy: intent right and
  * every tag right) is reported under the pseudo task id `_overall` as `{ accuracy }`.
  */
-export type MetricName = 'accuracy' | 'macroF1' | 'f1' | 'precision' | 'recall' | 'tokenAccuracy' | 'rmse' | 'mae';
+export type MetricName = 'accuracy' | 'macroF1' | 'f1' | 'precision' | 'recall' | 'tokenAccuracy' | 'rmse' | 'mae' | 'perplexity' | 'unkRate';
 
 /** Which backend the trainer ended up on and why. */
 export interface BackendInfo {

@@ -48,7 +48,7 @@ export interface EvalOptions {
 }
 
 /** Per task id: the decoded answer of every pass for every example, [example][k] (see `IterationAnswers`). */
-export type SplitAnswers = Record<string, { labels: Float32Array[][]; probs: Float32Array[][] | null }>;
+export type SplitAnswers = Record<string, { labels: Float32Array[][]; probs: Float32Array[][] | null; nll?: Float32Array[][] | null }>;
 
 /**
  * Accumulates batch predictions of one split and computes the metric table; with `iterations`, also
@@ -56,22 +56,35 @@ export type SplitAnswers = Record<string, { labels: Float32Array[][]; probs: Flo
  */
 export class PredictionCollector {
   private readonly preds = new Map<string, (Int32Array | number | null)[] | Float32Array>();
+  /** Language-model task id -> per example, -ln p(next word) per token (pass K). */
+  private readonly nll = new Map<string, (Float32Array | null)[]>();
   readonly answers: SplitAnswers | undefined;
 
   constructor(private readonly model: FeedbackModel, private readonly data: PreparedData, private readonly split: EncodedSplit, iterations = false) {
     for (const t of model.tasks) {
       this.preds.set(t.id, t.kind === 'regression' ? new Float32Array(split.size).fill(NaN) : new Array(split.size).fill(null));
+      if (t.head.tokenNll) this.nll.set(t.id, new Array(split.size).fill(null));
     }
-    if (iterations) {
-      this.answers = Object.fromEntries(model.tasks.map((t) => [t.id, { labels: new Array(split.size), probs: t.head.probabilities ? new Array(split.size) : null }]));
-    }
+    if (iterations) this.answers = emptyAnswers(model, split.size);
   }
 
-  /** Records a batch's predictions (from `Readout.predictions`) and, if kept, its answers of every pass. */
-  add(batch: Batch, predictions: Record<string, Float32Array>, iterations?: Record<string, IterationAnswers>): void {
+  /**
+   * Records a batch's predictions (from `Readout.predictions`), a language model's per-token
+   * -ln p(next word) (`Readout.tokenNll`) and, if kept, its answers of every pass.
+   */
+  add(batch: Batch, predictions: Record<string, Float32Array>, iterations?: Record<string, IterationAnswers>, tokenNll?: Record<string, Float32Array>): void {
     for (const t of this.model.tasks) {
       const p = predictions[t.id];
       const store = this.preds.get(t.id)!;
+      const nllStore = this.nll.get(t.id);
+      if (nllStore) {
+        const v = tokenNll?.[t.id];
+        if (!v) throw new Error(`no token log-likelihoods for language model '${t.id}'`);
+        for (let b = 0; b < batch.size; b++) {
+          const len = batch.lengths ? batch.lengths[b] : batch.seqLen;
+          nllStore[batch.indices[b]] = v.slice(b * batch.seqLen, b * batch.seqLen + len);
+        }
+      }
       for (let b = 0; b < batch.size; b++) {
         const ix = batch.indices[b];
         if (t.kind === 'regression') (store as Float32Array)[ix] = p[b];
@@ -106,6 +119,16 @@ export class PredictionCollector {
         });
         return { id: t.id, kind: t.kind, pred, gold };
       }
+      if (t.kind === 'language-model') {
+        const targets = this.split.labels[t.id] as { values: Int32Array[] };
+        const nll = this.nll.get(t.id)!;
+        return {
+          id: t.id, kind: t.kind,
+          gold: seen.map((i) => [...targets.values[i]].map((c) => names[c] ?? '<unk>')),
+          pred: seen.map((i) => [...(store as Int32Array[])[i]].map((c) => names[c] ?? '')),
+          nll: seen.map((i) => Array.from(nll[i] ?? [])),
+        };
+      }
       const scale = this.data.targetScale[t.id] ?? { mean: 0, std: 1 };
       const gold = (this.split.labels[t.id] as { values: Float32Array }).values;
       return {
@@ -129,6 +152,11 @@ export class PredictionCollector {
   }
 }
 
+/** Room for every example's answers of every pass, per task. */
+function emptyAnswers(model: FeedbackModel, size: number): SplitAnswers {
+  return Object.fromEntries(model.tasks.map((t) => [t.id, { labels: new Array(size), probs: t.head.probabilities ? new Array(size) : null, nll: t.head.tokenNll ? new Array(size) : null }]));
+}
+
 /** Stores a batch's answers of every pass per example (by `batch.indices`), cut to each example's tokens. */
 function keepAnswers(into: SplitAnswers, model: FeedbackModel, batch: Batch, iterations: Record<string, IterationAnswers>): void {
   for (const t of model.tasks) {
@@ -139,6 +167,7 @@ function keepAnswers(into: SplitAnswers, model: FeedbackModel, batch: Batch, ite
       const [from, to] = t.level === 'token' ? [b * batch.seqLen, b * batch.seqLen + (batch.lengths ? batch.lengths[b] : batch.seqLen)] : [b, b + 1];
       keep.labels[ix] = its.labels.map((a) => a.slice(from, to));
       if (keep.probs && its.probs) keep.probs[ix] = its.probs.map((a) => a.slice(from, to));
+      if (keep.nll && its.nll) keep.nll[ix] = its.nll.map((a) => a.slice(from, to));
     }
   }
 }
@@ -148,9 +177,9 @@ function keepAnswers(into: SplitAnswers, model: FeedbackModel, batch: Batch, ite
  * and the same forward pass as `evaluateSplit`, without the objective.
  */
 export function answerSplit(model: FeedbackModel, data: Pick<PreparedData, 'featureDim' | 'charVocab'>, exp: Experiment, enc: EncodedSplit): SplitAnswers {
-  const out: SplitAnswers = Object.fromEntries(model.tasks.map((t) => [t.id, { labels: new Array(enc.size), probs: t.head.probabilities ? new Array(enc.size) : null }]));
+  const out = emptyAnswers(model, enc.size);
   for (const b of evalBatches(enc, data, exp)) {
-    const packed = tf.tidy(() => packIterations(model, model.forward(b, { training: false })));
+    const packed = tf.tidy(() => packIterations(model, model.forward(b, { training: false }), b));
     const v = packed.dataSync() as Float32Array;
     packed.dispose();
     keepAnswers(out, model, b, unpackIterations(model, v, b));
@@ -260,13 +289,13 @@ export function evaluateSplit(model: FeedbackModel, data: PreparedData, exp: Exp
   for (const b of batches) {
     const { packed, its } = tf.tidy(() => {
       const res = model.forward(b, { training: false });
-      return { packed: packReadout(model, objective(model, res, b), res), ...(opts.iterations ? { its: packIterations(model, res) } : {}) };
+      return { packed: packReadout(model, objective(model, res, b), res), ...(opts.iterations ? { its: packIterations(model, res, b) } : {}) };
     }) as { packed: tf.Tensor1D; its?: tf.Tensor1D };
     const r = unpackReadout(model, packed.dataSync() as Float32Array, b);
     packed.dispose();
     let answers: Record<string, IterationAnswers> | undefined;
     if (its) { answers = unpackIterations(model, its.dataSync() as Float32Array, b); its.dispose(); }
-    collector.add(b, r.predictions, answers);
+    collector.add(b, r.predictions, answers, r.tokenNll);
     means.add(r, b.size, labelledCounts(model, b));
   }
   return {

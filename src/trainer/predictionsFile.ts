@@ -40,6 +40,15 @@ export function answersOf(
       out[t.id] = labels.map((v) => ({ value: v[0] * s.std + s.mean }));
     } else if (t.kind === 'classification') {
       out[t.id] = labels.map((v, k) => ({ label: names[v[0]] ?? '', p: round4(probs![k][0]) }));
+    } else if (t.kind === 'language-model') {
+      // The predicted next word per token, its probability, and -ln p(the real next word) (unrounded:
+      // the file's perplexity is recomputed from it and must equal the run's).
+      const nll = a.nll?.[i];
+      out[t.id] = labels.map((v, k) => ({
+        tags: Array.from(v, (c) => names[c] ?? ''),
+        p: Array.from(v, (_, j) => round4(probs![k][j])),
+        ...(nll && nll[k].every((x) => !Number.isNaN(x)) ? { nll: Array.from(nll[k]) } : {}),
+      }));
     } else {
       const n = length ?? labels[0].length;
       out[t.id] = labels.map((v, k) => ({
@@ -61,6 +70,9 @@ function goldOf(tasks: readonly PredictedTaskInfo[], data: Pick<PreparedData, 'l
       out[t.id] = raw ? raw[i] ?? null : id >= 0 && id < names.length ? names[id] : null;
     } else if (t.kind === 'tagging') {
       out[t.id] = goldTags(split, t.id, names, i);
+    } else if (t.kind === 'language-model') {
+      // The next words as the model is scored on them: words out of the vocabulary are <unk>.
+      out[t.id] = [...(split.labels[t.id] as { values: Int32Array[] }).values[i]].map((c) => names[c] ?? '<unk>');
     } else {
       const s = data.targetScale[t.id] ?? { mean: 0, std: 1 };
       const v = (split.labels[t.id] as { values: Float32Array }).values[i];

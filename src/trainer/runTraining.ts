@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { formatPath, validateExperiment, withDefaults } from '../shared/experiment';
+import { crossStitchLeakMessage, formatPath, leakingArrows, leakMessage, validateExperiment, withDefaults } from '../shared/experiment';
 import { applyOverrides } from '../shared/sweep';
 import { estimateParameters, formatCount, LIMITS } from '../shared/limits';
 import type { Experiment } from '../shared/experimentTypes';
@@ -325,6 +325,10 @@ export async function runTraining(options: TrainRequestOptions, onEvent: (e: Tra
       predictions: { save: (file) => { writePredictions(path.join(theFolder.dir, RUN_FILES.predictions), predictionsFileName(file.header.split), file); } },
     });
     const summary = tOffset ? { ...trained, durationMs: trained.durationMs + tOffset } : trained;
+    // Said again at the end (and after a resume, which does not repeat the file's warnings): what the perplexity is not.
+    for (const a of leakingArrows(exp)) log('warn', `feedback '${a.id}': ${leakMessage(a.from, a.to)}`);
+    const lm = exp.tasks.find((t) => t.kind === 'language-model');
+    if (lm && exp.sharing?.crossStitch?.after.length) log('warn', `sharing.crossStitch: ${crossStitchLeakMessage(lm.id)}`);
     await finish(summary);
     return { runId, runDir: folder.dir, summary };
   } catch (err) {

@@ -555,3 +555,53 @@ test('sharing: soft and cross-stitch validate; every wrong option has a located 
   assert.match(w(mutate(slu, (x) => { x.tasks.pop(); x.feedback = []; x.iterations = 0; x.training.earlyStopping.metric = 'intent.accuracy'; x.sharing = { type: 'soft' }; })).join('\n'), /sharing\.type: soft sharing .* with one task there is nothing to tie/);
   assert.match(w(mutate(slu, (x) => { x.sharing = { type: 'soft', L2: 0.1 }; })).join('\n'), /sharing\.L2: unknown property 'L2' \(did you mean 'l2'\?\)/);
 });
+
+// ---- language-model tasks ------------------------------------------------------------------------
+
+/** The SLU experiment with a next-word language model fed back into the slots. */
+function sluLm(): any {
+  return mutate(slu, (x) => {
+    x.tasks.push({ id: 'lm', kind: 'language-model', title: 'Next word', blocks: [{ type: 'dense', units: 16 }] });
+    x.feedback.push({ id: 'lm2s', from: 'lm', to: 'slots', amplifier: { type: 'label-embedding', units: 8 }, injection: 1 });
+  });
+}
+
+test('language model: valid without a label, as a feedback source; early stopping on its perplexity is a minimum', () => {
+  assert.deepEqual(validateExperiment(sluLm()), []);
+  const p = parseExperiment(JSON.stringify(mutate(sluLm, (x) => { x.training.earlyStopping = { metric: 'lm.perplexity', patience: 2 }; })));
+  assert.deepEqual(p.errors, []);
+  assert.equal(p.experiment!.training.earlyStopping!.mode, 'min');
+  expectError(mutate(sluLm, (x) => { x.training.earlyStopping = { metric: 'lm.f1', patience: 2 }; }), 'training.earlyStopping.metric', /'f1' is not a metric of language-model task 'lm' \(use one of 'lm.perplexity', 'lm.tokenAccuracy'\)/);
+  // Direction from the catalogue: 'max' on perplexity is flagged.
+  const w = warnings(mutate(sluLm, (x) => { x.training.earlyStopping = { metric: 'lm.perplexity', mode: 'max', patience: 2 }; }));
+  assert.deepEqual(w.map((i) => i.pathText), ['training.earlyStopping.mode']);
+  // Other kinds still need their label.
+  expectError(mutate(sluLm, (x) => { delete x.tasks[0].label; }), 'tasks[0].label', /missing required property 'label'/);
+});
+
+test('language model: a non-causal encoder or block is refused where it is written, with the reason', () => {
+  expectError(mutate(sluLm, (x) => { x.encoder = { type: 'cnn', embeddingDim: 16, filters: 8 }; }), 'tasks[2].kind', /must not see the word it predicts.*'cnn' encoder.*windows are centred on t.*'bigru' or 'bilstm'/);
+  expectError(mutate(sluLm, (x) => { x.encoder = { type: 'transformer', embeddingDim: 16, width: 16, heads: 2 }; }), 'tasks[2].kind', /'transformer' encoder.*self-attention reads the whole sentence/);
+  for (const type of ['bigru', 'bilstm', 'transformer']) {
+    expectError(mutate(sluLm, (x) => { x.tasks[2].blocks = [{ type: 'dense', units: 16 }, { type, units: 8 }]; }), 'tasks[2].blocks[1].type', new RegExp(`a '${type}' block reads the whole sentence, so the language model would see the word it predicts`));
+  }
+  // A stacked BiGRU with attention is fine: the LM reads the first layer's forward direction.
+  assert.deepEqual(errors(mutate(sluLm, (x) => { x.encoder.layers = 2; x.encoder.attention = { heads: 2, dim: 8 }; })), []);
+  expectError(mutate(csv, (x) => { x.tasks.push({ id: 'lm', kind: 'language-model', blocks: [{ type: 'dense', units: 8 }] }); }), 'tasks[2].kind', /predicts the next word of a sentence; this CSV data has rows of features/);
+});
+
+test('language model: a label is ignored with a warning; an arrow INTO it from a whole-sentence task warns at the arrow (not a true LM perplexity)', () => {
+  assert.deepEqual(warnings(mutate(sluLm, (x) => { x.tasks[2].label = 'seq.in'; })).map((i) => i.pathText), ['tasks[2].label']);
+  const w = warnings(mutate(sluLm, (x) => { x.feedback.push({ id: 'i2lm', from: 'intent', to: 'lm', amplifier: { type: 'linear', units: 8 }, injection: 1 }); }));
+  assert.equal(w.length, 1);
+  assert.equal(w[0].pathText, 'feedback[3]');
+  assert.match(w[0].message, /'intent' reads the whole sentence.*'lm' perplexity is then not a true language-model perplexity/);
+  // Disabled, the arrow leaks nothing.
+  assert.deepEqual(warnings(mutate(sluLm, (x) => { x.feedback.push({ id: 'i2lm', from: 'intent', to: 'lm', amplifier: { type: 'linear', units: 8 }, injection: 1, enabled: false }); })), []);
+  // combine 'add' into the LM's first block needs the causal width: hidden (16), not 2 x hidden.
+  expectError(mutate(sluLm, (x) => { x.feedback.push({ id: 's2lm', from: 'slots', to: 'lm', amplifier: { type: 'linear', units: 32 }, injection: 1, combine: 'add' }); }), 'feedback[3].amplifier.units', /input width of lm block 1 \(16\)/);
+  // Cross-stitch units mix the whole-sentence towers into the LM's: the same warning, at sharing.crossStitch.
+  const cs = warnings(mutate(sluLm, (x) => { x.tasks[0].tokenLevel = true; x.tasks[0].blocks = [{ type: 'dense', units: 16 }]; x.tasks[1].blocks = [{ type: 'dense', units: 16 }]; x.feedback = []; x.iterations = 0; x.sharing = { type: 'soft', crossStitch: { after: [1] } }; }));
+  assert.deepEqual(cs.map((i) => i.pathText), ['sharing.crossStitch']);
+  assert.match(cs[0].message, /language model 'lm'.*not a true language-model perplexity/);
+});

@@ -98,7 +98,7 @@ type Keys<T> = Record<keyof T, true>;
 type Req<T> = Record<RequiredKeys<T>, true>;
 
 const amplifierTypes: Record<AmplifierSpec['type'], true> = { linear: true, mlp: true, 'label-embedding': true };
-const taskKinds: Record<TaskKind, true> = { classification: true, tagging: true, regression: true };
+const taskKinds: Record<TaskKind, true> = { classification: true, tagging: true, regression: true, 'language-model': true };
 const activations: Record<Activation, true> = { relu: true, tanh: true, sigmoid: true, gelu: true, linear: true };
 const blockTypes: Record<BlockSpec['type'], true> = { dense: true, bigru: true, bilstm: true, transformer: true };
 const optimizers: Record<TrainingSpec['optimizer'], true> = { adam: true, sgd: true, rmsprop: true };
@@ -144,7 +144,7 @@ test('schema properties and required fields equal the TypeScript interfaces', ()
       training: true, lossWeighting: true,
     } satisfies Req<Experiment>],
     ['TaskSpec', def('task'), { id: true, kind: true, label: true, blocks: true, lossWeight: true, title: true, output: true, tokenLevel: true, vote: true } satisfies Keys<TaskSpec>,
-      { id: true, kind: true, label: true, blocks: true } satisfies Req<TaskSpec>],
+      { id: true, kind: true, blocks: true } satisfies Req<TaskSpec>],
     ['BlockSpec', def('block'), { type: true, units: true, activation: true, dropout: true, heads: true, ffn: true } satisfies Keys<BlockSpec>,
       { type: true, units: true } satisfies Req<BlockSpec>],
     ['AmplifierSpec', def('amplifier'), { type: true, units: true, hidden: true, activation: true } satisfies Keys<AmplifierSpec>,

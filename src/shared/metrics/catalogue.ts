@@ -38,6 +38,10 @@ const CATALOGUE: Readonly<Record<string, Omit<MetricInfo, 'name'>>> = {
   tokenAccuracy: { label: 'token accuracy', short: 'tok acc', ...PERCENT },
   rmse: { label: 'RMSE', short: 'RMSE', ...ERROR },
   mae: { label: 'MAE', short: 'MAE', ...ERROR },
+  /** exp(mean token cross-entropy) of a language model over every real target token of the split. */
+  perplexity: { label: 'perplexity', short: 'ppl', unit: '', lowerIsBetter: true, percent: false },
+  /** Share of a language model's targets that are `<unk>` (words out of the training vocabulary): perplexity counts them as one word. */
+  unkRate: { label: '<unk> targets', short: '<unk>', unit: '%', lowerIsBetter: true, percent: true },
 };
 
 /** Metrics each task kind reports, headline first (names as in `trainerProtocol.ts` `MetricName`). */
@@ -45,10 +49,11 @@ export const METRICS_BY_KIND: Readonly<Record<TaskKind, readonly string[]>> = {
   classification: ['accuracy', 'macroF1'],
   tagging: ['f1', 'precision', 'recall', 'tokenAccuracy'],
   regression: ['rmse', 'mae'],
+  'language-model': ['perplexity', 'tokenAccuracy'],
 };
 
 /** Headline order when the task kind is not known: the first present one leads. */
-const HEADLINE_ORDER = ['accuracy', 'f1', 'rmse', 'macroF1', 'mae', 'tokenAccuracy'];
+const HEADLINE_ORDER = ['accuracy', 'f1', 'rmse', 'perplexity', 'macroF1', 'mae', 'tokenAccuracy'];
 
 /** The last part of a dotted monitor path: `valid.species.rmse` -> `rmse`. */
 export function metricLeaf(name: string): string {
@@ -83,7 +88,7 @@ export function isBetter(name: string, a: number, b: number): boolean {
 /**
  * The metric a task's figures lead with: per kind its first reported metric that has a finite
  * value (e.g. tagging `f1`, else `tokenAccuracy`), or with no kind the first of accuracy, F1, RMSE,
- * macro-F1, MAE, token accuracy. Undefined when none has a value.
+ * perplexity, macro-F1, MAE, token accuracy. Undefined when none has a value.
  */
 export function headlineMetric(kind: TaskKind | undefined, metrics: Readonly<Record<string, number>> | undefined): MetricInfo | undefined {
   const order = kind ? METRICS_BY_KIND[kind] : HEADLINE_ORDER;

@@ -246,3 +246,20 @@ export function mae(pred: ArrayLike<number>, gold: ArrayLike<number>): number {
   }
   return n ? s / n : NaN;
 }
+
+/**
+ * Perplexity over tokens: exp(sum of -ln p(target) / number of targets), from each sentence's
+ * per-token negative log-likelihoods (NaN entries skipped; NaN if none).
+ */
+export function perplexity(nll: readonly (ArrayLike<number>)[]): number {
+  let n = 0;
+  let s = 0;
+  for (const row of nll) {
+    for (let j = 0; j < row.length; j++) {
+      if (Number.isNaN(row[j])) continue;
+      s += row[j];
+      n++;
+    }
+  }
+  return n ? Math.exp(s / n) : NaN;
+}

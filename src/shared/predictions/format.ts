@@ -45,8 +45,12 @@ export interface PredictionsHeader {
 
 /** A classification answer of one pass: the label and its probability. */
 export interface ClassAnswer { label: string; p: number }
-/** A tagging answer of one pass: a tag per token and the probability of each. */
-export interface TagsAnswer { tags: string[]; p: number[] }
+/**
+ * A tagging answer of one pass: a tag per token and the probability of each. A language model's
+ * answer has the same shape — `tags` are the predicted next words (`</s>` = end of sentence) — plus
+ * `nll`: per token -ln p(gold next word), what its perplexity is computed from.
+ */
+export interface TagsAnswer { tags: string[]; p: number[]; nll?: number[] }
 /** A regression answer of one pass, in the target's original units. */
 export interface ValueAnswer { value: number }
 export type Answer = ClassAnswer | TagsAnswer | ValueAnswer;

@@ -114,7 +114,8 @@ export function filterExamples(file: PredictionsFile, f: ExampleFilter): number[
 /** The labels the gold and predicted filters offer for a task: classes, or slot types. */
 export function filterLabels(file: PredictionsFile, task: string): string[] {
   const t = file.header.tasks.find((x) => x.id === task);
-  if (!t || t.kind === 'regression') return [];
+  // A language model's labels are words: no slot types or classes to filter by.
+  if (!t || t.kind === 'regression' || t.kind === 'language-model') return [];
   return t.kind === 'classification' ? [...t.labels].sort() : typesOf(t.labels).sort();
 }
 

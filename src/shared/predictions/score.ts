@@ -3,9 +3,9 @@
  * its batches with it, and a predictions file is re-scored with it, so the two agree by
  * construction and a test can hold them to it.
  */
-import { accuracy, macroF1, mae, overallAccuracy, rmse, spanF1, tokenAccuracy } from '../metrics/scores';
+import { accuracy, macroF1, mae, overallAccuracy, perplexity, rmse, spanF1, tokenAccuracy } from '../metrics/scores';
 import type { TaskMetrics } from '../trainerProtocol';
-import type { TaskKind } from '../experimentTypes';
+import { END_OF_SENTENCE, type TaskKind } from '../experimentTypes';
 import { dict, plain } from '../dict';
 import { isClassAnswer, isTagsAnswer, isValueAnswer, type PredictionsFile } from './format';
 
@@ -13,11 +13,17 @@ import { isClassAnswer, isTagsAnswer, isValueAnswer, type PredictionsFile } from
 export type ScoredColumn =
   | { id: string; kind: 'classification'; pred: string[]; gold: (string | null)[]; classes: number }
   | { id: string; kind: 'tagging'; pred: string[][]; gold: string[][] }
-  | { id: string; kind: 'regression'; pred: number[]; gold: number[] };
+  | { id: string; kind: 'regression'; pred: number[]; gold: number[] }
+  /** `pred`/`gold`: next words per token (`<unk>` for words out of the vocabulary); `nll`: -ln p(gold) per token. */
+  | { id: string; kind: 'language-model'; pred: string[][]; gold: string[][]; nll: number[][] };
+
+/** The `<unk>` word as a language model's target names it. */
+const UNK_WORD = '<unk>';
 
 /**
  * Metrics per task: accuracy + macro-F1 (classification), conlleval span F1 / precision / recall
- * + token accuracy (tagging), RMSE + MAE (regression), and for text data with one classification
+ * + token accuracy (tagging), RMSE + MAE (regression), perplexity + token accuracy + the share of
+ * `<unk>` targets (language model), and for text data with one classification
  * task and tagging tasks the SLU sentence accuracy under `_overall` (intent right and every tag
  * of every tagging task right).
  */
@@ -35,6 +41,10 @@ export function scoreColumns(columns: readonly ScoredColumn[], text: boolean): T
       const s = spanF1(c.pred, c.gold);
       out[c.id] = { f1: s.f1, precision: s.precision, recall: s.recall, tokenAccuracy: tokenAccuracy(c.pred, c.gold) };
       tagSeqs.push(c);
+    } else if (c.kind === 'language-model') {
+      const targets = c.gold.reduce((n, g) => n + g.length, 0);
+      const unk = c.gold.reduce((n, g) => n + g.filter((w) => w === UNK_WORD).length, 0);
+      out[c.id] = { perplexity: perplexity(c.nll), tokenAccuracy: tokenAccuracy(c.pred, c.gold), unkRate: targets ? unk / targets : NaN };
     } else {
       out[c.id] = { rmse: rmse(c.pred, c.gold), mae: mae(c.pred, c.gold) };
     }
@@ -63,6 +73,13 @@ function column(file: PredictionsFile, id: string, kind: TaskKind, classes: numb
   }
   if (kind === 'tagging') {
     return { id, kind, gold: ex.map((e) => e.gold[id] as string[]), pred: ex.map((e) => { const a = at(e); return isTagsAnswer(a) ? a.tags : []; }) };
+  }
+  if (kind === 'language-model') {
+    return {
+      id, kind, gold: ex.map((e) => e.gold[id] as string[]),
+      pred: ex.map((e) => { const a = at(e); return isTagsAnswer(a) ? a.tags : []; }),
+      nll: ex.map((e) => { const a = at(e); return isTagsAnswer(a) && a.nll ? a.nll : []; }),
+    };
   }
   return {
     id, kind,

@@ -8,7 +8,7 @@
 import { DataError } from './dataError';
 import type { TextSplit } from './textSplit';
 import { dict } from '../../shared/dict';
-import { textOptions, type ConllDataSpec, type TaskSpec } from '../../shared/experimentTypes';
+import { readsLabels, textOptions, type ConllDataSpec, type TaskSpec } from '../../shared/experimentTypes';
 
 /** What to read from a CoNLL file. */
 export interface ConllFields {
@@ -36,8 +36,8 @@ export function conllFields(data: ConllDataSpec, tasks: readonly Pick<TaskSpec, 
   const fields = {
     columns: data.columns,
     token: column(data.token ?? 0, 'token column'),
-    tags: tasks.filter((t) => t.kind === 'tagging').map((t) => ({ source: t.label, column: column(t.label, `tag column of task '${t.id}'`), task: t.id })),
-    classes: tasks.filter((t) => t.kind === 'classification').map((t) => ({ key: t.label, task: t.id })),
+    tags: tasks.filter(readsLabels).filter((t) => t.kind === 'tagging').map((t) => ({ source: t.label, column: column(t.label, `tag column of task '${t.id}'`), task: t.id })),
+    classes: tasks.filter(readsLabels).filter((t) => t.kind === 'classification').map((t) => ({ key: t.label, task: t.id })),
     commentPrefix: data.commentPrefix ?? '#',
     maxLength: textOptions(data).maxLength,
   };

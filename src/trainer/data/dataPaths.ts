@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Experiment } from '../../shared/experimentTypes';
+import { readsLabels, type Experiment } from '../../shared/experimentTypes';
 import { formatPath, type ExperimentIssue } from '../../shared/experiment';
 import type { DataAccess } from '../../shared/trainerProtocol';
 import pkg from '../../../package.json';
@@ -75,7 +75,7 @@ export function dataReads(exp: Experiment, baseDir: string): DataRead[] {
   for (const [name, dir] of Object.entries(splits)) {
     if (typeof dir !== 'string') continue;
     add(d.splits ? ['data', 'splits', name] : ['data', 'path'], path.join(d.path, dir, 'seq.in'));
-    exp.tasks.forEach((t, i) => add(['tasks', i, 'label'], path.join(d.path, dir, t.label)));
+    exp.tasks.forEach((t, i) => { if (readsLabels(t)) add(['tasks', i, 'label'], path.join(d.path, dir, t.label)); });
   }
   return out;
 }

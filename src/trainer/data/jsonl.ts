@@ -13,7 +13,7 @@ import { clip, quoted, quotedList } from '../../shared/quote';
 import type { CsvTable } from './csv';
 import type { TextSplit } from './textSplit';
 import { dict } from '../../shared/dict';
-import { textOptions, type JsonlDataSpec, type TaskSpec } from '../../shared/experimentTypes';
+import { readsLabels, textOptions, type JsonlDataSpec, type TaskSpec } from '../../shared/experimentTypes';
 
 /** One record of a JSONL file and the line it came from. */
 export interface JsonlRecord { line: number; value: Record<string, unknown> }
@@ -97,7 +97,7 @@ type TaskLabel = Pick<TaskSpec, 'id' | 'kind' | 'label'>;
 
 /** What to read from text records, for the experiment's data section and tasks (training and validation read the same). */
 export function jsonlTextFields(data: JsonlDataSpec, tasks: readonly TaskLabel[]): JsonlTextFields {
-  const by = (kind: TaskSpec['kind']) => tasks.filter((t) => t.kind === kind).map((t) => ({ field: t.label, task: t.id }));
+  const by = (kind: TaskSpec['kind']) => tasks.filter(readsLabels).filter((t) => t.kind === kind).map((t) => ({ field: t.label, task: t.id }));
   return { text: data.text!, classes: by('classification'), tags: by('tagging'), reals: by('regression'), maxLength: textOptions(data).maxLength };
 }
 
@@ -163,7 +163,7 @@ export interface JsonlTableFields {
 /** What to read from tabular records (`data.features`), for the experiment's data section and tasks. */
 export function jsonlTableFields(data: JsonlDataSpec, tasks: readonly TaskLabel[]): JsonlTableFields {
   const labels = tasks.map((t) => {
-    if (t.kind === 'tagging') throw new DataError(`task '${t.id}': tabular JSONL data (data.features) has no tokens to tag`, 'tasks');
+    if (t.kind === 'tagging' || t.kind === 'language-model' || t.label === undefined) throw new DataError(`task '${t.id}': tabular JSONL data (data.features) has no tokens to ${t.kind === 'tagging' ? 'tag' : 'predict'}`, 'tasks');
     return { task: t.id, field: t.label, kind: t.kind };
   });
   return { features: data.features ?? [], categorical: data.categorical ?? [], labels };

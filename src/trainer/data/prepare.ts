@@ -7,7 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { textOptions, type ConllDataSpec, type CsvDataSpec, type DataSpec, type Experiment, type JsonlDataSpec, type SluDataSpec, type TaskSpec } from '../../shared/experimentTypes';
+import { END_OF_SENTENCE, readsLabels, textOptions, type ConllDataSpec, type CsvDataSpec, type DataSpec, type Experiment, type JsonlDataSpec, type SluDataSpec, type TaskSpec } from '../../shared/experimentTypes';
 import { DataError } from './dataError';
 import { encodeCsv, meanStd, parseCsv, type CsvTable } from './csv';
 import { conllFields, parseConll } from './conll';
@@ -18,7 +18,7 @@ import { settleInOrder } from './settleInOrder';
 import { readSluSplit, type SluLabelFile } from './slu';
 import { firstSentences, splitSentences, type TextSplit, type TextSplits } from './textSplit';
 import type { EncodedSplit, LabelColumn, PreparedData, Vocab } from './types';
-import { buildCharVocab, buildVocab, encodeTokens } from './vocab';
+import { buildCharVocab, buildVocab, encodeTokens, nextWordTargets } from './vocab';
 import { dict } from '../../shared/dict';
 import { fewLabelsMessage, noTargetMessage } from '../../shared/dataChecks';
 
@@ -37,7 +37,7 @@ export async function prepareData(exp: Experiment, baseDir: string): Promise<Pre
   }
 }
 
-function labelFileOf(task: TaskSpec): SluLabelFile {
+function labelFileOf(task: TaskSpec & { label: string }): SluLabelFile {
   return { file: task.label, level: task.kind === 'tagging' ? 'token' : 'sentence' };
 }
 
@@ -52,7 +52,7 @@ async function readSlu(data: SluDataSpec, tasks: readonly TaskSpec[], baseDir: s
   for (const t of tasks) {
     if (t.kind === 'regression') throw new DataError(`task '${t.id}': SLU data has no real-valued targets for regression`, `tasks`);
   }
-  const files = tasks.map(labelFileOf);
+  const files = tasks.filter(readsLabels).map(labelFileOf);
   const { maxLength, limitTrain } = textOptions(data);
   const read = (role: string, dir: string, limit?: number) => readSluSplit(path.join(root, dir), files, { maxLength, limit, role });
   const [train, valid, test] = await settleInOrder([
@@ -111,6 +111,11 @@ function prepareText(splits: TextSplits, tasks: readonly TaskSpec[], data: DataS
   const targetScale: Record<string, { mean: number; std: number }> = dict();
   const index: Record<string, Map<string, number>> = dict();
   for (const t of tasks) {
+    if (!readsLabels(t)) {
+      // A language model's classes are the word vocabulary; the `<pad>` slot (never a target) is the end of sentence.
+      labelNames[t.id] = [END_OF_SENTENCE, ...vocab.tokens.slice(1)];
+      continue;
+    }
     if (t.kind === 'regression') {
       const v = train.real![t.label];
       if (!v.some((x) => !Number.isNaN(x))) {
@@ -147,9 +152,16 @@ function prepareText(splits: TextSplits, tasks: readonly TaskSpec[], data: DataS
 function encodeTextSplit(name: string, s: TextSplit, tasks: readonly TaskSpec[], vocab: Vocab, lowercase: boolean, index: Record<string, Map<string, number>>, targetScale: Record<string, { mean: number; std: number }>): EncodedSplit {
   const labels: Record<string, LabelColumn> = dict();
   const rawLabels: EncodedSplit['rawLabels'] = {};
+  const tokens = s.words.map((w) => encodeTokens(w, vocab, lowercase));
   for (const t of tasks) {
     const ix = index[t.id];
-    if (t.kind === 'tagging') {
+    if (!readsLabels(t)) {
+      // The raw labels are the targets' names: a word out of the vocabulary is the target <unk>,
+      // which the model can predict (the metrics report how many targets are <unk>).
+      const targets = tokens.map(nextWordTargets);
+      labels[t.id] = { kind: 'tags', values: targets };
+      rawLabels[t.id] = targets.map((row) => Array.from(row, (c) => (c === 0 ? END_OF_SENTENCE : vocab.tokens[c])));
+    } else if (t.kind === 'tagging') {
       const tags = s.token[t.label];
       labels[t.id] = { kind: 'tags', values: tags.map((row) => lookupAll(row, ix)) };
       rawLabels[t.id] = tags;
@@ -167,7 +179,7 @@ function encodeTextSplit(name: string, s: TextSplit, tasks: readonly TaskSpec[],
   return {
     name,
     size: s.words.length,
-    tokens: s.words.map((w) => encodeTokens(w, vocab, lowercase)),
+    tokens,
     words: s.words,
     ...(s.lines ? { lines: s.lines } : {}),
     labels,
@@ -232,7 +244,7 @@ async function prepareCsv(data: CsvDataSpec, exp: Experiment, baseDir: string): 
   const file = resolveDataPath(baseDir, data.path);
   const text = await readDataFile(file, 'CSV file');
   const labels = exp.tasks.map((t) => {
-    if (t.kind === 'tagging') throw new DataError(`task '${t.id}': CSV data has no tokens to tag`, 'tasks');
+    if (t.kind === 'tagging' || !readsLabels(t)) throw new DataError(`task '${t.id}': CSV data has no tokens to ${t.kind === 'tagging' ? 'tag' : 'predict'}`, 'tasks');
     return { task: t.id, column: t.label, kind: t.kind as 'classification' | 'regression' };
   });
   const split = data.split ?? { valid: 0.15, test: 0.15 };

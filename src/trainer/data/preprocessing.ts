@@ -8,7 +8,7 @@
 import { textOptions, type Experiment } from '../../shared/experimentTypes';
 import { DataError } from './dataError';
 import type { DataShape, EncodedSplit, FeatureScaling, LabelColumn, PreparedData } from './types';
-import { encodeTokens } from './vocab';
+import { encodeTokens, nextWordTargets } from './vocab';
 
 export const PREPROCESSING_VERSION = 1;
 
@@ -118,7 +118,9 @@ export function encodeInputs(pre: Preprocessing, tasks: readonly { id: string; k
     });
   }
   for (const task of tasks) {
+    // A language model's targets are in the input itself: its next words.
     labels[task.id] = task.kind === 'regression' ? { kind: 'real', values: new Float32Array(n).fill(NaN) }
+      : task.kind === 'language-model' ? { kind: 'tags', values: split.tokens!.map(nextWordTargets) }
       : task.level === 'token' ? { kind: 'tags', values: split.tokens!.map((t) => new Int32Array(t.length).fill(-1)) }
       : { kind: 'class', values: new Int32Array(n).fill(-1) };
   }

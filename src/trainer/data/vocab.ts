@@ -53,6 +53,17 @@ export function encodeTokens(words: readonly string[], vocab: Vocab, lowercase: 
 export { PAD_ID, UNK_ID };
 
 /**
+ * A language model's targets for one sentence's token ids: token t predicts token t + 1, the last
+ * token the end of sentence (class 0, `END_OF_SENTENCE`). Words unseen in training are `<unk>` (1)
+ * here as in the input: the model is scored on predicting `<unk>`, as a closed-vocabulary LM is.
+ */
+export function nextWordTargets(ids: Int32Array): Int32Array {
+  const out = new Int32Array(ids.length);
+  for (let t = 0; t + 1 < ids.length; t++) out[t] = ids[t + 1];
+  return out; // the last slot stays 0: the end of sentence
+}
+
+/**
  * The character vocabulary of the training words: `<pad>` = 0, `<unk>` = 1, then every character
  * (code point) by descending count, ties by code-point order.
  */

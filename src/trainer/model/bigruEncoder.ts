@@ -5,6 +5,12 @@
  * Returns the per-token states [B,T,W] (W = 2H, or 2H + dim with concatenated attention) and a
  * sentence vector [B,2W] = [mean | max] over real (non-pad) tokens. Word dropout (`wordDropout`) is
  * applied to the token ids by the model before the batch reaches `apply`.
+ *
+ * Causal states (what a language-model task reads): the forward half [B,T,H] of the FIRST recurrent
+ * layer, after its dropout. Its state at t has read the embeddings of tokens 0..t only (word
+ * embeddings and each word's own characters). Higher layers and the attention are not causal: a
+ * second layer's forward direction reads the first layer's backward states, which have seen the
+ * end of the sentence.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BiGruEncoderSpec } from '../../shared/experimentTypes';
@@ -39,18 +45,21 @@ const recurrentEncoder = (cell: 'gru' | 'lstm'): EncoderFactory => (spec, data, 
   return {
     variables: scope.variables,
     tokenDim: width,
+    causalDim: s.hidden,
     outDim: 2 * width,
     wordDropout: s.wordDropout ?? 0,
     apply(ctx) {
       const emb = input.apply(ctx, name);
       const mask = ctx.batch.mask!;
       let x = ctx.dropout.apply(emb, s.dropout, 'encoder/embedding');
+      let causal: tf.Tensor3D | undefined;
       grus.forEach((g, i) => {
         x = ctx.dropout.apply(g.apply(x, mask), s.dropout, `encoder/${cell}${i + 1}`);
+        if (i === 0) causal = tf.slice(x, [0, 0, 0], [-1, -1, s.hidden]) as tf.Tensor3D;
       });
       if (attention) x = attention.apply(x, mask, ctx);
       const sentence = tf.concat([maskedMean(x, mask), maskedMax(x, mask)], 1) as tf.Tensor2D;
-      return { tokens: x, sentence };
+      return { tokens: x, sentence, causal };
     },
   };
 };

@@ -15,6 +15,11 @@ export interface EncoderOutput {
   tokens?: tf.Tensor3D;
   /** One vector per example [B,outDim] (pooled for text, the row itself for tabular). */
   sentence: tf.Tensor2D;
+  /**
+   * Causal per-token states [B,T,causalDim]: the state at t has read tokens <= t only (what a
+   * language model may read). Only encoders that have such states give them (`causalDim`).
+   */
+  causal?: tf.Tensor3D;
 }
 
 /** A shared encoder. */
@@ -24,6 +29,8 @@ export interface Encoder {
   readonly outDim: number;
   /** Width of `tokens`, when the encoder produces them. */
   readonly tokenDim?: number;
+  /** Width of `causal`, when the encoder produces causal states (a BiGRU/BiLSTM: its first layer's forward direction). */
+  readonly causalDim?: number;
   /**
    * Probability that a real training token is replaced by `<unk>` before the encoder sees it
    * (word dropout; applied by the model when it turns a training batch into tensors).

@@ -19,6 +19,9 @@
  * real (non-pad) tokens; a sentence -> token arrow amplifies once and repeats the signal over tokens.
  * A `tokenLevel` classification task outputs per sentence but runs its tower per token: arrows from
  * it carry a sentence signal, arrows into it are repeated over tokens.
+ * A `language-model` task's tower reads the encoder's causal states (`EncoderOutput.causal`), so its
+ * prediction at token t has seen tokens <= t only — unless an arrow from a task that read the whole
+ * sentence feeds into it (validation warns; the run log says its perplexity is then not an LM's).
  * Combine `concat` widens the block input by the amplifier's units; `add` adds the signal to it.
  * With a Gumbel gate, candidate block l receives gate_l * amp(y) and the other candidates get zero.
  */
@@ -66,6 +69,8 @@ export interface TaskModel {
   towerLevel: TaskLevel;
   /** The encoder this task reads (the shared one, or its own copy under soft sharing). */
   encoder: Encoder;
+  /** What the tower reads from the encoder: token states, the causal token states (a language model), or the sentence vector. */
+  input: 'tokens' | 'causal' | 'sentence';
   /** Classes (tags) or 1 for regression. */
   outDim: number;
   blocks: Block[];
@@ -250,7 +255,7 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
   for (const t of exp.tasks) {
     if (t.kind === 'regression') { outDims.set(t.id, 1); continue; }
     const n = data.labelNames[t.id]?.length ?? 0;
-    if (n < 1) throw new Error(`task '${t.id}': no ${t.kind === 'tagging' ? 'tags' : 'classes'} found in the training data`);
+    if (n < 1) throw new Error(`task '${t.id}': no ${t.kind === 'tagging' ? 'tags' : t.kind === 'language-model' ? 'words' : 'classes'} found in the training data`);
     outDims.set(t.id, n);
   }
 
@@ -273,7 +278,11 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
     const scope = root.scope(`tasks/${t.id}`);
     const encoder = encoderOf(ti);
     let width: number;
-    if (tower === 'token') {
+    const input: TaskModel['input'] = t.kind === 'language-model' ? 'causal' : tower === 'token' ? 'tokens' : 'sentence';
+    if (input === 'causal') {
+      if (encoder.causalDim === undefined) throw new Error(`task '${t.id}' is a language model: it must not see the word it predicts, and encoder '${exp.encoder.type}' gives no causal states (use 'bigru' or 'bilstm': the model reads their first layer's forward direction)`);
+      width = encoder.causalDim;
+    } else if (tower === 'token') {
       if (encoder.tokenDim === undefined) throw new Error(`task '${t.id}' ${level === 'token' ? 'tags tokens' : 'predicts at every token'}, but encoder '${exp.encoder.type}' gives no per-token states`);
       width = encoder.tokenDim;
     } else {
@@ -281,6 +290,7 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
     }
     const blocks: Block[] = t.blocks.map((b, i) => {
       const l = i + 1;
+      if (input === 'causal' && b.type !== 'dense') throw new Error(`task '${t.id}' block ${l}: a '${b.type}' block reads the whole sentence, so a language model would see the word it predicts; its blocks must be 'dense' (per token)`);
       let extraDim = 0;
       for (const f of arrowsSpec) {
         if (f.to !== t.id || !candidates.get(f.id)!.includes(l)) continue;
@@ -296,7 +306,7 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
     const head = heads.get(headName(t))({ inDim: width, outDim: outDims.get(t.id)!, task: t }, scope.scope('head'));
     const fed = arrowsSpec.filter((f) => f.to === t.id).flatMap((f) => candidates.get(f.id)!);
     return {
-      id: t.id, kind: t.kind, level, towerLevel: tower, encoder, outDim: head.outDim, blocks, head,
+      id: t.id, kind: t.kind, level, towerLevel: tower, encoder, input, outDim: head.outDim, blocks, head,
       receivesFeedback: fed.length > 0, firstFedBlock: fed.length ? Math.min(...fed) : t.blocks.length + 1,
     };
   });
@@ -385,7 +395,7 @@ function build(exp: Experiment, data: DataShape, seed: number, root: ParamScope)
       const c = ctx(k);
       const h = new Map<string, tf.Tensor>(live.map((t) => {
         const e = encOut[soft ? tasks.indexOf(t) : 0];
-        return [t.id, t.towerLevel === 'token' ? e.tokens! : e.sentence];
+        return [t.id, t.input === 'causal' ? e.causal! : t.input === 'tokens' ? e.tokens! : e.sentence];
       }));
       /** Block l of task t in this pass: reused from pass 0 below the first fed block, else run. */
       const runBlock = (t: TaskModel, l: number): void => {

@@ -7,7 +7,8 @@
  *
  * Registered heads: `classification`, `tagging`, `regression` (a softmax / linear output by task
  * kind), `crf` (tagging with a linear-chain CRF, `"output": "crf"` on the task; `crf.ts`) and
- * `token-classification` (a sentence label predicted at every token, `"tokenLevel": true`).
+ * `token-classification` (a sentence label predicted at every token, `"tokenLevel": true`) and
+ * `language-model` (the next word at every token, over the word vocabulary).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskKind, TaskSpec } from '../../shared/experimentTypes';
@@ -56,6 +57,11 @@ export interface Head {
   output(logits: tf.Tensor, mask?: tf.Tensor2D): tf.Tensor;
   /** Mean loss over labelled items; 0 when the batch has none. */
   loss(logits: tf.Tensor, targets: TaskTargets): tf.Scalar;
+  /**
+   * Language model: -ln p(target) per token [B*T] (0 on padding); `loss` is their sum over the
+   * labelled count. Evaluation keeps them: perplexity is exp of their mean over a whole split.
+   */
+  tokenNll?(logits: tf.Tensor, targets: TaskTargets): tf.Tensor1D;
   /** Host-side targets for a batch (see `TaskTargets`). */
   targets(raw: Int32Array | Float32Array, batch: Batch): TaskTargets;
   /**
@@ -197,6 +203,56 @@ heads.register('token-classification', (where, scope) => {
     },
   };
 });
+
+/**
+ * `language-model`: the next word at every token, a softmax over the input word vocabulary (class 0
+ * = the end of sentence, 1 = `<unk>`). Logits [B,T,V]; loss: the mean cross-entropy over the real
+ * target tokens (targets -1 on padding), read by index (`targetNll`), so no [B*T,V] one-hot is
+ * built for a vocabulary of thousands of words. The fed-back output is the per-token distribution.
+ */
+heads.register('language-model', (where, scope) => {
+  const w = scope.weight('W', where.inDim, where.outDim);
+  const b = scope.zeros('b', where.outDim);
+  const V = where.outDim;
+  return {
+    variables: scope.variables, kind: 'language-model', outDim: V, probabilities: true,
+    logits: (h) => tf.add(matMulAny(h, w as tf.Tensor2D), b),
+    output: (logits) => tf.softmax(logits),
+    loss: (logits, t) => meanNll(targetNll(logits, t.ids!), t.count),
+    tokenNll: (logits, t) => targetNll(logits, t.ids!),
+    targets: (raw) => {
+      const ids = raw as Int32Array;
+      let count = 0;
+      for (let i = 0; i < ids.length; i++) if (ids[i] >= 0 && ids[i] < V) count++;
+      return { ids, count };
+    },
+    decode: (logits) => argMaxIds(logits),
+  };
+});
+
+/** The mean of per-token negative log-likelihoods over `count` labelled tokens (0 when there are none). */
+export function meanNll(nll: tf.Tensor1D, count: number): tf.Scalar {
+  return count === 0 ? tf.scalar(0) : tf.div(tf.sum(nll), count) as tf.Scalar;
+}
+
+/**
+ * -log softmax(logits)[target] per position [N] (N = B*T; logits [B,T,V] or [N,V]), 0 where the
+ * target is -1 (padding) or outside the classes. Gathered by flat index, so its gradient is a sparse
+ * scatter into the log-softmax, not a dense one-hot product.
+ */
+export function targetNll(logits: tf.Tensor, ids: Int32Array): tf.Tensor1D {
+  const V = logits.shape[logits.shape.length - 1];
+  const n = ids.length;
+  const flatIx = new Int32Array(n);
+  const real = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const ok = ids[i] >= 0 && ids[i] < V;
+    flatIx[i] = i * V + (ok ? ids[i] : 0);
+    real[i] = ok ? 1 : 0;
+  }
+  const logp = tf.reshape(tf.logSoftmax(tf.reshape(logits, [n, V])), [n * V]);
+  return tf.mul(tf.neg(tf.gather(logp, tf.tensor1d(flatIx, 'int32'))), tf.tensor1d(real)) as tf.Tensor1D;
+}
 
 /** Per-token weights [B,T,C] of a token-level classification batch: onehot(label) / real tokens. */
 export function tokenTargets(ids: Int32Array, batch: Batch, C: number): TaskTargets {

@@ -13,6 +13,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../data/types';
 import { convergenceLoss, iterationDeltas } from './convergence';
 import type { FeedbackModel, ForwardResult } from './feedbackModel';
+import { meanNll } from './head';
+import { dict } from '../../shared/dict';
 
 export interface Objective {
   /** The minimised scalar. */
@@ -27,6 +29,8 @@ export interface Objective {
   deltas: tf.Tensor1D[];
   /** Soft sharing's tie penalty l2 * sum_(i<j) ||theta_i - theta_j||^2 (null under hard sharing). */
   tie: tf.Scalar | null;
+  /** Language-model tasks: -ln p(target) per token on pass K [B*T] (0 on padding); their loss is the mean over real tokens. */
+  tokenNll: Record<string, tf.Tensor1D>;
 }
 
 /** Computes the objective of a forward result against the batch's targets. */
@@ -37,11 +41,20 @@ export function objective(model: FeedbackModel, result: ForwardResult, batch: Ba
   const taskLosses: tf.Scalar[] = [];
   const convergence: tf.Scalar[] = [];
   const deltas: tf.Tensor1D[] = [];
+  const tokenNll: Record<string, tf.Tensor1D> = dict();
   for (const t of model.tasks) {
     const f = result.tasks[t.id];
     const raw = batch.targets[t.id];
     if (!raw) throw new Error(`the batch has no targets for task '${t.id}'`);
-    taskLosses.push(t.head.loss(f.logits, t.head.targets(raw, batch)));
+    const targets = t.head.targets(raw, batch);
+    if (t.head.tokenNll) {
+      // Computed once: the loss is their mean, evaluation sums them into the split's perplexity.
+      const nll = t.head.tokenNll(f.logits, targets);
+      tokenNll[t.id] = nll;
+      taskLosses.push(meanNll(nll, targets.count));
+    } else {
+      taskLosses.push(t.head.loss(f.logits, targets));
+    }
     const d = t.receivesFeedback
       ? iterationDeltas(f.iterates, t.level === 'token' ? result.batch.mask : undefined)
       : tf.zeros([model.iterations]) as tf.Tensor1D; // identical iterates: the deltas are exactly 0
@@ -53,5 +66,5 @@ export function objective(model: FeedbackModel, result: ForwardResult, batch: Ba
   if (lambda > 0 && model.iterations > 0) total = tf.add(total, tf.mul(lambda, tf.addN(convergence))) as tf.Scalar;
   const tie = model.tie();
   if (tie) total = tf.add(total, tie) as tf.Scalar;
-  return { total, taskLosses, weights: weighted.weights, convergence, deltas, tie };
+  return { total, taskLosses, weights: weighted.weights, convergence, deltas, tie, tokenNll };
 }

@@ -3,7 +3,8 @@
  * one device read (`dataSync`) instead of one per scalar: on the wasm backend each read is a sync
  * point, and a step reports dozens of numbers.
  *
- * Layout: [total, loss_t.., conv_t.., weight_t.., tie (soft sharing only), deltas_t,k.., gateProbs_a,l.., predictions_t..]; predictions
+ * Layout: [total, loss_t.., conv_t.., weight_t.., tie (soft sharing only), deltas_t,k.., gateProbs_a,l.., predictions_t.., nll_lm..];
+ * `nll_lm`: per token -ln p(target) of each language-model task (with the predictions). Predictions
  * are class/tag ids (the head's `decode`: argmax, or a CRF's Viterbi path; as floats) or the
  * standardised regression value.
  */
@@ -29,6 +30,8 @@ export interface Readout {
   gateProbs: Record<string, number[]>;
   /** Per task id: predictions, [B] (sentence) or [B*T] (token). */
   predictions: Record<string, Float32Array>;
+  /** Per language-model task id: -ln p(target) per token [B*T] (0 on padding); with the predictions only. */
+  tokenNll: Record<string, Float32Array>;
 }
 
 /**
@@ -45,6 +48,7 @@ export function packReadout(model: FeedbackModel, obj: Objective, res: ForwardRe
     // Through the head: a CRF decodes its Viterbi path here, other heads take the argmax.
     parts.push(tf.reshape(t.head.decode(res.tasks[t.id].logits, res.batch.mask), [-1]));
   }
+  for (const t of withPredictions ? model.tasks : []) if (t.head.tokenNll) parts.push(obj.tokenNll[t.id]);
   return tf.concat(parts.map((p) => tf.reshape(p, [-1]))) as tf.Tensor1D;
 }
 
@@ -54,13 +58,16 @@ export interface IterationAnswers {
   labels: Float32Array[];
   /** [k] -> probability of each chosen label, same layout; null for regression. */
   probs: Float32Array[] | null;
+  /** Language model: [k] -> -ln p(next word) per token [B*T] (NaN where the next word is not known); else null. */
+  nll: Float32Array[] | null;
 }
 
 /**
- * Packs the decoded answers of every pass (labels, then probs, per task and pass) into one tensor
- * (call inside the caller's tidy): one device read gives the whole y^0..y^K picture of a batch.
+ * Packs the decoded answers of every pass (labels, then probs, then a language model's per-token
+ * -ln p(next word), per task and pass) into one tensor (call inside the caller's tidy): one device
+ * read gives the whole y^0..y^K picture of a batch. `batch` gives the language models' targets.
  */
-export function packIterations(model: FeedbackModel, res: ForwardResult): tf.Tensor1D {
+export function packIterations(model: FeedbackModel, res: ForwardResult, batch: Batch): tf.Tensor1D {
   const parts: tf.Tensor[] = [];
   for (const t of model.tasks) {
     const f = res.tasks[t.id];
@@ -72,6 +79,12 @@ export function packIterations(model: FeedbackModel, res: ForwardResult): tf.Ten
         // The probability y^k gives the chosen label.
         const y = f.iterates[k];
         parts.push(tf.reshape(tf.sum(tf.mul(y, tf.oneHot(tf.cast(labels, 'int32'), t.outDim)), -1), [-1]));
+      }
+      if (t.head.tokenNll) {
+        const ids = batch.targets[t.id] as Int32Array | undefined;
+        const known = ids ? Float32Array.from(ids, (v) => (v >= 0 ? 0 : NaN)) : new Float32Array(batch.size * batch.seqLen).fill(NaN);
+        const nll = ids ? t.head.tokenNll(logits, t.head.targets(ids, batch)) : tf.zeros([known.length]);
+        parts.push(tf.add(nll, tf.tensor1d(known)));
       }
     });
   }
@@ -85,10 +98,11 @@ export function unpackIterations(model: FeedbackModel, v: Float32Array, batch: B
   const out: Record<string, IterationAnswers> = {};
   for (const t of model.tasks) {
     const n = t.level === 'token' ? batch.size * batch.seqLen : batch.size;
-    const a: IterationAnswers = { labels: [], probs: t.head.probabilities ? [] : null };
+    const a: IterationAnswers = { labels: [], probs: t.head.probabilities ? [] : null, nll: t.head.tokenNll ? [] : null };
     for (let k = 0; k <= model.iterations; k++) {
       a.labels.push(take(n));
       if (a.probs) a.probs.push(take(n));
+      if (a.nll) a.nll.push(take(n));
     }
     out[t.id] = a;
   }
@@ -116,6 +130,13 @@ export function unpackReadout(model: FeedbackModel, v: Float32Array | Int32Array
     predictions[t.id] = Float32Array.from(v.subarray(o, o + n));
     o += n;
   }
+  const tokenNll: Record<string, Float32Array> = dict();
+  for (const t of withPredictions ? model.tasks : []) {
+    if (!t.head.tokenNll) continue;
+    const n = batch.size * batch.seqLen;
+    tokenNll[t.id] = Float32Array.from(v.subarray(o, o + n));
+    o += n;
+  }
   if (o !== v.length) throw new Error(`readout layout mismatch: read ${o} of ${v.length} values`);
-  return { total, losses, convergence, weights, ...(tie !== undefined ? { tie } : {}), deltas, gateProbs, predictions };
+  return { total, losses, convergence, weights, ...(tie !== undefined ? { tie } : {}), deltas, gateProbs, predictions, tokenNll };
 }

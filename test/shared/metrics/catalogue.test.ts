@@ -8,12 +8,20 @@ test('every metric a task kind reports is in the catalogue with a label, a unit 
   for (const names of Object.values(METRICS_BY_KIND)) {
     for (const n of names) {
       const m = metricInfo(n);
-      assert.notEqual(m.unit === '' && m.label === n, true, `${n} is catalogued`);
+      // Uncatalogued names come back with label = short = the name and no unit.
+      assert.notEqual(m.unit === '' && m.label === n && m.short === n, true, `${n} is catalogued`);
       assert.equal(m.percent, !m.lowerIsBetter, `${n}: fractions are percentages, errors are not`);
     }
   }
   assert.deepEqual(metricInfo('macroF1'), { name: 'macroF1', label: 'macro-F1', short: 'mF1', unit: '%', lowerIsBetter: false, percent: true });
   assert.equal(metricInfo('rmse').unit, 'target');
+  // A language model's perplexity: lower is better, a plain number (not a percentage).
+  assert.deepEqual(metricInfo('lm.perplexity'), { name: 'perplexity', label: 'perplexity', short: 'ppl', unit: '', lowerIsBetter: true, percent: false });
+  assert.equal(betterMode('lm.perplexity'), 'min');
+  assert.equal(isBetter('perplexity', 60, 70), true);
+  assert.equal(formatMetric('perplexity', 64.31), '64.3');
+  assert.equal(formatMetric('perplexity', 212.6), '213');
+  assert.equal(headlineMetric('language-model', { perplexity: 64.3, tokenAccuracy: 0.27 })?.name, 'perplexity');
 });
 
 test('lower is better for errors and losses, also as dotted monitor paths', () => {
