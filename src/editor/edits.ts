@@ -25,7 +25,7 @@ import type { IntentMessage, Point } from '../shared/graphEditorProtocol';
 import { blockNodeId, ENCODER_NODE_ID } from '../shared/graphEditorProtocol';
 import { assertNever } from '../shared/assertNever';
 import { ID_PATTERN, LOSS_WEIGHTING_KEYS, RESERVED_TASK_IDS, TEXT_ENCODER_KEYS } from '../shared/experiment';
-import { isTextEncoder, LOSS_WEIGHTING_TYPES, TEXT_ENCODER_TYPES, type LossWeightingType, type TextEncoderSpec } from '../shared/experimentTypes';
+import { isTextEncoder, LOSS_WEIGHTING_TYPES, TASK_KINDS, TEXT_ENCODER_TYPES, type LossWeightingType, type TextEncoderSpec } from '../shared/experimentTypes';
 import { JsonTextEditor } from './jsonTextEditor';
 import type { Json, TextEdit } from './jsonTextEditor';
 
@@ -55,7 +55,6 @@ export type EditOutcome =
 const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'];
 const AMPLIFIERS = ['linear', 'mlp', 'label-embedding'] as const;
 const BLOCK_TYPES: readonly BlockSpec['type'][] = ['dense', 'bigru', 'bilstm', 'transformer'];
-const TASK_KINDS = ['classification', 'tagging', 'regression'] as const;
 const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 const ANNEALS = ['exp', 'linear', 'none'] as const;
 const LR_DECAYS = ['none', 'linear', 'cosine', 'plateau'] as const;
@@ -238,9 +237,15 @@ function addTask(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { 
   } else {
     id = uniqueId('task', doc.tasks.map((t) => t.id));
   }
-  const label = it.label ?? (it.kind === 'tagging' ? 'seq.out' : 'label');
-  ed.append(['tasks'], { id, kind: it.kind, label, blocks: [{ ...DEFAULT_BLOCK }] });
+  // A language model reads no label: its targets are the sentence's next words.
+  const blocks = [{ ...DEFAULT_BLOCK }];
+  ed.append(['tasks'], it.kind === 'language-model' ? { id, kind: it.kind, blocks } : { id, kind: it.kind, label: it.label ?? defaultLabel(it.kind), blocks });
   return { created: id };
+}
+
+/** The label source a new task of `kind` starts with (SLU file names, the common case). */
+function defaultLabel(kind: string): string {
+  return kind === 'tagging' ? 'seq.out' : 'label';
 }
 
 function removeTask(ed: JsonTextEditor, doc: DocView, id: string) {
@@ -290,6 +295,13 @@ function updateTask(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage,
     if (v === undefined) continue;
     if (v === null || v === '') ed.remove(['tasks', ti, k]); else ed.set(['tasks', ti, k], v as Json);
   }
+  // A language model has no label; a task that stops being one needs one again.
+  const raw = doc.tasks[ti].raw;
+  const kind: string | undefined = p.kind;
+  if (kind === 'language-model') {
+    for (const k of ['label', 'output', 'tokenLevel', 'vote'] as const) if (raw[k] !== undefined && p[k] === undefined) ed.remove(['tasks', ti, k]);
+  }
+  else if (kind !== undefined && raw.label === undefined && p.label === undefined) ed.set(['tasks', ti, 'label'], defaultLabel(kind));
   return {};
 }
 

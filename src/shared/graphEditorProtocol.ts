@@ -253,7 +253,7 @@ export interface AddTaskIntent extends IntentBase {
   type: 'graph/addTask';
   id?: string;
   kind: TaskKind;
-  /** Label source; default `label` (tagging: `seq.out`). */
+  /** Label source; default `label` (tagging: `seq.out`); a `language-model` task gets none. */
   label?: string;
 }
 

@@ -406,3 +406,22 @@ test('updateSettings: loss weighting type and options as minimal edits; a new ty
   expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { lossWeighting: { type: 'dtp', alpha: 2 } } }, /in \(0, 1\]/);
   expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { lossWeighting: { type: 'gradnorm', learningRate: -1 } } }, /learning rate must be a number > 0/);
 });
+
+test('a language-model task is added without a label; turning a task into one removes its label and CRF, and back adds the default label', () => {
+  const r = run(SAMPLE, { type: 'graph/addTask', kind: 'language-model', id: 'lm' });
+  assert.ok(r.ok);
+  const added = parse(applyTextEdits(SAMPLE, r.edits), [], { allowTrailingComma: true });
+  assert.deepEqual(added.tasks.at(-1), { id: 'lm', kind: 'language-model', blocks: [{ type: 'dense', units: 64, activation: 'relu' }] });
+  const crf = applyTextEdits(SAMPLE, (run(SAMPLE, { type: 'graph/updateTask', id: 'slots', patch: { output: 'crf' } }) as EditOutcome & { ok: true }).edits);
+  const toLm = run(crf, { type: 'graph/updateTask', id: 'slots', patch: { kind: 'language-model' } });
+  assert.ok(toLm.ok);
+  const lmText = applyTextEdits(crf, toLm.edits);
+  const slots = parse(lmText, [], { allowTrailingComma: true }).tasks.find((t: { id: string }) => t.id === 'slots');
+  assert.equal(slots.kind, 'language-model');
+  assert.equal(slots.label, undefined);
+  assert.equal(slots.output, undefined);
+  const back = run(lmText, { type: 'graph/updateTask', id: 'slots', patch: { kind: 'tagging' } });
+  assert.ok(back.ok);
+  const again = parse(applyTextEdits(lmText, back.edits), [], { allowTrailingComma: true }).tasks.find((t: { id: string }) => t.id === 'slots');
+  assert.deepEqual([again.kind, again.label], ['tagging', 'seq.out']);
+});

@@ -38,9 +38,9 @@ export function blockName(n: number): string {
   return 'h' + String(n).split('').map((d) => sup[Number(d)]).join('');
 }
 
-/** `classification`, `tagging (per token)`, `regression`. */
+/** `classification`, `tagging (per token)`, `regression`, `language model (next word)`. */
 export function taskKindCaption(t: Pick<GraphTask, 'kind'>): string {
-  return t.kind === 'tagging' ? 'tagging (per token)' : t.kind;
+  return t.kind === 'tagging' ? 'tagging (per token)' : t.kind === 'language-model' ? 'language model (next word)' : t.kind;
 }
 
 /** A task's title line: its title, else its id. */

@@ -14,7 +14,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, IntentDraft } from '../../src/shared/graphEditorProtocol';
 import { blockNodeId } from '../../src/shared/graphEditorProtocol';
-import { isTextEncoder } from '../../src/shared/experimentTypes';
+import { isTextEncoder, TASK_KINDS } from '../../src/shared/experimentTypes';
 import type { GraphSelection } from './graphView';
 import { candidateBlocks } from './layout';
 import { issuesByTarget } from './issues';
@@ -35,6 +35,8 @@ export interface InspectorState {
 }
 
 const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'gelu', 'linear'];
+/** Task kinds for the kind selects: value and words. */
+const KIND_OPTIONS: [string, string][] = TASK_KINDS.map((k) => [k, k === 'language-model' ? 'language model (next word)' : k]);
 
 type Opt = [value: string, label: string];
 type EncoderPatch = NonNullable<Extract<IntentDraft, { type: 'graph/updateSettings' }>['patch']['encoder']>;
@@ -147,9 +149,9 @@ export class Inspector {
     if (b) this.note(`Latest run ${badges!.runId} (${badges!.status}): ${b.label}${badges!.where ? ` (${badges!.where})` : ''}${b.testText ? `; test ${b.testText} (same checkpoint)` : ''}`);
     this.row('Id', this.text('task.id', t.id, (v) => this.cb.send({ type: 'graph/renameTask', id: t.id, newId: v.trim() })));
     this.row('Title', this.text('task.title', t.title ?? '', (v) => send({ title: v.trim() || null }), 'optional'));
-    this.row('Kind', this.select('task.kind', [['classification', 'classification'], ['tagging', 'tagging'], ['regression', 'regression']], t.kind,
-      (v) => send({ kind: v as 'tagging' })));
-    this.row('Label', this.text('task.label', t.label ?? '', (v) => send({ label: v.trim() })));
+    this.row('Kind', this.select('task.kind', KIND_OPTIONS, t.kind, (v) => send({ kind: v as 'tagging' })));
+    if (t.kind === 'language-model') this.note('Targets: each token\'s next word (the last token: end of sentence), no label file. Reads the forward direction of the BiGRU/BiLSTM encoder, so it never sees the word it predicts; its blocks must be dense. Scored by perplexity (lower is better).');
+    else this.row('Label', this.text('task.label', t.label ?? '', (v) => send({ label: v.trim() })));
     this.row('Loss weight', this.number('task.lossWeight', t.lossWeight, { min: 0, placeholder: '1', at: t.id }, (v) => send({ lossWeight: v })));
     if (t.kind === 'tagging') {
       this.row('Output', this.select('task.output', [['softmax', 'softmax per token (default)'], ['crf', 'CRF (Viterbi decoding)']], t.output === 'crf' ? 'crf' : 'softmax',
@@ -281,7 +283,7 @@ export class Inspector {
       ls ? ls.decay ?? 'none' : '', (v) => set({ training: { lrSchedule: v === '' ? null : { decay: v as 'linear' } } })));
     if (ls) this.row('Warm-up steps', this.number('training.lrSchedule.warmupSteps', ls.warmupSteps, { integer: true, min: 0, placeholder: '0' }, (v) => set({ training: { lrSchedule: { warmupSteps: v } } })));
     this.section('Tasks');
-    const kind = this.select('newTask.kind', [['classification', 'classification'], ['tagging', 'tagging'], ['regression', 'regression']], 'classification', () => undefined);
+    const kind = this.select('newTask.kind', KIND_OPTIONS, 'classification', () => undefined);
     this.row('New task kind', kind);
     this.actions(this.button('Add task', () => this.cb.send({ type: 'graph/addTask', kind: (kind as HTMLElement & { value: string }).value as 'tagging' }), true, 'task.add'));
     this.note('Select a task to edit it or add feedback from it; select an arrow to edit its amplifier and injection.');
