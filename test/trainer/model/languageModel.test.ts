@@ -165,10 +165,10 @@ test('the model refuses a non-causal LM tower: encoder without causal states, a 
   assert.throws(() => buildModel(lmExperiment((e) => { e.tasks[2].blocks = [{ type: 'bigru', units: 4 }]; }), data, 1), /block 1: a 'bigru' block reads the whole sentence/);
 });
 
-test('smoke: 2 epochs with the LM as a feedback source and target (Gumbel), finite falling LM loss; predictions file perplexity = the run\'s', async () => {
+test('smoke: 3 epochs with the LM as a feedback source and target (Gumbel), finite falling LM loss; predictions file perplexity = the run\'s', async () => {
   const data = lmData(96);
   const exp = lmExperiment((e) => {
-    e.feedback = [arrow('lm-to-slots', 'lm', 'slots', { injection: 'gumbel', candidates: [1] }), arrow('slots-to-lm', 'slots', 'lm', { injection: 1 }), arrow('intent-to-slots', 'intent', 'slots')];
+    e.feedback = [arrow('lm-to-intent', 'lm', 'intent', { injection: 'gumbel', candidates: [1, 2] }), arrow('lm-to-slots', 'lm', 'slots'), arrow('slots-to-lm', 'slots', 'lm', { injection: 1 }), arrow('intent-to-slots', 'intent', 'slots')];
     e.iterations = 2;
     e.training.epochs = 3;
     e.training.logEvery = 1;
@@ -182,6 +182,10 @@ test('smoke: 2 epochs with the LM as a feedback source and target (Gumbel), fini
   const head = lm.slice(0, 3).reduce((a, x) => a + x, 0) / 3, tail = lm.slice(-3).reduce((a, x) => a + x, 0) / 3;
   assert.ok(tail < head - 0.1, `LM loss should fall: ${head} -> ${tail}`);
   assert.ok(Number.isFinite(summary.best.valid.lm.perplexity));
+  // The Gumbel gate over the intent blocks learned a preference from the LM's signal.
+  assert.deepEqual(summary.gates['lm-to-intent'].blocks, [1, 2]);
+  // The LM received feedback: its convergence term is reported and finite.
+  assert.ok(steps.every((s) => Number.isFinite(s.convergence.lm)));
   // The predictions file carries -ln p(next word) per token: its perplexity is the evaluation's.
   const model = buildModel(exp, data, 5);
   try {
