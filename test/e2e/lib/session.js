@@ -140,6 +140,7 @@ class Session {
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     this.context = await this.browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await this.context.addInitScript(webviewServiceWorkerWorkarounds);
     this.page = await this.context.newPage();
     this.page.on('pageerror', (e) => this.log('pageerror:', e.message.split('\n')[0]));
     await this.page.goto(`${this.url}/?folder=${encodeURIComponent(this.ws)}`, { waitUntil: 'domcontentloaded' });
@@ -186,6 +187,41 @@ class Session {
   cleanup() {
     if (process.env.E2E_KEEP) return;
     try { fs.rmSync(this.dir, { recursive: true, force: true }); } catch { /* best effort */ }
+  }
+}
+
+/**
+ * Runs in every frame before its scripts. Two browser-side workarounds that keep VS Code webviews
+ * (our charts panels) booting in code-server 4.139.1 with Debian chromium 156. Both appeared on
+ * 2026-12-05 (the same harness passed the day before) and were traced in the train scenario:
+ *  1. code-server registers a PWA service worker at scope "/", which then also controls the webview
+ *     frames (.../webview/browser/pre/index.html). VS Code's webview bootstrap reads a controlled
+ *     frame as "an older webview worker is in charge" and calls registration.update() while its own
+ *     worker is still installing; under chromium 156 that update never settled and the first charts
+ *     panel stayed blank. The PWA worker only makes code-server installable: it is not registered.
+ *  2. Every webview frame calls register() again for the webview worker that already controls it;
+ *     under chromium 156 that second register() resolved only after 42 s (about when the running
+ *     worker went idle), so a second charts panel opened within seconds of the first stayed blank
+ *     that long. Register() of the script that is already active resolves with the existing
+ *     registration (what the spec's register job does for an unchanged script), without a new job.
+ * Neither changes what our webviews do; they run as in VS Code desktop (Electron).
+ */
+function webviewServiceWorkerWorkarounds() {
+  const sw = navigator.serviceWorker;
+  if (!sw) return;
+  const register = sw.register;
+  if (window.top === window) {
+    sw.register = function (url, opts) {
+      return String(url).endsWith('/serviceWorker.js')
+        ? Promise.reject(new Error("e2e: code-server's PWA service worker is not registered (test/e2e/lib/session.js)"))
+        : register.call(this, url, opts);
+    };
+  } else if (location.pathname.endsWith('/webview/browser/pre/index.html')) {
+    sw.register = async function (url, opts) {
+      const existing = await sw.getRegistration();
+      if (existing && existing.active && existing.active.scriptURL === new URL(url, location.href).href) return existing;
+      return register.call(this, url, opts);
+    };
   }
 }
 
