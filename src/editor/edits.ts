@@ -437,8 +437,9 @@ function writeLossWeighting(ed: JsonTextEditor, doc: DocView, lw: NonNullable<Ex
 }
 
 function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMessage, { type: 'graph/updateSettings' }>) {
-  const { iterations, convergence: c, gumbel: g, training: t, encoder: enc, lossWeighting: lw } = it.patch;
+  const { iterations, convergence: c, gumbel: g, training: t, encoder: enc, lossWeighting: lw, sharing } = it.patch;
   if (lw) checkLossWeighting(doc, lw);
+  if (sharing) checkSharing(doc, sharing);
   if (iterations !== undefined) {
     if (!(Number.isInteger(iterations) && iterations >= 0)) refuse('K (iterations) must be a whole number >= 0.');
     if (iterations === 0 && doc.arrows.length > 0) refuse('K must be at least 1 while feedback arrows exist.');
@@ -488,7 +489,47 @@ function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMess
     setAll(['training', 'lrSchedule'], lrSchedule);
   }
   if (enc) writeEncoder(ed, doc, enc);
+  if (sharing) writeSharing(ed, doc, sharing);
   return {};
+}
+
+type SharingPatch = NonNullable<Extract<IntentMessage, { type: 'graph/updateSettings' }>['patch']['sharing']>;
+
+/** Refuses a sharing patch that validate() would reject as a value (the tower shapes are left to validate()). */
+function checkSharing(doc: DocView, sh: SharingPatch): void {
+  if (sh.type !== undefined && sh.type !== 'hard' && sh.type !== 'soft') refuse(`Unknown sharing type "${String(sh.type)}" (use hard or soft).`);
+  if (sh.l2 !== undefined && sh.l2 !== null && !(typeof sh.l2 === 'number' && sh.l2 >= 0 && Number.isFinite(sh.l2))) refuse('The soft-sharing weight l2 must be a number >= 0.');
+  const cs = sh.crossStitch;
+  if (cs?.after !== undefined) {
+    if (!cs.after.length || !cs.after.every(isPosInt) || new Set(cs.after).size !== cs.after.length) refuse('Cross-stitch depths are different whole numbers >= 1, separated by commas (e.g. 1, 2).');
+  }
+  if (cs?.self !== undefined && cs.self !== null && !(cs.self > 0 && cs.self <= 1)) refuse("The cross-stitch self weight must be in (0, 1].");
+  if (cs && doc.tasks.length < 2) refuse('A cross-stitch unit mixes the towers of several tasks; add a second task first.');
+}
+
+/** Writes a sharing patch with minimal edits; an emptied `sharing` is removed. */
+function writeSharing(ed: JsonTextEditor, doc: DocView, sh: SharingPatch): void {
+  const cur = isObj(doc.root.sharing) ? doc.root.sharing : undefined;
+  const next: Record<string, unknown> = { ...(cur ?? {}) };
+  if (sh.type === 'hard') { delete next.type; delete next.l2; } else if (sh.type === 'soft') next.type = 'soft';
+  if (sh.l2 === null) delete next.l2; else if (sh.l2 !== undefined) next.l2 = sh.l2;
+  if (sh.crossStitch === null) delete next.crossStitch;
+  else if (sh.crossStitch) {
+    const c: Record<string, unknown> = { ...(isObj(next.crossStitch) ? next.crossStitch : {}) };
+    if (sh.crossStitch.after !== undefined) c.after = sh.crossStitch.after;
+    if (sh.crossStitch.self === null) delete c.self; else if (sh.crossStitch.self !== undefined) c.self = sh.crossStitch.self;
+    if (c.after === undefined) c.after = [1];
+    next.crossStitch = c;
+  }
+  if (!Object.keys(next).length) { if (cur || doc.root.sharing !== undefined) ed.remove(['sharing']); return; }
+  if (!cur) { ed.set(['sharing'], next as Json); return; }
+  for (const k of Object.keys(cur)) if (!(k in next)) ed.remove(['sharing', k]);
+  for (const [k, v] of Object.entries(next)) {
+    if (k === 'crossStitch' && isObj(cur.crossStitch) && isObj(v)) {
+      for (const ck of Object.keys(cur.crossStitch)) if (!(ck in v)) ed.remove(['sharing', 'crossStitch', ck]);
+      for (const [ck, cv] of Object.entries(v)) if (JSON.stringify(cur.crossStitch[ck]) !== JSON.stringify(cv)) ed.set(['sharing', 'crossStitch', ck], cv as Json);
+    } else if (JSON.stringify(cur[k]) !== JSON.stringify(v)) ed.set(['sharing', k], v as Json);
+  }
 }
 
 type EncoderPatch = NonNullable<Extract<IntentMessage, { type: 'graph/updateSettings' }>['patch']['encoder']>;

@@ -91,6 +91,16 @@ function encoderSettings(e: Obj): GraphModel['settings']['encoder'] {
   return out;
 }
 
+/** `sharing` as written (cross-stitch depths: the whole numbers of `after`). */
+function sharingSettings(s: Obj): GraphModel['settings']['sharing'] {
+  const out: GraphModel['settings']['sharing'] = { type: str(s.type), l2: num(s.l2) };
+  if (s.crossStitch !== undefined) {
+    const c = obj(s.crossStitch);
+    out.crossStitch = { after: arr(c.after).filter((n): n is number => Number.isInteger(n) && (n as number) >= 1), self: num(c.self) };
+  }
+  return out;
+}
+
 /** Lenient reading of a parsed experiment object. */
 export function toGraphModel(v: Obj): GraphModel {
   const tasks: GraphTask[] = [];
@@ -151,6 +161,7 @@ export function toGraphModel(v: Obj): GraphModel {
         alpha: num(obj(v.lossWeighting).alpha), learningRate: num(obj(v.lossWeighting).learningRate),
       },
       encoder: encoderSettings(obj(v.encoder)),
+      sharing: sharingSettings(obj(v.sharing)),
     },
   };
 }

@@ -80,6 +80,11 @@ export interface GraphSettings {
   /** `lossWeighting` as written (type and the options of its type). */
   lossWeighting: { type?: string; temperature?: number; gamma?: number; alpha?: number; learningRate?: number };
   /**
+   * `sharing` as written: the type (absent = hard), soft sharing's l2, the cross-stitch depths
+   * (whole numbers only) and the initial self weight.
+   */
+  sharing: { type?: string; l2?: number; crossStitch?: { after: number[]; self?: number } };
+  /**
    * The encoder's options as written (text encoders: the type, word representation and the type's
    * own sizes; `mlp` only its type).
    */
@@ -318,6 +323,12 @@ export interface UpdateSettingsIntent extends IntentBase {
      */
     lossWeighting?: { type?: LossWeightingType; temperature?: number | null; gamma?: number | null; alpha?: number | null; learningRate?: number | null };
     /**
+     * Parameter sharing: `type` 'hard' removes `type` and `l2` (hard is the default, l2 is soft's);
+     * 'soft' writes it. `l2` / `self` patch their key (null removes it: its default). `crossStitch`
+     * null removes the units, an object writes its `after` / `self`. A `sharing` left empty is removed.
+     */
+    sharing?: { type?: 'hard' | 'soft'; l2?: number | null; crossStitch?: { after?: number[]; self?: number | null } | null };
+    /**
      * A text encoder: a new `type` (text encoders only) drops the options the new type does not
      * have and writes its required sizes when missing (BiGRU/BiLSTM hidden 64, CNN filters 64,
      * Transformer width 128 with 4 heads); each option patches its key (null removes it: its
@@ -372,3 +383,8 @@ export function blockNodeId(taskId: string, n: number): string {
 
 /** The encoder's node id (also the layout key). */
 export const ENCODER_NODE_ID = 'encoder';
+
+/** Node id (and layout key) of a task's own encoder copy under soft sharing. */
+export function encoderCopyId(taskId: string): string {
+  return `${ENCODER_NODE_ID}@${taskId}`;
+}

@@ -425,3 +425,25 @@ test('a language-model task is added without a label; turning a task into one re
   const again = parse(applyTextEdits(lmText, back.edits), [], { allowTrailingComma: true }).tasks.find((t: { id: string }) => t.id === 'slots');
   assert.deepEqual([again.kind, again.label], ['tagging', 'seq.out']);
 });
+
+test('updateSettings sharing: soft, l2 and cross-stitch written in place; hard and null remove keys; an emptied sharing is removed', () => {
+  const LAYOUT_END = '\t\t\t"slots/3": { "x": 300, "y": 140 }\n\t\t}\n\t}\n}';
+  const soft = applyTextEdits(SAMPLE, (expectText(SAMPLE, { type: 'graph/updateSettings', patch: { sharing: { type: 'soft' } } },
+    replaced(SAMPLE, [[LAYOUT_END, '\t\t\t"slots/3": { "x": 300, "y": 140 }\n\t\t}\n\t},\n\t"sharing": { "type": "soft" }\n}']])).edits));
+  const both = replaced(SAMPLE, [[LAYOUT_END, '\t\t\t"slots/3": { "x": 300, "y": 140 }\n\t\t}\n\t},\n\t"sharing": { "type": "soft", "l2": 0.01, "crossStitch": { "after": [1, 2] } }\n}']]);
+  expectText(soft, { type: 'graph/updateSettings', patch: { sharing: { l2: 0.01, crossStitch: { after: [1, 2] } } } }, both);
+  // Back to hard: type and l2 go (l2 is soft's), the units stay; self is added in place.
+  const hard = replaced(SAMPLE, [[LAYOUT_END, '\t\t\t"slots/3": { "x": 300, "y": 140 }\n\t\t}\n\t},\n\t"sharing": { "crossStitch": { "after": [1, 2], "self": 0.8 } }\n}']]);
+  expectText(both, { type: 'graph/updateSettings', patch: { sharing: { type: 'hard', crossStitch: { self: 0.8 } } } }, hard);
+  // Removing the units leaves nothing: the whole key goes, back to the original bytes.
+  expectText(hard, { type: 'graph/updateSettings', patch: { sharing: { crossStitch: null } } }, SAMPLE);
+  // Turning the units on writes after [1].
+  const on = run(SAMPLE, { type: 'graph/updateSettings', patch: { sharing: { crossStitch: { after: [1] } } } });
+  assert.ok(on.ok);
+  assert.deepEqual((parse(applyTextEdits(SAMPLE, on.edits)) as { sharing: unknown }).sharing, { crossStitch: { after: [1] } });
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { sharing: { l2: -1 } } }, /l2 must be a number >= 0/);
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { sharing: { crossStitch: { after: [1, 1] } } } }, /different whole numbers >= 1/);
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { sharing: { crossStitch: { after: [0] } } } }, /different whole numbers >= 1/);
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { sharing: { crossStitch: { self: 1.5 } } } }, /self weight must be in \(0, 1\]/);
+  expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { sharing: { type: 'shared' as 'soft' } } }, /Unknown sharing type "shared"/);
+});

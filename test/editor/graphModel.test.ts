@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { computeBadges, readGraph } from '../../src/editor/graphModel';
+import { computeBadges, readGraph, toGraphModel } from '../../src/editor/graphModel';
 import { issueTarget } from '../../webview/graph/issues';
 import type { EpochEvent } from '../../src/shared/trainerProtocol';
 import { SAMPLE } from './fixture';
@@ -106,4 +106,17 @@ test('computeBadges: a two-way gate known only by its argmax shows both shares (
   m.arrows[0].candidates = undefined;
   const three = computeBadges(m, { id: 'r', status: 'completed', epochs: [], lastGates: { intent_to_slots: { blocks: [2], probs: [0.6] } } });
   assert.deepEqual(three.arrows.intent_to_slots.blocks, [2]);
+});
+
+test('sharing as written: type, l2, the cross-stitch depths (whole numbers only) and self; nothing when absent', () => {
+  assert.deepEqual(toGraphModel({}).settings.sharing, { type: undefined, l2: undefined });
+  assert.deepEqual(toGraphModel({ sharing: { type: 'soft', l2: 0.01, crossStitch: { after: [1, 'x', 2.5, 2], self: 0.8 } } }).settings.sharing,
+    { type: 'soft', l2: 0.01, crossStitch: { after: [1, 2], self: 0.8 } });
+});
+
+test('soft sharing: the encoder\'s issues point at the first task\'s encoder copy', () => {
+  const m = toGraphModel({ tasks: [{ id: 'a', kind: 'classification', blocks: [] }, { id: 'b', kind: 'tagging', blocks: [] }], sharing: { type: 'soft' } });
+  assert.deepEqual(issueTarget({ path: ['encoder', 'hidden'], pathText: 'encoder.hidden', message: 'x', severity: 'error' }, m), { kind: 'node', id: 'encoder@a' });
+  const hard = toGraphModel({ tasks: [{ id: 'a', kind: 'classification', blocks: [] }] });
+  assert.deepEqual(issueTarget({ path: ['encoder', 'hidden'], pathText: 'encoder.hidden', message: 'x', severity: 'error' }, hard), { kind: 'node', id: 'encoder' });
 });

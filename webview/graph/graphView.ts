@@ -9,8 +9,8 @@ import { select, type Selection } from 'd3-selection';
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import type { GraphArrow, GraphBadges, GraphIssue, GraphModel, GraphTask, Point } from '../../src/shared/graphEditorProtocol';
 import { ENCODER_NODE_ID } from '../../src/shared/graphEditorProtocol';
-import { candidateBlocks, computeLayout, routeArrows } from './layout';
-import type { ArrowGeometry, Layout, LayoutNode } from './layout';
+import { candidateBlocks, computeLayout, routeArrows, sharingGeometry } from './layout';
+import type { ArrowGeometry, Layout, LayoutNode, StitchUnit, TieLink } from './layout';
 import { issuesByTarget } from './issues';
 import { arrowCaption, blockSub, blockTitle, FONT, labelSize, MIN_FONT, taskSub, taskTitle, textWidth } from './captions';
 import { dict } from '../../src/shared/dict';
@@ -58,6 +58,8 @@ export class GraphView {
   private readonly gNodes: G;
   /** Arrow labels: above every line and node, so each arrow's label is always clickable. */
   private readonly gLabels: G;
+  /** Soft-sharing ties between encoder copies and cross-stitch bars (under the arrows). */
+  private readonly gSharing: G;
   private readonly dragLine: Selection<SVGPathElement, unknown, null, undefined>;
   private readonly zoomBehavior: ZoomBehavior<SVGSVGElement, unknown>;
   private state?: ViewState;
@@ -83,6 +85,7 @@ export class GraphView {
     }
     this.viewport = this.svg.append('g').attr('class', 'viewport');
     this.gColumns = this.viewport.append('g').attr('class', 'columns');
+    this.gSharing = this.viewport.append('g').attr('class', 'sharing');
     this.gArrows = this.viewport.append('g').attr('class', 'arrows');
     this.gNodes = this.viewport.append('g').attr('class', 'nodes');
     this.gLabels = this.viewport.append('g').attr('class', 'labels');
@@ -189,10 +192,43 @@ export class GraphView {
       .join('rect').attr('class', 'column').attr('rx', 10)
       .attr('x', (d) => d.x).attr('y', (d) => d.y).attr('width', (d) => d.w).attr('height', (d) => d.h);
 
+    this.renderSharing(model, layout);
     const arrowById = new Map(model.arrows.map((a) => [a.id, a]));
     this.renderArrows(state, routeArrows(model, layout, (a) => labelSize(arrowCaption(arrowById.get(a.id) ?? a))), errs);
     this.renderNodes(state, layout, errs);
     if (this.autoFit && !this.dragging && layout.nodes.length && JSON.stringify(layout.bounds) !== this.fittedBounds) this.fit();
+  }
+
+  /** Dashed tie links (labelled with l2) between soft-sharing encoder copies; a bar per cross-stitch depth. */
+  private renderSharing(model: GraphModel, layout: Layout): void {
+    const { ties, stitches } = sharingGeometry(model, layout);
+    const tie = this.gSharing.selectAll<SVGGElement, TieLink>('g.tie').data(ties, (d) => d.between.join('|'))
+      .join((enter) => {
+        const g = enter.append('g').attr('class', 'tie');
+        g.append('path');
+        g.append('rect');
+        g.append('text').attr('text-anchor', 'middle').attr('dy', '0.35em');
+        g.append('title');
+        return g;
+      });
+    tie.select('path').attr('d', (d) => `M${d.from.x},${d.from.y} L${d.to.x},${d.to.y}`);
+    tie.select('text').attr('x', (d) => (d.from.x + d.to.x) / 2).attr('y', (d) => (d.from.y + d.to.y) / 2).text((d) => d.label);
+    tie.select('rect').each((d, i, els) => {
+      const w = Math.ceil(textWidth(d.label, FONT.badge, false) + 12);
+      select(els[i]).attr('x', (d.from.x + d.to.x) / 2 - w / 2).attr('y', (d.from.y + d.to.y) / 2 - 9).attr('width', w).attr('height', 18).attr('rx', 9);
+    });
+    tie.select('title').text((d) => `Soft sharing: ${d.between[0]} and ${d.between[1]} have their own encoder copies, tied by ${d.label.replace('L2', 'l2 ×')} × ‖θ_${d.between[0]} − θ_${d.between[1]}‖²`);
+    const unit = this.gSharing.selectAll<SVGGElement, StitchUnit>('g.stitch').data(stitches, (d) => String(d.depth))
+      .join((enter) => {
+        const g = enter.append('g').attr('class', 'stitch');
+        g.append('rect');
+        g.append('text').attr('text-anchor', 'middle').attr('dy', '0.35em');
+        g.append('title');
+        return g;
+      });
+    unit.select('rect').attr('x', (d) => d.x0).attr('y', (d) => d.y - 8).attr('width', (d) => d.x1 - d.x0).attr('height', 16).attr('rx', 8);
+    unit.select('text').attr('x', (d) => (d.x0 + d.x1) / 2).attr('y', (d) => d.y).text((d) => d.label);
+    unit.select('title').text((d) => `Cross-stitch unit after block ${d.depth}: each of ${d.tasks.join(', ')} continues with a learned mix of all their block-${d.depth} outputs`);
   }
 
   private renderNodes(state: ViewState, layout: Layout, errs: Map<string, GraphIssue[]>): void {
@@ -221,7 +257,7 @@ export class GraphView {
     nodes.select('text.title').attr('text-anchor', 'middle')
       .attr('y', (d) => (d.kind === 'block' ? (blockSub(tasks.get(d.taskId!)!.blocks[d.n! - 1]) ? -2 : 5) : -4))
       .text((d) => {
-        if (d.kind === 'encoder') return 'Shared encoder';
+        if (d.kind === 'encoder') return d.taskId ? `Encoder · ${d.taskId}` : 'Shared encoder';
         if (d.kind === 'missing') return `"${d.missing!.name}"`;
         const t = tasks.get(d.taskId!)!;
         if (d.kind === 'task') return taskTitle(t);
@@ -267,7 +303,7 @@ export class GraphView {
 
   private nodeLabel(d: LayoutNode, model: GraphModel, badges: GraphBadges | undefined, errs: GraphIssue[] | undefined): string {
     const err = errs?.length ? `. ${errs.length} problem${errs.length > 1 ? 's' : ''}: ${errs.map((x) => x.message).join('; ')}` : '';
-    if (d.kind === 'encoder') return `Shared encoder, ${model.encoder}${err}`;
+    if (d.kind === 'encoder') return d.taskId ? `Encoder copy of task ${d.taskId} (soft sharing), ${model.encoder}${err}` : `Shared encoder, ${model.encoder}${err}`;
     if (d.kind === 'missing') return `No task "${d.missing!.name}": arrow ${d.missing!.arrowId} names it. Enter selects the arrow`;
     const t = model.tasks.find((x) => x.id === d.taskId)!;
     if (d.kind === 'task') {
@@ -442,7 +478,7 @@ export class GraphView {
         const t = targetAt(ev.sourceEvent as MouseEvent);
         if (t !== hover) {
           hover?.classList.remove('drop-target');
-          hover = t && t.getAttribute('data-node-id') !== d.id && t.getAttribute('data-node-id') !== ENCODER_NODE_ID ? t : null;
+          hover = t && t.getAttribute('data-node-id') !== d.id && t.getAttribute('data-node-id') !== ENCODER_NODE_ID && !t.classList.contains('node-encoder') ? t : null;
           hover?.classList.add('drop-target');
         }
       })

@@ -270,6 +270,22 @@ export class Inspector {
       this.row('α (asymmetry)', this.number('lossWeighting.alpha', lw.alpha, { min: 0, placeholder: '1.5' }, (v) => set({ lossWeighting: { alpha: v } })));
       this.row('Weights LR', this.number('lossWeighting.learningRate', lw.learningRate, { placeholder: '0.025' }, (v) => set({ lossWeighting: { learningRate: v } })));
     }
+    this.section('Parameter sharing');
+    const sh = s.sharing;
+    const shType = sh.type === 'soft' ? 'soft' : 'hard';
+    this.row('Encoder', this.select('sharing.type', [['hard', 'hard (one shared encoder)'], ['soft', 'soft (a copy per task, L2 tie)']], shType,
+      (v) => set({ sharing: { type: v as 'hard' } })));
+    if (shType === 'soft') this.row('L2 tie', this.number('sharing.l2', sh.l2, { min: 0, placeholder: '0.001' }, (v) => set({ sharing: { l2: v } })));
+    const cs = sh.crossStitch;
+    this.row('', this.checkbox('sharing.crossStitch', 'Cross-stitch units between the towers', cs !== undefined, (on) => set({ sharing: { crossStitch: on ? { after: [1] } : null } })));
+    if (cs) {
+      this.row('After blocks', this.text('sharing.crossStitch.after', cs.after.join(', '), (v) => {
+        const after = v.split(/[\s,]+/).filter(Boolean).map(Number);
+        if (after.length && after.every((n) => Number.isInteger(n) && n >= 1) && new Set(after).size === after.length) set({ sharing: { crossStitch: { after } } });
+        else this.cb.invalid('Cross-stitch depths are different whole numbers >= 1, separated by commas (e.g. 1, 2).');
+      }, '1'));
+      this.row('α self', this.number('sharing.crossStitch.self', cs.self, { placeholder: '0.9' }, (v) => set({ sharing: { crossStitch: { self: v } } })));
+    }
     this.section('Training');
     this.row('Epochs', this.number('training.epochs', s.training.epochs, { integer: true, min: 1, required: true }, (v) => set({ training: { epochs: v! } })));
     this.row('Batch size', this.number('training.batchSize', s.training.batchSize, { integer: true, min: 1, required: true }, (v) => set({ training: { batchSize: v! } })));

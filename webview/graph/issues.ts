@@ -1,6 +1,6 @@
 /** Which node or arrow an experiment issue belongs to (pure, so it is tested without a DOM). */
 import type { GraphIssue, GraphModel } from '../../src/shared/graphEditorProtocol';
-import { blockNodeId, ENCODER_NODE_ID } from '../../src/shared/graphEditorProtocol';
+import { blockNodeId, ENCODER_NODE_ID, encoderCopyId } from '../../src/shared/graphEditorProtocol';
 
 /**
  * The node id (`task`, `task/n`, `encoder`) or arrow id an issue points at, or `undefined` for
@@ -18,7 +18,8 @@ export function issueTarget(issue: GraphIssue, model: GraphModel): { kind: 'node
     if (sub === 'blocks' && typeof j === 'number' && j < t.blocks.length) return { kind: 'node', id: blockNodeId(t.id, j + 1) };
     return { kind: 'node', id: t.id };
   }
-  if (head === 'encoder') return { kind: 'node', id: ENCODER_NODE_ID };
+  // Soft sharing draws one encoder copy per task: the encoder's issues go to the first.
+  if (head === 'encoder') return { kind: 'node', id: model.settings.sharing?.type === 'soft' && model.tasks.length ? encoderCopyId(model.tasks[0].id) : ENCODER_NODE_ID };
   if (head === 'layout' && i === 'nodes' && typeof sub === 'string') return { kind: 'node', id: sub };
   return undefined;
 }

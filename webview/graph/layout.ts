@@ -5,7 +5,8 @@
  * graph units) override the defaults node by node.
  */
 import type { GraphArrow, GraphModel, Point } from '../../src/shared/graphEditorProtocol';
-import { blockNodeId, ENCODER_NODE_ID } from '../../src/shared/graphEditorProtocol';
+import { blockNodeId, ENCODER_NODE_ID, encoderCopyId } from '../../src/shared/graphEditorProtocol';
+import { SHARING_DEFAULTS } from '../../src/shared/experimentTypes';
 import { blockSub, blockTitle, boxWidth, FONT, taskSub, taskTitle } from './captions';
 
 /** Smallest block box width (boxes grow to hold their words, see `captions.ts`). */
@@ -104,6 +105,7 @@ export function defaultPositions(model: GraphModel): Map<string, Point> {
   out.set(ENCODER_NODE_ID, { x: span.x, y: encoderY });
   model.tasks.forEach((t, i) => {
     const x = xs[i];
+    out.set(encoderCopyId(t.id), { x, y: encoderY });
     t.blocks.forEach((b) => out.set(blockNodeId(t.id, b.n), { x, y: encoderY - b.n * ROW }));
     out.set(t.id, { x, y: encoderY - (t.blocks.length + 1) * ROW - (OUTPUT_H - BLOCK_H) / 2 });
   });
@@ -131,7 +133,13 @@ export function computeLayout(model: GraphModel, overrides: Record<string, Point
     nodes.push({ id, kind, w, h, x: p?.x ?? d.x, y: p?.y ?? d.y, pinned: Boolean(model.layout[id]), ...extra });
   };
   // Under the default columns the encoder spans them all; placed by the user it is a compact box.
-  place(ENCODER_NODE_ID, 'encoder', model.layout[ENCODER_NODE_ID] ? Math.max(OUTPUT_W, boxWidth('Shared encoder', FONT.title, model.encoder, OUTPUT_W)) : encoderSpan(model).w, ENCODER_H);
+  // Soft sharing: one encoder copy under each task's column instead.
+  const columns = nodeWidths(model).column;
+  if (softSharing(model)) {
+    model.tasks.forEach((t, i) => place(encoderCopyId(t.id), 'encoder', Math.max(columns[i], boxWidth(`Encoder · ${t.id}`, FONT.title, model.encoder, BLOCK_W)), ENCODER_H, { taskId: t.id }));
+  } else {
+    place(ENCODER_NODE_ID, 'encoder', model.layout[ENCODER_NODE_ID] ? Math.max(OUTPUT_W, boxWidth('Shared encoder', FONT.title, model.encoder, OUTPUT_W)) : encoderSpan(model).w, ENCODER_H);
+  }
   for (const t of model.tasks) {
     for (const b of t.blocks) place(blockNodeId(t.id, b.n), 'block', widths.get(blockNodeId(t.id, b.n))!, BLOCK_H, { taskId: t.id, n: b.n });
     place(t.id, 'task', widths.get(t.id)!, OUTPUT_H, { taskId: t.id });
@@ -156,6 +164,47 @@ export function computeLayout(model: GraphModel, overrides: Record<string, Point
   const x1 = Math.max(...nodes.map((d) => d.x + d.w / 2));
   const y1 = Math.max(...nodes.map((d) => d.y + d.h / 2));
   return { nodes, byId: new Map(nodes.map((d) => [d.id, d])), bounds: { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } };
+}
+
+/** Whether the file asks for soft sharing (one encoder copy per task; needs at least one task). */
+export function softSharing(model: GraphModel): boolean {
+  return model.settings.sharing.type === 'soft' && model.tasks.length > 0;
+}
+
+/** A soft-sharing tie between two neighbouring encoder copies: a dashed link with its label. */
+export interface TieLink { from: Point; to: Point; label: string; between: [string, string] }
+
+/** A cross-stitch unit: a bar across the towers between block `depth` and the row above it. */
+export interface StitchUnit { depth: number; x0: number; x1: number; y: number; label: string; tasks: string[] }
+
+/**
+ * What sharing adds to the drawing (pure): the tie links between neighbouring encoder copies
+ * (labelled with l2) and one bar per cross-stitch depth across every tower that has that block,
+ * half a gap above the highest of those blocks (labelled with alpha's initial self weight).
+ */
+export function sharingGeometry(model: GraphModel, layout: Layout): { ties: TieLink[]; stitches: StitchUnit[] } {
+  const sh = model.settings.sharing;
+  const ties: TieLink[] = [];
+  if (softSharing(model)) {
+    const copies = model.tasks.map((t) => layout.byId.get(encoderCopyId(t.id))).filter((n): n is LayoutNode => Boolean(n)).sort((a, b) => a.x - b.x);
+    const label = `L2 ${sh.l2 ?? SHARING_DEFAULTS.l2}`;
+    for (let i = 1; i < copies.length; i++) {
+      const a = copies[i - 1], b = copies[i];
+      ties.push({ from: { x: a.x + a.w / 2, y: a.y }, to: { x: b.x - b.w / 2, y: b.y }, label, between: [a.taskId!, b.taskId!] });
+    }
+  }
+  const stitches: StitchUnit[] = [];
+  for (const depth of sh.crossStitch?.after ?? []) {
+    const blocks = model.tasks.map((t) => layout.byId.get(blockNodeId(t.id, depth))).filter((n): n is LayoutNode => Boolean(n));
+    if (blocks.length < 2) continue;
+    const top = Math.min(...blocks.map((b) => b.y - b.h / 2));
+    stitches.push({
+      depth, y: top - (ROW - BLOCK_H) / 2,
+      x0: Math.min(...blocks.map((b) => b.x - b.w / 2)), x1: Math.max(...blocks.map((b) => b.x + b.w / 2)),
+      label: `cross-stitch after h${depth} · α ${sh.crossStitch?.self ?? SHARING_DEFAULTS.self}`, tasks: blocks.map((b) => b.taskId!),
+    });
+  }
+  return { ties, stitches };
 }
 
 /**

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { candidateBlocks, columnBox, columnCentres, computeLayout, curve, defaultPositions, entryPoint, FORK_ROOM, GAP, nodeWidths, pathPoints, portPoint, ROW, routeArrows } from '../../../webview/graph/layout';
+import { candidateBlocks, columnBox, columnCentres, computeLayout, curve, defaultPositions, entryPoint, FORK_ROOM, GAP, nodeWidths, pathPoints, portPoint, ROW, routeArrows, sharingGeometry } from '../../../webview/graph/layout';
 import { FONT, MIN_FONT, textWidth } from '../../../webview/graph/captions';
 import type { GraphModel } from '../../../src/shared/graphEditorProtocol';
 
@@ -15,7 +15,7 @@ function model(extra: Partial<GraphModel> = {}): GraphModel {
       { id: 'i2s', index: 0, from: 'intent', to: 'slots', amplifier: { type: 'linear', units: 16 }, injection: 'gumbel', candidates: [1, 3] },
       { id: 's2i', index: 1, from: 'slots', to: 'intent', amplifier: { type: 'linear', units: 16 }, injection: 1 },
     ],
-    settings: { convergence: {}, gumbel: {}, training: {}, encoder: {}, lossWeighting: {} },
+    settings: { convergence: {}, gumbel: {}, training: {}, encoder: {}, lossWeighting: {}, sharing: {} },
     layout: {},
     ...extra,
   };
@@ -208,4 +208,35 @@ test('an arrow to a task the file does not have draws to a placeholder node righ
   const [g] = routeArrows(m, l);
   assert.equal(g.id, 's2b', 'the arrow is routed, not dropped');
   assert.equal(g.branches.length, 0);
+});
+
+test('soft sharing: one encoder copy under each column (no shared box), tied by dashed links labelled with l2', () => {
+  const m = model({ settings: { convergence: {}, gumbel: {}, training: {}, encoder: {}, lossWeighting: {}, sharing: { type: 'soft', l2: 0.01 } } });
+  const l = computeLayout(m);
+  assert.equal(l.byId.has('encoder'), false);
+  const [x0, x1] = columnCentres(m);
+  const a = l.byId.get('encoder@intent')!, b = l.byId.get('encoder@slots')!;
+  assert.deepEqual([a.kind, a.taskId, a.x, b.x], ['encoder', 'intent', x0, x1]);
+  assert.equal(a.y, defaultPositions(m).get('encoder')!.y, 'at the shared encoder\'s row');
+  assert.ok(a.x + a.w / 2 < b.x - b.w / 2, 'the copies do not overlap');
+  const { ties, stitches } = sharingGeometry(m, l);
+  assert.deepEqual(ties, [{ from: { x: a.x + a.w / 2, y: a.y }, to: { x: b.x - b.w / 2, y: b.y }, label: 'L2 0.01', between: ['intent', 'slots'] }]);
+  assert.deepEqual(stitches, []);
+  // l2 left out: the default's label; hard sharing: no ties.
+  assert.equal(sharingGeometry(model({ settings: { ...m.settings, sharing: { type: 'soft' } } }), computeLayout(model({ settings: { ...m.settings, sharing: { type: 'soft' } } }))).ties[0].label, 'L2 0.001');
+  assert.deepEqual(sharingGeometry(model(), computeLayout(model())).ties, []);
+});
+
+test('cross-stitch: one bar per depth across the towers that have that block, half a row gap above it', () => {
+  const m = model({ settings: { convergence: {}, gumbel: {}, training: {}, encoder: {}, lossWeighting: {}, sharing: { crossStitch: { after: [1, 3], self: 0.8 } } } });
+  const l = computeLayout(m);
+  const { stitches } = sharingGeometry(m, l);
+  // Depth 3 exists only in slots: nothing to stitch there, no bar.
+  assert.equal(stitches.length, 1);
+  const i1 = l.byId.get('intent/1')!, s1 = l.byId.get('slots/1')!;
+  assert.deepEqual(stitches[0], {
+    depth: 1, y: Math.min(i1.y - i1.h / 2, s1.y - s1.h / 2) - (ROW - 40) / 2,
+    x0: i1.x - i1.w / 2, x1: s1.x + s1.w / 2, label: 'cross-stitch after h1 · α 0.8', tasks: ['intent', 'slots'],
+  });
+  assert.ok(stitches[0].y > l.byId.get('slots/2')!.y + 20, 'below block 2');
 });
