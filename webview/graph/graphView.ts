@@ -222,12 +222,13 @@ export class GraphView {
       .join((enter) => {
         const g = enter.append('g').attr('class', 'stitch');
         g.append('rect');
-        g.append('text').attr('text-anchor', 'middle').attr('dy', '0.35em');
+        // Left-aligned: feedback arrows cross between the towers, where a centred label would sit.
+        g.append('text').attr('text-anchor', 'start').attr('dy', '0.35em');
         g.append('title');
         return g;
       });
     unit.select('rect').attr('x', (d) => d.x0).attr('y', (d) => d.y - 8).attr('width', (d) => d.x1 - d.x0).attr('height', 16).attr('rx', 8);
-    unit.select('text').attr('x', (d) => (d.x0 + d.x1) / 2).attr('y', (d) => d.y).text((d) => d.label);
+    unit.select('text').attr('x', (d) => d.x0 + 12).attr('y', (d) => d.y).text((d) => d.label);
     unit.select('title').text((d) => `Cross-stitch unit after block ${d.depth}: each of ${d.tasks.join(', ')} continues with a learned mix of all their block-${d.depth} outputs`);
   }
 

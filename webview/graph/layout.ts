@@ -201,7 +201,7 @@ export function sharingGeometry(model: GraphModel, layout: Layout): { ties: TieL
     stitches.push({
       depth, y: top - (ROW - BLOCK_H) / 2,
       x0: Math.min(...blocks.map((b) => b.x - b.w / 2)), x1: Math.max(...blocks.map((b) => b.x + b.w / 2)),
-      label: `cross-stitch after h${depth} · α ${sh.crossStitch?.self ?? SHARING_DEFAULTS.self}`, tasks: blocks.map((b) => b.taskId!),
+      label: `cross-stitch h${depth} · α ${sh.crossStitch?.self ?? SHARING_DEFAULTS.self}`, tasks: blocks.map((b) => b.taskId!),
     });
   }
   return { ties, stitches };

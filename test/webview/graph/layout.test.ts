@@ -236,7 +236,7 @@ test('cross-stitch: one bar per depth across the towers that have that block, ha
   const i1 = l.byId.get('intent/1')!, s1 = l.byId.get('slots/1')!;
   assert.deepEqual(stitches[0], {
     depth: 1, y: Math.min(i1.y - i1.h / 2, s1.y - s1.h / 2) - (ROW - 40) / 2,
-    x0: i1.x - i1.w / 2, x1: s1.x + s1.w / 2, label: 'cross-stitch after h1 · α 0.8', tasks: ['intent', 'slots'],
+    x0: i1.x - i1.w / 2, x1: s1.x + s1.w / 2, label: 'cross-stitch h1 · α 0.8', tasks: ['intent', 'slots'],
   });
   assert.ok(stitches[0].y > l.byId.get('slots/2')!.y + 20, 'below block 2');
 });
