@@ -208,10 +208,11 @@ class Session {
  *     registration (what the spec's register job does for an unchanged script), without a new job.
  *  3. A webview frame that opens while the worker already controls it calls registration.update()
  *     and waits for it before it boots; under chromium 156 that update often did not settle for
- *     tens of seconds (2026-12-06: the train scenario's second charts panel, opened on Resume, stayed
- *     blank in 3 of 4 runs). The profile is fresh and the server's worker script cannot change
- *     during a scenario, so when update() has not settled after 2 s and the registration has only
- *     its active worker, the frame goes on with it; the scenario log says when (console "e2e: ...").
+ *     seconds to tens of seconds (2026-12-06: the train scenario's second charts panel, opened on
+ *     Resume, stayed blank in 3 of 4 runs; with a 2 s wait instead, the late boot took focus from
+ *     the palette in the graph scenario). The profile is fresh and the server's worker script cannot
+ *     change during a scenario, so a registration with only its active worker answers update() at
+ *     once; the real check still runs, and the scenario log says when it took over 2 s.
  * None changes what our webviews do; they run as in VS Code desktop (Electron).
  */
 function webviewServiceWorkerWorkarounds() {
@@ -233,16 +234,14 @@ function webviewServiceWorkerWorkarounds() {
     const update = ServiceWorkerRegistration.prototype.update;
     ServiceWorkerRegistration.prototype.update = function () {
       const reg = this;
+      if (!reg.active || reg.installing || reg.waiting) return update.call(reg);
+      // the check still runs (as VS Code asked), the frame just does not wait for it
       const t0 = Date.now();
-      let gaveUp = false;
-      const real = update.call(reg);
-      real.then(() => { if (gaveUp) console.log(`e2e: that webview worker update() settled after ${Date.now() - t0} ms`); }, () => {});
-      return Promise.race([real, new Promise((resolve) => setTimeout(() => {
-        if (!reg.active || reg.installing || reg.waiting) return;
-        gaveUp = true;
-        console.log(`e2e: webview worker update() had not settled after ${Date.now() - t0} ms; going on with the active worker (test/e2e/lib/session.js)`);
-        resolve(reg);
-      }, 2000))]);
+      update.call(reg).then(() => {
+        const ms = Date.now() - t0;
+        if (ms > 2000) console.log(`e2e: a webview worker update() the frame did not wait for settled after ${ms} ms (test/e2e/lib/session.js)`);
+      }, () => {});
+      return Promise.resolve(reg);
     };
   }
 }

@@ -61,14 +61,15 @@ async function runCommand(page, label, { timeoutMs = 60000, log } = {}) {
   const row = page.locator(PALETTE_ROW).filter({ has: page.locator('.label-name', { hasText: rx }) }).first();
   for (let attempt = 1; ; attempt++) {
     const input = await openPalette(page, log);
-    await input.fill('>' + label);
-    if (await appears(row, 3000)) break;
+    // a webview that finishes booting takes focus, which closes the palette under the typing
+    const typed = await input.fill('>' + label, { timeout: 5000 }).then(() => true, () => false);
+    if (typed && await appears(row, 3000)) break;
     if (Date.now() > end) {
       const rows = await page.locator(PALETTE_ROW).allInnerTexts().catch(() => []);
       await page.keyboard.press('Escape');
       throw new Error(`command "${label}" not in the palette after ${timeoutMs} ms; rows: ${JSON.stringify(rows.slice(0, 8))}`);
     }
-    if (log) log(`command "${label}" not in palette yet (attempt ${attempt}), retrying`);
+    if (log) log(typed ? `command "${label}" not in palette yet (attempt ${attempt}), retrying` : `the palette closed before "${label}" was typed (attempt ${attempt}), reopening`);
     await page.keyboard.press('Escape');
     await page.waitForTimeout(1000);
   }
