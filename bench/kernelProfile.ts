@@ -10,9 +10,9 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/trainer/backend';
-import { makeBatches } from '../src/trainer/data/batches';
-import { prepareData } from '../src/trainer/data/prepare';
-import { loadExperimentFile, requireExperiment } from '../src/trainer/experimentFile';
+import { makeBatches } from '../src/data/batches';
+import { prepareData } from '../src/data/prepare';
+import { loadExperimentFile, requireExperiment } from '../src/data/experimentFile';
 import { buildModel } from '../src/trainer/model/feedbackModel';
 import { objective } from '../src/trainer/model/objective';
 import { makeOptimizer } from '../src/trainer/model/optimizer';

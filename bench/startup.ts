@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { initBackend, type BackendPreference } from '../src/trainer/backend';
-import { prepareData } from '../src/trainer/data/prepare';
-import { loadExperimentFile, requireExperiment } from '../src/trainer/experimentFile';
+import { prepareData } from '../src/data/prepare';
+import { loadExperimentFile, requireExperiment } from '../src/data/experimentFile';
 import { train } from '../src/trainer/train';
 import type { TrainerEvent } from '../src/shared/trainerProtocol';
 

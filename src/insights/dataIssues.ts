@@ -1,15 +1,15 @@
 /**
  * The Problems panel's data check, apart from VS Code (so it is tested as it runs): an experiment's
- * text validated with its data files read as `fmtl validate` reads them (`trainer/data/dataFacts.ts`,
+ * text validated with its data files read as `fmtl validate` reads them (`data/dataFacts.ts`,
  * checked by `shared/dataChecks.ts`), through the panel's cache, and only inside the folders a run
  * may read without asking.
  */
 import * as path from 'node:path';
 import { parseExperiment, type ExperimentIssue } from '../shared/experiment';
 import type { DataAccess } from '../shared/trainerProtocol';
-import { dataPathOptions } from '../trainer/data/dataPath';
-import { dataReader, type DataFactsCache } from '../trainer/data/dataFacts';
-import { mayReadFor } from '../trainer/data/dataPaths';
+import { dataPathOptions } from '../data/dataPath';
+import { dataReader, type DataFactsCache } from '../data/dataFacts';
+import { mayReadFor } from '../data/dataPaths';
 
 /** Every issue of the experiment text of `file`, its data's included. `isFile`: the existence check (the panel's is cached). */
 export function experimentIssuesWithData(text: string, file: string, opts: { cache: DataFactsCache; access: DataAccess; isFile?: (abs: string) => boolean }): ExperimentIssue[] {

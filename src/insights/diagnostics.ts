@@ -18,8 +18,8 @@ import { parseExperiment, type ExperimentIssue } from '../shared/experiment';
 import { isExperimentPath, isSweepPath } from '../shared/fileKinds';
 import type { DataAccess } from '../shared/trainerProtocol';
 import { loadSweepFile } from '../sweeps/sweepFile';
-import { dataPathOptions } from '../trainer/data/dataPath';
-import { DataFactsCache } from '../trainer/data/dataFacts';
+import { dataPathOptions } from '../data/dataPath';
+import { DataFactsCache } from '../data/dataFacts';
 import { experimentIssuesWithData } from './dataIssues';
 import { issueDiagnostics } from './issueRanges';
 

@@ -8,7 +8,7 @@
  *   events.jsonl    every TrainerEvent, one JSON per line, written as it happens
  *   summary.json    RunSummary + status, written at the end (also when stopped or failed)
  *   checkpoints/    best/ and last/ (checkpointStore.ts)
- *   preprocessing.json  vocabulary, label maps, feature and target scaling (trainer/data/preprocessing.ts)
+ *   preprocessing.json  vocabulary, label maps, feature and target scaling (data/preprocessing.ts)
  *   predictions/    valid.jsonl, test.jsonl: every example's answers at every pass, best checkpoint
  *                   (trainer/predictionsFile.ts; `fmtl eval --checkpoint last` adds valid-last.jsonl, ...)
  *   report.html     (report.ts)

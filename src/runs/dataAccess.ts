@@ -1,6 +1,6 @@
 /**
  * Asking before a run reads data outside the workspace. What is outside is decided as for `fmtl`
- * (trainer/data/dataPaths.ts), with the workspace folders in place of the current directory: a
+ * (data/dataPaths.ts), with the workspace folders in place of the current directory: a
  * file is inside when its real path is under the experiment's folder, a workspace folder, or the
  * data the extension's own samples read. Otherwise a modal names every resolved file: "Read once"
  * lets this run read them, "Always for this experiment" also remembers them in workspace state (so
@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Experiment } from '../shared/experimentTypes';
 import type { DataAccess } from '../shared/trainerProtocol';
-import { outsideReads, realPath, shippedDataRoots, type DataRead } from '../trainer/data/dataPaths';
+import { outsideReads, realPath, shippedDataRoots, type DataRead } from '../data/dataPaths';
 
 /** Workspace state key: real path of an experiment file -> real paths of outside files always allowed for it. */
 export const ALLOWED_OUTSIDE_KEY = 'feedbackMtl.dataOutsideAllowed';

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { formatIssue, parseExperiment, withDefaults } from '../shared/experiment';
 import type { Experiment } from '../shared/experimentTypes';
 import { confirmDataAccess, workspaceAccess } from './dataAccess';
-import { dataPathOptions } from '../trainer/data/dataPath';
+import { dataPathOptions } from '../data/dataPath';
 import type { TrainRequestOptions } from '../shared/trainerProtocol';
 import { formatMetric, headlineMetric } from '../shared/metrics/catalogue';
 import { runFigures, taskKinds } from './runFigures';

@@ -4,7 +4,7 @@
  * the trainer's parser reports it; UTF-8; each label's values per example) and the checks of those
  * facts against the experiment, each problem with the JSON path of the setting that names the file
  * and a message that names the data file and line. Pure: the host and the trainer read the files
- * (`trainer/data/dataFacts.ts`); validation (`experiment.ts`), the CLI, `train` and the Problems
+ * (`data/dataFacts.ts`); validation (`experiment.ts`), the CLI, `train` and the Problems
  * panel all run these same checks, and the data readers reuse their messages.
  */
 import type { ConllDataSpec, JsonlDataSpec, TaskKind } from './experimentTypes';

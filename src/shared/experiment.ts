@@ -39,7 +39,7 @@ export interface ValidateOptions {
    */
   resolvePath?: (relPath: string) => string;
   /**
-   * Reads the data files that exist (cheaply: see `trainer/data/dataFiles.ts`) so their content is
+   * Reads the data files that exist (cheaply: see `data/dataFacts.ts`) so their content is
    * checked too: encoding, CSV header, columns, numbers and split sizes, SLU line and token counts.
    */
   readData?: DataReader;

@@ -1,6 +1,6 @@
 /**
  * The seeded split of one file's examples (CSV rows, JSONL records, CoNLL sentences) into train /
- * valid / test. One function, so training (`trainer/data/csv.ts`, `textSplit.ts`) and validation
+ * valid / test. One function, so training (`data/csv.ts`, `textSplit.ts`) and validation
  * (`dataChecks.ts`: the labels of the training rows) draw the same rows for the same seed.
  */
 import { Rng } from './rng';

@@ -227,7 +227,7 @@ export interface TrainRequestOptions {
   /** Set by a sweep: which sweep, cell and run this is (kept in `meta.json`, shown in the Runs view). */
   sweep?: { name: string; cellId: string; cellLabel: string; key: string };
   /**
-   * Which data files the run may read (trainer/data/dataPaths.ts); absent = what `fmtl` allows
+   * Which data files the run may read (data/dataPaths.ts); absent = what `fmtl` allows
    * without `--allow-outside` (the trainer's current directory and the shipped samples' data).
    */
   dataAccess?: DataAccess;

@@ -12,9 +12,9 @@ import { tooDeep } from '../shared/jsonDepth';
 import { formatIssue, formatPath, locate, type ExperimentIssue } from '../shared/experiment';
 import { applyOverrides, checkSweepAgainst, parseSweep, type Sweep } from '../shared/sweep';
 import type { DataAccess } from '../shared/trainerProtocol';
-import { outsideReads } from '../trainer/data/dataPaths';
+import { outsideReads } from '../data/dataPaths';
 import type { Experiment } from '../shared/experimentTypes';
-import { formatIssues, loadExperimentFile, type LoadedExperiment } from '../trainer/experimentFile';
+import { formatIssues, loadExperimentFile, type LoadedExperiment } from '../data/experimentFile';
 
 /** A loaded sweep file. */
 export interface LoadedSweep {

@@ -8,7 +8,7 @@
  *   fmtl validate <file.fmtl.json|file.sweep.json> [--json] [--allow-outside]
  *   fmtl sweep <file.sweep.json> [--workers N] [--backend ...] [--out DIR] [--queue redis://HOST:PORT] [--allow-outside]
  *   (--allow-outside: data files outside the experiment's folder, the current directory and the
- *   shipped samples' data are refused without it; trainer/data/dataPaths.ts)
+ *   shipped samples' data are refused without it; data/dataPaths.ts)
  *   fmtl worker --queue redis://HOST:PORT [--workers N] [--stalled-ms MS]
  *   fmtl export <runDir> --out DIR [--checkpoint best|last]      (a model folder: savedModel.ts)
  *   fmtl predict <modelDir|runDir> ["sentence" ...] [--input file.txt|file.csv] [--iterations] [--json]
@@ -23,11 +23,11 @@ import type { Experiment } from '../shared/experimentTypes';
 import { backendLabel, type DataAccess, type TaskMetrics, type TrainerEvent, type TrainRequestOptions } from '../shared/trainerProtocol';
 import { initBackend, type BackendPreference } from './backend';
 import { loadCheckpoint, resolveCheckpointDir } from './checkpointStore';
-import { DataError } from './data/dataError';
-import { prepareData } from './data/prepare';
+import { DataError } from '../data/dataError';
+import { prepareData } from '../data/prepare';
 import { evaluate, type SplitName } from './evaluate';
-import { formatIssues, loadExperimentFile, withOutsideIssues } from './experimentFile';
-import { defaultAccess, isUnder, outsideIssues, outsideReads, realPath } from './data/dataPaths';
+import { formatIssues, loadExperimentFile, withOutsideIssues } from '../data/experimentFile';
+import { defaultAccess, isUnder, outsideIssues, outsideReads, realPath } from '../data/dataPaths';
 import { buildModel } from './model/feedbackModel';
 import { formatDuration } from '../shared/duration';
 import { formatMetric } from '../shared/metrics/catalogue';
@@ -37,8 +37,8 @@ import { predictionsFileName, RUN_FILES, type RunMeta } from '../runFolder/runFi
 import { readRunJson } from '../runFolder/runFolderReader';
 import { buildPredictions, writePredictions } from './predictionsFile';
 import { exportModel, loadModel, loadRunModel, MODEL_FILES } from './savedModel';
-import type { ModelInput } from './data/preprocessing';
-import { parseCsv } from './data/csv';
+import type { ModelInput } from '../data/preprocessing';
+import { parseCsv } from '../data/csv';
 import { predictionLines } from '../shared/predictions/answerText';
 import { runTraining } from './runTraining';
 import { withDefaults } from '../shared/experiment';

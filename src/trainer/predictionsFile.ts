@@ -12,7 +12,7 @@ import {
   PREDICTIONS_FORMAT, PREDICTIONS_VERSION,
   type Answer, type ExamplePrediction, type GoldAnswer, type PredictionsFile, type PredictionsHeader,
 } from '../shared/predictions/format';
-import type { EncodedSplit, PreparedData } from './data/types';
+import type { EncodedSplit, PreparedData } from '../data/types';
 import { goldTags, type EvalResult, type SplitAnswers } from './evaluate';
 import type { TaskKind } from '../shared/experimentTypes';
 import { dict, plain } from '../shared/dict';

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { experimentIssuesWithData } from '../../src/insights/dataIssues';
 import { issueDiagnostics } from '../../src/insights/issueRanges';
-import { DataFactsCache, type DataFacts } from '../../src/trainer/data/dataFacts';
+import { DataFactsCache, type DataFacts } from '../../src/data/dataFacts';
 
 const corpus = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'bad');
 const cases = JSON.parse(fs.readFileSync(path.join(corpus, 'cases.json'), 'utf8')) as { input: string; expect: { file: string; line?: number; at?: string; message: string } }[];

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { TEMPLATES } from '../../src/runs/experimentTemplates';
 import { templateShape } from '../../src/runs/templateShape';
 import { parseExperiment } from '../../src/shared/experiment';
-import { prepareData } from '../../src/trainer/data/prepare';
+import { prepareData } from '../../src/data/prepare';
 
 const samples = path.join(__dirname, '..', '..', '..', 'samples');
 

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { makeBatches } from '../../src/trainer/data/batches';
+import { makeBatches } from '../../src/data/batches';
 import { evaluate, evaluateSplit, subsetSplit, trainEvalIndices } from '../../src/trainer/evaluate';
 import { buildModel } from '../../src/trainer/model/feedbackModel';
 import { arrow, tabularData, textData, textExperiment } from './synthetic';

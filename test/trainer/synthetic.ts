@@ -3,8 +3,8 @@
  * shapes (`PreparedData`, `Batch`), learnable in a few dozen steps.
  */
 import type { Experiment, TaskSpec, FeedbackSpec } from '../../src/shared/experimentTypes';
-import type { Batch, EncodedSplit, PreparedData } from '../../src/trainer/data/types';
-import { buildCharVocab } from '../../src/trainer/data/vocab';
+import type { Batch, EncodedSplit, PreparedData } from '../../src/data/types';
+import { buildCharVocab } from '../../src/data/vocab';
 import { Rng } from '../../src/shared/rng';
 
 /** Tabular: 4 features; `cls` = which of 3 regions x0+x1 falls in, `bin` = sign of x2, `reg` = x0 - 2 x3 (+ noise). */

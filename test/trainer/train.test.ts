@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { Experiment } from '../../src/shared/experimentTypes';
 import type { RunSummary, StepEvent, TrainerEvent } from '../../src/shared/trainerProtocol';
-import type { PreparedData } from '../../src/trainer/data/types';
+import type { PreparedData } from '../../src/data/types';
 import { train, type CheckpointStore, type TrainOptions, type TrainState } from '../../src/trainer/train';
 import { arrow, tabularData, tabularExperiment, textData, textExperiment } from './synthetic';
 

@@ -4,7 +4,7 @@
  * labelled tokens right (tagging: padding and unknown tags, -1, are left out). NaN when the batch has
  * no labelled item for the task; regression has no accuracy (NaN).
  */
-import type { Batch } from '../data/types';
+import type { Batch } from '../../data/types';
 import type { TaskModel } from './feedbackModel';
 
 export function batchAccuracy(task: Pick<TaskModel, 'id' | 'kind'>, predictions: Float32Array | undefined, batch: Batch): number {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderSpec } from '../../shared/experimentTypes';
-import type { DataShape } from '../data/types';
+import type { DataShape } from '../../data/types';
 import type { ForwardCtx } from './context';
 import type { NamedVariable, ParamScope } from './params';
 import { Registry } from './registry';

@@ -28,7 +28,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SHARING_DEFAULTS, type Experiment, type FeedbackSpec, type TaskKind, type TaskLevel } from '../../shared/experimentTypes';
 import { taskLevel, towerLevel } from '../../shared/experimentTypes';
-import { UNK_ID, type Batch, type DataShape } from '../data/types';
+import { UNK_ID, type Batch, type DataShape } from '../../data/types';
 import { Rng } from '../../shared/rng';
 import { amplifiers, type Amplifier } from './amplifier';
 import { blocks as blockRegistry, type Block } from './block';

@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradNormWeightingSpec } from '../../shared/experimentTypes';
-import type { Batch } from '../data/types';
+import type { Batch } from '../../data/types';
 import type { FeedbackModel, ForwardOptions } from './feedbackModel';
 import { objective } from './objective';
 import { globalNormSquared } from './optimizer';

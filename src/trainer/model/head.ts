@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskKind, TaskSpec } from '../../shared/experimentTypes';
-import type { Batch } from '../data/types';
+import type { Batch } from '../../data/types';
 import { crfDecode, crfNll } from './crf';
 import { matMulAny, maskedMean } from './layers';
 import type { NamedVariable, ParamScope } from './params';

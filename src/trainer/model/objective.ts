@@ -10,7 +10,7 @@
  * convergence term uses the model's task outputs y^0..y^K (`convergence.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch } from '../data/types';
+import type { Batch } from '../../data/types';
 import { convergenceLoss, iterationDeltas } from './convergence';
 import type { FeedbackModel, ForwardResult } from './feedbackModel';
 import { meanNll } from './head';

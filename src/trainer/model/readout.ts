@@ -9,7 +9,7 @@
  * standardised regression value.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch } from '../data/types';
+import type { Batch } from '../../data/types';
 import type { FeedbackModel, ForwardResult } from './feedbackModel';
 import type { Objective } from './objective';
 import { dict } from '../../shared/dict';

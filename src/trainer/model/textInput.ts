@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { charFeatures } from '../../shared/experiment';
 import type { TextEncoderSpec } from '../../shared/experimentTypes';
-import type { DataShape } from '../data/types';
+import type { DataShape } from '../../data/types';
 import { CharCnn } from './charCnn';
 import type { ForwardCtx } from './context';
 import type { ParamScope } from './params';

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { Experiment, LossWeightingSpec } from '../../../src/shared/experimentTypes';
 import type { StepEvent, TrainerEvent } from '../../../src/shared/trainerProtocol';
-import type { EncodedSplit, PreparedData } from '../../../src/trainer/data/types';
+import type { EncodedSplit, PreparedData } from '../../../src/data/types';
 import { buildModel } from '../../../src/trainer/model/feedbackModel';
 import { lossWeightings } from '../../../src/trainer/model/lossWeighting';
 import { dwaWeights } from '../../../src/trainer/model/dwaWeighting';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { Experiment } from '../../../src/shared/experimentTypes';
-import type { Batch, PreparedData } from '../../../src/trainer/data/types';
+import type { Batch, PreparedData } from '../../../src/data/types';
 import { buildModel, type FeedbackModel } from '../../../src/trainer/model/feedbackModel';
 import { objective } from '../../../src/trainer/model/objective';
 import { arrow, batchesOf, tabularData, tabularExperiment, textData, textExperiment } from '../synthetic';

@@ -16,7 +16,7 @@ import { Dropout } from '../../../src/trainer/model/context';
 import { objective } from '../../../src/trainer/model/objective';
 import { tiePenalty } from '../../../src/trainer/model/softSharing';
 import { broadcastTokens } from '../../../src/trainer/model/layers';
-import type { Batch } from '../../../src/trainer/data/types';
+import type { Batch } from '../../../src/data/types';
 import { arrow, batchesOf, makeBatch, tabularData, tabularExperiment, textData, textExperiment } from '../synthetic';
 
 test.before(async () => { await tf.setBackend('cpu'); });

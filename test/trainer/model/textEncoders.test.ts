@@ -18,7 +18,7 @@ import { withDefaults } from '../../../src/shared/experiment';
 import type { EncoderSpec, Experiment } from '../../../src/shared/experimentTypes';
 import { Rng } from '../../../src/shared/rng';
 import { FileCheckpointStore, loadCheckpoint } from '../../../src/trainer/checkpointStore';
-import type { Batch } from '../../../src/trainer/data/types';
+import type { Batch } from '../../../src/data/types';
 import { blocks } from '../../../src/trainer/model/block';
 import { Dropout, type BatchTensors, type ForwardCtx } from '../../../src/trainer/model/context';
 import { buildModel, type FeedbackModel } from '../../../src/trainer/model/feedbackModel';

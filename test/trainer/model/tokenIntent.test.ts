@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../../node_modules/@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { Batch } from '../../../src/trainer/data/types';
+import type { Batch } from '../../../src/data/types';
 import { buildModel } from '../../../src/trainer/model/feedbackModel';
 import { heads, type Head } from '../../../src/trainer/model/head';
 import { lengthMask } from '../../../src/trainer/model/layers';

@@ -2,9 +2,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { prepareData } from '../../../src/trainer/data/prepare';
-import { DataError } from '../../../src/trainer/data/dataError';
-import { UNK_ID } from '../../../src/trainer/data/types';
+import { prepareData } from '../../src/data/prepare';
+import { DataError } from '../../src/data/dataError';
+import { UNK_ID } from '../../src/data/types';
 import { makeExp, writeTree } from './fixtures';
 
 const SLU_TASKS = [
@@ -96,7 +96,7 @@ test('CSV: missing file and unknown column are DataErrors naming the file', asyn
 });
 
 test('real SNIPS: 13084 train, 700 valid and 700 test sentences, tags aligned', async (t) => {
-  const repo = path.resolve(__dirname, '../../../..'); // out/test/trainer/data -> repo root
+  const repo = path.resolve(__dirname, '../../..'); // out/test/data -> repo root
   const snips = path.resolve(repo, '../shared/data/snips');
   if (!fs.existsSync(path.join(snips, 'train', 'seq.in'))) return t.skip(`SNIPS not found at ${snips} (../shared/data/snips beside the repo)`);
   const exp = makeExp({ format: 'slu', path: snips, splits: { train: 'train', valid: 'valid', test: 'test' }, lowercase: true, minFreq: 1, maxLength: 64 }, SLU_TASKS);

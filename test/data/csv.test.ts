@@ -1,8 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeCsv, parseCsv, type CsvColumnsSpec } from '../../../src/trainer/data/csv';
-import { splitRows } from '../../../src/shared/seededSplit';
-import { DataError } from '../../../src/trainer/data/dataError';
+import { encodeCsv, parseCsv, type CsvColumnsSpec } from '../../src/data/csv';
+import { splitRows } from '../../src/shared/seededSplit';
+import { DataError } from '../../src/data/dataError';
 
 test('parseCsv: quotes, escaped quotes, commas and newlines in quotes, CRLF, BOM, blank lines', () => {
   const text = '\ufeffname,note,n\r\n"Smith, J","said ""hi""",1\r\n\r\nplain,"two\r\nlines",2\nlast,,3';

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import {
   classValues, CSV_CHECK_ROWS, numberValues, tagValues, textFacts, textLines,
   type CsvAsk, type CsvFacts, type DataReader, type ExamplesAsk, type ExamplesFacts, type LabelValues, type TextFacts,
-} from '../../shared/dataChecks';
+} from '../shared/dataChecks';
 import { conllFields, parseConll, type ConllFields } from './conll';
 import { parseCsv, type CsvTable } from './csv';
 import { DataError } from './dataError';

@@ -4,8 +4,8 @@
  * byte-order mark is dropped, lines split on LF or CRLF (a final newline makes no extra line).
  */
 import { promises as fsp } from 'node:fs';
-import { textLines } from '../../shared/dataChecks';
-import { decodeUtf8, utf8Message } from '../../shared/utf8';
+import { textLines } from '../shared/dataChecks';
+import { decodeUtf8, utf8Message } from '../shared/utf8';
 import { DataError } from './dataError';
 
 export { textLines };

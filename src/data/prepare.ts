@@ -7,7 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { END_OF_SENTENCE, readsLabels, textOptions, type ConllDataSpec, type CsvDataSpec, type DataSpec, type Experiment, type JsonlDataSpec, type SluDataSpec, type TaskSpec } from '../../shared/experimentTypes';
+import { END_OF_SENTENCE, readsLabels, textOptions, type ConllDataSpec, type CsvDataSpec, type DataSpec, type Experiment, type JsonlDataSpec, type SluDataSpec, type TaskSpec } from '../shared/experimentTypes';
 import { DataError } from './dataError';
 import { encodeCsv, meanStd, parseCsv, type CsvTable } from './csv';
 import { conllFields, parseConll } from './conll';
@@ -19,8 +19,8 @@ import { readSluSplit, type SluLabelFile } from './slu';
 import { firstSentences, splitSentences, type TextSplit, type TextSplits } from './textSplit';
 import type { EncodedSplit, LabelColumn, PreparedData, Vocab } from './types';
 import { buildCharVocab, buildVocab, encodeTokens, nextWordTargets } from './vocab';
-import { dict } from '../../shared/dict';
-import { fewLabelsMessage, noTargetMessage } from '../../shared/dataChecks';
+import { dict } from '../shared/dict';
+import { fewLabelsMessage, noTargetMessage } from '../shared/dataChecks';
 
 /**
  * Read and encode the experiment's data. `baseDir` is the folder of the experiment file (data paths

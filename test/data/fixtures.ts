@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DataSpec, Experiment, TaskSpec } from '../../../src/shared/experimentTypes';
+import type { DataSpec, Experiment, TaskSpec } from '../../src/shared/experimentTypes';
 
 /** A complete experiment around the given data and tasks (the rest does not matter to the data layer). */
 export function makeExp(data: DataSpec, tasks: Pick<TaskSpec, 'id' | 'kind' | 'label'>[], seed = 1): Experiment {

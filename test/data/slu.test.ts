@@ -1,8 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { readSluSplit } from '../../../src/trainer/data/slu';
-import { DataError } from '../../../src/trainer/data/dataError';
+import { readSluSplit } from '../../src/data/slu';
+import { DataError } from '../../src/data/dataError';
 import { writeTree } from './fixtures';
 
 const FILES = [{ file: 'label', level: 'sentence' as const }, { file: 'seq.out', level: 'token' as const }];

@@ -15,12 +15,12 @@
  * Rows are split at random into train/valid/test with a seeded RNG.
  */
 import { parse } from 'csv-parse/sync';
-import { splitRows } from '../../shared/seededSplit';
+import { splitRows } from '../shared/seededSplit';
 import { DataError } from './dataError';
 import type { FeatureScaling } from './types';
 import { featureVector } from './preprocessing';
-import { dict } from '../../shared/dict';
-import { fewLabelsMessage, fieldColumn, headerOnlyMessage, isNumberCell, looksLikeData, noTargetMessage, notANumberMessage, splitProblem, unknownColumnMessage } from '../../shared/dataChecks';
+import { dict } from '../shared/dict';
+import { fewLabelsMessage, fieldColumn, headerOnlyMessage, isNumberCell, looksLikeData, noTargetMessage, notANumberMessage, splitProblem, unknownColumnMessage } from '../shared/dataChecks';
 
 export interface CsvTable {
   header: string[];

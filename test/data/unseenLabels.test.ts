@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { unseenLabels, unseenLabelsText } from '../../../src/trainer/data/unseenLabels';
-import { textData } from '../synthetic';
+import { unseenLabels, unseenLabelsText } from '../../src/data/unseenLabels';
+import { textData } from '../trainer/synthetic';
 
 test('labels only in valid/test are found per task and split, counted, and explained', () => {
   const data = textData(16);

@@ -9,11 +9,11 @@
  * out of losses and metrics); an absent field is an error, since it is more often a typo than a gap.
  */
 import { DataError } from './dataError';
-import { clip, quoted, quotedList } from '../../shared/quote';
+import { clip, quoted, quotedList } from '../shared/quote';
 import type { CsvTable } from './csv';
 import type { TextSplit } from './textSplit';
-import { dict } from '../../shared/dict';
-import { readsLabels, textOptions, type JsonlDataSpec, type TaskSpec } from '../../shared/experimentTypes';
+import { dict } from '../shared/dict';
+import { readsLabels, textOptions, type JsonlDataSpec, type TaskSpec } from '../shared/experimentTypes';
 
 /** One record of a JSONL file and the line it came from. */
 export interface JsonlRecord { line: number; value: Record<string, unknown> }

@@ -1,9 +1,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { prepareData } from '../../../src/trainer/data/prepare';
-import { DataError } from '../../../src/trainer/data/dataError';
-import type { ConllDataSpec, TaskSpec } from '../../../src/shared/experimentTypes';
+import { prepareData } from '../../src/data/prepare';
+import { DataError } from '../../src/data/dataError';
+import type { ConllDataSpec, TaskSpec } from '../../src/shared/experimentTypes';
 import { makeExp, writeTree } from './fixtures';
 
 /** CoNLL-2003's shape: token POS chunk NER, -DOCSTART- lines, blank lines between sentences. */

@@ -4,12 +4,12 @@
  * (`seq.out`, BIO slots). Lines align across files; tokens are whitespace-separated (SNIPS's
  * `seq.in`/`seq.out` lines end with a space).
  */
-import { dict } from '../../shared/dict';
+import { dict } from '../shared/dict';
 import * as path from 'node:path';
 import { DataError } from './dataError';
 import { readLines } from './dataFile';
 import { settleInOrder } from './settleInOrder';
-import { lineTokens, sluSplitProblems, textFacts } from '../../shared/dataChecks';
+import { lineTokens, sluSplitProblems, textFacts } from '../shared/dataChecks';
 
 /** A label file to read beside `seq.in`: sentence level (one label a line) or token level (one tag a word). */
 export interface SluLabelFile {

@@ -4,8 +4,8 @@
  * class, one real value or one tag per word. `prepare.ts` encodes every format's splits the same way.
  */
 import { DataError } from './dataError';
-import { noTrainingSentencesMessage } from '../../shared/dataChecks';
-import { splitRows } from '../../shared/seededSplit';
+import { noTrainingSentencesMessage } from '../shared/dataChecks';
+import { splitRows } from '../shared/seededSplit';
 
 export interface TextSplit {
   /** Words per sentence, truncated to maxLength. */

@@ -1,8 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { makeBatches, paddingFraction } from '../../../src/trainer/data/batches';
-import type { EncodedSplit, PreparedData } from '../../../src/trainer/data/types';
-import { Rng } from '../../../src/shared/rng';
+import { makeBatches, paddingFraction } from '../../src/data/batches';
+import type { EncodedSplit, PreparedData } from '../../src/data/types';
+import { Rng } from '../../src/shared/rng';
 import { makeExp } from './fixtures';
 
 const exp = makeExp({ format: 'slu', path: '.' }, [

@@ -6,17 +6,17 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadExperimentFile } from '../../../src/trainer/experimentFile';
-import { cmdValidate, type CliIo } from '../../../src/trainer/cli';
-import { runTraining } from '../../../src/trainer/runTraining';
-import { readSluSplit } from '../../../src/trainer/data/slu';
-import { prepareData } from '../../../src/trainer/data/prepare';
-import { DataError } from '../../../src/trainer/data/dataError';
-import { DataFactsCache, dataReader } from '../../../src/trainer/data/dataFacts';
-import type { DataSpec } from '../../../src/shared/experimentTypes';
+import { loadExperimentFile } from '../../src/data/experimentFile';
+import { cmdValidate, type CliIo } from '../../src/trainer/cli';
+import { runTraining } from '../../src/trainer/runTraining';
+import { readSluSplit } from '../../src/data/slu';
+import { prepareData } from '../../src/data/prepare';
+import { DataError } from '../../src/data/dataError';
+import { DataFactsCache, dataReader } from '../../src/data/dataFacts';
+import type { DataSpec } from '../../src/shared/experimentTypes';
 import { makeExp, writeTree } from './fixtures';
-import { parseExperiment } from '../../../src/shared/experiment';
-import { dataPathOptions } from '../../../src/trainer/data/dataPath';
+import { parseExperiment } from '../../src/shared/experiment';
+import { dataPathOptions } from '../../src/data/dataPath';
 
 const PENGUIN_HEADER = 'species,bill,flipper,mass';
 /** `n` rows of a small penguin-like CSV. */

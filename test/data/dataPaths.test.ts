@@ -8,12 +8,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { dataReads, isUnder, outsideReads, realPath, shippedDataRoots, shippedSamplesDir } from '../../../src/trainer/data/dataPaths';
-import { runRequest } from '../../../src/sweeps/localPool';
-import { withDefaults } from '../../../src/shared/experiment';
-import type { Experiment } from '../../../src/shared/experimentTypes';
+import { dataReads, isUnder, outsideReads, realPath, shippedDataRoots, shippedSamplesDir } from '../../src/data/dataPaths';
+import { runRequest } from '../../src/sweeps/localPool';
+import { withDefaults } from '../../src/shared/experiment';
+import type { Experiment } from '../../src/shared/experimentTypes';
 
-const root = path.join(__dirname, '..', '..', '..', '..');
+const root = path.join(__dirname, '..', '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const snipsSample = path.join(root, 'samples', 'snips.fmtl.json');
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { settleInOrder } from '../../../src/trainer/data/settleInOrder';
+import { settleInOrder } from '../../src/data/settleInOrder';
 
 const later = <T>(ms: number, f: () => T): Promise<T> => new Promise((res, rej) => setTimeout(() => { try { res(f()); } catch (e) { rej(e); } }, ms));
 

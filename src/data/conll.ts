@@ -7,8 +7,8 @@
  */
 import { DataError } from './dataError';
 import type { TextSplit } from './textSplit';
-import { dict } from '../../shared/dict';
-import { readsLabels, textOptions, type ConllDataSpec, type TaskSpec } from '../../shared/experimentTypes';
+import { dict } from '../shared/dict';
+import { readsLabels, textOptions, type ConllDataSpec, type TaskSpec } from '../shared/experimentTypes';
 
 /** What to read from a CoNLL file. */
 export interface ConllFields {

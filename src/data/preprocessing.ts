@@ -5,7 +5,7 @@
  * carries it, and `loadModel` encodes new sentences and rows with it exactly as training encoded
  * its splits.
  */
-import { textOptions, type Experiment } from '../../shared/experimentTypes';
+import { textOptions, type Experiment } from '../shared/experimentTypes';
 import { DataError } from './dataError';
 import type { DataShape, EncodedSplit, FeatureScaling, LabelColumn, PreparedData } from './types';
 import { encodeTokens, nextWordTargets } from './vocab';

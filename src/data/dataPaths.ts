@@ -13,10 +13,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readsLabels, type Experiment } from '../../shared/experimentTypes';
-import { formatPath, type ExperimentIssue } from '../../shared/experiment';
-import type { DataAccess } from '../../shared/trainerProtocol';
-import pkg from '../../../package.json';
+import { readsLabels, type Experiment } from '../shared/experimentTypes';
+import { formatPath, type ExperimentIssue } from '../shared/experiment';
+import type { DataAccess } from '../shared/trainerProtocol';
+import pkg from '../../package.json';
 import { resolveDataPath } from './dataPath';
 
 /** One file (or folder) a run reads. */

@@ -4,7 +4,7 @@
  * published numbers must know how many there are. The trainer logs them at the start of a run.
  */
 import type { PreparedData, UnseenLabel } from './types';
-import { clip } from '../../shared/quote';
+import { clip } from '../shared/quote';
 
 /** Every (task, split, label) of valid/test absent from training, most frequent first. */
 export function unseenLabels(data: PreparedData): UnseenLabel[] {

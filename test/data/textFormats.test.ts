@@ -5,13 +5,13 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { prepareData } from '../../../src/trainer/data/prepare';
-import { makeBatches } from '../../../src/trainer/data/batches';
-import type { DataSpec, Experiment } from '../../../src/shared/experimentTypes';
-import type { PreparedData } from '../../../src/trainer/data/types';
+import { prepareData } from '../../src/data/prepare';
+import { makeBatches } from '../../src/data/batches';
+import type { DataSpec, Experiment } from '../../src/shared/experimentTypes';
+import type { PreparedData } from '../../src/data/types';
 import { makeExp, writeTree } from './fixtures';
 
-const snips = path.resolve(__dirname, '../../../../../shared/data/snips');
+const snips = path.resolve(__dirname, '../../../../shared/data/snips');
 const SLICE = { train: 300, valid: 60, test: 60 };
 
 function lines(file: string, n: number): string[] {

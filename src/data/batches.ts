@@ -7,9 +7,9 @@
  * padded only to its own longest sentence, so padding stays small while batches still mix across
  * the whole split from epoch to epoch.
  */
-import { textOptions, type Experiment } from '../../shared/experimentTypes';
-import { charFeatures } from '../../shared/experiment';
-import { Rng } from '../../shared/rng';
+import { textOptions, type Experiment } from '../shared/experimentTypes';
+import { charFeatures } from '../shared/experiment';
+import { Rng } from '../shared/rng';
 import { PAD_ID, type Batch, type BatchOptions, type EncodedSplit, type PreparedData } from './types';
 import { encodeChars } from './vocab';
 

@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clip, quoted, quotedList, QUOTE_MAX } from '../../../src/shared/quote';
+import { clip, quoted, quotedList, QUOTE_MAX } from '../../src/shared/quote';
 
-const root = path.join(__dirname, '..', '..', '..', '..');
+const root = path.join(__dirname, '..', '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
 
 test('quoted: single quotes, control characters escaped, cut to QUOTE_MAX characters', () => {

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { resolveDataPath } from '../../../src/trainer/data/dataPath';
-import { prepareData } from '../../../src/trainer/data/prepare';
-import { cmdValidate, type CliIo } from '../../../src/trainer/cli';
-import { loadExperimentFile } from '../../../src/trainer/experimentFile';
+import { resolveDataPath } from '../../src/data/dataPath';
+import { prepareData } from '../../src/data/prepare';
+import { cmdValidate, type CliIo } from '../../src/trainer/cli';
+import { loadExperimentFile } from '../../src/data/experimentFile';
 
-const root = path.join(__dirname, '..', '..', '..', '..');
+const root = path.join(__dirname, '..', '..', '..');
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fmtl-datapath-'));
 

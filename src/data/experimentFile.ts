@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatIssue, locate, parseExperiment, parseJsonc, type ExperimentIssue } from '../shared/experiment';
 import type { DataAccess } from '../shared/trainerProtocol';
-import { mayReadFor, outsideIssues, outsideReads } from './data/dataPaths';
+import { mayReadFor, outsideIssues, outsideReads } from './dataPaths';
 import type { Experiment } from '../shared/experimentTypes';
-import { dataPathOptions } from './data/dataPath';
-import { dataReader } from './data/dataFacts';
+import { dataPathOptions } from './dataPath';
+import { dataReader } from './dataFacts';
 
 /** A loaded experiment file. */
 export interface LoadedExperiment {
@@ -53,7 +53,7 @@ export function loadExperimentFile(file: string, access?: DataAccess): LoadedExp
 
 /**
  * `loaded` with an error at each setting that names a data file outside the folders a run may read
- * without asking (trainer/data/dataPaths.ts), located in the file's text; unchanged when the
+ * without asking (data/dataPaths.ts), located in the file's text; unchanged when the
  * experiment has errors already or `access.allowOutside`.
  */
 export function withOutsideIssues(loaded: LoadedExperiment, access: DataAccess): LoadedExperiment {

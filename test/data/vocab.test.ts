@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { buildVocab, encodeTokens } from '../../../src/trainer/data/vocab';
-import { PAD_ID, UNK_ID } from '../../../src/trainer/data/types';
+import { buildVocab, encodeTokens } from '../../src/data/vocab';
+import { PAD_ID, UNK_ID } from '../../src/data/types';
 
 test('vocab: <pad>=0, <unk>=1, then by frequency, ties by string', () => {
   const v = buildVocab([['b', 'a', 'C'], ['c', 'a', 'd'], ['a', 'b']]);
