@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { END_OF_SENTENCE, readsLabels, textOptions, type ConllDataSpec, type CsvDataSpec, type DataSpec, type Experiment, type JsonlDataSpec, type SluDataSpec, type TaskSpec } from '../shared/experimentTypes';
 import { DataError } from './dataError';
-import { encodeCsv, meanStd, parseCsv, type CsvTable } from './csv';
+import { encodeCsv, meanStd, parseCsv, type CsvData, type CsvTable } from './csv';
 import { conllFields, parseConll } from './conll';
 import { readDataFile } from './dataFile';
 import { jsonlTable, jsonlTableFields, jsonlText, jsonlTextFields, parseJsonl } from './jsonl';
@@ -221,23 +221,8 @@ async function prepareJsonlTable(data: JsonlDataSpec, exp: Experiment, baseDir: 
     features: fields.features, categorical: fields.categorical, labels,
     missing: [''], valid: split.valid, test: split.test, seed: split.seed ?? exp.training.seed, parts,
   });
-  const toSplit = (s: typeof enc.train): EncodedSplit => {
-    const cols: Record<string, LabelColumn> = dict();
-    for (const l of labels) {
-      cols[l.task] = l.kind === 'classification' ? { kind: 'class', values: s.classes[l.task] } : { kind: 'real', values: s.reals[l.task] };
-    }
-    return { name: s.name, size: s.rows.length, features: s.features, lines: s.lines, labels: cols, rawLabels: s.raw };
-  };
-  return {
-    kind: 'tabular',
-    featureDim: enc.featureDim,
-    labelNames: enc.labelNames,
-    targetScale: enc.targetScale,
-    scaling: enc.scaling,
-    train: toSplit(enc.train),
-    valid: toSplit(enc.valid),
-    test: enc.test ? toSplit(enc.test) : undefined,
-  };
+  // JSONL rows are named by their file line (`lines`), not by a row number
+  return tabularData(enc, labels, false);
 }
 
 async function prepareCsv(data: CsvDataSpec, exp: Experiment, baseDir: string): Promise<PreparedData> {
@@ -257,12 +242,17 @@ async function prepareCsv(data: CsvDataSpec, exp: Experiment, baseDir: string): 
     test: split.test,
     seed: split.seed ?? exp.training.seed,
   });
-  const toSplit = (s: typeof enc.train): EncodedSplit => {
+  return tabularData(enc, labels, true);
+}
+
+/** A table encoded by encodeCsv as PreparedData; `rowNumbers` keeps each example's 1-based data row (CSV). */
+function tabularData(enc: CsvData, labels: { task: string; kind: 'classification' | 'regression' }[], rowNumbers: boolean): PreparedData {
+  const toSplit = (s: CsvData['train']): EncodedSplit => {
     const cols: Record<string, LabelColumn> = dict();
     for (const l of labels) {
       cols[l.task] = l.kind === 'classification' ? { kind: 'class', values: s.classes[l.task] } : { kind: 'real', values: s.reals[l.task] };
     }
-    return { name: s.name, size: s.rows.length, features: s.features, rows: s.rows.map((r) => r + 1), lines: s.lines, labels: cols, rawLabels: s.raw };
+    return { name: s.name, size: s.rows.length, features: s.features, ...(rowNumbers ? { rows: s.rows.map((r) => r + 1) } : {}), lines: s.lines, labels: cols, rawLabels: s.raw };
   };
   return {
     kind: 'tabular',
