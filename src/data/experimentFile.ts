@@ -11,6 +11,12 @@ import type { Experiment } from '../shared/experimentTypes';
 import { dataPathOptions } from './dataPath';
 import { dataReader } from './dataFacts';
 
+/** Why a file the user named could not be read, in words (experiment and sweep files). */
+export function whyUnreadable(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : String((e as Error).message);
+}
+
 /** A loaded experiment file. */
 export interface LoadedExperiment {
   /** Absolute path of the file. */
@@ -42,9 +48,7 @@ export function loadExperimentFile(file: string, access?: DataAccess): LoadedExp
   try {
     text = fs.readFileSync(abs, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : String((e as Error).message);
-    return { path: abs, text: '', issues: [{ path: [], pathText: '', severity: 'error', message: `cannot read experiment file: ${why}` }] };
+    return { path: abs, text: '', issues: [{ path: [], pathText: '', severity: 'error', message: `cannot read experiment file: ${whyUnreadable(e)}` }] };
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // BOM
   const r = parseExperiment(text, { ...dataPathOptions(path.dirname(abs)), readData: dataReader(path.dirname(abs), { mayRead: mayReadFor(abs, access) }) });

@@ -14,7 +14,7 @@ import { applyOverrides, checkSweepAgainst, parseSweep, type Sweep } from '../sh
 import type { DataAccess } from '../shared/trainerProtocol';
 import { outsideReads } from '../data/dataPaths';
 import type { Experiment } from '../shared/experimentTypes';
-import { formatIssues, loadExperimentFile, type LoadedExperiment } from '../data/experimentFile';
+import { formatIssues, loadExperimentFile, whyUnreadable, type LoadedExperiment } from '../data/experimentFile';
 
 /** A loaded sweep file. */
 export interface LoadedSweep {
@@ -44,9 +44,7 @@ export function loadSweepFile(file: string, text?: string): LoadedSweep {
     try {
       text = fs.readFileSync(abs, 'utf8');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : String((e as Error).message);
-      return { path: abs, text: '', issues: [{ path: [], pathText: '', severity: 'error', message: `cannot read sweep file: ${why}` }] };
+      return { path: abs, text: '', issues: [{ path: [], pathText: '', severity: 'error', message: `cannot read sweep file: ${whyUnreadable(e)}` }] };
     }
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
