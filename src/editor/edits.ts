@@ -469,6 +469,8 @@ function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMess
     const ls = t.lrSchedule;
     if (ls?.decay !== undefined && ls.decay !== null && !(LR_DECAYS as readonly string[]).includes(ls.decay)) refuse(`Unknown learning-rate decay "${ls.decay}".`);
     if (ls?.warmupSteps !== undefined && ls.warmupSteps !== null && !(Number.isInteger(ls.warmupSteps) && ls.warmupSteps >= 0)) refuse('Warm-up steps must be a whole number >= 0.');
+    const wa = t.weightAveraging;
+    if (wa && !(typeof wa.decay === 'number' && wa.decay > 0 && wa.decay < 1)) refuse('The weight-averaging decay must be a number between 0 and 1 (e.g. 0.999).');
   }
   if (enc) checkEncoderPatch(doc, enc);
   if (iterations !== undefined) ed.set(['iterations'], iterations);
@@ -481,12 +483,17 @@ function updateSettings(ed: JsonTextEditor, doc: DocView, it: Extract<IntentMess
   setAll(['convergence'], c);
   setAll(['gumbel'], g);
   if (lw) writeLossWeighting(ed, doc, lw);
-  const { lrSchedule, ...plainTraining } = t ?? {};
+  const { lrSchedule, weightAveraging, ...plainTraining } = t ?? {};
   setAll(['training'], plainTraining);
   if (lrSchedule === null) ed.remove(['training', 'lrSchedule']);
   else if (lrSchedule) {
     if (!isObj((doc.root.training as Record<string, unknown> | undefined)?.lrSchedule)) ed.set(['training', 'lrSchedule'], {});
     setAll(['training', 'lrSchedule'], lrSchedule);
+  }
+  if (weightAveraging === null) ed.remove(['training', 'weightAveraging']);
+  else if (weightAveraging) {
+    if (!isObj((doc.root.training as Record<string, unknown> | undefined)?.weightAveraging)) ed.set(['training', 'weightAveraging'], { decay: weightAveraging.decay });
+    else ed.set(['training', 'weightAveraging', 'decay'], weightAveraging.decay);
   }
   if (enc) writeEncoder(ed, doc, enc);
   if (sharing) writeSharing(ed, doc, sharing);

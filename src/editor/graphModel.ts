@@ -155,6 +155,7 @@ export function toGraphModel(v: Obj): GraphModel {
       training: {
         epochs: num(tr.epochs), batchSize: num(tr.batchSize), learningRate: num(tr.learningRate), optimizer: str(tr.optimizer), seed: num(tr.seed),
         ...(tr.lrSchedule !== undefined ? { lrSchedule: { decay: str(obj(tr.lrSchedule).decay), warmupSteps: num(obj(tr.lrSchedule).warmupSteps) } } : {}),
+        ...(tr.weightAveraging !== undefined ? { weightAveraging: { decay: num(obj(tr.weightAveraging).decay) } } : {}),
       },
       lossWeighting: {
         type: str(obj(v.lossWeighting).type), temperature: num(obj(v.lossWeighting).temperature), gamma: num(obj(v.lossWeighting).gamma),

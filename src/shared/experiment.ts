@@ -992,7 +992,7 @@ function checkIterations(c: Checker, exp: Obj, enabledArrows: number): void {
 
 function checkTraining(c: Checker, tr: Obj, tasks: Map<string, TaskInfo>, known: boolean, input: 'text' | 'tabular' | undefined): void {
   const P: Path = ['training'];
-  c.keys(tr, P, ['epochs', 'batchSize', 'optimizer', 'learningRate', 'seed', 'stopGradient', 'clipNorm', 'earlyStopping', 'logEvery', 'lrSchedule']);
+  c.keys(tr, P, ['epochs', 'batchSize', 'optimizer', 'learningRate', 'seed', 'stopGradient', 'clipNorm', 'earlyStopping', 'logEvery', 'lrSchedule', 'weightAveraging']);
   c.num(tr, 'epochs', P, true, { int: true, ge: 1 });
   c.limit([...P, 'batchSize'], 'batch size', c.num(tr, 'batchSize', P, true, { int: true, ge: 1 }), LIMITS.batchSize);
   c.oneOf(tr, 'optimizer', P, ['adam', 'sgd', 'rmsprop'] as const, true);
@@ -1016,6 +1016,12 @@ function checkTraining(c: Checker, tr: Obj, tasks: Map<string, TaskInfo>, known:
       if (ls[k] !== undefined && decay !== 'plateau') c.warn([...LP, k], `'${k}' is only used by decay 'plateau'`);
     }
     if (ls.decayEpochs !== undefined && decay !== 'linear' && decay !== 'cosine') c.warn([...LP, 'decayEpochs'], "'decayEpochs' is only used by decay 'linear' or 'cosine'");
+  }
+  const wa = c.obj(tr, 'weightAveraging', P, false);
+  if (wa) {
+    const WP = [...P, 'weightAveraging'];
+    c.keys(wa, WP, ['decay']);
+    c.num(wa, 'decay', WP, true, { gt: 0, lt: 1, why: 'the average keeps this fraction of itself at each step' });
   }
   const es = c.obj(tr, 'earlyStopping', P, false);
   if (es) {

@@ -377,6 +377,8 @@ export interface TrainingSpec {
   clipNorm?: number;
   /** Learning-rate schedule (default: constant `learningRate`). */
   lrSchedule?: LrScheduleSpec;
+  /** Evaluate an exponential moving average of the weights (default: the weights as trained). */
+  weightAveraging?: WeightAveragingSpec;
   earlyStopping?: EarlyStoppingSpec;
   /** Emit iteration deltas / gate probabilities every N steps (default 10). */
   logEvery?: number;
@@ -400,6 +402,18 @@ export interface LrScheduleSpec {
   factor?: number;
   /** `plateau`: epochs without improvement before a reduction (default 1). */
   patience?: number;
+}
+
+/**
+ * Weight averaging (Polyak averaging as an exponential moving average): after every update
+ * `avg <- d avg + (1 - d) w` with `d = min(decay, (1 + step) / (10 + step))` (the early steps count
+ * less), and everything that scores the model — the valid and train metrics of each epoch, the best
+ * checkpoint, the test split, predictions, `fmtl eval`/`predict`/`export` — uses `avg`. Training
+ * itself goes on from `w`; checkpoints hold both, so a resumed run continues exactly.
+ */
+export interface WeightAveragingSpec {
+  /** In (0, 1); 0.999 averages over roughly the last 1,000 steps. */
+  decay: number;
 }
 
 export interface EarlyStoppingSpec {

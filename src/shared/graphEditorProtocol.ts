@@ -76,6 +76,8 @@ export interface GraphSettings {
     epochs?: number; batchSize?: number; learningRate?: number; optimizer?: string; seed?: number;
     /** `training.lrSchedule` as written (absent: constant rate). */
     lrSchedule?: { decay?: string; warmupSteps?: number };
+    /** `training.weightAveraging` as written (absent: the trained weights are scored). */
+    weightAveraging?: { decay?: number };
   };
   /** `lossWeighting` as written (type and the options of its type). */
   lossWeighting: { type?: string; temperature?: number; gamma?: number; alpha?: number; learningRate?: number };
@@ -316,6 +318,8 @@ export interface UpdateSettingsIntent extends IntentBase {
     training?: Patch<Pick<TrainingSpec, 'epochs' | 'batchSize' | 'learningRate' | 'optimizer' | 'seed'>> & {
       /** null removes the schedule (constant rate); an object patches its keys (null removes a key). */
       lrSchedule?: Patch<Pick<LrScheduleSpec, 'decay' | 'warmupSteps'>> | null;
+      /** null removes weight averaging; an object writes its decay. */
+      weightAveraging?: { decay: number } | null;
     };
     /**
      * Loss weighting: a new `type` drops the options the new type does not have; an option patches

@@ -42,6 +42,7 @@ import { buildPredictions } from './predictionsFile';
 import type { PredictionsFile } from '../shared/predictions/format';
 import { dict, plain } from '../shared/dict';
 import type { WeightingCheckpoint } from './checkpointStore';
+import { LIVE_PREFIX, WeightAverage } from './model/weightAverage';
 import { gradNormLayer, taskGradNorms } from './model/gradNormWeighting';
 import { batchAccuracy } from './model/batchAccuracy';
 import { faultPause, faultPauseDue } from '../runFolder/faultPause';
@@ -131,6 +132,9 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
 
   const model = buildModel(exp, data, seed);
   const optimizer = makeOptimizer(tr);
+  const averaging = tr.weightAveraging ? new WeightAverage(tr.weightAveraging, model.variables) : null;
+  /** Runs `fn` on the weights that are scored: the average with weight averaging, else the trained ones. */
+  const scored = <T>(fn: () => T): T => (averaging ? averaging.with(fn) : fn());
   let bestWeights: tf.Tensor[] | null = null;
   try {
     const stepsPerEpoch = Math.ceil(data.train.size / tr.batchSize);
@@ -140,8 +144,13 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
     let epoch = 0;
     let step = 0;
     if (opts.resume) {
+      // With weight averaging the checkpoint's weights are the average and the trained weights
+      // travel with the optimizer state (`live/<path>`).
+      const live = opts.resume.optimizer.filter((w) => w.name.startsWith(LIVE_PREFIX)).map((w) => ({ name: w.name.slice(LIVE_PREFIX.length), tensor: w.tensor }));
       model.setWeights(opts.resume.weights);
-      await importOptimizerState(optimizer, opts.resume.optimizer, model.namedVariables);
+      averaging?.restore(model.variables);
+      if (live.length) model.setWeights(live);
+      await importOptimizerState(optimizer, opts.resume.optimizer.filter((w) => !w.name.startsWith(LIVE_PREFIX)), model.namedVariables);
       epoch = opts.resume.epoch;
       step = opts.resume.step;
       const ws = opts.resume.weighting;
@@ -175,6 +184,9 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         : `train metrics: a fixed sample of ${trainEval.length} of ${data.train.size} training examples, eval mode, at each epoch end`,
     });
     opts.onEvent({ type: 'run/log', runId, t: now(), level: 'info', message: model.weighting.describe() });
+    if (tr.weightAveraging) {
+      opts.onEvent({ type: 'run/log', runId, t: now(), level: 'info', message: `weight averaging: every score (valid and train metrics, the best checkpoint, test, predictions) uses an exponential moving average of the weights, decay ${tr.weightAveraging.decay} (about the last ${Math.round(1 / (1 - tr.weightAveraging.decay))} steps); training continues from the trained weights` });
+    }
     // GradNorm's W: the encoder's top layer (the last layer every task shares); under soft sharing
     // the top layers of all copies together (task t's loss reaches its own copy's).
     const normLayer = model.weighting.needs.gradNorms ? model.encoders.flatMap((c) => gradNormLayer(c.encoder.variables, c.scope)) : [];
@@ -206,7 +218,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
     const save = async (kind: 'best' | 'last', epochsDone: number): Promise<void> => {
       if (!opts.checkpoints) return;
       if (kind === 'last') { if (lastSavedAt === step) return; lastSavedAt = step; }
-      const state = await snapshot(model, optimizer, epochsDone, step, { ...mon });
+      const state = await snapshot(model, optimizer, averaging, epochsDone, step, { ...mon });
       try {
         const path = await opts.checkpoints.save(kind, state);
         opts.onEvent({ type: 'run/checkpoint', runId, t: now(), kind, epoch: epochsDone, step, path });
@@ -311,6 +323,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
             ...(nNorms ? { gradNorms } : {}),
           });
           step++;
+          averaging?.update(step);
           means.add(r, batch.size, labelledCounts(model, batch));
           opts.onEvent({
             type: 'run/step', runId, t: now(), step, epoch: epoch + 1,
@@ -334,7 +347,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         epoch++;
 
         if (faultPauseDue('evaluation')) faultPause('evaluation');
-        const valid = evaluate(model, data, exp, 'valid');
+        const valid = scored(() => evaluate(model, data, exp, 'valid'));
         if (model.iterations > 0) {
           opts.onEvent({ type: 'run/iterationDeltas', runId, t: now(), step, epoch, split: 'valid', deltas: valid.deltas });
         }
@@ -342,7 +355,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
           const gates = Object.fromEntries(Object.entries(valid.gates).map(([id, g]) => [id, { blocks: g.blocks, probs: g.probs }]));
           opts.onEvent({ type: 'run/gates', runId, t: now(), step, epoch, tau: gumbelTau(exp.gumbel, Math.max(0, step - 1), tauSteps), gates });
         }
-        const trainEvalResult = evaluateSplit(model, data, exp, trainEvalSplit, 'train');
+        const trainEvalResult = scored(() => evaluateSplit(model, data, exp, trainEvalSplit, 'train'));
         const trainMeans = means.means(model);
         const value = monitorValue(monitor.metric, valid.metrics, valid.losses);
         const improved = Number.isFinite(value) && (mon.bestEpoch === 0 || (monitor.mode === 'max' ? value > mon.best : value < mon.best));
@@ -361,7 +374,7 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
         };
         opts.onEvent(ev);
         if (improved) {
-          if (data.test || opts.predictions) { bestWeights?.forEach((t) => t.dispose()); bestWeights = model.variables.map((v) => tf.clone(v)); }
+          if (data.test || opts.predictions) { bestWeights?.forEach((t) => t.dispose()); bestWeights = (averaging ? averaging.averaged : model.variables).map((v) => tf.clone(v)); }
           await save('best', epoch);
         }
         await save('last', epoch);
@@ -408,15 +421,19 @@ export async function train(exp: Experiment, data: PreparedData, opts: TrainOpti
     return summary;
   } finally {
     bestWeights?.forEach((t) => t.dispose());
+    averaging?.dispose();
     optimizer.dispose();
     model.dispose();
   }
 }
 
 /** A copy of the model and optimizer state (the caller disposes the tensors). */
-async function snapshot(model: FeedbackModel, optimizer: tf.Optimizer, epoch: number, step: number, monitor: MonitorState): Promise<TrainState> {
-  const weights: NamedTensor[] = model.getWeights().map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+async function snapshot(model: FeedbackModel, optimizer: tf.Optimizer, averaging: WeightAverage | null, epoch: number, step: number, monitor: MonitorState): Promise<TrainState> {
+  // With weight averaging: `weights` is the average (what is scored), the trained weights go with the optimizer state.
+  const trained: NamedTensor[] = model.getWeights().map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+  const weights = averaging ? model.namedVariables.map((v, i) => ({ name: v.name, tensor: tf.clone(averaging.averaged[i]) })) : trained;
   const optState = (await exportOptimizerState(optimizer, model.namedVariables)).map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+  if (averaging) optState.push(...trained.map((w) => ({ name: LIVE_PREFIX + w.name, tensor: w.tensor })));
   const ws = model.weighting.state();
   return { weights, optimizer: optState, epoch, step, monitor, ...(ws ? { weighting: { type: model.weighting.type, state: ws } } : {}) };
 }

@@ -7,6 +7,8 @@ import { composeEdit, JsonTextEditor } from '../../src/editor/jsonTextEditor';
 import type { TextEdit } from '../../src/editor/jsonTextEditor';
 import type { IntentMessage } from '../../src/shared/graphEditorProtocol';
 import { SAMPLE } from './fixture';
+import { toGraphModel } from '../../src/editor/graphModel';
+import { parseExperiment } from '../../src/shared/experiment';
 
 type Intent = IntentMessage extends infer I ? (I extends IntentMessage ? Omit<I, 'baseVersion'> : never) : never;
 
@@ -302,6 +304,22 @@ test('updateSettings: character features, word dropout, the LR schedule and the 
   expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { training: { lrSchedule: { decay: 'step' as 'linear' } } } }, /Unknown learning-rate decay/);
   expectRefused(SAMPLE.replace('"type": "bigru", "embeddingDim": 64, "hidden": 64', '"type": "mlp", "hidden": [8]'),
     { type: 'graph/updateSettings', patch: { encoder: { chars: {} } } }, /belong to a text encoder \(bigru, bilstm, cnn, transformer\)/);
+});
+
+test('updateSettings: weight averaging on, its decay, off again restores the text; a decay outside (0, 1) is refused', () => {
+  const on = run(SAMPLE, { type: 'graph/updateSettings', patch: { training: { weightAveraging: { decay: 0.999 } } } });
+  assert.ok(on.ok, on.ok ? '' : on.reason);
+  const after = applyTextEdits(SAMPLE, on.edits);
+  assert.deepEqual((parse(after) as { training: Record<string, unknown> }).training.weightAveraging, { decay: 0.999 });
+  assert.deepEqual(parseExperiment(after).errors, []);
+  assert.equal(toGraphModel(parse(after)).settings.training.weightAveraging?.decay, 0.999);
+  const slower = run(after, { type: 'graph/updateSettings', patch: { training: { weightAveraging: { decay: 0.9995 } } } });
+  assert.ok(slower.ok);
+  assert.deepEqual((parse(applyTextEdits(after, slower.edits)) as { training: Record<string, unknown> }).training.weightAveraging, { decay: 0.9995 });
+  const off = run(after, { type: 'graph/updateSettings', patch: { training: { weightAveraging: null } } });
+  assert.ok(off.ok);
+  assert.equal(applyTextEdits(after, off.edits), SAMPLE);
+  for (const decay of [1, 0, -0.5]) expectRefused(SAMPLE, { type: 'graph/updateSettings', patch: { training: { weightAveraging: { decay } } } }, /weight-averaging decay/);
 });
 
 test('updateSettings: the encoder type and its sizes; a new type drops the old one\'s options and writes its required sizes', () => {

@@ -10,7 +10,7 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { parseExperiment } from '../../src/shared/experiment';
 import { SAMPLE } from '../editor/fixture';
 import type {
-  CharFeaturesSpec, LrScheduleSpec,
+  CharFeaturesSpec, LrScheduleSpec, WeightAveragingSpec,
   Activation, AmplifierSpec, BiGruEncoderSpec, BlockSpec, CnnEncoderSpec, EncoderSpec, TransformerEncoderSpec, ConvergenceSpec, CsvDataSpec, EarlyStoppingSpec, Experiment,
   AttentionSpec, ConllDataSpec, FeedbackSpec, GumbelSpec, JsonlDataSpec, MlpEncoderSpec, SluDataSpec, SplitFiles, TaskKind, TaskSpec, TrainingSpec,
   SharingSpec, CrossStitchSpec,
@@ -158,11 +158,13 @@ test('schema properties and required fields equal the TypeScript interfaces', ()
       { tau0: true, tauMin: true } satisfies Req<GumbelSpec>],
     ['TrainingSpec', def('training'), {
       epochs: true, batchSize: true, optimizer: true, learningRate: true, seed: true, stopGradient: true, clipNorm: true,
-      earlyStopping: true, logEvery: true, lrSchedule: true,
+      earlyStopping: true, logEvery: true, lrSchedule: true, weightAveraging: true,
     } satisfies Keys<TrainingSpec>, { epochs: true, batchSize: true, optimizer: true, learningRate: true, seed: true } satisfies Req<TrainingSpec>],
     ['LrScheduleSpec', def('training').properties.lrSchedule, {
       warmupSteps: true, decay: true, decayEpochs: true, minFactor: true, factor: true, patience: true,
     } satisfies Keys<LrScheduleSpec>, {} satisfies Req<LrScheduleSpec>],
+    ['WeightAveragingSpec', def('training').properties.weightAveraging, { decay: true } satisfies Keys<WeightAveragingSpec>,
+      { decay: true } satisfies Req<WeightAveragingSpec>],
     ['SharingSpec', schema.properties.sharing, { type: true, l2: true, crossStitch: true } satisfies Keys<SharingSpec>, {} satisfies Req<SharingSpec>],
     ['CrossStitchSpec', schema.properties.sharing.properties.crossStitch, { after: true, self: true } satisfies Keys<CrossStitchSpec>,
       { after: true } satisfies Req<CrossStitchSpec>],

@@ -298,6 +298,15 @@ export class Inspector {
       [['', 'constant'], ['none', 'warm-up only'], ['linear', 'linear decay'], ['cosine', 'cosine decay'], ['plateau', 'reduce on plateau']],
       ls ? ls.decay ?? 'none' : '', (v) => set({ training: { lrSchedule: v === '' ? null : { decay: v as 'linear' } } })));
     if (ls) this.row('Warm-up steps', this.number('training.lrSchedule.warmupSteps', ls.warmupSteps, { integer: true, min: 0, placeholder: '0' }, (v) => set({ training: { lrSchedule: { warmupSteps: v } } })));
+    const wa = s.training.weightAveraging;
+    this.row('', this.checkbox('training.weightAveraging', 'Score a moving average of the weights', wa !== undefined,
+      (on) => set({ training: { weightAveraging: on ? { decay: 0.999 } : null } })));
+    if (wa) {
+      this.row('Averaging decay', this.number('training.weightAveraging.decay', wa.decay, { placeholder: '0.999' }, (v) => {
+        if (v !== undefined && v !== null && v > 0 && v < 1) set({ training: { weightAveraging: { decay: v } } });
+        else this.cb.invalid('The averaging decay is a number between 0 and 1 (0.999: about the last 1,000 steps).');
+      }));
+    }
     this.section('Tasks');
     const kind = this.select('newTask.kind', KIND_OPTIONS, 'classification', () => undefined);
     this.row('New task kind', kind);
